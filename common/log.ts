@@ -1,0 +1,47 @@
+/**
+ * The one structured logger: one JSON object per line on stderr (stdout stays free for
+ * command results such as `evaluate --json`). Level from LOG_LEVEL (debug, info, warn, error).
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFields = Record<string, unknown>;
+
+const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  child(fields: LogFields): Logger;
+}
+
+export interface LoggerOptions {
+  level?: LogLevel;
+  write?: (line: string) => void;
+}
+
+export function createLogger(base: LogFields = {}, options: LoggerOptions = {}): Logger {
+  const level = options.level ?? parseLevel(process.env.LOG_LEVEL);
+  const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
+  const emit = (lvl: LogLevel, msg: string, fields?: LogFields): void => {
+    if (rank[lvl] < rank[level]) return;
+    const record = { time: new Date().toISOString(), level: lvl, msg, ...base, ...fields };
+    write(JSON.stringify(record, errorReplacer));
+  };
+  return {
+    debug: (msg, fields) => emit('debug', msg, fields),
+    info: (msg, fields) => emit('info', msg, fields),
+    warn: (msg, fields) => emit('warn', msg, fields),
+    error: (msg, fields) => emit('error', msg, fields),
+    child: (fields) => createLogger({ ...base, ...fields }, { level, write }),
+  };
+}
+
+function parseLevel(value: string | undefined): LogLevel {
+  return value === 'debug' || value === 'warn' || value === 'error' ? value : 'info';
+}
+
+function errorReplacer(_key: string, value: unknown): unknown {
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  return value;
+}
