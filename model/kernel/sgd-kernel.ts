@@ -1,0 +1,78 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The exports of kernel/sgd.ts once compiled; offsets are byte addresses in linear memory. */
+export interface SgdExports {
+  epoch(
+    userOrder: number, userCount: number,
+    offsets: number, items: number, ratings: number,
+    p: number, q: number, y: number, bu: number, bi: number, stride: number,
+    z: number, g: number, implicit: boolean,
+    mean: number, lrBias: number, lrFactor: number, regUserBias: number, regItemBias: number, regFactor: number,
+    regImplicit: number,
+  ): number;
+  heldOutSse(
+    userCount: number,
+    offsets: number, items: number,
+    evalOffsets: number, evalItems: number, evalRatings: number,
+    p: number, q: number, y: number, bu: number, bi: number, stride: number,
+    z: number, implicit: boolean, mean: number,
+  ): number;
+  foldImplicit(userCount: number, offsets: number, items: number, p: number, y: number, stride: number, z: number): void;
+}
+
+const wasmPath = fileURLToPath(new URL('./sgd.wasm', import.meta.url));
+let compiled: WebAssembly.Module | undefined;
+
+function kernelModule(): WebAssembly.Module {
+  if (!compiled) {
+    if (!existsSync(wasmPath)) {
+      throw new Error(`${wasmPath} is missing: run \`npm run build:kernel\` (npm ci runs it for you)`);
+    }
+    compiled = new WebAssembly.Module(readFileSync(wasmPath));
+  }
+  return compiled;
+}
+
+export type ArrayKind = 'i32' | 'f32';
+type ViewOf<K extends ArrayKind> = K extends 'i32' ? Int32Array : Float32Array;
+export type Layout = Record<string, readonly [ArrayKind, number]>;
+export type Views<L extends Layout> = { [name in keyof L]: ViewOf<L[name][0]> };
+export type Offsets<L extends Layout> = { [name in keyof L]: number };
+
+/**
+ * One WebAssembly instance with its own memory, laid out once for a training job: every array
+ * gets a 16-byte aligned region (so f32x4 loads are aligned) and a typed-array view over it.
+ */
+export class KernelWorkspace<L extends Layout> {
+  readonly exports: SgdExports;
+  readonly views: Views<L>;
+  readonly offsets: Offsets<L>;
+
+  constructor(layout: L) {
+    const offsets = {} as Record<string, number>;
+    let end = 16;
+    for (const [name, [, length]] of Object.entries(layout)) {
+      offsets[name] = end;
+      end += Math.ceil((length * 4) / 16) * 16;
+    }
+    const pages = Math.ceil(end / 65536);
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    const instance = new WebAssembly.Instance(kernelModule(), {
+      env: {
+        memory,
+        abort: () => {
+          throw new Error('sgd kernel aborted');
+        },
+      },
+    });
+    this.exports = instance.exports as unknown as SgdExports;
+    const views = {} as Record<string, Int32Array | Float32Array>;
+    for (const [name, [kind, length]] of Object.entries(layout)) {
+      const offset = offsets[name]!;
+      views[name] = kind === 'i32' ? new Int32Array(memory.buffer, offset, length) : new Float32Array(memory.buffer, offset, length);
+    }
+    this.views = views as Views<L>;
+    this.offsets = offsets as Offsets<L>;
+  }
+}

@@ -1,0 +1,75 @@
+import { IdIndex } from './id-index.ts';
+import type { Ratings } from './ratings.ts';
+
+/**
+ * Ratings re-keyed to dense user and item indices, in two layouts: rating order (for SGD over a
+ * shuffled order) and grouped by user, CSR style (for per-user work: implicit feedback, the
+ * rated-items exclusion list, ranking evaluation).
+ */
+export interface TrainingSet {
+  readonly users: IdIndex;
+  readonly items: IdIndex;
+  readonly length: number;
+  readonly userIndex: Int32Array;
+  readonly itemIndex: Int32Array;
+  readonly values: Float32Array;
+  readonly mean: number;
+  /** Ratings of user u are at byUser positions [userOffsets[u], userOffsets[u + 1]). */
+  readonly userOffsets: Int32Array;
+  readonly byUserItems: Int32Array;
+  readonly byUserValues: Float32Array;
+  readonly itemCounts: Int32Array;
+}
+
+export function buildTrainingSet(ratings: Ratings): TrainingSet {
+  const n = ratings.length;
+  if (n === 0) throw new Error('cannot train on an empty ratings table');
+  const users = new IdIndex();
+  const items = new IdIndex();
+  const userIndex = new Int32Array(n);
+  const itemIndex = new Int32Array(n);
+  let sum = 0;
+  for (let k = 0; k < n; k++) {
+    userIndex[k] = users.add(ratings.userIds[k]!);
+    itemIndex[k] = items.add(ratings.movieIds[k]!);
+    sum += ratings.values[k]!;
+  }
+  const values = Float32Array.from(ratings.values);
+  const { offsets, columns, columnValues } = groupByRow(userIndex, itemIndex, values, users.size);
+  const itemCounts = new Int32Array(items.size);
+  for (let k = 0; k < n; k++) itemCounts[itemIndex[k]!]!++;
+  return {
+    users,
+    items,
+    length: n,
+    userIndex,
+    itemIndex,
+    values,
+    mean: sum / n,
+    userOffsets: offsets,
+    byUserItems: columns,
+    byUserValues: columnValues,
+    itemCounts,
+  };
+}
+
+/** Counting sort of (row, column, value) triples by row; columns keep their input order. */
+export function groupByRow(
+  rows: Int32Array,
+  columns: Int32Array,
+  values: Float32Array,
+  rowCount: number,
+): { offsets: Int32Array; columns: Int32Array; columnValues: Float32Array } {
+  const offsets = new Int32Array(rowCount + 1);
+  for (let k = 0; k < rows.length; k++) offsets[rows[k]! + 1]!++;
+  for (let r = 0; r < rowCount; r++) offsets[r + 1]! += offsets[r]!;
+  const cursor = offsets.slice(0, rowCount);
+  const grouped = new Int32Array(rows.length);
+  const groupedValues = new Float32Array(rows.length);
+  for (let k = 0; k < rows.length; k++) {
+    const at = cursor[rows[k]!]!++;
+    grouped[at] = columns[k]!;
+    groupedValues[at] = values[k]!;
+  }
+  return { offsets, columns: grouped, columnValues: groupedValues };
+}
