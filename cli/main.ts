@@ -1,4 +1,50 @@
+import { evaluateCommand, evaluateHelp } from './evaluate-command.ts';
+import { UsageError } from './usage-error.ts';
+
+interface Command {
+  summary: string;
+  help: string;
+  run(argv: string[]): Promise<number>;
+}
+
+const commands: Record<string, Command> = {
+  evaluate: { summary: 'train on one ratings file, score on another, print the metrics', help: evaluateHelp, run: evaluateCommand },
+};
+
+function overview(): string {
+  const lines = Object.entries(commands).map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`);
+  return `movie-reco: a Kubernetes-native MovieLens recommender
+
+Usage: movie-reco <command> [options]     movie-reco <command> --help
+
+Commands:
+${lines.join('\n')}`;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  console.log('hello', argv);
-  return 0;
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(overview() + '\n');
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`movie-reco: unknown command ${JSON.stringify(name)}\n\n${overview()}\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(command.help + '\n');
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`movie-reco ${name}: ${(error as Error).message}\n`);
+    if (usage) {
+      process.stderr.write(`\n${command.help}\n`);
+      return 2;
+    }
+    return 1;
+  }
 }

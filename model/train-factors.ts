@@ -5,7 +5,7 @@ import { groupByRow, type TrainingSet } from './training-set.ts';
 
 export interface FactorParams {
   factors: number;
-  /** Upper bound on epochs; early stopping may end sooner. */
+  /** Epochs to train; with early stopping, the most to try. */
   epochs: number;
   learningRate: number;
   biasLearningRate: number;
@@ -19,13 +19,8 @@ export interface FactorParams {
   /** Learn from which movies a user rated too (SVD++), not only from the values. */
   implicit: boolean;
   initStd: number;
-  seed: number;
-  /** Share of the training ratings held out to choose the epoch count; 0 turns early stopping off. */
-  validationFraction: number;
-  /** Epochs without a better validation RMSE before stopping. */
+  /** Epochs without a better validation RMSE before early stopping ends a run. */
   patience: number;
-  /** After early stopping, train again on all ratings for the chosen number of epochs. */
-  refit: boolean;
 }
 
 export interface EpochReport {
@@ -37,11 +32,26 @@ export interface EpochReport {
   seconds: number;
 }
 
+export interface FactorRunOptions {
+  seed: number;
+  /** Training rows of the set (default: all). */
+  rows?: Int32Array;
+  /** Held-out rows whose RMSE is reported after every epoch. */
+  validation?: Int32Array;
+  /** Keep the best epoch on `validation` and stop after `patience` worse ones. */
+  earlyStopping?: boolean;
+  /** Overrides params.epochs (a refit trains for the epoch count a search chose). */
+  epochs?: number;
+  phase?: EpochReport['phase'];
+  onEpoch?: (report: EpochReport) => void;
+}
+
 export interface FactorTraining {
   model: FactorModel;
   epochs: EpochReport[];
-  /** Epoch count the model was finally trained for. */
-  chosenEpochs: number;
+  /** The epoch whose parameters the model holds. */
+  bestEpoch: number;
+  bestValidationRmse?: number;
   updates: number;
   seconds: number;
 }
@@ -50,41 +60,19 @@ export interface FactorTraining {
  * Trains biased MF (optionally SVD++) by SGD in the WebAssembly kernel, single threaded, so that
  * the same seed gives bit-identical factors. Shuffling and bookkeeping stay in TypeScript.
  */
-export function trainFactors(
-  set: TrainingSet,
-  params: FactorParams,
-  onEpoch: (report: EpochReport) => void = () => {},
-): FactorTraining {
+export function trainFactors(set: TrainingSet, params: FactorParams, options: FactorRunOptions): FactorTraining {
   validateParams(params);
   const started = performance.now();
-  const random = new Random(params.seed);
-  const all = new Int32Array(set.length);
-  for (let k = 0; k < set.length; k++) all[k] = k;
-  const epochs: EpochReport[] = [];
-
-  if (params.validationFraction <= 0) {
-    const run = runEpochs(set, all, undefined, params, params.epochs, new Random(params.seed + 1), 'fit', epochs, onEpoch);
-    return finish(run.model, epochs, params.epochs, run.updates, started);
-  }
-
-  random.shuffle(all);
-  const validationCount = Math.max(1, Math.round(set.length * params.validationFraction));
-  const validation = all.slice(0, validationCount);
-  const fit = all.slice(validationCount).sort();
-  const search = runEpochs(set, fit, validation, params, params.epochs, new Random(params.seed + 1), 'fit', epochs, onEpoch);
-  if (!params.refit) return finish(search.model, epochs, search.bestEpochs, search.updates, started);
-
-  for (let k = 0; k < set.length; k++) all[k] = k;
-  const refit = runEpochs(set, all, undefined, params, search.bestEpochs, new Random(params.seed + 2), 'refit', epochs, onEpoch);
-  return finish(refit.model, epochs, search.bestEpochs, search.updates + refit.updates, started);
-}
-
-function finish(model: FactorModel, epochs: EpochReport[], chosenEpochs: number, updates: number, started: number): FactorTraining {
-  return { model, epochs, chosenEpochs, updates, seconds: (performance.now() - started) / 1000 };
+  const rows = options.rows ?? Int32Array.from({ length: set.length }, (_, k) => k);
+  const epochs = options.epochs ?? params.epochs;
+  const reports: EpochReport[] = [];
+  const run = runEpochs(set, rows, options.validation, options.earlyStopping ?? false, params, epochs,
+    new Random(options.seed), options.phase ?? 'fit', reports, options.onEpoch ?? (() => {}));
+  return { ...run, epochs: reports, seconds: (performance.now() - started) / 1000 };
 }
 
 function validateParams(params: FactorParams): void {
-  const positive: (keyof FactorParams)[] = ['factors', 'epochs', 'learningRate', 'biasLearningRate', 'learningRateDecay'];
+  const positive: (keyof FactorParams)[] = ['factors', 'epochs', 'learningRate', 'biasLearningRate', 'learningRateDecay', 'initStd'];
   for (const key of positive) {
     const value = params[key];
     if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
@@ -94,14 +82,15 @@ function validateParams(params: FactorParams): void {
   if (!Number.isInteger(params.factors) || !Number.isInteger(params.epochs)) {
     throw new RangeError('factors and epochs must be integers');
   }
-  if (params.validationFraction < 0 || params.validationFraction >= 0.5) {
-    throw new RangeError(`validationFraction must be in [0, 0.5), got ${params.validationFraction}`);
+  for (const key of ['regFactor', 'regUserBias', 'regItemBias', 'regImplicit'] as const) {
+    if (!(params[key] >= 0)) throw new RangeError(`${key} must be >= 0, got ${params[key]}`);
   }
 }
 
 interface EpochRun {
   model: FactorModel;
-  bestEpochs: number;
+  bestEpoch: number;
+  bestValidationRmse?: number;
   updates: number;
 }
 
@@ -113,6 +102,7 @@ function runEpochs(
   set: TrainingSet,
   rows: Int32Array,
   validation: Int32Array | undefined,
+  earlyStopping: boolean,
   params: FactorParams,
   maxEpochs: number,
   random: Random,
@@ -165,7 +155,7 @@ function runEpochs(
   const trained = [v.p, v.q, v.y, v.bu, v.bi];
   let best: Float32Array[] | undefined;
   let bestRmse = Infinity;
-  let bestEpochs = maxEpochs;
+  let bestEpoch = maxEpochs;
   let lrFactor = params.learningRate;
   let lrBias = params.biasLearningRate;
   let updates = 0;
@@ -193,14 +183,16 @@ function runEpochs(
     report.seconds = (performance.now() - epochStart) / 1000;
     reports.push(report);
     onEpoch(report);
-    if (report.validationRmse !== undefined) {
+    if (earlyStopping && report.validationRmse !== undefined) {
       if (report.validationRmse < bestRmse) {
         bestRmse = report.validationRmse;
-        bestEpochs = epoch;
+        bestEpoch = epoch;
         best = trained.map((array) => array.slice());
-      } else if (epoch - bestEpochs >= params.patience) {
+      } else if (epoch - bestEpoch >= params.patience) {
         break;
       }
+    } else if (report.validationRmse !== undefined) {
+      bestRmse = report.validationRmse;
     }
   }
   if (best) trained.forEach((array, k) => array.set(best[k]!));
@@ -216,7 +208,7 @@ function runEpochs(
     userFactors: v.p.slice(),
     itemFactors: v.q.slice(),
   };
-  return { model, bestEpochs, updates };
+  return { model, bestEpoch, updates, ...(validation ? { bestValidationRmse: bestRmse } : {}) };
 }
 
 function gatherByUser(set: TrainingSet, rows: Int32Array): ReturnType<typeof groupByRow> {

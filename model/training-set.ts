@@ -73,3 +73,55 @@ export function groupByRow(
   }
   return { offsets, columns: grouped, columnValues: groupedValues };
 }
+
+/** The rows `rows` of a training set, keeping its user and item indices. */
+export function subsetTrainingSet(set: TrainingSet, rows: Int32Array): TrainingSet {
+  const n = rows.length;
+  const userIndex = new Int32Array(n);
+  const itemIndex = new Int32Array(n);
+  const values = new Float32Array(n);
+  const itemCounts = new Int32Array(set.items.size);
+  let sum = 0;
+  for (let k = 0; k < n; k++) {
+    const row = rows[k]!;
+    userIndex[k] = set.userIndex[row]!;
+    itemIndex[k] = set.itemIndex[row]!;
+    values[k] = set.values[row]!;
+    itemCounts[itemIndex[k]!]!++;
+    sum += values[k]!;
+  }
+  const { offsets, columns, columnValues } = groupByRow(userIndex, itemIndex, values, set.users.size);
+  return {
+    users: set.users,
+    items: set.items,
+    length: n,
+    userIndex,
+    itemIndex,
+    values,
+    mean: n ? sum / n : set.mean,
+    userOffsets: offsets,
+    byUserItems: columns,
+    byUserValues: columnValues,
+    itemCounts,
+  };
+}
+
+/** Each user's rated items sorted by item index, with their ratings. */
+export function sortedRatedItems(set: TrainingSet): { offsets: Int32Array; items: Int32Array; ratings: Float32Array } {
+  const offsets = set.userOffsets.slice();
+  const items = new Int32Array(set.length);
+  const ratings = new Float32Array(set.length);
+  const order: number[] = [];
+  for (let u = 0; u + 1 < offsets.length; u++) {
+    const start = offsets[u]!;
+    const end = offsets[u + 1]!;
+    order.length = 0;
+    for (let k = start; k < end; k++) order.push(k);
+    order.sort((a, b) => set.byUserItems[a]! - set.byUserItems[b]!);
+    for (let k = 0; k < order.length; k++) {
+      items[start + k] = set.byUserItems[order[k]!]!;
+      ratings[start + k] = set.byUserValues[order[k]!]!;
+    }
+  }
+  return { offsets, items, ratings };
+}

@@ -1,0 +1,203 @@
+import { clipRating, type FactorModel } from './factor-model.ts';
+import { foldInUser } from './fold-in.ts';
+import { baselineUserBias, neighborScore, type CooccurrenceModel, type NeighborModel } from './neighbors.ts';
+import { indexOfSorted, makeProfile, type UserProfile } from './profile.ts';
+import { topN } from './top-n.ts';
+
+/** predicted rating = intercept + factorWeight * factor model + neighborWeight * neighbour model. */
+export interface RatingBlend {
+  intercept: number;
+  factorWeight: number;
+  neighborWeight: number;
+}
+
+/**
+ * Top-n ranking score of a candidate i for user u:
+ *   sum over rated j of (r_uj / 5)^ratingPower * cooccurrence(j, i), scaled to a maximum of 1,
+ *   + ratingWeight * the factor model's predicted rating.
+ * Candidates are the items the user's rated items co-occur with; the popularity ranking fills up.
+ */
+export interface RankingParams {
+  ratingWeight: number;
+  ratingPower: number;
+}
+
+/** Each known user's rated items (sorted by item index) and ratings, for exclusion and profiles. */
+export interface RatedItems {
+  offsets: Int32Array;
+  items: Int32Array;
+  ratings: Float32Array;
+}
+
+export interface Recommender {
+  readonly factors: FactorModel;
+  readonly neighbors: NeighborModel | null;
+  readonly cooccurrence: CooccurrenceModel | null;
+  readonly blend: RatingBlend;
+  readonly ranking: RankingParams;
+  /** Item indices, best first: the cold-start ranking. */
+  readonly popularity: Int32Array;
+  readonly rated: RatedItems;
+}
+
+/** A profile ready for scoring: the factor model's view of the person and the neighbour model's. */
+export interface PreparedProfile {
+  readonly profile: UserProfile;
+  readonly factorBias: number;
+  readonly factorVector: Float32Array;
+  readonly neighborBias: number;
+}
+
+export const noBlend: RatingBlend = { intercept: 0, factorWeight: 1, neighborWeight: 0 };
+
+export function knownUserProfile(model: Recommender, user: number): UserProfile {
+  const { offsets, items, ratings } = model.rated;
+  const start = offsets[user]!;
+  const end = offsets[user + 1]!;
+  return { user, items: items.subarray(start, end), ratings: ratings.subarray(start, end) };
+}
+
+/**
+ * Known users with no ratings beyond training use their trained factors; anyone else (a visitor,
+ * or a user with newer ratings) is folded in against the item factors, exact for the ratings given.
+ */
+export function prepareProfile(model: Recommender, profile: UserProfile, trained = profile.user >= 0): PreparedProfile {
+  const f = model.factors;
+  let factorBias: number;
+  let factorVector: Float32Array;
+  if (trained && profile.user >= 0) {
+    factorBias = f.userBias[profile.user]!;
+    factorVector = f.userFactors.subarray(profile.user * f.stride, (profile.user + 1) * f.stride);
+  } else {
+    ({ bias: factorBias, vector: factorVector } = foldInUser(f, profile));
+  }
+  const neighborBias = model.neighbors ? baselineUserBias(model.neighbors, profile) : 0;
+  return { profile, factorBias, factorVector, neighborBias };
+}
+
+/** The factor model's unclipped score for an item (dense index, -1 unknown). */
+export function factorScore(model: Recommender, prepared: PreparedProfile, item: number): number {
+  const f = model.factors;
+  let score = f.mean + prepared.factorBias;
+  if (item < 0) return score;
+  score += f.itemBias[item]!;
+  const q = f.itemFactors;
+  const v = prepared.factorVector;
+  const base = item * f.stride;
+  let dot = 0;
+  for (let k = 0; k < f.stride; k++) dot += v[k]! * q[base + k]!;
+  return score + dot;
+}
+
+/** The blended predicted rating, clipped to the rating scale. */
+export function predictRating(model: Recommender, prepared: PreparedProfile, item: number): number {
+  const { blend, neighbors } = model;
+  let value = blend.intercept + blend.factorWeight * factorScore(model, prepared, item);
+  if (neighbors && blend.neighborWeight !== 0) {
+    value += blend.neighborWeight * neighborScore(neighbors, prepared.profile, prepared.neighborBias, item);
+  }
+  return clipRating(value);
+}
+
+export interface Recommendation {
+  items: Int32Array;
+  /** The ranking came from the popularity ranking alone (nothing known of the person). */
+  coldStart: boolean;
+}
+
+/** The items a profile's rated items co-occur with, with the two parts of their ranking score. */
+export interface RankingCandidates {
+  items: Int32Array;
+  /** Co-occurrence score scaled to a maximum of 1. */
+  cooccurrence: Float64Array;
+  /** The factor model's clipped predicted rating. */
+  rating: Float64Array;
+}
+
+/**
+ * Gathers the candidates for a profile: one pass over the neighbour lists of the rated items.
+ * `scratch` (length = catalogue size, all zero, left all zero) avoids allocating per call.
+ */
+export function rankingCandidates(
+  model: Recommender,
+  prepared: PreparedProfile,
+  ratingPower: number,
+  scratch: Float64Array = new Float64Array(model.factors.items.size),
+): RankingCandidates {
+  const { profile } = prepared;
+  const itemCount = model.factors.items.size;
+  const { offsets, neighborItems, similarities } = model.cooccurrence!;
+  const touched: number[] = [];
+  for (let k = 0; k < profile.items.length; k++) {
+    const j = profile.items[k]!;
+    if (j < 0 || j >= itemCount) continue;
+    const weight = ratingPower === 0 ? 1 : Math.pow(profile.ratings[k]! / 5, ratingPower);
+    for (let a = offsets[j]!, end = offsets[j + 1]!; a < end; a++) {
+      const i = neighborItems[a]!;
+      if (scratch[i] === 0) touched.push(i);
+      scratch[i]! += weight * similarities[a]!;
+    }
+  }
+  let max = 0;
+  for (const i of touched) if (scratch[i]! > max) max = scratch[i]!;
+  const items = new Int32Array(touched.length);
+  const cooccurrence = new Float64Array(touched.length);
+  const rating = new Float64Array(touched.length);
+  let count = 0;
+  for (const i of touched) {
+    const score = scratch[i]!;
+    scratch[i] = 0;
+    if (indexOfSorted(profile.items, i) >= 0) continue;
+    items[count] = i;
+    cooccurrence[count] = score / max;
+    rating[count] = clipRating(factorScore(model, prepared, i));
+    count++;
+  }
+  return { items: items.subarray(0, count), cooccurrence: cooccurrence.subarray(0, count), rating: rating.subarray(0, count) };
+}
+
+/** The best n candidates for a rating weight, then the popularity ranking to fill up. */
+export function rankCandidates(
+  model: Recommender,
+  profile: UserProfile,
+  candidates: RankingCandidates | null,
+  ratingWeight: number,
+  n: number,
+): Int32Array {
+  const chosen: number[] = [];
+  const taken = new Set<number>();
+  if (candidates && candidates.items.length > 0) {
+    const scores = new Float64Array(candidates.items.length);
+    for (let k = 0; k < scores.length; k++) scores[k] = candidates.cooccurrence[k]! + ratingWeight * candidates.rating[k]!;
+    for (const k of topN(scores, n)) {
+      chosen.push(candidates.items[k]!);
+      taken.add(candidates.items[k]!);
+    }
+  }
+  for (let k = 0; k < model.popularity.length && chosen.length < n; k++) {
+    const i = model.popularity[k]!;
+    if (taken.has(i) || indexOfSorted(profile.items, i) >= 0) continue;
+    chosen.push(i);
+  }
+  return Int32Array.from(chosen);
+}
+
+/** Top-n items the person has not rated, by the ranking score; exact for the profile given. */
+export function recommend(model: Recommender, prepared: PreparedProfile, n: number, scratch?: Float64Array): Recommendation {
+  const coldStart = prepared.profile.items.length === 0 || !model.cooccurrence;
+  const candidates = coldStart ? null : rankingCandidates(model, prepared, model.ranking.ratingPower, scratch);
+  return { items: rankCandidates(model, prepared.profile, candidates, model.ranking.ratingWeight, n), coldStart };
+}
+
+/** A visitor's profile from external movie ids; unknown movies are dropped (they cannot inform the model). */
+export function visitorProfile(model: Recommender, ratings: readonly { movieId: number; rating: number }[]): UserProfile {
+  const items: number[] = [];
+  const values: number[] = [];
+  for (const { movieId, rating } of ratings) {
+    const item = model.factors.items.indexOf(movieId);
+    if (item < 0) continue;
+    items.push(item);
+    values.push(rating);
+  }
+  return makeProfile(-1, items, values);
+}

@@ -1,0 +1,63 @@
+import type { Database } from './database.ts';
+import { toDate, toNumberOrNull } from './time-values.ts';
+
+export interface NewPromotion {
+  model: string;
+  runId: string;
+  previousRunId?: string | null;
+  /** Why: "rmse 0.861 beats 0.874 by more than minImprovement 0.005", "pinned", ... */
+  reason: string;
+  /** The metric judged, e.g. `rmse`. */
+  metric: string;
+  metricValue?: number | null;
+  previousMetricValue?: number | null;
+  promotedAt?: Date;
+}
+
+export interface Promotion extends Required<NewPromotion> {
+  id: number;
+}
+
+export async function recordPromotion(db: Database, promotion: NewPromotion): Promise<Promotion> {
+  const promotedAt = promotion.promotedAt ?? new Date();
+  const [inserted] = await db.knex('promotions').insert({
+    model: promotion.model,
+    run_id: promotion.runId,
+    previous_run_id: promotion.previousRunId ?? null,
+    reason: promotion.reason,
+    metric: promotion.metric,
+    metric_value: promotion.metricValue ?? null,
+    previous_metric_value: promotion.previousMetricValue ?? null,
+    promoted_at: promotedAt,
+  });
+  return {
+    id: Number(inserted),
+    model: promotion.model,
+    runId: promotion.runId,
+    previousRunId: promotion.previousRunId ?? null,
+    reason: promotion.reason,
+    metric: promotion.metric,
+    metricValue: promotion.metricValue ?? null,
+    previousMetricValue: promotion.previousMetricValue ?? null,
+    promotedAt,
+  };
+}
+
+/** Promotions of a model, newest first. */
+export async function listPromotions(db: Database, model: string, limit = 50): Promise<Promotion[]> {
+  const rows = await db.knex('promotions')
+    .where('model', model)
+    .orderBy([{ column: 'promoted_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+    .limit(limit);
+  return rows.map((row) => ({
+    id: Number(row.id),
+    model: row.model,
+    runId: row.run_id,
+    previousRunId: row.previous_run_id ?? null,
+    reason: row.reason,
+    metric: row.metric,
+    metricValue: toNumberOrNull(row.metric_value),
+    previousMetricValue: toNumberOrNull(row.previous_metric_value),
+    promotedAt: toDate(row.promoted_at)!,
+  }));
+}
