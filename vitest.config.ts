@@ -1,10 +1,35 @@
 import { defineConfig } from 'vitest/config';
 
+const exclude = ['node_modules/**', '.cache/**', 'tools/**'];
+
+// Two projects, both run by `npm test`:
+//   unit         *.test.ts, no servers
+//   integration  *.int.test.ts, against real servers that testenv/global-setup.ts starts once per
+//                run (the first run on a machine also builds them: see testenv/README.md)
 export default defineConfig({
   test: {
-    include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', '.cache/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // The global setup may spend minutes building on a fresh machine; stopping takes seconds.
+    teardownTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['**/*.test.ts'],
+          exclude: [...exclude, '**/*.int.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['**/*.int.test.ts'],
+          exclude,
+          globalSetup: ['testenv/global-setup.ts'],
+        },
+      },
+    ],
   },
 });

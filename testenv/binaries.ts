@@ -1,0 +1,104 @@
+/**
+ * Finds each program the test environment runs, in this order: an explicit override
+ * (ETCD_BIN, KUBE_APISERVER_BIN, ...), KUBEBUILDER_ASSETS for etcd and kube-apiserver,
+ * the binary cache, and otherwise a build (Go tools) or a Debian package (promtool).
+ */
+import { execFile } from 'node:child_process';
+import { accessSync, constants, copyFileSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Logger } from '../common/log.ts';
+import { aptGet, findOnPath } from './debian-packages.ts';
+import { buildGoTool } from './go-build.ts';
+import { goTools, pinnedVersion, type GoTool, type GoToolName } from './go-tools.ts';
+import { binCacheDir } from './paths.ts';
+
+const run = promisify(execFile);
+
+export type ToolName = GoToolName | 'promtool';
+
+export interface ResolvedBinary {
+  readonly path: string;
+  readonly source: 'override' | 'kubebuilder-assets' | 'cache' | 'built' | 'system' | 'debian-package';
+}
+
+function assertExecutable(path: string, origin: string): string {
+  try {
+    accessSync(path, constants.X_OK);
+  } catch {
+    throw new Error(`${origin} points at ${path}, which is not an executable file`);
+  }
+  return path;
+}
+
+/** A binary supplied by the user, if any; never builds anything. */
+export function overriddenGoTool(tool: GoTool, env: NodeJS.ProcessEnv = process.env): ResolvedBinary | undefined {
+  const override = env[tool.overrideVar];
+  if (override) return { path: assertExecutable(override, tool.overrideVar), source: 'override' };
+  if (tool.inKubebuilderAssets && env.KUBEBUILDER_ASSETS) {
+    const path = join(env.KUBEBUILDER_ASSETS, tool.name);
+    if (existsSync(path)) return { path: assertExecutable(path, 'KUBEBUILDER_ASSETS'), source: 'kubebuilder-assets' };
+  }
+  return undefined;
+}
+
+export function cachedGoToolPath(tool: GoTool, env: NodeJS.ProcessEnv = process.env): string {
+  return join(binCacheDir(env), `${tool.name}-${pinnedVersion(tool)}`);
+}
+
+export async function resolveGoTool(name: GoToolName, log: Logger): Promise<ResolvedBinary> {
+  const tool = goTools[name];
+  const supplied = overriddenGoTool(tool);
+  if (supplied) return supplied;
+  const cached = cachedGoToolPath(tool);
+  if (existsSync(cached)) return { path: cached, source: 'cache' };
+  await buildGoTool(tool, pinnedVersion(tool), cached, log);
+  return { path: cached, source: 'built' };
+}
+
+/**
+ * promtool comes out of Debian's prometheus package, unpacked into the cache rather than
+ * installed: installing would also set up (and on some machines start) a Prometheus daemon.
+ */
+export async function resolvePromtool(log: Logger): Promise<ResolvedBinary> {
+  if (process.env.PROMTOOL_BIN) return { path: assertExecutable(process.env.PROMTOOL_BIN, 'PROMTOOL_BIN'), source: 'override' };
+  const system = findOnPath('promtool');
+  if (system) return { path: system, source: 'system' };
+  const binDir = binCacheDir();
+  const cached = existsSync(binDir) ? readdirSync(binDir).filter((f) => /^promtool-[^.]/.test(f) && !f.includes('.partial')).sort() : [];
+  const newest = cached.at(-1);
+  if (newest) return { path: join(binDir, newest), source: 'cache' };
+
+  log.info("fetching promtool from Debian's prometheus package (first run only)");
+  const work = mkdtempSync(join(tmpdir(), 'movie-reco-promtool-'));
+  try {
+    await aptGet(['download', 'prometheus'], work).catch((err: Error) => {
+      throw new Error(`promtool is missing and Debian's prometheus package could not be downloaded (apt-get download prometheus): ${err.message}. Install it (apt-get install prometheus) or set PROMTOOL_BIN.`);
+    });
+    const deb = readdirSync(work).find((f) => f.endsWith('.deb'));
+    if (!deb) throw new Error('apt-get download prometheus produced no .deb');
+    const version = deb.split('_')[1] ?? 'unknown';
+    await run('dpkg-deb', ['-x', join(work, deb), join(work, 'root')]);
+    const dest = join(binDir, `promtool-${version.replace(/[^A-Za-z0-9.+~-]/g, '_')}`);
+    copyFileSync(join(work, 'root/usr/bin/promtool'), `${dest}.partial`);
+    renameSync(`${dest}.partial`, dest);
+    return { path: dest, source: 'debian-package' };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export type BinaryPaths = Record<ToolName, string>;
+
+/** Every binary, built or fetched one after another: two cores are busy enough with one Go build. */
+export async function resolveAllBinaries(log: Logger): Promise<BinaryPaths> {
+  const paths: Partial<BinaryPaths> = {};
+  for (const name of Object.keys(goTools) as GoToolName[]) {
+    const resolved = await resolveGoTool(name, log);
+    log.debug('binary', { name, ...resolved });
+    paths[name] = resolved.path;
+  }
+  paths.promtool = (await resolvePromtool(log)).path;
+  return paths as BinaryPaths;
+}

@@ -1,0 +1,68 @@
+/**
+ * npm run testenv -- up [--with-controller-manager] | down | status | env
+ *   up      start every server in the background; prints the environment and the kubeconfig path
+ *   down    stop them; no process and no temporary folder is left
+ *   status  whether each server answers (exit 3 when the environment is not up)
+ *   env     `export MOVIE_RECO_TEST_...=...` lines, for eval "$(npm run -s testenv -- env)"
+ */
+import { down, isAlive, readState, serve, up } from './background.ts';
+import { probeServers } from './status.ts';
+
+const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+
+function exportLines(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(([key, value]) => `export ${key}=${shellQuote(value)}`)
+    .join('\n');
+}
+
+async function main(command: string | undefined, flags: string[]): Promise<number> {
+  const withControllerManager = flags.includes('--with-controller-manager');
+  switch (command) {
+    case 'serve':
+      await serve(withControllerManager);
+      return -1;
+    case 'up': {
+      const state = await up(withControllerManager);
+      process.stdout.write(`${exportLines(state.env)}\n\n# kubeconfig: ${state.env.MOVIE_RECO_TEST_KUBECONFIG}\n`);
+      process.stdout.write(`# try: kubectl --kubeconfig ${state.env.MOVIE_RECO_TEST_KUBECONFIG} get --raw /version\n`);
+      return 0;
+    }
+    case 'down':
+      process.stdout.write(`${await down()}\n`);
+      return 0;
+    case 'status': {
+      const state = readState();
+      if (!state || !isAlive(state.supervisorPid)) {
+        process.stdout.write('down\n');
+        return 3;
+      }
+      process.stdout.write(`up since ${state.startedAt} (supervisor pid ${state.supervisorPid}, folder ${state.dir})\n`);
+      const probes = await probeServers(state.env);
+      for (const probe of probes) process.stdout.write(`${probe.ok ? 'ok  ' : 'FAIL'} ${probe.server.padEnd(15)} ${probe.detail}\n`);
+      return probes.every((probe) => probe.ok) ? 0 : 1;
+    }
+    case 'env': {
+      const state = readState();
+      if (!state || !isAlive(state.supervisorPid)) {
+        process.stderr.write('the test environment is not up: npm run testenv -- up\n');
+        return 3;
+      }
+      process.stdout.write(`${exportLines(state.env)}\n`);
+      return 0;
+    }
+    default:
+      process.stderr.write('usage: npm run testenv -- up [--with-controller-manager] | down | status | env\n');
+      return 2;
+  }
+}
+
+main(process.argv[2], process.argv.slice(3)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: Error) => {
+    process.stderr.write(`testenv: ${err.message}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,35 @@
+/** etcd for the local control plane: one member, loopback only, no fsync (its data is thrown away). */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, loopback } from './ports.ts';
+import { startManaged, waitUntilReady, type ManagedProcess } from './processes.ts';
+
+export interface EtcdServer {
+  readonly url: string;
+  readonly process: ManagedProcess;
+}
+
+export async function startEtcd(binary: string, dir: string): Promise<EtcdServer> {
+  const dataDir = join(dir, 'etcd-data');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const url = `http://${loopback}:${clientPort}`;
+  const peerUrl = `http://${loopback}:${peerPort}`;
+  const args = [
+    '--name=testenv',
+    `--data-dir=${dataDir}`,
+    `--listen-client-urls=${url}`,
+    `--advertise-client-urls=${url}`,
+    `--listen-peer-urls=${peerUrl}`,
+    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-cluster=testenv=${peerUrl}`,
+    '--unsafe-no-fsync=true',
+    '--log-level=warn',
+  ];
+  const process = startManaged('etcd', binary, args, { logFile: join(dir, 'etcd.log') });
+  await waitUntilReady(process, async () => {
+    const res = await fetch(`${url}/health`);
+    return res.ok && ((await res.json()) as { health?: string }).health === 'true';
+  }, 30_000);
+  return { url, process };
+}
