@@ -1,4 +1,6 @@
+import { demoCommand, demoHelp } from './demo-command.ts';
 import { evaluateCommand, evaluateHelp } from './evaluate-command.ts';
+import { trainCommand, trainHelp } from './train-command.ts';
 import { UsageError } from './usage-error.ts';
 
 interface Command {
@@ -8,6 +10,8 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
+  demo: { summary: 'load MovieLens into an embedded database, train, evaluate, save the model', help: demoHelp, run: demoCommand },
+  train: { summary: 'the trainer Job: snapshot ratings, train, evaluate, write artifact and run record', help: trainHelp, run: trainCommand },
   evaluate: { summary: 'train on one ratings file, score on another, print the metrics', help: evaluateHelp, run: evaluateCommand },
 };
 

@@ -29,6 +29,8 @@ export interface TrainConfig {
   earlyStopping: boolean;
   /** Cold start: items need this many ratings to enter the popularity ranking. */
   popularityMinRatings: number;
+  /** Train the item-neighbour models (rating blend and co-occurrence ranking). */
+  useNeighbors: boolean;
   /** Skip the neighbour models when they would cost more co-rated pairs than this. */
   maxNeighborPairs: number;
   rankingGrid: { ratingWeight: number[]; ratingPower: number[] };
@@ -57,6 +59,7 @@ export const defaultTrainConfig: TrainConfig = {
   validationFraction: 0.05,
   earlyStopping: true,
   popularityMinRatings: 20,
+  useNeighbors: true,
   maxNeighborPairs: 2e10,
   rankingGrid: { ratingWeight: [0, 0.1, 0.2, 0.3, 0.5], ratingPower: [0, 1, 3] },
   rankingValidationUsers: 2000,
@@ -114,7 +117,7 @@ export function trainRecommender(
     epochs.push(report);
     onEvent({ kind: 'epoch', report });
   };
-  const useNeighbors = neighborFitCost(set) <= config.maxNeighborPairs;
+  const useNeighbors = config.useNeighbors && neighborFitCost(set) <= config.maxNeighborPairs;
 
   let chosenEpochs = config.factors.epochs;
   let blend: RatingBlend = noBlend;

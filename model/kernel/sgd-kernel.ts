@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 
 /** The exports of kernel/sgd.ts once compiled; offsets are byte addresses in linear memory. */
 export interface SgdExports {
@@ -29,6 +30,10 @@ function kernelModule(): WebAssembly.Module {
     if (!existsSync(wasmPath)) {
       throw new Error(`${wasmPath} is missing: run \`npm run build:kernel\` (npm ci runs it for you)`);
     }
+    // V8 first runs WebAssembly on its baseline compiler and only switches to optimized code
+    // between calls; an epoch is one long call, so the first epoch of every job ran ~3x slower.
+    // Compiling the kernel optimized up front removes that (measured: 214 ms -> 70 ms, ml-1m size).
+    setFlagsFromString('--no-liftoff');
     compiled = new WebAssembly.Module(readFileSync(wasmPath));
   }
   return compiled;

@@ -65,8 +65,14 @@ export function epoch(
       const qi = q + i * rowBytes;
       const biPtr = bi + (i << 2);
       let acc = f32x4.splat(0);
-      for (let a = pu, b = qi, c = z; c < zEnd; a += 16, b += 16, c += 16) {
-        acc = f32x4.add(acc, f32x4.mul(f32x4.add(v128.load(a), v128.load(c)), v128.load(b)));
+      if (implicit) {
+        for (let a = pu, b = qi, c = z; c < zEnd; a += 16, b += 16, c += 16) {
+          acc = f32x4.add(acc, f32x4.mul(f32x4.add(v128.load(a), v128.load(c)), v128.load(b)));
+        }
+      } else {
+        for (let a = pu, b = qi; b < qi + rowBytes; a += 16, b += 16) {
+          acc = f32x4.add(acc, f32x4.mul(v128.load(a), v128.load(b)));
+        }
       }
       const bU = load<f32>(buPtr);
       const bI = load<f32>(biPtr);
