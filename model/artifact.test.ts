@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { generateSynthetic } from '../data/synthetic.ts';
+import { ArtifactError, decodeArtifact, encodeArtifact, MODEL_FILE, parseManifest } from './artifact.ts';
+import { knownUserProfile, predictRating, prepareProfile, recommend } from './recommender.ts';
+import { defaultTrainConfig, trainRecommender } from './train.ts';
+
+const { ratings } = generateSynthetic({ users: 200, movies: 150, ratings: 10_000, seed: 9 });
+const trained = trainRecommender(ratings, { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, factors: 10, epochs: 6 } }).model;
+const description = { model: 'movielens', run: 'run-1', metrics: { rmse: 0.9 }, training: {}, dataSnapshot: { maxRatingId: 10 } };
+
+describe('the model artifact', () => {
+  it('round-trips: the decoded model answers exactly as the trained one', () => {
+    const encoded = encodeArtifact(trained, description);
+    const manifest = parseManifest(encoded.manifestBytes, encoded.digest);
+    const decoded = decodeArtifact(manifest, encoded.files.get(MODEL_FILE)!);
+    for (const user of [0, 17, 199]) {
+      const a = prepareProfile(trained, knownUserProfile(trained, user));
+      const b = prepareProfile(decoded, knownUserProfile(decoded, user));
+      expect(Array.from(recommend(decoded, b, 10).items)).toEqual(Array.from(recommend(trained, a, 10).items));
+      for (const item of [0, 5, 149]) expect(predictRating(decoded, b, item)).toBe(predictRating(trained, a, item));
+    }
+    expect(manifest.files[0]!.sizeBytes).toBe(encoded.files.get(MODEL_FILE)!.byteLength);
+  });
+
+  it('refuses a model file with one flipped byte', () => {
+    const encoded = encodeArtifact(trained, description);
+    const bytes = encoded.files.get(MODEL_FILE)!.slice();
+    bytes[bytes.length - 3]! ^= 0x40;
+    expect(() => decodeArtifact(encoded.manifest, bytes)).toThrow(/sha256 .* does not match/);
+    expect(() => decodeArtifact(encoded.manifest, bytes.subarray(1))).toThrow(ArtifactError);
+  });
+
+  it('refuses a manifest that is not the one the caller expects, or of another format', () => {
+    const encoded = encodeArtifact(trained, description);
+    expect(() => parseManifest(encoded.manifestBytes, 'sha256:' + '0'.repeat(64))).toThrow(/does not match the expected/);
+    const future = new TextEncoder().encode(JSON.stringify({ ...encoded.manifest, formatVersion: 99 }));
+    expect(() => parseManifest(future)).toThrow(/format 99 is not supported/);
+  });
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { generateSynthetic, plantedScore } from '../data/synthetic.ts';
+import { evaluateRecommender } from './evaluate.ts';
+import { errorMetrics } from './metrics.ts';
+import { knownUserProfile, predictRating, prepareProfile } from './recommender.ts';
+import { movielens, randomSplit } from './test-data.ts';
+import { defaultTrainConfig, trainRecommender, type TrainConfig } from './train.ts';
+
+const svd = (overrides: Partial<TrainConfig['factors']> = {}): TrainConfig => ({
+  ...defaultTrainConfig,
+  useNeighbors: false,
+  validationFraction: 0,
+  earlyStopping: false,
+  factors: { ...defaultTrainConfig.factors, implicit: false, epochs: 15, factors: 16, ...overrides },
+});
+
+describe('training', () => {
+  it('is deterministic: the same seed gives the same parameters and RMSE', async () => {
+    const { ratings } = generateSynthetic({ users: 300, movies: 200, ratings: 20_000, seed: 3 });
+    for (const implicit of [false, true]) {
+      const config = { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, implicit, factors: 12, epochs: 8 } };
+      const a = trainRecommender(ratings, config);
+      const b = trainRecommender(ratings, config);
+      expect(Buffer.from(a.model.factors.userFactors.buffer).equals(Buffer.from(b.model.factors.userFactors.buffer))).toBe(true);
+      expect(Buffer.from(a.model.factors.itemFactors.buffer).equals(Buffer.from(b.model.factors.itemFactors.buffer))).toBe(true);
+      expect(a.validation!.blendRmse).toBe(b.validation!.blendRmse);
+      const c = trainRecommender(ratings, { ...config, seed: config.seed + 1 });
+      expect(c.validation!.blendRmse).not.toBe(a.validation!.blendRmse);
+    }
+  });
+
+  it('recovers a planted low-rank model: held-out error close to the planted noise', () => {
+    const data = generateSynthetic({ users: 800, movies: 400, ratings: 80_000, seed: 11, rank: 4, noiseStd: 0.3 });
+    const { train, test } = randomSplit(data.ratings, 0.2, 1);
+    const result = trainRecommender(train, svd({ factors: 8, epochs: 40, regFactor: 0.02 }));
+    const prepared = new Map<number, ReturnType<typeof prepareProfile>>();
+    const predicted = Float64Array.from({ length: test.length }, (_, k) => {
+      const user = result.model.factors.users.indexOf(test.userIds[k]!);
+      let p = prepared.get(user);
+      if (!p) prepared.set(user, (p = prepareProfile(result.model, knownUserProfile(result.model, user))));
+      return predictRating(result.model, p, result.model.factors.items.indexOf(test.movieIds[k]!));
+    });
+    // the best any model can do is the noise-free planted score; half-star rounding adds ~0.14
+    const oracle = Float64Array.from({ length: test.length }, (_, k) => plantedScore(data.planted, test.userIds[k]!, test.movieIds[k]!));
+    const oracleRmse = errorMetrics(test.values, oracle).rmse;
+    const modelRmse = errorMetrics(test.values, predicted).rmse;
+    const meanOnly = errorMetrics(test.values, new Float64Array(test.length).fill(result.model.factors.mean)).rmse;
+    expect(modelRmse).toBeLessThan(oracleRmse * 1.15);
+    expect(modelRmse).toBeLessThan(meanOnly * 0.6);
+  });
+
+  it('stops early on the validation slice and reports each epoch', () => {
+    const { ratings } = generateSynthetic({ users: 300, movies: 200, ratings: 20_000, seed: 4 });
+    const epochs: number[] = [];
+    const result = trainRecommender(ratings, { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, epochs: 200, factors: 8 } }, (event) => {
+      if (event.kind === 'epoch' && event.report.phase === 'fit') epochs.push(event.report.validationRmse!);
+    });
+    expect(result.chosenEpochs).toBeLessThan(200);
+    expect(epochs.length).toBe(result.chosenEpochs + defaultTrainConfig.factors.patience);
+    expect(Math.min(...epochs)).toBe(epochs[result.chosenEpochs - 1]);
+  });
+
+  it('on ml-100k predicts within the RMSE target and ranks far better than popularity', async () => {
+    const { train, test } = randomSplit(await movielens('ml-100k'), 0.2, 42);
+    const result = trainRecommender(train);
+    const evaluation = evaluateRecommender(result.model, test);
+    expect(evaluation.testRatings).toBe(test.length);
+    expect(evaluation.rmse).toBeLessThan(0.91);
+    expect(evaluation.precisionAt10).toBeGreaterThan(evaluation.popularityPrecisionAt10 * 1.5);
+    expect(evaluation.ndcgAt10).toBeGreaterThan(evaluation.popularityNdcgAt10);
+  });
+});
