@@ -1,5 +1,6 @@
 import { errorMetrics, RankingAccumulator, type RankingMetrics } from './metrics.ts';
 import { makeProfile, type UserProfile } from './profile.ts';
+import { Random } from './random.ts';
 import type { Ratings } from './ratings.ts';
 import { knownUserProfile, predictRating, prepareProfile, recommend, type Recommender } from './recommender.ts';
 
@@ -28,7 +29,13 @@ export const RELEVANT_RATING = 4;
  * test user with a relevant movie gets a top-10 of movies not rated in training, next to the
  * popularity ranking's top-10 for the same user.
  */
-export function evaluateRecommender(model: Recommender, test: Ratings): Evaluation {
+export interface EvaluateOptions {
+  /** Rank for at most this many test users (a seeded sample); default all. */
+  maxRankedUsers?: number;
+  seed?: number;
+}
+
+export function evaluateRecommender(model: Recommender, test: Ratings, options: EvaluateOptions = {}): Evaluation {
   const predictStart = performance.now();
   const predicted = new Float64Array(test.length);
   const rowsByUser = new Map<number, number[]>();
@@ -52,7 +59,7 @@ export function evaluateRecommender(model: Recommender, test: Ratings): Evaluati
   const served = new RankingAccumulator(10, catalogue);
   const popular = new RankingAccumulator(10, catalogue);
   const scratch = new Float64Array(catalogue);
-  for (const [userId, rows] of rowsByUser) {
+  for (const [userId, rows] of sampleUsers(rowsByUser, options)) {
     const user = model.factors.users.indexOf(userId);
     if (user < 0) continue;
     const relevant = new Set<number>();
@@ -84,4 +91,13 @@ export function evaluateRecommender(model: Recommender, test: Ratings): Evaluati
     predictSeconds,
     rankSeconds: (performance.now() - rankStart) / 1000,
   };
+}
+
+function sampleUsers(rowsByUser: Map<number, number[]>, options: EvaluateOptions): Iterable<[number, number[]]> {
+  const limit = options.maxRankedUsers;
+  if (limit === undefined || rowsByUser.size <= limit) return rowsByUser;
+  const entries = [...rowsByUser];
+  const order = Int32Array.from({ length: entries.length }, (_, k) => k);
+  new Random(options.seed ?? 1).shuffle(order);
+  return Array.from(order.subarray(0, limit), (k) => entries[k]!);
 }

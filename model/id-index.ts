@@ -1,5 +1,10 @@
+const DENSE_LIMIT = 1 << 24;
+
 /** Maps external ids (MovieLens userId / movieId) to dense indices 0..n-1 and back. */
 export class IdIndex {
+  // MovieLens ids are small non-negative integers: a dense table answers them without hashing
+  // (index + 1, 0 = absent); any other id goes to the map.
+  #dense = new Int32Array(1024);
   readonly #toIndex = new Map<number, number>();
   readonly #ids: number[] = [];
 
@@ -15,17 +20,26 @@ export class IdIndex {
 
   /** The index of `id`, adding it when new. */
   add(id: number): number {
-    let index = this.#toIndex.get(id);
-    if (index === undefined) {
-      index = this.#ids.length;
+    const known = this.indexOf(id);
+    if (known >= 0) return known;
+    const index = this.#ids.length;
+    this.#ids.push(id);
+    if (Number.isInteger(id) && id >= 0 && id < DENSE_LIMIT) {
+      if (id >= this.#dense.length) {
+        const grown = new Int32Array(Math.min(DENSE_LIMIT, Math.max(id + 1, this.#dense.length * 2)));
+        grown.set(this.#dense);
+        this.#dense = grown;
+      }
+      this.#dense[id] = index + 1;
+    } else {
       this.#toIndex.set(id, index);
-      this.#ids.push(id);
     }
     return index;
   }
 
   /** The index of `id`, or -1 when unknown. */
   indexOf(id: number): number {
+    if (id >= 0 && id < this.#dense.length && Number.isInteger(id)) return this.#dense[id]! - 1;
     return this.#toIndex.get(id) ?? -1;
   }
 

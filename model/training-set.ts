@@ -106,21 +106,18 @@ export function subsetTrainingSet(set: TrainingSet, rows: Int32Array): TrainingS
   };
 }
 
-/** Each user's rated items sorted by item index, with their ratings. */
+/** Each user's rated items sorted by item index, with their ratings: two counting-sort passes, O(n). */
 export function sortedRatedItems(set: TrainingSet): { offsets: Int32Array; items: Int32Array; ratings: Float32Array } {
+  const byItem = groupByRow(set.itemIndex, set.userIndex, set.values, set.items.size);
   const offsets = set.userOffsets.slice();
+  const cursor = offsets.slice(0, set.users.size);
   const items = new Int32Array(set.length);
   const ratings = new Float32Array(set.length);
-  const order: number[] = [];
-  for (let u = 0; u + 1 < offsets.length; u++) {
-    const start = offsets[u]!;
-    const end = offsets[u + 1]!;
-    order.length = 0;
-    for (let k = start; k < end; k++) order.push(k);
-    order.sort((a, b) => set.byUserItems[a]! - set.byUserItems[b]!);
-    for (let k = 0; k < order.length; k++) {
-      items[start + k] = set.byUserItems[order[k]!]!;
-      ratings[start + k] = set.byUserValues[order[k]!]!;
+  for (let item = 0; item < set.items.size; item++) {
+    for (let k = byItem.offsets[item]!; k < byItem.offsets[item + 1]!; k++) {
+      const at = cursor[byItem.columns[k]!]!++;
+      items[at] = item;
+      ratings[at] = byItem.columnValues[k]!;
     }
   }
   return { offsets, items, ratings };

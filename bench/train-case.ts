@@ -1,0 +1,51 @@
+/**
+ * One benchmark case in its own process (so its peak RSS is its own): load or generate the
+ * ratings, split 80/20 with a fixed seed, train, evaluate, print one JSON line.
+ * Usage: node bench/train-case.ts <dataset> <algorithm> [factors] [epochs]
+ */
+import { join } from 'node:path';
+import { trainConfigFromFlags } from '../cli/train-config.ts';
+import { readRatings } from '../data/dataset.ts';
+import { generateSynthetic, SYNTHETIC_PRESETS } from '../data/synthetic.ts';
+import { evaluateRecommender } from '../model/evaluate.ts';
+import { movielensDir, randomSplit } from '../model/test-data.ts';
+import { trainRecommender } from '../model/train.ts';
+
+const [dataset = 'ml-100k', algorithm = 'blend', factors, epochs] = process.argv.slice(2);
+const synthetic = dataset.startsWith('synthetic-');
+const loadStart = performance.now();
+const ratings = synthetic
+  ? generateSynthetic(dataset.slice('synthetic-'.length) as keyof typeof SYNTHETIC_PRESETS, { seed: 42 }).ratings
+  : await readRatings(join(movielensDir(), dataset));
+const { train, test } = randomSplit(ratings, 0.2, 42);
+const loadSeconds = (performance.now() - loadStart) / 1000;
+const config = trainConfigFromFlags({ algorithm, ...(factors ? { factors } : {}), ...(epochs ? { epochs } : {}) });
+const result = trainRecommender(train, config);
+const updates = result.epochs.length * 0 + result.epochs.reduce((sum, e) => sum + (e.phase === 'fit' ? train.length * (1 - config.validationFraction) : train.length), 0);
+const evaluation = evaluateRecommender(result.model, test, { maxRankedUsers: 6_000 });
+process.stdout.write(
+  JSON.stringify({
+    dataset,
+    algorithm,
+    factors: config.factors.factors,
+    epochs: result.chosenEpochs,
+    earlyStopping: config.earlyStopping,
+    trainRatings: train.length,
+    testRatings: test.length,
+    rmse: evaluation.rmse,
+    mae: evaluation.mae,
+    precisionAt10: evaluation.precisionAt10,
+    recallAt10: evaluation.recallAt10,
+    ndcgAt10: evaluation.ndcgAt10,
+    coverage: evaluation.coverage,
+    popularityPrecisionAt10: evaluation.popularityPrecisionAt10,
+    popularityNdcgAt10: evaluation.popularityNdcgAt10,
+    rankedUsers: evaluation.rankedUsers,
+    fitSeconds: result.seconds,
+    sgdNsPerUpdate: (1e9 * result.epochs.reduce((sum, e) => sum + e.seconds, 0)) / updates,
+    stageSeconds: result.stageSeconds,
+    predictSeconds: evaluation.predictSeconds,
+    loadSeconds,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+  }) + '\n',
+);
