@@ -1,4 +1,5 @@
 import { fitBaseline, type Baseline, type BaselineParams, defaultBaselineParams } from './baseline.ts';
+import { KernelWorkspace } from './kernel/workspace.ts';
 import { indexOfSorted, type UserProfile } from './profile.ts';
 import { groupByRow, type TrainingSet } from './training-set.ts';
 
@@ -151,12 +152,32 @@ export function fitItemNeighbors(set: TrainingSet, params: NeighborParams = defa
   }
   const byItem = groupByRow(set.itemIndex, set.userIndex, residuals, itemCount);
   const byUser = groupByRow(set.userIndex, set.itemIndex, residuals, set.users.size);
+  const ws = new KernelWorkspace(
+    {
+      itemOffsets: ['i32', itemCount + 1],
+      itemUsers: ['i32', set.length],
+      itemResiduals: ['f32', set.length],
+      userOffsets: ['i32', set.users.size + 1],
+      userItems: ['i32', set.length],
+      userResiduals: ['f32', set.length],
+      support: ['i32', itemCount],
+      crossSum: ['f64', itemCount],
+      ownSquares: ['f64', itemCount],
+      otherSquares: ['f64', itemCount],
+      touched: ['i32', itemCount],
+    },
+    'cooccurrence',
+  );
+  const v = ws.views;
+  const o = ws.offsets;
+  v.itemOffsets.set(byItem.offsets);
+  v.itemUsers.set(byItem.columns);
+  v.itemResiduals.set(byItem.columnValues);
+  v.userOffsets.set(byUser.offsets);
+  v.userItems.set(byUser.columns);
+  v.userResiduals.set(byUser.columnValues);
+  const { support, crossSum, ownSquares, otherSquares, touched } = v;
 
-  const crossSum = new Float64Array(itemCount);
-  const ownSquares = new Float64Array(itemCount);
-  const otherSquares = new Float64Array(itemCount);
-  const support = new Int32Array(itemCount);
-  const touched = new Int32Array(itemCount);
   const pearsonItems = new Int32Array(itemCount);
   const pearsonSims = new Float32Array(itemCount);
   const cosineItems = new Int32Array(itemCount);
@@ -166,21 +187,10 @@ export function fitItemNeighbors(set: TrainingSet, params: NeighborParams = defa
   const cosine = new NeighborTableBuilder(itemCount, itemCount * params.keep);
 
   for (let i = 0; i < itemCount; i++) {
-    let touchedCount = 0;
-    for (let a = byItem.offsets[i]!; a < byItem.offsets[i + 1]!; a++) {
-      const u = byItem.columns[a]!;
-      const ei = byItem.columnValues[a]!;
-      const eiSquared = ei * ei;
-      for (let b = byUser.offsets[u]!; b < byUser.offsets[u + 1]!; b++) {
-        const j = byUser.columns[b]!;
-        const ej = byUser.columnValues[b]!;
-        if (support[j] === 0) touched[touchedCount++] = j;
-        crossSum[j]! += ei * ej;
-        ownSquares[j]! += eiSquared;
-        otherSquares[j]! += ej * ej;
-        support[j]!++;
-      }
-    }
+    const touchedCount = ws.exports.accumulateRow(
+      i, o.itemOffsets, o.itemUsers, o.itemResiduals, o.userOffsets, o.userItems, o.userResiduals,
+      o.support, o.crossSum, o.ownSquares, o.otherSquares, o.touched,
+    );
     let pearsonCount = 0;
     let cosineCount = 0;
     const countI = set.itemCounts[i]!;

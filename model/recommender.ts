@@ -115,16 +115,16 @@ export interface RankingCandidates {
 }
 
 /**
- * Gathers the candidates for a profile: one pass over the neighbour lists of the rated items.
+ * Gathers the candidates for a profile, with their co-occurrence scores: one pass over the
+ * neighbour lists of the rated items. The candidate set does not depend on `ratingPower`.
  * `scratch` (length = catalogue size, all zero, left all zero) avoids allocating per call.
  */
-export function rankingCandidates(
+export function cooccurrenceCandidates(
   model: Recommender,
-  prepared: PreparedProfile,
+  profile: UserProfile,
   ratingPower: number,
   scratch: Float64Array = new Float64Array(model.factors.items.size),
-): RankingCandidates {
-  const { profile } = prepared;
+): Pick<RankingCandidates, 'items' | 'cooccurrence'> {
   const itemCount = model.factors.items.size;
   const { offsets, neighborItems, similarities } = model.cooccurrence!;
   const touched: number[] = [];
@@ -142,18 +142,30 @@ export function rankingCandidates(
   for (const i of touched) if (scratch[i]! > max) max = scratch[i]!;
   const items = new Int32Array(touched.length);
   const cooccurrence = new Float64Array(touched.length);
-  const rating = new Float64Array(touched.length);
   let count = 0;
   for (const i of touched) {
     const score = scratch[i]!;
     scratch[i] = 0;
     if (indexOfSorted(profile.items, i) >= 0) continue;
     items[count] = i;
-    cooccurrence[count] = score / max;
-    rating[count] = clipRating(factorScore(model, prepared, i));
-    count++;
+    cooccurrence[count++] = score / max;
   }
-  return { items: items.subarray(0, count), cooccurrence: cooccurrence.subarray(0, count), rating: rating.subarray(0, count) };
+  return { items: items.subarray(0, count), cooccurrence: cooccurrence.subarray(0, count) };
+}
+
+/** The factor model's clipped predicted rating of each item. */
+export function candidateRatings(model: Recommender, prepared: PreparedProfile, items: Int32Array): Float64Array {
+  return Float64Array.from(items, (item) => clipRating(factorScore(model, prepared, item)));
+}
+
+export function rankingCandidates(
+  model: Recommender,
+  prepared: PreparedProfile,
+  ratingPower: number,
+  scratch?: Float64Array,
+): RankingCandidates {
+  const { items, cooccurrence } = cooccurrenceCandidates(model, prepared.profile, ratingPower, scratch);
+  return { items, cooccurrence, rating: candidateRatings(model, prepared, items) };
 }
 
 /** The best n candidates for a rating weight, then the popularity ranking to fill up. */

@@ -1,4 +1,4 @@
-import { KernelWorkspace } from './kernel/sgd-kernel.ts';
+import { KernelWorkspace } from './kernel/workspace.ts';
 import { roundUpToLanes, type FactorModel } from './factor-model.ts';
 import { Random } from './random.ts';
 import { groupByRow, type TrainingSet } from './training-set.ts';

@@ -10,8 +10,9 @@ import {
   knownUserProfile,
   noBlend,
   prepareProfile,
+  candidateRatings,
+  cooccurrenceCandidates,
   rankCandidates,
-  rankingCandidates,
   type RankingParams,
   type RatingBlend,
   type Recommender,
@@ -250,8 +251,12 @@ function chooseRanking(
   const scratch = new Float64Array(set.items.size);
   for (const { user, relevant } of sample) {
     const prepared = prepareProfile(model, knownUserProfile(model, user));
+    // the candidate set is the same for every power: predict its ratings once per user
+    let rating: Float64Array | undefined;
     powers.forEach((power, p) => {
-      const candidates = rankingCandidates(model, prepared, power, scratch);
+      const { items, cooccurrence } = cooccurrenceCandidates(model, prepared.profile, power, scratch);
+      rating ??= candidateRatings(model, prepared, items);
+      const candidates = { items, cooccurrence, rating };
       weights.forEach((weight, w) => {
         accumulators[p]![w]!.add(rankCandidates(model, prepared.profile, candidates, weight, 10), relevant);
       });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Random } from '../random.ts';
 import { groupByRow } from '../training-set.ts';
 import { referenceEpoch, type ReferenceRates } from './reference-epoch.ts';
-import { KernelWorkspace } from './sgd-kernel.ts';
+import { KernelWorkspace } from './workspace.ts';
 
 function problem(seed: number) {
   const random = new Random(seed);

@@ -22,11 +22,27 @@ export interface SgdExports {
   foldImplicit(userCount: number, offsets: number, items: number, p: number, y: number, stride: number, z: number): void;
 }
 
-const wasmPath = fileURLToPath(new URL('./sgd.wasm', import.meta.url));
-let compiled: WebAssembly.Module | undefined;
+/** The exports of kernel/cooccurrence.ts. */
+export interface CooccurrenceExports {
+  accumulateRow(
+    item: number,
+    itemOffsets: number, itemUsers: number, itemResiduals: number,
+    userOffsets: number, userItems: number, userResiduals: number,
+    support: number, crossSum: number, ownSquares: number, otherSquares: number, touched: number,
+  ): number;
+}
 
-function kernelModule(): WebAssembly.Module {
-  if (!compiled) {
+export interface KernelExports {
+  sgd: SgdExports;
+  cooccurrence: CooccurrenceExports;
+}
+
+const compiled = new Map<keyof KernelExports, WebAssembly.Module>();
+
+function kernelModule(name: keyof KernelExports): WebAssembly.Module {
+  let module = compiled.get(name);
+  if (!module) {
+    const wasmPath = fileURLToPath(new URL(`./${name}.wasm`, import.meta.url));
     if (!existsSync(wasmPath)) {
       throw new Error(`${wasmPath} is missing: run \`npm run build:kernel\` (npm ci runs it for you)`);
     }
@@ -34,13 +50,14 @@ function kernelModule(): WebAssembly.Module {
     // between calls; an epoch is one long call, so the first epoch of every job ran ~3x slower.
     // Compiling the kernel optimized up front removes that (measured: 214 ms -> 70 ms, ml-1m size).
     setFlagsFromString('--no-liftoff');
-    compiled = new WebAssembly.Module(readFileSync(wasmPath));
+    module = new WebAssembly.Module(readFileSync(wasmPath));
+    compiled.set(name, module);
   }
-  return compiled;
+  return module;
 }
 
-export type ArrayKind = 'i32' | 'f32';
-type ViewOf<K extends ArrayKind> = K extends 'i32' ? Int32Array : Float32Array;
+export type ArrayKind = 'i32' | 'f32' | 'f64';
+type ViewOf<K extends ArrayKind> = K extends 'i32' ? Int32Array : K extends 'f32' ? Float32Array : Float64Array;
 export type Layout = Record<string, readonly [ArrayKind, number]>;
 export type Views<L extends Layout> = { [name in keyof L]: ViewOf<L[name][0]> };
 export type Offsets<L extends Layout> = { [name in keyof L]: number };
@@ -49,33 +66,38 @@ export type Offsets<L extends Layout> = { [name in keyof L]: number };
  * One WebAssembly instance with its own memory, laid out once for a training job: every array
  * gets a 16-byte aligned region (so f32x4 loads are aligned) and a typed-array view over it.
  */
-export class KernelWorkspace<L extends Layout> {
-  readonly exports: SgdExports;
+export class KernelWorkspace<L extends Layout, K extends keyof KernelExports = 'sgd'> {
+  readonly exports: KernelExports[K];
   readonly views: Views<L>;
   readonly offsets: Offsets<L>;
 
-  constructor(layout: L) {
+  constructor(layout: L, kernel: K = 'sgd' as K) {
     const offsets = {} as Record<string, number>;
     let end = 16;
-    for (const [name, [, length]] of Object.entries(layout)) {
+    for (const [name, [kind, length]] of Object.entries(layout)) {
       offsets[name] = end;
-      end += Math.ceil((length * 4) / 16) * 16;
+      end += Math.ceil((length * (kind === 'f64' ? 8 : 4)) / 16) * 16;
     }
     const pages = Math.ceil(end / 65536);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-    const instance = new WebAssembly.Instance(kernelModule(), {
+    const instance = new WebAssembly.Instance(kernelModule(kernel), {
       env: {
         memory,
         abort: () => {
-          throw new Error('sgd kernel aborted');
+          throw new Error(`${kernel} kernel aborted`);
         },
       },
     });
-    this.exports = instance.exports as unknown as SgdExports;
-    const views = {} as Record<string, Int32Array | Float32Array>;
+    this.exports = instance.exports as unknown as KernelExports[K];
+    const views = {} as Record<string, Int32Array | Float32Array | Float64Array>;
     for (const [name, [kind, length]] of Object.entries(layout)) {
       const offset = offsets[name]!;
-      views[name] = kind === 'i32' ? new Int32Array(memory.buffer, offset, length) : new Float32Array(memory.buffer, offset, length);
+      views[name] =
+        kind === 'i32'
+          ? new Int32Array(memory.buffer, offset, length)
+          : kind === 'f32'
+            ? new Float32Array(memory.buffer, offset, length)
+            : new Float64Array(memory.buffer, offset, length);
     }
     this.views = views as Views<L>;
     this.offsets = offsets as Offsets<L>;
