@@ -1,3 +1,4 @@
+import { dataCommand, dataHelp } from './data-command.ts';
 import { demoCommand, demoHelp } from './demo-command.ts';
 import { evaluateCommand, evaluateHelp } from './evaluate-command.ts';
 import { trainCommand, trainHelp } from './train-command.ts';
@@ -12,6 +13,7 @@ interface Command {
 const commands: Record<string, Command> = {
   demo: { summary: 'load MovieLens into an embedded database, train, evaluate, save the model', help: demoHelp, run: demoCommand },
   train: { summary: 'the trainer Job: snapshot ratings, train, evaluate, write artifact and run record', help: trainHelp, run: trainCommand },
+  data: { summary: 'download MovieLens, load it into MySQL/SQLite in batches, generate synthetic ratings', help: dataHelp, run: dataCommand },
   evaluate: { summary: 'train on one ratings file, score on another, print the metrics', help: evaluateHelp, run: evaluateCommand },
 };
 

@@ -15,6 +15,8 @@ export interface LoadRatingsOptions {
   onProgress?: (rowsLoaded: number) => void;
   rowsPerStatement?: number;
   rowsPerTransaction?: number;
+  /** Load only batches from..to (numbered as stored, inclusive): one delivery at a time. */
+  only?: { from: number; to: number };
 }
 
 export interface BatchSummary {
@@ -43,6 +45,7 @@ export async function loadRatings(db: Database, ratings: Ratings, options: LoadR
   const rowsPerTransaction = options.rowsPerTransaction ?? 50_000;
   const n = ratings.length;
   const order = timeOrder(ratings.timestamps);
+  const wanted = (batch: number): boolean => !options.only || (batch >= options.only.from && batch <= options.only.to);
   const summaries: BatchSummary[] = [];
   const summarize = (position: number, batch: number): void => {
     const ratedAt = ratings.timestamps[order[position]!]!;
@@ -60,19 +63,20 @@ export async function loadRatings(db: Database, ratings: Ratings, options: LoadR
     await db.knex.transaction(async (trx) => {
       for (let start = txStart; start < txEnd; start += rowsPerStatement) {
         const end = Math.min(txEnd, start + rowsPerStatement);
-        const rows: string[] = new Array(end - start);
+        const rows: string[] = [];
         for (let p = start; p < end; p++) {
           const i = order[p]!;
           const batch = firstBatch - 1 + batchAt(p, n, batches);
-          rows[p - start] = ratingValuesSql(ratings.userIds[i]!, ratings.movieIds[i]!, ratings.values[i]!, ratings.timestamps[i]!, batch);
+          if (!wanted(batch)) continue;
+          rows.push(ratingValuesSql(ratings.userIds[i]!, ratings.movieIds[i]!, ratings.values[i]!, ratings.timestamps[i]!, batch));
           summarize(p, batch);
         }
-        await trx.raw(`${REPLACE_RATINGS} ${rows.join(',')}`);
+        if (rows.length > 0) await trx.raw(`${REPLACE_RATINGS} ${rows.join(',')}`);
       }
     });
     options.onProgress?.(txEnd);
   }
-  return { ratings: n, batches: summaries };
+  return { ratings: summaries.reduce((sum, batch) => sum + batch.ratings, 0), batches: summaries };
 }
 
 export interface LoadDatasetOptions extends LoadRatingsOptions {
