@@ -138,20 +138,16 @@ function selectBest(order: Int32Array, sims: Float32Array, ids: Int32Array, coun
 }
 
 /**
- * One pass over all co-rated item pairs (cost: sum over users of ratings^2, see neighborFitCost)
- * builds both neighbour tables: residual correlations for rating prediction and co-occurrence
- * for ranking.
+ * Baseline residuals grouped by item and by user, copied into the kernel's memory. A function of
+ * its own so that the JavaScript copies can be collected before the long pass starts.
  */
-export function fitItemNeighbors(set: TrainingSet, params: NeighborParams = defaultNeighborParams): ItemNeighbors {
-  const baseline = fitBaseline(set, params.baseline);
+function coRatingWorkspace(set: TrainingSet, baseline: Baseline) {
   const itemCount = set.items.size;
   const residuals = new Float32Array(set.length);
   for (let k = 0; k < set.length; k++) {
     residuals[k] =
       set.values[k]! - baseline.mean - baseline.userBias[set.userIndex[k]!]! - baseline.itemBias[set.itemIndex[k]!]!;
   }
-  const byItem = groupByRow(set.itemIndex, set.userIndex, residuals, itemCount);
-  const byUser = groupByRow(set.userIndex, set.itemIndex, residuals, set.users.size);
   const ws = new KernelWorkspace(
     {
       itemOffsets: ['i32', itemCount + 1],
@@ -169,13 +165,28 @@ export function fitItemNeighbors(set: TrainingSet, params: NeighborParams = defa
     'cooccurrence',
   );
   const v = ws.views;
-  const o = ws.offsets;
+  const byItem = groupByRow(set.itemIndex, set.userIndex, residuals, itemCount);
   v.itemOffsets.set(byItem.offsets);
   v.itemUsers.set(byItem.columns);
   v.itemResiduals.set(byItem.columnValues);
+  const byUser = groupByRow(set.userIndex, set.itemIndex, residuals, set.users.size);
   v.userOffsets.set(byUser.offsets);
   v.userItems.set(byUser.columns);
   v.userResiduals.set(byUser.columnValues);
+  return ws;
+}
+
+/**
+ * One pass over all co-rated item pairs (cost: sum over users of ratings^2, see neighborFitCost)
+ * builds both neighbour tables: residual correlations for rating prediction and co-occurrence
+ * for ranking.
+ */
+export function fitItemNeighbors(set: TrainingSet, params: NeighborParams = defaultNeighborParams): ItemNeighbors {
+  const baseline = fitBaseline(set, params.baseline);
+  const itemCount = set.items.size;
+  const ws = coRatingWorkspace(set, baseline);
+  const v = ws.views;
+  const o = ws.offsets;
   const { support, crossSum, ownSquares, otherSquares, touched } = v;
 
   const pearsonItems = new Int32Array(itemCount);

@@ -133,16 +133,8 @@ function runEpochs(
   });
   const v = ws.views;
   const o = ws.offsets;
-  const fit = gatherByUser(set, rows);
-  v.offsets.set(fit.offsets);
-  v.items.set(fit.columns);
-  v.ratings.set(fit.columnValues);
-  if (validation) {
-    const held = gatherByUser(set, validation);
-    v.evalOffsets.set(held.offsets);
-    v.evalItems.set(held.columns);
-    v.evalRatings.set(held.columnValues);
-  }
+  copyByUser(set, rows, v.offsets, v.items, v.ratings);
+  if (validation) copyByUser(set, validation, v.evalOffsets, v.evalItems, v.evalRatings);
   let mean = 0;
   for (let k = 0; k < n; k++) mean += v.ratings[k]!;
   mean /= n;
@@ -209,6 +201,14 @@ function runEpochs(
     itemFactors: v.q.slice(),
   };
   return { model, bestEpoch, updates, ...(validation ? { bestValidationRmse: bestRmse } : {}) };
+}
+
+/** Groups the rows by user into kernel memory; the temporary copies die with this call. */
+function copyByUser(set: TrainingSet, rows: Int32Array, offsets: Int32Array, items: Int32Array, ratings: Float32Array): void {
+  const grouped = gatherByUser(set, rows);
+  offsets.set(grouped.offsets);
+  items.set(grouped.columns);
+  ratings.set(grouped.columnValues);
 }
 
 function gatherByUser(set: TrainingSet, rows: Int32Array): ReturnType<typeof groupByRow> {
