@@ -32,7 +32,7 @@ for (const [dataset, algorithm, factors, epochs] of cases) {
 }
 
 const f = (value: unknown, digits = 4): string => (typeof value === 'number' ? value.toFixed(digits) : '');
-const header = '| dataset | algorithm | factors | epochs | RMSE | MAE | P@10 | NDCG@10 | pop P@10 | pop NDCG@10 | fit s | ns/update | peak RSS MB |';
+const header = '| dataset | algorithm | factors | epochs | RMSE | MAE | P@10 | NDCG@10 | pop P@10 | pop NDCG@10 | fit s | ns/update | peak RSS MiB |';
 const rule = '|' + ' --- |'.repeat(13);
 const rows = results.map((r) =>
   `| ${r.dataset} | ${r.algorithm} | ${r.factors} | ${r.epochs}${r.earlyStopping ? ' (early stop)' : ''} | ${f(r.rmse)} | ${f(r.mae)} | ${f(r.precisionAt10)} | ${f(r.ndcgAt10)} | ${f(r.popularityPrecisionAt10)} | ${f(r.popularityNdcgAt10)} | ${f(r.fitSeconds, 2)} | ${f(r.sgdNsPerUpdate, 0)} | ${((r.maxRssBytes as number) / 2 ** 20).toFixed(0)} |`,
