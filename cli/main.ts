@@ -1,6 +1,8 @@
 import { dataCommand, dataHelp } from './data-command.ts';
 import { demoCommand, demoHelp } from './demo-command.ts';
 import { evaluateCommand, evaluateHelp } from './evaluate-command.ts';
+import { operatorCommand, operatorHelp } from './operator-command.ts';
+import { serveCommand, serveHelp } from './serve-command.ts';
 import { trainCommand, trainHelp } from './train-command.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -14,6 +16,8 @@ const commands: Record<string, Command> = {
   demo: { summary: 'load MovieLens into an embedded database, train, evaluate, save the model', help: demoHelp, run: demoCommand },
   train: { summary: 'the trainer Job: snapshot ratings, train, evaluate, write artifact and run record', help: trainHelp, run: trainCommand },
   data: { summary: 'download MovieLens, load it into MySQL/SQLite in batches, generate synthetic ratings', help: dataHelp, run: dataCommand },
+  serve: { summary: 'the inference service: recommendations, predictions, ratings, metrics', help: serveHelp, run: serveCommand },
+  operator: { summary: 'reconcile TrainingRuns and ModelReleases (trainer Jobs, champion, inference rollout)', help: operatorHelp, run: operatorCommand },
   evaluate: { summary: 'train on one ratings file, score on another, print the metrics', help: evaluateHelp, run: evaluateCommand },
 };
 

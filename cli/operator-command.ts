@@ -3,6 +3,12 @@ import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { createLogger } from '../common/log.ts';
 import { Operator } from '../operator/manager.ts';
+import type { PromotionRecord } from '../operator/modelrelease/decide.ts';
+import { recordPromotion } from '../storage/promotions.ts';
+import { countRatingsSince } from '../storage/ratings-table.ts';
+import { getRun } from '../storage/training-runs.ts';
+import { resultFromRecord } from '../operator/trainingrun/run-record.ts';
+import { openMigratedDatabase } from './backends.ts';
 import { numberOption } from './options.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -14,9 +20,13 @@ election so that only one replica acts at a time. Serves /metrics, /healthz and 
   --kubeconfig PATH        kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)
   --namespace NS           watch only this namespace (default: all namespaces)
   --trainer-image IMAGE    image of trainer Jobs whose run names none (env MOVIE_RECO_TRAINER_IMAGE)
+  --inference-image IMAGE  image of inference Deployments whose release names none
+                           (env MOVIE_RECO_INFERENCE_IMAGE; default: the trainer image)
+  --database URL           the run records' database (env MOVIE_RECO_DATABASE_URL): results of
+                           runs whose termination message is lost, promotions, new ratings
   --probe-port N           port of /metrics, /healthz, /readyz (default 8080; 0 picks one)
   --probe-host HOST        address to listen on (default 0.0.0.0)
-  --workers N              concurrent reconciles per controller (default 2)
+  --workers N              concurrent reconciles per controller (default 4)
   --leader-elect BOOL      hold a coordination.k8s.io Lease before acting (default true)
   --lease-namespace NS     namespace of the Lease (default: POD_NAMESPACE, --namespace, or default)
   --lease-name NAME        name of the Lease (default movie-reco-operator)
@@ -29,6 +39,8 @@ export async function operatorCommand(argv: string[]): Promise<number> {
       kubeconfig: { type: 'string' },
       namespace: { type: 'string' },
       'trainer-image': { type: 'string' },
+      'inference-image': { type: 'string' },
+      database: { type: 'string' },
       'probe-port': { type: 'string' },
       'probe-host': { type: 'string' },
       workers: { type: 'string' },
@@ -51,13 +63,35 @@ export async function operatorCommand(argv: string[]): Promise<number> {
   const log = createLogger({ component: 'operator' });
   const leaseNamespace = values['lease-namespace'] ?? env.POD_NAMESPACE ?? values.namespace ?? inClusterNamespace() ?? 'default';
 
+  const databaseUrl = values.database ?? env.MOVIE_RECO_DATABASE_URL;
+  const db = databaseUrl ? await openMigratedDatabase(databaseUrl) : undefined;
+  const inferenceImage = values['inference-image'] ?? env.MOVIE_RECO_INFERENCE_IMAGE;
+
   const operator = new Operator({
     kc,
     log,
     trainerImage,
+    ...(inferenceImage ? { inferenceImage } : {}),
+    ...(db
+      ? {
+          newRatingsSince: (maxRatingId: number) => countRatingsSince(db, maxRatingId),
+          readRunRecord: async (runId: string) => resultFromRecord(await getRun(db, runId)),
+          recordPromotion: async (p: PromotionRecord) => {
+            await recordPromotion(db, {
+              model: p.model,
+              runId: p.runId,
+              previousRunId: p.previousRunId ?? null,
+              reason: p.reason,
+              metric: p.metric,
+              metricValue: p.metricValue ?? null,
+              previousMetricValue: p.previousMetricValue ?? null,
+            });
+          },
+        }
+      : {}),
     probePort: numberOption(values, 'probe-port', { integer: true, min: 0, max: 65535 }) ?? 8080,
     probeHost: values['probe-host'] ?? '0.0.0.0',
-    workers: numberOption(values, 'workers', { integer: true, min: 1, max: 64 }) ?? 2,
+    workers: numberOption(values, 'workers', { integer: true, min: 1, max: 64 }) ?? 4,
     ...(values.namespace ? { namespace: values.namespace } : {}),
     ...(leaderElect === 'true'
       ? {
@@ -81,6 +115,7 @@ export async function operatorCommand(argv: string[]): Promise<number> {
   await operator.start();
   log.info('operator running', { probePort: operator.probePort, leading: operator.leading });
   await stopped;
+  await db?.close();
   return 0;
 }
 

@@ -1,0 +1,44 @@
+import Koa from 'koa';
+import type { Logger } from '../common/log.ts';
+import type { Database } from '../storage/database.ts';
+import { openAuth, type AuthConfig } from './auth.ts';
+import type { ServiceMetrics } from './metrics.ts';
+import { jsonErrors, observeRequests } from './middleware.ts';
+import type { ModelHolder } from './model-holder.ts';
+import type { MovieCatalog } from './movie-catalog.ts';
+import { RatingOverlay } from './rating-overlay.ts';
+import { buildRouter } from './routes.ts';
+
+export interface AppDeps {
+  holder: ModelHolder;
+  metrics: ServiceMetrics;
+  log: Logger;
+  catalog?: MovieCatalog;
+  overlay?: RatingOverlay;
+  db?: Database | null;
+  databaseTimeoutMs?: number;
+  auth?: AuthConfig;
+  isAcceptingTraffic?: () => boolean;
+}
+
+/** The service as a Koa app: observe (log + metrics), errors to JSON, then the routes. No listening here. */
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  // Errors reach the client through jsonErrors; Koa's own handler would print stacks to stderr.
+  app.silent = true;
+  const router = buildRouter({
+    holder: deps.holder,
+    metrics: deps.metrics,
+    catalog: deps.catalog ?? new Map(),
+    overlay: deps.overlay ?? new RatingOverlay(),
+    db: deps.db ?? null,
+    databaseTimeoutMs: deps.databaseTimeoutMs ?? 5000,
+    auth: deps.auth ?? openAuth,
+    isAcceptingTraffic: deps.isAcceptingTraffic ?? (() => true),
+  });
+  app.use(observeRequests(deps.metrics, deps.log));
+  app.use(jsonErrors(deps.log));
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true }));
+  return app;
+}

@@ -1,0 +1,186 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import autocannon from 'autocannon';
+import { createLogger } from '../../common/log.ts';
+import { BENCH_MODEL_PREFIX, ensureBenchModel } from './bench-model.ts';
+
+/**
+ * npm run bench:serve: the service on an ml-20m-shaped model against a Koa hello-world route,
+ * each in its own process, driven by autocannon on loopback, each endpoint in rounds alternating
+ * with the hello-world route. BENCH_SECONDS (default 8) per row, BENCH_CONNECTIONS (default 10).
+ */
+const here = import.meta.dirname;
+const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+const ROUNDS = 4;
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const modelFolder = resolve(here, '../../.cache/bench-serve');
+const log = createLogger({ component: 'bench-serve' });
+
+const USERS = 138_493;
+const MOVIES = 26_744;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function waitReady(url: string, child: ChildProcess, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${url}: the process exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms`);
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    if (child.exitCode !== null) return done();
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
+  });
+}
+
+interface Row {
+  endpoint: string;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  requests: number;
+}
+
+type RequestShape = { path: string; method?: 'GET' | 'POST'; body?: string };
+
+async function drive(port: number, next: () => RequestShape, duration: number): Promise<autocannon.Result> {
+  return autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration,
+    requests: [
+      {
+        setupRequest: (request: autocannon.Request) => {
+          const shape = next();
+          return {
+            ...request,
+            path: shape.path,
+            method: shape.method ?? 'GET',
+            ...(shape.body ? { body: shape.body, headers: { 'content-type': 'application/json' } } : {}),
+          } as autocannon.Request;
+        },
+      },
+    ],
+  });
+}
+
+/**
+ * The shared machine's background load changes from second to second, so the endpoint and the
+ * hello-world ceiling are driven in alternating short rounds and compared over the same span:
+ * req/s over all rounds, the median round's p50, the worst round's p99.
+ */
+async function compare(endpoint: string, port: number, helloPort: number, next: () => RequestShape): Promise<[Row, Row]> {
+  const hello: autocannon.Result[] = [];
+  const measured: autocannon.Result[] = [];
+  await drive(port, next, 1); // warm-up: JIT and connections out of the figures
+  for (let round = 0; round < ROUNDS; round++) {
+    hello.push(await drive(helloPort, () => ({ path: '/hello' }), seconds / ROUNDS));
+    measured.push(await drive(port, next, seconds / ROUNDS));
+  }
+  return [summarize('  Koa hello world (ceiling, same rounds)', hello), summarize(endpoint, measured)];
+}
+
+function summarize(endpoint: string, results: autocannon.Result[]): Row {
+  const requests = results.reduce((sum, r) => sum + r.requests.total, 0);
+  const elapsed = results.reduce((sum, r) => sum + r.duration, 0);
+  const p50s = results.map((r) => r.latency.p50).sort((a, b) => a - b);
+  return {
+    endpoint,
+    requestsPerSecond: requests / elapsed,
+    p50: p50s[Math.floor(p50s.length / 2)]!,
+    p99: Math.max(...results.map((r) => r.latency.p99)),
+    errors: results.reduce((sum, r) => sum + r.errors + r.timeouts + r.non2xx, 0),
+    requests,
+  };
+}
+
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+async function main(): Promise<void> {
+  await ensureBenchModel(modelFolder, log);
+  const helloPort = await freePort();
+  const hello = fork(resolve(here, 'hello-world.ts'), { env: { ...process.env, PORT: String(helloPort) }, stdio: 'ignore' });
+  const port = await freePort();
+  const service = fork(resolve(here, 'serve-process.ts'), {
+    env: {
+      ...process.env,
+      MOVIE_RECO_MODEL_URI: resolve(modelFolder, BENCH_MODEL_PREFIX),
+      MOVIE_RECO_HOST: '127.0.0.1',
+      MOVIE_RECO_PORT: String(port),
+      MOVIE_RECO_DRAIN_SECONDS: '2',
+    },
+    // Request logs are written as in production, to /dev/null.
+    stdio: 'ignore',
+  });
+  const rows: Row[] = [];
+  try {
+    const started = performance.now();
+    await waitReady(`http://127.0.0.1:${helloPort}/hello`, hello);
+    await waitReady(`http://127.0.0.1:${port}/readyz`, service);
+    log.info('service ready (model loaded, recommendations precomputed)', { seconds: (performance.now() - started) / 1000 });
+    const rand = random(7);
+    const user = () => 1 + Math.floor(rand() * USERS);
+    const movie = () => 1 + Math.floor(rand() * MOVIES);
+    let fresh = 1;
+    const endpoints: [string, () => RequestShape][] = [
+      ['GET /v1/recommendations n=10 (known users, precomputed)', () => ({ path: `/v1/recommendations?userId=${user()}&n=10` })],
+      // n=20 is not precomputed: each request for a new user runs the ranking (the path of a user who just rated).
+      ['GET /v1/recommendations n=20 (computed per request)', () => ({ path: `/v1/recommendations?userId=${fresh++}&n=20` })],
+      ['GET /v1/predict', () => ({ path: `/v1/predict?userId=${user()}&movieId=${movie()}` })],
+      [
+        'POST /v1/recommendations (visitor, 10 ratings)',
+        () => ({
+          path: '/v1/recommendations',
+          method: 'POST',
+          body: JSON.stringify({ ratings: Array.from({ length: 10 }, () => ({ movieId: 1 + Math.floor(rand() * 3000), rating: 0.5 + Math.floor(rand() * 10) / 2 })), n: 10 }),
+        }),
+      ],
+      ['GET /v1/movies/:id/similar n=10', () => ({ path: `/v1/movies/${movie()}/similar?n=10` })],
+    ];
+    for (const [name, next] of endpoints) rows.push(...(await compare(name, port, helloPort, next)));
+  } finally {
+    await Promise.all([stop(hello), stop(service)]);
+  }
+
+  const header = ['endpoint', 'req/s', '% of hello', 'p50 ms', 'p99 ms', 'errors', 'requests'];
+  const table = rows.map((r, k) => [
+    r.endpoint,
+    r.requestsPerSecond.toFixed(0),
+    k % 2 === 1 ? `${((100 * r.requestsPerSecond) / rows[k - 1]!.requestsPerSecond).toFixed(0)}%` : '',
+    r.p50.toFixed(1),
+    r.p99.toFixed(1),
+    String(r.errors),
+    String(r.requests),
+  ]);
+  const widths = header.map((h, k) => Math.max(h.length, ...table.map((row) => row[k]!.length)));
+  const line = (cells: string[]) => cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]!) : c.padStart(widths[k]!))).join('  ');
+  process.stdout.write(`serve bench: ${seconds} s per row in ${ROUNDS} alternating rounds, ${connections} connections, loopback, model ${BENCH_MODEL_PREFIX} (138,493 users, 26,744 movies, 64 factors)\n`);
+  process.stdout.write([line(header), ...table.map(line)].join('\n') + '\n');
+}
+
+await main();

@@ -1,0 +1,36 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, serveConfigFromEnv } from './config.ts';
+import { parseCredential } from './auth.ts';
+
+describe('serveConfigFromEnv', () => {
+  it('applies defaults', () => {
+    const config = serveConfigFromEnv({ MOVIE_RECO_MODEL_URI: '/models/run-1' });
+    expect(config).toMatchObject({ host: '0.0.0.0', port: 8080, modelUri: '/models/run-1', drainSeconds: 20, precompute: true });
+    expect(config.auth).toEqual({ read: [], write: [], admin: [] });
+  });
+
+  it('names every bad variable', () => {
+    const attempt = () => serveConfigFromEnv({ MOVIE_RECO_PORT: 'eighty', MOVIE_RECO_MODEL_DIGEST: 'md5:x' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/MOVIE_RECO_PORT: must be an integer/);
+    expect(attempt).toThrow(/MOVIE_RECO_MODEL_DIGEST/);
+    expect(attempt).toThrow(/MOVIE_RECO_MODEL_URI/);
+  });
+
+  it('reads credentials from the environment or a mounted file, never echoing a secret', () => {
+    const fromEnv = serveConfigFromEnv({ MOVIE_RECO_MODEL_URI: 'x/y', MOVIE_RECO_AUTH_READ: 'bearer:t1, basic:bob:pw', MOVIE_RECO_AUTH_WRITE: 'basic:w:pw2' });
+    expect(fromEnv.auth.read.map((c) => c.principal)).toEqual([undefined, 'bob']);
+    expect(fromEnv.auth.write).toHaveLength(1);
+    const dir = mkdtempSync(join(tmpdir(), 'auth-'));
+    writeFileSync(join(dir, 'auth.json'), JSON.stringify({ read: ['bearer:abc'], write: ['basic:x:y'] }));
+    const fromFile = serveConfigFromEnv({ MOVIE_RECO_MODEL_URI: 'x/y', MOVIE_RECO_AUTH_FILE: join(dir, 'auth.json') });
+    expect(fromFile.auth.read).toHaveLength(1);
+    expect(() => serveConfigFromEnv({ MOVIE_RECO_MODEL_URI: 'x/y', MOVIE_RECO_AUTH_READ: 'token-without-scheme-s3cret' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('s3cret') }),
+    );
+    expect(() => parseCredential('basic:onlyuser')).toThrow(/basic:USER:PASSWORD/);
+  });
+});

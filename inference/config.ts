@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import type { S3Config } from '../storage/s3-object-store.ts';
+import { s3ConfigFromEnv } from '../storage/open-object-store.ts';
+import { parseCredentialList, type AuthConfig } from './auth.ts';
+import { readFileSync } from 'node:fs';
+
+export interface ServeConfig {
+  host: string;
+  port: number;
+  /** The artifact folder: s3://bucket/prefix/run, file:///path or a path. */
+  modelUri: string | undefined;
+  /** A file holding the model URI (and optionally its digest on a second line), watched for swaps. */
+  modelUriFile: string | undefined;
+  modelDigest: string | undefined;
+  databaseUrl: string | undefined;
+  databaseTimeoutMs: number;
+  drainSeconds: number;
+  recommendationCacheSize: number;
+  /** Fill the recommendation cache for every known user after each load. */
+  precompute: boolean;
+  s3: S3Config | undefined;
+  auth: AuthConfig;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const integer = (min: number, max: number, fallback: number) =>
+  z.string().regex(/^\d+$/, 'must be an integer').transform(Number).pipe(z.number().min(min).max(max)).default(fallback);
+
+const envSchema = z
+  .object({
+    MOVIE_RECO_HOST: z.string().min(1).default('0.0.0.0'),
+    MOVIE_RECO_PORT: integer(0, 65535, 8080),
+    MOVIE_RECO_MODEL_URI: z.string().min(1).optional(),
+    MOVIE_RECO_MODEL_URI_FILE: z.string().min(1).optional(),
+    MOVIE_RECO_MODEL_DIGEST: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must look like sha256:<64 hex digits>').optional(),
+    MOVIE_RECO_DATABASE_URL: z.string().min(1).optional(),
+    MOVIE_RECO_DATABASE_TIMEOUT_MS: integer(100, 120_000, 5000),
+    MOVIE_RECO_DRAIN_SECONDS: integer(0, 600, 20),
+    MOVIE_RECO_RECOMMENDATION_CACHE_SIZE: integer(0, 10_000_000, 200_000),
+    MOVIE_RECO_PRECOMPUTE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
+    MOVIE_RECO_AUTH_FILE: z.string().min(1).optional(),
+    MOVIE_RECO_AUTH_READ: z.string().optional(),
+    MOVIE_RECO_AUTH_WRITE: z.string().optional(),
+    MOVIE_RECO_AUTH_ADMIN: z.string().optional(),
+  })
+  .refine((env) => env.MOVIE_RECO_MODEL_URI || env.MOVIE_RECO_MODEL_URI_FILE, {
+    message: 'set MOVIE_RECO_MODEL_URI (the artifact folder) or MOVIE_RECO_MODEL_URI_FILE (a file naming it)',
+    path: ['MOVIE_RECO_MODEL_URI'],
+  });
+
+const authFileSchema = z
+  .object({
+    read: z.array(z.string()).default([]),
+    write: z.array(z.string()).default([]),
+    admin: z.array(z.string()).default([]),
+  })
+  .strict();
+
+/**
+ * The service's settings from the environment, checked once at start. Credentials come from
+ * MOVIE_RECO_AUTH_FILE (a mounted Secret: JSON {"read": [...], "write": [...], "admin": [...]})
+ * or MOVIE_RECO_AUTH_READ / _WRITE / _ADMIN (comma-separated); each credential is
+ * "basic:USER:PASSWORD" or "bearer:TOKEN". A scope with no credential is open.
+ */
+export function serveConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ServeConfig {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || 'environment'}: ${issue.message}`);
+    throw new ConfigError(`invalid serve configuration:\n${lines.join('\n')}`);
+  }
+  const e = result.data;
+  let s3: S3Config | undefined;
+  try {
+    s3 = s3ConfigFromEnv(env);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  return {
+    host: e.MOVIE_RECO_HOST,
+    port: e.MOVIE_RECO_PORT,
+    modelUri: e.MOVIE_RECO_MODEL_URI,
+    modelUriFile: e.MOVIE_RECO_MODEL_URI_FILE,
+    modelDigest: e.MOVIE_RECO_MODEL_DIGEST,
+    databaseUrl: e.MOVIE_RECO_DATABASE_URL,
+    databaseTimeoutMs: e.MOVIE_RECO_DATABASE_TIMEOUT_MS,
+    drainSeconds: e.MOVIE_RECO_DRAIN_SECONDS,
+    recommendationCacheSize: e.MOVIE_RECO_RECOMMENDATION_CACHE_SIZE,
+    precompute: e.MOVIE_RECO_PRECOMPUTE === 'true',
+    s3,
+    auth: e.MOVIE_RECO_AUTH_FILE ? authFromFile(e.MOVIE_RECO_AUTH_FILE) : authFromEnv(e),
+  };
+}
+
+function authFromEnv(e: { MOVIE_RECO_AUTH_READ?: string | undefined; MOVIE_RECO_AUTH_WRITE?: string | undefined; MOVIE_RECO_AUTH_ADMIN?: string | undefined }): AuthConfig {
+  const list = (name: string, value: string | undefined) => {
+    try {
+      return parseCredentialList(value ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
+    } catch (error) {
+      throw new ConfigError(`${name}: ${(error as Error).message}`);
+    }
+  };
+  return {
+    read: list('MOVIE_RECO_AUTH_READ', e.MOVIE_RECO_AUTH_READ),
+    write: list('MOVIE_RECO_AUTH_WRITE', e.MOVIE_RECO_AUTH_WRITE),
+    admin: list('MOVIE_RECO_AUTH_ADMIN', e.MOVIE_RECO_AUTH_ADMIN),
+  };
+}
+
+function authFromFile(path: string): AuthConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`MOVIE_RECO_AUTH_FILE ${path}: ${(error as NodeJS.ErrnoException).code ?? 'invalid JSON'}`);
+  }
+  const parsed = authFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(`MOVIE_RECO_AUTH_FILE ${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  try {
+    return {
+      read: parseCredentialList(parsed.data.read),
+      write: parseCredentialList(parsed.data.write),
+      admin: parseCredentialList(parsed.data.admin),
+    };
+  } catch (error) {
+    throw new ConfigError(`MOVIE_RECO_AUTH_FILE ${path}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { makeProfile } from '../model/profile.ts';
+import { knownUserProfile, prepareProfile, recommend } from '../model/recommender.ts';
+import { makeServingModel } from './serving-model.ts';
+import { recommendFast } from './fast-ranking.ts';
+import { trainSmallModel } from './testing/small-model.ts';
+import type { ArtifactManifest } from '../model/artifact.ts';
+
+describe('recommendFast', () => {
+  const model = trainSmallModel(5, 8);
+  const serving = makeServingModel({ model, manifest: {} as ArtifactManifest, digest: 'sha256:x', uri: 'memory://x' }, 10);
+
+  it('returns exactly what recommend returns, for every user and several n', () => {
+    for (let user = 0; user < model.factors.users.size; user++) {
+      const prepared = prepareProfile(model, knownUserProfile(model, user));
+      for (const n of [1, 5, 10, 40]) {
+        const reference = recommend(model, prepared, n);
+        const fast = recommendFast(model, prepared, n, serving.itemNorms, serving.ranking);
+        expect(fast.coldStart).toBe(reference.coldStart);
+        expect(Array.from(fast.items), `user ${user} n ${n}`).toEqual(Array.from(reference.items));
+      }
+    }
+  });
+
+  it('matches for folded-in profiles, with other ranking weights, and for nobody', () => {
+    for (const ratingWeight of [0, 0.1, 2]) {
+      const tuned = { ...model, ranking: { ratingWeight, ratingPower: 1 } };
+      for (const items of [[], [3], [1, 7, 20, 44], Array.from({ length: 60 }, (_, k) => k * 2)]) {
+        const prepared = prepareProfile(tuned, makeProfile(-1, items, items.map((i) => 0.5 + (i % 10) / 2)));
+        const reference = recommend(tuned, prepared, 10);
+        const fast = recommendFast(tuned, prepared, 10, serving.itemNorms, serving.ranking);
+        expect(Array.from(fast.items)).toEqual(Array.from(reference.items));
+      }
+    }
+  });
+
+  it('leaves its scratch buffers clean', () => {
+    expect(serving.ranking.accumulated.every((x) => x === 0)).toBe(true);
+    expect(serving.ranking.rated.every((x) => x === 0)).toBe(true);
+  });
+});

@@ -1,0 +1,90 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The service's metrics, in a registry of its own so that tests can build many apps.
+ * Names follow the Prometheus conventions: base units, `_total` counters, `_info` for metadata;
+ * http_request_duration_seconds keeps the name stock Koa/Express dashboards expect.
+ */
+export interface ServiceMetrics {
+  readonly registry: Registry;
+  readonly requestDuration: Histogram<'method' | 'route' | 'status_code'>;
+  readonly recommendations: Counter<'kind' | 'cold_start'>;
+  readonly recommendationCache: Counter<'result'>;
+  readonly predictions: Counter<'cold_start'>;
+  readonly ratingsStored: Counter;
+  readonly ratingStoreFailures: Counter;
+  readonly modelInfo: Gauge<'model' | 'run' | 'digest'>;
+  readonly modelLoadDuration: Histogram;
+  readonly modelLoads: Counter<'result'>;
+  readonly modelLoadedTimestamp: Gauge;
+}
+
+export function createServiceMetrics(options: { defaultMetrics?: boolean } = {}): ServiceMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry });
+    // prom-client names these gauges *_total, which promtool rejects (only counters end in _total);
+    // the per-type nodejs_active_handles / _requests / _resources gauges carry the same numbers.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      registry.removeSingleMetric(name);
+    }
+  }
+  const registers = [registry];
+  return {
+    registry,
+    requestDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route template and status',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.3, 0.5, 1, 1.2, 2.5, 5, 10],
+      registers,
+    }),
+    recommendations: new Counter({
+      name: 'movie_reco_recommendations_total',
+      help: 'Recommendation lists served, by kind of person (user, visitor) and whether only the popularity ranking was used',
+      labelNames: ['kind', 'cold_start'],
+      registers,
+    }),
+    recommendationCache: new Counter({
+      name: 'movie_reco_recommendation_cache_requests_total',
+      help: 'Lookups of the per-user recommendation cache, by result (hit, miss)',
+      labelNames: ['result'],
+      registers,
+    }),
+    predictions: new Counter({
+      name: 'movie_reco_predictions_total',
+      help: 'Rating predictions served, by whether nothing was known of the user',
+      labelNames: ['cold_start'],
+      registers,
+    }),
+    ratingsStored: new Counter({ name: 'movie_reco_ratings_stored_total', help: 'Ratings committed to the database', registers }),
+    ratingStoreFailures: new Counter({
+      name: 'movie_reco_rating_store_failures_total',
+      help: 'Ratings refused with 503 because the database did not commit them',
+      registers,
+    }),
+    modelInfo: new Gauge({
+      name: 'movie_reco_model_info',
+      help: 'The model being served (value 1)',
+      labelNames: ['model', 'run', 'digest'],
+      registers,
+    }),
+    modelLoadDuration: new Histogram({
+      name: 'movie_reco_model_load_duration_seconds',
+      help: 'Time to fetch, verify and prepare a model artifact',
+      buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers,
+    }),
+    modelLoads: new Counter({
+      name: 'movie_reco_model_loads_total',
+      help: 'Model loads by result (success, failure: refused or unreachable artifact)',
+      labelNames: ['result'],
+      registers,
+    }),
+    modelLoadedTimestamp: new Gauge({
+      name: 'movie_reco_model_loaded_timestamp_seconds',
+      help: 'Unix time at which the current model started serving',
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,55 @@
+import type { Context } from 'koa';
+import type { z } from 'zod';
+import { badParameter, HttpError } from './http-error.ts';
+
+interface IntegerRule {
+  min: number;
+  max: number;
+}
+
+/** A query parameter that must be an integer in [min, max]; 400 naming it otherwise. */
+export function integerParam(ctx: Context, name: string, rule: IntegerRule): number;
+export function integerParam(ctx: Context, name: string, rule: IntegerRule, fallback: number): number;
+export function integerParam(ctx: Context, name: string, rule: IntegerRule, fallback?: number): number {
+  const raw = ctx.query[name];
+  if (raw === undefined || raw === '') {
+    if (fallback !== undefined) return fallback;
+    throw badParameter(name, 'is required');
+  }
+  return parseInteger(name, raw, rule);
+}
+
+export function parseInteger(name: string, raw: string | string[], rule: IntegerRule): number {
+  if (Array.isArray(raw)) throw badParameter(name, 'must be given once');
+  if (!/^-?\d+$/.test(raw)) throw badParameter(name, `must be an integer, got ${JSON.stringify(raw.slice(0, 40))}`);
+  const value = Number(raw);
+  if (value < rule.min || value > rule.max) throw badParameter(name, `must be between ${rule.min} and ${rule.max}, got ${value}`);
+  return value;
+}
+
+const MAX_BODY_BYTES = 256 * 1024;
+
+/** Reads a JSON request body and validates it; a zod issue becomes a 400 naming the field's path. */
+export async function jsonBody<T>(ctx: Context, schema: z.ZodType<T>): Promise<T> {
+  if (!ctx.is('application/json')) throw new HttpError(415, 'unsupported_media_type', 'the request body must be application/json');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'body_too_large', `the request body exceeds ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'bad_json', 'the request body is not valid JSON', 'body');
+  }
+  const result = schema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const path = issue.path.length > 0 ? issue.path.join('.') : 'body';
+    throw badParameter(path, issue.message);
+  }
+  return result.data;
+}

@@ -1,0 +1,211 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../common/log.ts';
+import { MODEL_FILE } from '../model/artifact.ts';
+import { writeArtifact } from '../storage/artifact-store.ts';
+import { openDatabase } from '../storage/database.ts';
+import { migrateToLatest } from '../storage/migrations.ts';
+import { openObjectStore } from '../storage/open-object-store.ts';
+import {
+  createTestBucket,
+  createTestDatabase,
+  promtoolBinary,
+  s3Coordinates,
+  type TestBucket,
+  type TestDatabase,
+} from '../testenv/fixtures.ts';
+import { serveConfigFromEnv } from './config.ts';
+import { startService, type RunningService } from './service.ts';
+import { smallArtifact } from './testing/small-model.ts';
+import { TcpProxy } from './testing/tcp-proxy.ts';
+
+describe('movie-reco serve against MariaDB and MinIO', () => {
+  let database: TestDatabase;
+  let bucket: TestBucket;
+  let proxy: TcpProxy;
+  let service: RunningService;
+  const digests: Record<string, string> = {};
+  const logLines: string[] = [];
+  const uriFile = join(mkdtempSync(join(tmpdir(), 'serve-')), 'model');
+
+  beforeAll(async () => {
+    database = await createTestDatabase('serve');
+    bucket = await createTestBucket('serve');
+    const s3 = s3Coordinates();
+    const store = openObjectStore(`s3://${bucket.name}/models`, { s3 });
+    for (const [run, seed] of [['run-a', 1], ['run-b', 2], ['run-corrupt', 3]] as const) {
+      digests[run] = (await writeArtifact(store, run, smallArtifact(run, seed))).digest;
+    }
+    // Flip one byte of the stored model.bin: the manifest no longer matches it.
+    const key = `models/run-corrupt/${MODEL_FILE}`;
+    const chunks: Buffer[] = [];
+    for await (const chunk of await bucket.client.getObject(bucket.name, key)) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
+    bytes[100]! ^= 0xff;
+    await bucket.client.putObject(bucket.name, key, bytes);
+
+    const db = await openDatabase(database.url);
+    await migrateToLatest(db);
+    await db.knex('movies').insert(Array.from({ length: 120 }, (_, k) => ({ movie_id: k + 1, title: `Movie ${k + 1} (2001)`, genres: 'Drama' })));
+    await db.close();
+
+    const target = new URL(database.url);
+    proxy = new TcpProxy({ host: target.hostname, port: Number(target.port || 3306) });
+    await proxy.start();
+    const proxied = new URL(database.url);
+    proxied.port = String(proxy.port);
+    proxied.hostname = '127.0.0.1';
+
+    writeFileSync(uriFile, `s3://${bucket.name}/models/run-a\n${digests['run-a']}\n`);
+    const config = serveConfigFromEnv({
+      MOVIE_RECO_MODEL_URI_FILE: uriFile,
+      MOVIE_RECO_DATABASE_URL: proxied.toString(),
+      MOVIE_RECO_DATABASE_TIMEOUT_MS: '1500',
+      MOVIE_RECO_HOST: '127.0.0.1',
+      MOVIE_RECO_PORT: '0',
+      MOVIE_RECO_DRAIN_SECONDS: '2',
+      MOVIE_RECO_S3_ENDPOINT: s3.endpoint,
+      MOVIE_RECO_S3_ACCESS_KEY: s3.accessKey,
+      MOVIE_RECO_S3_SECRET_KEY: s3.secretKey,
+      MOVIE_RECO_AUTH_WRITE: 'bearer:writer-token',
+    });
+    service = await startService(config, createLogger({}, { level: 'debug', write: (line) => logLines.push(line) }));
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    await proxy?.stop();
+    await database?.drop();
+    await bucket?.remove();
+  });
+
+  const url = (path: string) => `http://127.0.0.1:${service.port}${path}`;
+  const postRating = (rating: { userId: number; movieId: number; rating: number }) =>
+    fetch(url('/v1/ratings'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer writer-token' },
+      body: JSON.stringify(rating),
+    });
+  const swap = (body: unknown) =>
+    fetch(url('/v1/admin/model'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer writer-token' },
+      body: JSON.stringify(body),
+    });
+  const servingDigest = async () => ((await (await fetch(url('/v1/model'))).json()) as { digest: string }).digest;
+  const storedRatings = async () => {
+    const conn = await mysql.createConnection(database.url);
+    try {
+      const [rows] = await conn.query('SELECT user_id, movie_id, rating FROM ratings');
+      return new Map((rows as { user_id: number; movie_id: number; rating: number }[]).map((r) => [`${r.user_id}/${r.movie_id}`, Number(r.rating)]));
+    } finally {
+      await conn.end();
+    }
+  };
+
+  it('serves the verified model from MinIO with titles from MariaDB', async () => {
+    expect(await servingDigest()).toBe(digests['run-a']);
+    const body = (await (await fetch(url('/v1/recommendations?userId=2&n=3'))).json()) as any;
+    expect(body.recommendations).toHaveLength(3);
+    expect(body.recommendations[0].title).toMatch(/^Movie \d+ \(2001\)$/);
+  });
+
+  it('acknowledges a rating with 201 only once it is in MySQL', async () => {
+    const res = await postRating({ userId: 2, movieId: 7, rating: 4.5 });
+    expect(res.status).toBe(201);
+    expect((await storedRatings()).get('2/7')).toBe(4.5);
+  });
+
+  it('answers 503 while the database is down, loses nothing it acknowledged, and recovers', async () => {
+    const acknowledged: string[] = [];
+    const refused: string[] = [];
+    const statuses = new Set<number>();
+    let stop = false;
+    const writer = async (user: number) => {
+      for (let movie = 1; !stop && movie <= 120; movie++) {
+        const res = await postRating({ userId: 1000 + user, movieId: movie, rating: 3 });
+        statuses.add(res.status);
+        const key = `${1000 + user}/${movie}`;
+        if (res.status === 201) acknowledged.push(key);
+        else {
+          expect(res.status).toBe(503);
+          const body = (await res.json()) as any;
+          expect(body.error.code).toBe('database_unavailable');
+          refused.push(key);
+        }
+      }
+    };
+    const writers = [1, 2, 3, 4].map(writer);
+    await new Promise((r) => setTimeout(r, 300));
+    await proxy.stop();
+    await new Promise((r) => setTimeout(r, 3000));
+    await proxy.start();
+    await new Promise((r) => setTimeout(r, 2500));
+    stop = true;
+    await Promise.all(writers);
+    expect(statuses).toEqual(new Set([201, 503]));
+    expect(refused.length).toBeGreaterThan(0);
+    const stored = await storedRatings();
+    const lost = acknowledged.filter((key) => stored.get(key) !== 3);
+    expect(lost).toEqual([]);
+    // writes succeed again once the database is back
+    expect((await postRating({ userId: 3, movieId: 9, rating: 2 })).status).toBe(201);
+  }, 30_000);
+
+  it('refuses a corrupt artifact and keeps serving the old model', async () => {
+    const res = await swap({ uri: `s3://${bucket.name}/models/run-corrupt` });
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as any).error.code).toBe('artifact_refused');
+    expect(await servingDigest()).toBe(digests['run-a']);
+    expect((await fetch(url('/v1/recommendations?userId=5'))).status).toBe(200);
+  });
+
+  it('swaps models under load without failing a request', async () => {
+    let stop = false;
+    const failures: string[] = [];
+    let done = 0;
+    const client = async (id: number) => {
+      for (let k = 0; !stop; k++) {
+        const path = k % 2 === 0 ? `/v1/recommendations?userId=${1 + ((k * 7 + id) % 300)}` : `/v1/predict?userId=${1 + (k % 300)}&movieId=${1 + (k % 100)}`;
+        const res = await fetch(url(path));
+        if (res.status !== 200) failures.push(`${path} ${res.status}`);
+        await res.arrayBuffer();
+        done++;
+      }
+    };
+    const clients = Array.from({ length: 8 }, (_, id) => client(id));
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await swap({ uri: `s3://${bucket.name}/models/run-b`, digest: digests['run-b'] })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    stop = true;
+    await Promise.all(clients);
+    expect(failures).toEqual([]);
+    expect(done).toBeGreaterThan(100);
+    expect(await servingDigest()).toBe(digests['run-b']);
+  });
+
+  it('swaps when the watched model file names another artifact', async () => {
+    writeFileSync(uriFile, `s3://${bucket.name}/models/run-a\n${digests['run-a']}\n`);
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && (await servingDigest()) !== digests['run-a']) await new Promise((r) => setTimeout(r, 200));
+    expect(await servingDigest()).toBe(digests['run-a']);
+  }, 15_000);
+
+  it('exposes metrics that promtool accepts', async () => {
+    const text = await (await fetch(url('/metrics'))).text();
+    expect(text).toContain('movie_reco_ratings_stored_total');
+    expect(text).toMatch(/movie_reco_model_loads_total\{result="failure"\} 1/);
+    const check = spawnSync(promtoolBinary(), ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(check.stdout + check.stderr).toBe('');
+    expect(check.status).toBe(0);
+  });
+
+  it('never logs a credential', () => {
+    expect(logLines.join('\n')).not.toContain('writer-token');
+    expect(logLines.join('\n')).not.toContain(s3Coordinates().secretKey);
+  });
+});

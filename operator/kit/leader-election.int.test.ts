@@ -1,0 +1,64 @@
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../common/log.ts';
+import { adminKubeConfig, createTestNamespace, type TestNamespace } from '../../testenv/fixtures.ts';
+import { group, version } from '../api/resources.ts';
+import { installCrds } from '../api/install-crds.ts';
+import { Operator } from '../manager.ts';
+import { eventually, trainingRunManifest } from '../testing.ts';
+
+const kc = adminKubeConfig();
+const log = createLogger({ test: 'leader-election' }, { level: 'warn' });
+
+describe('two operator replicas and one Lease', () => {
+  let namespace: TestNamespace;
+  beforeAll(async () => {
+    await installCrds(kc);
+    namespace = await createTestNamespace('leader');
+  });
+  afterAll(async () => namespace?.delete());
+
+  it('lets only the holder act, hands over on release, and exposes metrics and probes', async () => {
+    const replica = (identity: string) =>
+      new Operator({ kc, log, namespace: namespace.name, trainerImage: 'movie-reco:test', probePort: 0, probeHost: '127.0.0.1', leaderElection: { namespace: namespace.name, identity, leaseDurationSeconds: 3 }, onLeadershipLost: () => {} });
+    const first = replica('replica-a');
+    const second = replica('replica-b');
+    await first.start();
+    const secondStarted = second.start();
+    try {
+      expect(first.leading).toBe(true);
+      const lease = await kc.makeApiClient(k8s.CoordinationV1Api).readNamespacedLease({ namespace: namespace.name, name: 'movie-reco-operator' });
+      expect(lease.spec?.holderIdentity).toBe('replica-a');
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(second.leading).toBe(false);
+
+      const objects = kc.makeApiClient(k8s.CustomObjectsApi);
+      await objects.createNamespacedCustomObject({ group, version, namespace: namespace.name, plural: 'trainingruns', body: trainingRunManifest('under-a') });
+      const batch = kc.makeApiClient(k8s.BatchV1Api);
+      await eventually(async () => (await batch.listNamespacedJob({ namespace: namespace.name })).items.length === 1, 'job made by the leader');
+
+      const get = (operator: Operator, path: string) => fetch(`http://127.0.0.1:${operator.probePort}${path}`);
+      expect((await get(first, '/healthz')).status).toBe(200);
+      expect((await get(first, '/readyz')).status).toBe(200);
+      expect((await get(second, '/readyz')).status).toBe(200);
+      const metrics = await (await get(first, '/metrics')).text();
+      expect(metrics).toMatch(/controller_runtime_reconcile_total\{controller="trainingrun",result="success"\} [1-9]/);
+      expect(metrics).toMatch(/workqueue_adds_total\{name="trainingrun",controller="trainingrun"\} [1-9]/);
+      expect(metrics).toMatch(/workqueue_depth\{name="trainingrun",controller="trainingrun"\} 0/);
+      expect(metrics).toMatch(/controller_runtime_reconcile_time_seconds_bucket/);
+      expect(metrics).toMatch(/leader_election_master_status\{name="movie-reco-operator"\} 1/);
+      expect(metrics).toMatch(/movie_reco_training_runs\{model="movielens",phase="Pending"\} 1/);
+      expect(await (await get(second, '/metrics')).text()).toMatch(/leader_election_master_status\{name="movie-reco-operator"\} 0/);
+
+      await first.stop();
+      await secondStarted;
+      expect(second.leading).toBe(true);
+      await objects.createNamespacedCustomObject({ group, version, namespace: namespace.name, plural: 'trainingruns', body: trainingRunManifest('under-b') });
+      await eventually(async () => (await batch.listNamespacedJob({ namespace: namespace.name })).items.length === 2, 'job made by the new leader');
+    } finally {
+      await first.stop().catch(() => {});
+      await second.stop();
+      await secondStarted;
+    }
+  });
+});

@@ -1,0 +1,81 @@
+import type { V1Deployment } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import type { ModelRelease, TrainingRun } from '../api/resources.ts';
+import { decideModelRelease } from './decide.ts';
+
+const now = new Date('2026-11-25T12:00:00Z');
+const settings = { image: 'movie-reco-inference:test' };
+
+const release = (spec: Partial<ModelRelease['spec']> = {}, status?: ModelRelease['status']): ModelRelease => ({
+  apiVersion: 'reco.mlops.dev/v1alpha1',
+  kind: 'ModelRelease',
+  metadata: { name: 'movielens', namespace: 'reco', uid: 'rel-uid', generation: 3 },
+  spec: { model: 'movielens', ...spec },
+  ...(status ? { status } : {}),
+});
+
+const run = (name: string, ndcgAt10: number, model = 'movielens', phase: 'Succeeded' | 'Failed' = 'Succeeded'): TrainingRun => ({
+  apiVersion: 'reco.mlops.dev/v1alpha1',
+  kind: 'TrainingRun',
+  metadata: { name, namespace: 'reco' },
+  spec: { model, backendSecretRef: { name: 'b' } },
+  status: {
+    phase,
+    runId: `id-${name}`,
+    completionTime: `2026-11-0${name.length % 9}T00:00:00.000Z`,
+    metrics: { rmse: 0.9, mae: 0.7, ndcgAt10, precisionAt10: 0.1 },
+    artifact: { uri: `s3://m/${name}`, digest: `sha256:${name}` },
+  },
+});
+
+describe('decideModelRelease', () => {
+  it('serves nothing and says why while no run succeeded', () => {
+    const decision = decideModelRelease({ release: release(), runs: [run('x', 0.2, 'movielens', 'Failed')], deployment: undefined, now, settings });
+    expect(decision.deployment).toBeUndefined();
+    expect(decision.status.conditions).toEqual([
+      expect.objectContaining({ type: 'Promoted', status: 'False', reason: 'NoEligibleRun' }),
+      expect.objectContaining({ type: 'Ready', status: 'False', reason: 'NoChampion', observedGeneration: 3 }),
+    ]);
+  });
+
+  it('ignores runs of other models and serves the champion with its URI and digest in the pod template', () => {
+    const decision = decideModelRelease({ release: release({ serving: { replicas: 3 } }), runs: [run('a', 0.1), run('other', 0.9, 'ml-1m')], deployment: undefined, now, settings });
+    expect(decision.status.champion).toMatchObject({ run: 'a', digest: 'sha256:a', promotedAt: now.toISOString() });
+    expect(decision.promotion).toMatchObject({ run: 'a', runId: 'id-a', metric: 'ndcgAt10', metricValue: 0.1 });
+    const pod = decision.deployment!.spec!.template;
+    expect(pod.spec!.containers[0]!.env).toEqual(expect.arrayContaining([{ name: 'MOVIE_RECO_ARTIFACT_URI', value: 's3://m/a' }, { name: 'MOVIE_RECO_ARTIFACT_DIGEST', value: 'sha256:a' }]));
+    expect(pod.spec!.containers[0]!.readinessProbe?.httpGet?.path).toBe('/readyz');
+    expect(decision.deployment!.spec!.replicas).toBe(3);
+    expect(decision.deployment!.spec!.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+    expect(decision.autoscaler).toBeUndefined();
+    expect(decision.events).toEqual([expect.objectContaining({ reason: 'Promoted' })]);
+  });
+
+  it('leaves replicas to the HPA when autoscaling is set', () => {
+    const decision = decideModelRelease({ release: release({ serving: { autoscaling: { minReplicas: 2, maxReplicas: 5 } } }), runs: [run('a', 0.1)], deployment: undefined, now, settings });
+    expect(decision.deployment!.spec!.replicas).toBeUndefined();
+    expect(decision.autoscaler!.spec).toMatchObject({ minReplicas: 2, maxReplicas: 5, scaleTargetRef: { kind: 'Deployment', name: 'movielens-inference' } });
+  });
+
+  it('is idempotent once its status is written: no promotion, no event, same status', () => {
+    const first = decideModelRelease({ release: release(), runs: [run('a', 0.1), run('bb', 0.05)], deployment: undefined, now, settings });
+    const second = decideModelRelease({ release: release({}, first.status), runs: [run('a', 0.1), run('bb', 0.05)], deployment: undefined, now: new Date('2026-11-25T13:00:00Z'), settings });
+    expect(second.promotion).toBeUndefined();
+    expect(second.events).toEqual([]);
+    expect(second.status).toEqual(first.status);
+  });
+
+  it('is Ready only when the rolled-out pods serve the current champion', () => {
+    const first = decideModelRelease({ release: release(), runs: [run('a', 0.1)], deployment: undefined, now, settings });
+    const deployment = (digest: string, ready: number): V1Deployment => ({
+      metadata: { generation: 2 },
+      spec: { selector: {}, template: { spec: { containers: [{ name: 'inference', env: [{ name: 'MOVIE_RECO_ARTIFACT_DIGEST', value: digest }] }] } } },
+      status: { observedGeneration: 2, replicas: 1, updatedReplicas: 1, readyReplicas: ready },
+    });
+    const stale = decideModelRelease({ release: release({}, first.status), runs: [run('a', 0.1)], deployment: deployment('sha256:old', 1), now, settings });
+    expect(stale.status.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'False', reason: 'RollingOut' }));
+    const ready = decideModelRelease({ release: release({}, first.status), runs: [run('a', 0.1)], deployment: deployment('sha256:a', 1), now, settings });
+    expect(ready.status.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'True', reason: 'RolloutComplete' }));
+    expect(ready.status.serving).toMatchObject({ readyReplicas: 1, url: 'http://movielens-inference.reco.svc:80' });
+  });
+});

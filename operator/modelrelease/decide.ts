@@ -1,0 +1,119 @@
+/**
+ * The ModelRelease state machine, pure: from the release, the TrainingRuns in its namespace and
+ * its observed Deployment to the champion, the serving objects that should exist, the next status
+ * and Events. No champion yet means nothing is served.
+ */
+import type { V1Deployment, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import type { ModelRelease, ModelReleaseStatus, TrainingRun } from '../api/resources.ts';
+import { setCondition, type ConditionUpdate } from '../kit/conditions.ts';
+import type { EventNote } from '../kit/events.ts';
+import { candidateOf, selectChampion, type Candidate } from './champion.ts';
+import { desiredAutoscaler, desiredDeployment, desiredService, serviceUrl, servingNameFor, type ServingSettings } from './serving.ts';
+
+export interface ModelReleaseInputs {
+  release: ModelRelease;
+  runs: readonly TrainingRun[];
+  deployment: V1Deployment | undefined;
+  now: Date;
+  settings: ServingSettings;
+}
+
+export interface PromotionRecord {
+  model: string;
+  run: string;
+  /** Ids in the run records, for the promotions table. */
+  runId: string;
+  previousRun: string | undefined;
+  previousRunId: string | undefined;
+  reason: string;
+  metric: string;
+  metricValue: number | undefined;
+  previousMetricValue: number | undefined;
+}
+
+export interface ModelReleaseDecision {
+  deployment: V1Deployment | undefined;
+  service: V1Service | undefined;
+  autoscaler: V2HorizontalPodAutoscaler | undefined;
+  status: ModelReleaseStatus;
+  events: EventNote[];
+  /** Set when the champion changes: to record in the promotions table and the metrics. */
+  promotion: PromotionRecord | undefined;
+}
+
+const historyLimit = 10;
+
+export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDecision {
+  const { release, runs, deployment, now, settings } = inputs;
+  const previous = release.status ?? {};
+  const generation = release.metadata.generation;
+  const metric = release.spec.promotion?.metric ?? 'ndcgAt10';
+  const candidates = runs.map((run) => candidateOf(run, release.spec.model)).filter((c): c is Candidate => c !== undefined);
+  const selection = selectChampion(release.spec.promotion, candidates, previous.champion?.run, previous.champion?.promotedAt);
+  const events: EventNote[] = [];
+
+  let champion = previous.champion;
+  let history = previous.history ?? [];
+  let promotion: PromotionRecord | undefined;
+  if (selection.changed && selection.champion) {
+    const next = selection.champion;
+    const reason = selection.judged?.reason ?? '';
+    champion = { run: next.name, artifact: next.artifact.uri, digest: next.artifact.digest, metrics: next.metrics, promotedAt: now.toISOString() };
+    history = [{ run: next.name, digest: next.artifact.digest, promotedAt: now.toISOString(), reason }, ...history].slice(0, historyLimit);
+    promotion = {
+      model: release.spec.model,
+      run: next.name,
+      runId: next.runId,
+      previousRun: previous.champion?.run,
+      previousRunId: candidates.find((c) => c.name === previous.champion?.run)?.runId,
+      reason,
+      metric,
+      metricValue: next.metrics[metric],
+      previousMetricValue: previous.champion?.metrics?.[metric],
+    };
+    events.push({ type: 'Normal', reason: selection.judged?.outcome === 'Pinned' ? 'Pinned' : 'Promoted', message: `${next.name} is the champion: ${reason}` });
+  }
+
+  const judged = selection.judged;
+  const sameJudgement = judged && previous.lastDecision?.run === judged.run && previous.lastDecision.outcome === judged.outcome && previous.lastDecision.reason === judged.reason;
+  const lastDecision = judged ? { ...judged, time: sameJudgement ? previous.lastDecision!.time! : now.toISOString() } : previous.lastDecision;
+  if (judged?.outcome === 'Rejected' && !sameJudgement) events.push({ type: 'Normal', reason: 'Rejected', message: `${judged.run} rejected: ${judged.reason}` });
+
+  const servingChampion = champion?.run && champion.artifact && champion.digest ? { run: champion.run, artifactUri: champion.artifact, digest: champion.digest } : undefined;
+  const desired = servingChampion ? desiredDeployment(release, servingChampion, settings) : undefined;
+
+  const promoted: ConditionUpdate = selection.problem
+    ? { type: 'Promoted', status: 'False', ...selection.problem }
+    : champion?.run
+      ? { type: 'Promoted', status: 'True', reason: selection.judged?.outcome === 'Pinned' || release.spec.promotion?.pinnedRun ? 'Pinned' : 'ChampionSelected', message: `${champion.run} is the champion` }
+      : { type: 'Promoted', status: 'False', reason: 'NoEligibleRun', message: judged ? `no run passes the gates: ${judged.run}: ${judged.reason}` : `no Succeeded TrainingRun of model ${release.spec.model} yet` };
+
+  const wanted = release.spec.serving?.autoscaling ? (release.spec.serving.autoscaling.minReplicas ?? 1) : (release.spec.serving?.replicas ?? 1);
+  const ready = readiness(deployment, servingChampion?.digest, wanted);
+  const conditions = [promoted, ready].reduce((list, update) => setCondition(list, update, generation, now), previous.conditions);
+
+  const status: ModelReleaseStatus = {
+    ...previous,
+    observedGeneration: generation,
+    ...(champion ? { champion } : {}),
+    ...(history.length ? { history } : {}),
+    ...(lastDecision ? { lastDecision } : {}),
+    ...(desired
+      ? { serving: { deployment: servingNameFor(release), service: servingNameFor(release), url: serviceUrl(release), replicas: deployment?.status?.replicas ?? 0, readyReplicas: deployment?.status?.readyReplicas ?? 0 } }
+      : {}),
+    conditions,
+  };
+  return { deployment: desired, service: desired ? desiredService(release) : undefined, autoscaler: desired ? desiredAutoscaler(release) : undefined, status, events, promotion };
+}
+
+/** Ready only when the pods of the current champion, not an older one, are rolled out and ready. */
+function readiness(deployment: V1Deployment | undefined, digest: string | undefined, wanted: number): ConditionUpdate {
+  if (!digest) return { type: 'Ready', status: 'False', reason: 'NoChampion', message: 'nothing to serve until a run is promoted' };
+  if (!deployment) return { type: 'Ready', status: 'False', reason: 'Deploying', message: 'inference Deployment not observed yet' };
+  const servedDigest = deployment.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === 'MOVIE_RECO_ARTIFACT_DIGEST')?.value;
+  const s = deployment.status ?? {};
+  const current = servedDigest === digest && (s.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 1);
+  const rolledOut = current && (s.updatedReplicas ?? 0) >= wanted && (s.readyReplicas ?? 0) >= wanted && (s.replicas ?? 0) === (s.updatedReplicas ?? 0);
+  if (rolledOut) return { type: 'Ready', status: 'True', reason: 'RolloutComplete', message: `${s.readyReplicas} ready replica(s) serve ${digest}` };
+  return { type: 'Ready', status: 'False', reason: 'RollingOut', message: `${s.updatedReplicas ?? 0} of ${wanted} replica(s) updated, ${s.readyReplicas ?? 0} ready` };
+}

@@ -1,0 +1,113 @@
+/** The inference Deployment, Service and HPA of a release's champion: pure functions of spec and champion. */
+import type { V1Deployment, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import { managedByLabel, managedByValue, modelLabel, modelReleaseLabel, type ModelRelease } from '../api/resources.ts';
+import { controllerReference } from '../kit/owner.ts';
+
+export interface ServingSettings {
+  /** Image for releases that do not name one. */
+  readonly image: string;
+}
+
+export interface Champion {
+  run: string;
+  artifactUri: string;
+  digest: string;
+}
+
+export const servingNameFor = (release: ModelRelease) => `${release.metadata.name}-inference`;
+const port = 8080;
+
+function selectorOf(release: ModelRelease): Record<string, string> {
+  return { 'app.kubernetes.io/name': 'movie-reco-inference', [modelReleaseLabel]: release.metadata.name! };
+}
+
+function metadataOf(release: ModelRelease) {
+  return {
+    name: servingNameFor(release),
+    namespace: release.metadata.namespace,
+    labels: { ...selectorOf(release), [managedByLabel]: managedByValue, [modelLabel]: release.spec.model },
+    ownerReferences: [controllerReference(release)],
+  };
+}
+
+const quantities = (values: Record<string, number | string> | undefined) => (values ? Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)])) : undefined);
+
+export function desiredDeployment(release: ModelRelease, champion: Champion, settings: ServingSettings): V1Deployment {
+  const serving = release.spec.serving ?? {};
+  const envFrom = [serving.backendSecretRef, serving.authSecretRef].filter((ref) => ref !== undefined).map((ref) => ({ secretRef: { name: ref.name } }));
+  const resources = serving.resources ?? { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: metadataOf(release),
+    spec: {
+      // With autoscaling the HPA owns the count; leaving the field out keeps this apply from fighting it.
+      ...(serving.autoscaling ? {} : { replicas: serving.replicas ?? 1 }),
+      selector: { matchLabels: selectorOf(release) },
+      // New champions roll out without ever going below the ready capacity; traffic moves only to ready pods.
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: {
+          labels: { ...selectorOf(release), [modelLabel]: release.spec.model },
+          annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics', 'reco.mlops.dev/champion-run': champion.run },
+        },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: 'inference',
+              image: serving.image ?? settings.image,
+              command: ['movie-reco'],
+              args: ['serve'],
+              ports: [{ name: 'http', containerPort: port }],
+              env: [
+                { name: 'MOVIE_RECO_MODEL', value: release.spec.model },
+                { name: 'MOVIE_RECO_ARTIFACT_URI', value: champion.artifactUri },
+                { name: 'MOVIE_RECO_ARTIFACT_DIGEST', value: champion.digest },
+                { name: 'PORT', value: String(port) },
+              ],
+              ...(envFrom.length ? { envFrom } : {}),
+              resources: { ...(resources.requests ? { requests: quantities(resources.requests) } : {}), ...(resources.limits ? { limits: quantities(resources.limits) } : {}) },
+              readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, failureThreshold: 2 },
+              livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10, failureThreshold: 3 },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            },
+          ],
+          volumes: [{ name: 'tmp', emptyDir: {} }],
+        },
+      },
+    },
+  };
+}
+
+export function desiredService(release: ModelRelease): V1Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: metadataOf(release),
+    spec: { type: 'ClusterIP', selector: selectorOf(release), ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+  };
+}
+
+export function desiredAutoscaler(release: ModelRelease): V2HorizontalPodAutoscaler | undefined {
+  const autoscaling = release.spec.serving?.autoscaling;
+  if (!autoscaling) return undefined;
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: metadataOf(release),
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: servingNameFor(release) },
+      minReplicas: autoscaling.minReplicas ?? 1,
+      maxReplicas: autoscaling.maxReplicas,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscaling.targetCPUUtilizationPercentage ?? 70 } } }],
+    },
+  };
+}
+
+export function serviceUrl(release: ModelRelease): string {
+  return `http://${servingNameFor(release)}.${release.metadata.namespace}.svc:80`;
+}

@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../common/log.ts';
+import { adminKubeConfig, createTestNamespace, serviceAccountUser, type TestNamespace } from '../testenv/fixtures.ts';
+import { group, version } from './api/resources.ts';
+import { installCrds } from './api/install-crds.ts';
+import { Operator } from './manager.ts';
+import { eventually, finishTrainerPod, getTrainingRun, trainingRunManifest } from './testing.ts';
+
+const kc = adminKubeConfig();
+const rbacDir = new URL('../deploy/rbac/', import.meta.url);
+const manifests = (file: string) => k8s.loadAllYaml(readFileSync(new URL(file, rbacDir), 'utf8')) as k8s.KubernetesObject[];
+const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+async function createOrReplace(object: k8s.KubernetesObject): Promise<void> {
+  const api = k8s.KubernetesObjectApi.makeApiClient(kc);
+  try {
+    await api.create(object);
+  } catch (error) {
+    if (!(error instanceof k8s.ApiException && error.code === 409)) throw error;
+    const current = await api.read(object as k8s.KubernetesObject & { metadata: { name: string } });
+    await api.replace({ ...object, metadata: { ...object.metadata, resourceVersion: current.metadata?.resourceVersion } });
+  }
+}
+
+describe('the operator under deploy/rbac, as a ServiceAccount', () => {
+  let namespace: TestNamespace;
+  let operator: Operator;
+  const logLines: string[] = [];
+  const serviceAccount = 'movie-reco-operator';
+
+  beforeAll(async () => {
+    await installCrds(kc);
+    namespace = await createTestNamespace('rbac');
+    const ns = namespace.name;
+    const clusterRole = manifests('operator-clusterrole.yaml')[0]!;
+    await createOrReplace(clusterRole);
+    // One-namespace mode: the ClusterRole bound by a RoleBinding; the lease Role as shipped, moved here.
+    await createOrReplace({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'movie-reco-operator', namespace: ns },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole.metadata!.name },
+      subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace: ns }],
+    } as k8s.KubernetesObject);
+    for (const object of manifests('leader-election-role.yaml')) {
+      const moved = JSON.parse(JSON.stringify(object).replaceAll('movie-reco-system', ns));
+      await createOrReplace(moved);
+    }
+    const user = await serviceAccountUser(ns, serviceAccount);
+    operator = new Operator({
+      kc: user.kubeConfig,
+      log: createLogger({ test: 'rbac' }, { level: 'debug', write: (line) => logLines.push(line) }),
+      namespace: ns,
+      trainerImage: 'movie-reco:test',
+      leaderElection: { namespace: ns, leaseDurationSeconds: 5 },
+      newRatingsSince: async () => 10,
+      resyncMs: 500,
+      onLeadershipLost: () => {},
+    });
+    await operator.start();
+  });
+  afterAll(async () => {
+    await operator?.stop();
+    await namespace?.delete();
+  });
+
+  it('runs a TrainingRun and a ModelRelease end to end without one forbidden call', async () => {
+    const ns = namespace.name;
+    const objects = kc.makeApiClient(k8s.CustomObjectsApi);
+    const run = await objects.createNamespacedCustomObject({ group, version, namespace: ns, plural: 'trainingruns', body: trainingRunManifest('rbac-run') });
+    await eventually(async () => (await getTrainingRun(kc, ns, 'rbac-run')).status?.phase === 'Pending', 'Pending');
+    const result = {
+      runId: run.metadata.uid, model: 'movielens', phase: 'Succeeded',
+      dataset: { ratings: 1000, users: 10, movies: 50 },
+      metrics: { rmse: 0.9, mae: 0.7, precisionAt10: 0.1, recallAt10: 0.05, ndcgAt10: 0.12, coverage: 0.2, trainSeconds: 1 },
+      artifact: { uri: 's3://m/rbac-run', digest: 'sha256:rbac', sizeBytes: 10 },
+    };
+    await finishTrainerPod(kc, ns, 'rbac-run-train', { succeeded: true, message: JSON.stringify(result) });
+    await eventually(async () => (await getTrainingRun(kc, ns, 'rbac-run')).status?.phase === 'Succeeded', 'Succeeded');
+
+    await objects.createNamespacedCustomObject({
+      group, version, namespace: ns, plural: 'modelreleases',
+      body: { apiVersion: `${group}/${version}`, kind: 'ModelRelease', metadata: { name: 'movielens' }, spec: { model: 'movielens', serving: { autoscaling: { maxReplicas: 3 } } } },
+    });
+    const autoscaling = kc.makeApiClient(k8s.AutoscalingV2Api);
+    await eventually(() => autoscaling.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name: 'movielens-inference' }), 'HPA');
+    await objects.patchNamespacedCustomObject({ group, version, namespace: ns, plural: 'modelreleases', name: 'movielens', body: { spec: { serving: { autoscaling: null, replicas: 1 } } } }, mergePatch);
+    await eventually(async () => autoscaling.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name: 'movielens-inference' }).then(() => false, () => true), 'HPA removed');
+    const deployment = await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ namespace: ns, name: 'movielens-inference' });
+    expect(deployment.spec?.replicas).toBe(1);
+
+    // Retraining: runs created from the template, the oldest finished ones deleted beyond historyLimit.
+    await objects.patchNamespacedCustomObject(
+      { group, version, namespace: ns, plural: 'modelreleases', name: 'movielens', body: { spec: { retrain: { minNewRatings: 1, historyLimit: 1, template: { backendSecretRef: { name: 'backend' } } } } } },
+      mergePatch,
+    );
+    const runNames = async () => ((await objects.listNamespacedCustomObject({ group, version, namespace: ns, plural: 'trainingruns' })) as { items: { metadata: { name: string } }[] }).items.map((r) => r.metadata.name).sort();
+    for (const n of [1, 2]) {
+      await eventually(async () => (await getTrainingRun(kc, ns, `movielens-${n}`)).status?.phase === 'Pending', `movielens-${n} Pending`);
+      await objects.patchNamespacedCustomObjectStatus({ group, version, namespace: ns, plural: 'trainingruns', name: `movielens-${n}`, body: { status: { phase: 'Failed', completionTime: new Date(Date.now() + n).toISOString() } } }, mergePatch);
+    }
+    await eventually(async () => {
+      const names = await runNames();
+      return names.includes('movielens-3') && !names.includes('movielens-1');
+    }, 'movielens-3 created and movielens-1 deleted');
+
+    const forbidden = logLines.filter((line) => /forbidden|403/i.test(line));
+    expect(forbidden).toEqual([]);
+    expect(logLines.some((line) => line.includes('became leader'))).toBe(true);
+  });
+
+  it('is denied what the operator never needs', async () => {
+    const reviews = kc.makeApiClient(k8s.AuthorizationV1Api);
+    const can = async (verb: string, resource: string, apiGroup = '', subresource?: string) =>
+      (
+        await reviews.createSubjectAccessReview({
+          body: { spec: { user: `system:serviceaccount:${namespace.name}:${serviceAccount}`, groups: ['system:serviceaccounts'], resourceAttributes: { namespace: namespace.name, verb, resource, group: apiGroup, ...(subresource ? { subresource } : {}) } } },
+        })
+      ).status?.allowed;
+    expect(await can('create', 'jobs', 'batch')).toBe(true);
+    expect(await can('get', 'secrets')).toBe(false);
+    expect(await can('delete', 'jobs', 'batch')).toBe(false);
+    expect(await can('update', 'trainingruns', group)).toBe(false);
+    expect(await can('delete', 'modelreleases', group)).toBe(false);
+    expect(await can('patch', 'trainingruns', group)).toBe(false);
+    expect(await can('patch', 'trainingruns', group, 'status')).toBe(true);
+    expect(await can('delete', 'deployments', 'apps')).toBe(false);
+    expect(await can('create', 'pods')).toBe(false);
+  });
+});

@@ -1,0 +1,91 @@
+/** The trainer Job that a TrainingRun asks for: a pure function of the run and the operator's settings. */
+import type { V1Job, V1ResourceRequirements } from '@kubernetes/client-node';
+import { managedByLabel, managedByValue, modelLabel, trainingRunLabel, type TrainingRun } from '../api/resources.ts';
+import { controllerReference } from '../kit/owner.ts';
+
+export interface TrainerSettings {
+  /** Image for runs that do not name one. */
+  readonly image: string;
+}
+
+export const trainerContainer = 'trainer';
+const terminationMessagePath = '/dev/termination-log';
+
+/** Deterministic, so that a restarted operator finds the Job it created instead of making a second. */
+export function jobNameFor(run: TrainingRun): string {
+  return `${run.metadata.name}-train`;
+}
+
+/** The id under which the trainer records the run (MySQL) and stores its artifact: namespace/name, as storage/training-runs.ts expects. */
+export function runIdFor(run: TrainingRun): string {
+  return `${run.metadata.namespace}/${run.metadata.name}`;
+}
+
+export function trainerArgs(run: TrainingRun): string[] {
+  const { spec } = run;
+  const args = ['train', '--model', spec.model, '--run', runIdFor(run)];
+  const flag = (name: string, value: number | string | undefined) => {
+    if (value !== undefined) args.push(`--${name}`, String(value));
+  };
+  flag('max-rating-id', spec.dataset?.ratingsUpTo);
+  flag('up-to-batch', spec.dataset?.upToBatch);
+  flag('algorithm', spec.algorithm?.name);
+  flag('factors', spec.algorithm?.factors);
+  flag('epochs', spec.algorithm?.epochs);
+  flag('lr', spec.algorithm?.learningRate);
+  flag('reg', spec.algorithm?.regularization);
+  flag('seed', spec.algorithm?.seed);
+  flag('test-fraction', spec.evaluation?.testFraction);
+  return args;
+}
+
+export function desiredJob(run: TrainingRun, settings: TrainerSettings): V1Job {
+  const labels = { [managedByLabel]: managedByValue, [trainingRunLabel]: run.metadata.name!, [modelLabel]: run.spec.model };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: jobNameFor(run), namespace: run.metadata.namespace, labels, ownerReferences: [controllerReference(run)] },
+    spec: {
+      backoffLimit: run.spec.backoffLimit ?? 1,
+      activeDeadlineSeconds: run.spec.activeDeadlineSeconds ?? 3600,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'Never',
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          // Pod Security "restricted": non-root, no privilege escalation, no capabilities, RuntimeDefault seccomp.
+          securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: trainerContainer,
+              image: run.spec.image ?? settings.image,
+              command: ['movie-reco'],
+              args: trainerArgs(run),
+              envFrom: [{ secretRef: { name: run.spec.backendSecretRef.name } }],
+              env: [
+                { name: 'MOVIE_RECO_MODEL', value: run.spec.model },
+                { name: 'MOVIE_RECO_RUN_ID', value: runIdFor(run) },
+                { name: 'TERMINATION_MESSAGE_PATH', value: terminationMessagePath },
+              ],
+              resources: resourceRequirements(run.spec.resources ?? { requests: { cpu: '1', memory: '1Gi' }, limits: { memory: '2Gi' } }),
+              terminationMessagePath,
+              terminationMessagePolicy: 'FallbackToLogsOnError',
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            },
+          ],
+          volumes: [{ name: 'tmp', emptyDir: {} }],
+        },
+      },
+    },
+  };
+}
+
+type Quantities = Record<string, number | string> | undefined;
+
+/** Quantities are int-or-string in the CRD; the Job API wants strings. */
+function resourceRequirements(resources: { requests?: Quantities; limits?: Quantities }): V1ResourceRequirements {
+  const strings = (quantities: Quantities) => (quantities ? Object.fromEntries(Object.entries(quantities).map(([k, v]) => [k, String(v)])) : undefined);
+  return { ...(resources.requests ? { requests: strings(resources.requests) } : {}), ...(resources.limits ? { limits: strings(resources.limits) } : {}) };
+}

@@ -1,0 +1,92 @@
+/** The thin shell around decideTrainingRun: read the run, its Job and pods; create; write status; tell. */
+import { isDeepStrictEqual } from 'node:util';
+import * as k8s from '@kubernetes/client-node';
+import type { Logger } from '../../common/log.ts';
+import { trainingRuns, type TrainingRun } from '../api/resources.ts';
+import { apiMessage, isStatus } from '../kit/api-errors.ts';
+import type { ReconcileOutcome } from '../kit/controller.ts';
+import type { EventRecorder } from '../kit/events.ts';
+import { splitKey } from '../kit/informer.ts';
+import { patchStatus } from '../kit/status-writer.ts';
+import { decideTrainingRun, jobCreateFailed, type TrainingRunDecision } from './decide.ts';
+import { jobNameFor, runIdFor, type TrainerSettings } from './job.ts';
+import type { TrainerResult } from './termination-message.ts';
+
+export interface Cache<T> {
+  get(name: string, namespace?: string): T | undefined;
+}
+
+export interface TrainingRunReconcilerDeps {
+  kc: k8s.KubeConfig;
+  runs: Cache<TrainingRun>;
+  jobs: Cache<k8s.V1Job>;
+  settings: TrainerSettings;
+  events: EventRecorder;
+  log: Logger;
+  /** Reads the trainer's run record (MySQL) by run id; optional. */
+  readRunRecord?: (runId: string) => Promise<TrainerResult | undefined>;
+  now?: () => Date;
+}
+
+const jobNameLabel = 'batch.kubernetes.io/job-name';
+
+export function trainingRunReconciler(deps: TrainingRunReconcilerDeps): (key: string) => Promise<ReconcileOutcome | void> {
+  const batch = deps.kc.makeApiClient(k8s.BatchV1Api);
+  const core = deps.kc.makeApiClient(k8s.CoreV1Api);
+  const objects = deps.kc.makeApiClient(k8s.CustomObjectsApi);
+  const now = deps.now ?? (() => new Date());
+
+  return async (key) => {
+    const { namespace, name } = splitKey(key);
+    const run = deps.runs.get(name, namespace);
+    if (!run || run.metadata.deletionTimestamp) return;
+    const log = deps.log.child({ trainingRun: key });
+
+    let job = deps.jobs.get(jobNameFor(run), namespace);
+    const finished = job?.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+    const pods = finished ? (await core.listNamespacedPod({ namespace, labelSelector: `${jobNameLabel}=${jobNameFor(run)}` })).items : [];
+    const runRecord = finished && deps.readRunRecord ? await deps.readRunRecord(runIdFor(run)).catch((error: unknown) => void log.warn('could not read the run record', { error })) : undefined;
+    let decision: TrainingRunDecision = decideTrainingRun({ run, job, pods, runRecord: runRecord ?? undefined, now: now(), settings: deps.settings });
+
+    const events = [...decision.events];
+    if (decision.createJob) {
+      try {
+        job = await batch.createNamespacedJob({ namespace, body: decision.createJob });
+        log.info('created trainer job', { job: job.metadata?.name });
+        // Told at once: if the status write below loses a race, the next pass will not create again.
+        for (const event of events.splice(0)) await deps.events.record(run, event);
+      } catch (error) {
+        if (isStatus(error, 409)) {
+          // The cache had not seen our Job yet (or a restarted operator created it): decide from the real one.
+          job = await batch.readNamespacedJob({ namespace, name: jobNameFor(run) });
+          decision = decideTrainingRun({ run, job, pods, runRecord: runRecord ?? undefined, now: now(), settings: deps.settings });
+          events.splice(0, events.length, ...decision.events);
+        } else {
+          const failed = jobCreateFailed(run, apiMessage(error), now());
+          await writeStatus(run, failed.status);
+          await deps.events.record(run, failed.event);
+          throw error;
+        }
+      }
+    }
+
+    try {
+      await writeStatus(run, decision.status);
+    } catch (error) {
+      // Decided from a stale cache: decide again once the cache has caught up; nothing was written.
+      if (!isStatus(error, 409)) throw error;
+      log.debug('status conflict; requeued', {});
+      return { requeueAfterMs: 20 };
+    }
+    if (decision.status.phase !== run.status?.phase) {
+      log.info('phase changed', { from: run.status?.phase, to: decision.status.phase, job: jobNameFor(run) });
+    }
+    for (const event of events) await deps.events.record(run, event);
+  };
+
+  async function writeStatus(run: TrainingRun, status: TrainingRun['status']): Promise<boolean> {
+    if (isDeepStrictEqual(run.status ?? {}, status)) return false;
+    await patchStatus(objects, trainingRuns, run.metadata, status!);
+    return true;
+  }
+}

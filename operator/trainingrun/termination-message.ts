@@ -1,0 +1,42 @@
+/** The trainer's result as written to its termination message (cli/train-command.ts), checked at the boundary. */
+import { z } from 'zod';
+
+const count = z.number().int().nonnegative();
+
+export const trainerResult = z.object({
+  runId: z.string(),
+  model: z.string(),
+  phase: z.enum(['Succeeded', 'Failed']),
+  reason: z.string().optional(),
+  dataset: z.object({ ratings: count, users: count, movies: count, maxRatingId: count.optional() }).optional(),
+  metrics: z
+    .object({
+      rmse: z.number(),
+      mae: z.number(),
+      precisionAt10: z.number(),
+      recallAt10: z.number(),
+      ndcgAt10: z.number(),
+      coverage: z.number(),
+      trainSeconds: z.number(),
+    })
+    .optional(),
+  artifact: z.object({ uri: z.string(), digest: z.string(), sizeBytes: count }).optional(),
+});
+
+export type TrainerResult = z.infer<typeof trainerResult>;
+
+export type ParsedMessage = { ok: true; result: TrainerResult } | { ok: false; problem: string };
+
+export function parseTerminationMessage(message: string | undefined): ParsedMessage {
+  if (!message?.trim()) return { ok: false, problem: 'the trainer left no termination message' };
+  let json: unknown;
+  try {
+    json = JSON.parse(message);
+  } catch {
+    // FallbackToLogsOnError puts the log tail here when the trainer died before writing its result.
+    return { ok: false, problem: `the trainer's termination message is not JSON: ${message.trim().slice(-300)}` };
+  }
+  const parsed = trainerResult.safeParse(json);
+  if (!parsed.success) return { ok: false, problem: `the trainer's result is malformed: ${z.prettifyError(parsed.error).slice(0, 300)}` };
+  return { ok: true, result: parsed.data };
+}
