@@ -27,5 +27,6 @@ COPY operator ./operator
 COPY --from=build /app/model/kernel/*.wasm ./model/kernel/
 # A numeric non-root user, so `runAsNonRoot` can be verified; nothing is written under /app,
 # so the root filesystem can be read-only (mount an emptyDir at /tmp).
+RUN ln -s /app/bin/movie-reco.js /usr/local/bin/movie-reco
 USER 65532:65532
-ENTRYPOINT ["node", "/app/bin/movie-reco.js"]
+ENTRYPOINT ["movie-reco"]

@@ -43,7 +43,7 @@ describe('decideModelRelease', () => {
     expect(decision.status.champion).toMatchObject({ run: 'a', digest: 'sha256:a', promotedAt: now.toISOString() });
     expect(decision.promotion).toMatchObject({ run: 'a', runId: 'id-a', metric: 'ndcgAt10', metricValue: 0.1 });
     const pod = decision.deployment!.spec!.template;
-    expect(pod.spec!.containers[0]!.env).toEqual(expect.arrayContaining([{ name: 'MOVIE_RECO_ARTIFACT_URI', value: 's3://m/a' }, { name: 'MOVIE_RECO_ARTIFACT_DIGEST', value: 'sha256:a' }]));
+    expect(pod.spec!.containers[0]!.env).toEqual(expect.arrayContaining([{ name: 'MOVIE_RECO_MODEL_URI', value: 's3://m/a' }, { name: 'MOVIE_RECO_MODEL_DIGEST', value: 'sha256:a' }]));
     expect(pod.spec!.containers[0]!.readinessProbe?.httpGet?.path).toBe('/readyz');
     expect(decision.deployment!.spec!.replicas).toBe(3);
     expect(decision.deployment!.spec!.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
@@ -69,7 +69,7 @@ describe('decideModelRelease', () => {
     const first = decideModelRelease({ release: release(), runs: [run('a', 0.1)], deployment: undefined, now, settings });
     const deployment = (digest: string, ready: number): V1Deployment => ({
       metadata: { generation: 2 },
-      spec: { selector: {}, template: { spec: { containers: [{ name: 'inference', env: [{ name: 'MOVIE_RECO_ARTIFACT_DIGEST', value: digest }] }] } } },
+      spec: { selector: {}, template: { spec: { containers: [{ name: 'inference', env: [{ name: 'MOVIE_RECO_MODEL_DIGEST', value: digest }] }] } } },
       status: { observedGeneration: 2, replicas: 1, updatedReplicas: 1, readyReplicas: ready },
     });
     const stale = decideModelRelease({ release: release({}, first.status), runs: [run('a', 0.1)], deployment: deployment('sha256:old', 1), now, settings });

@@ -110,7 +110,7 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
 function readiness(deployment: V1Deployment | undefined, digest: string | undefined, wanted: number): ConditionUpdate {
   if (!digest) return { type: 'Ready', status: 'False', reason: 'NoChampion', message: 'nothing to serve until a run is promoted' };
   if (!deployment) return { type: 'Ready', status: 'False', reason: 'Deploying', message: 'inference Deployment not observed yet' };
-  const servedDigest = deployment.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === 'MOVIE_RECO_ARTIFACT_DIGEST')?.value;
+  const servedDigest = deployment.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === 'MOVIE_RECO_MODEL_DIGEST')?.value;
   const s = deployment.status ?? {};
   const current = servedDigest === digest && (s.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 1);
   const rolledOut = current && (s.updatedReplicas ?? 0) >= wanted && (s.readyReplicas ?? 0) >= wanted && (s.replicas ?? 0) === (s.updatedReplicas ?? 0);

@@ -42,7 +42,7 @@ describe('ModelRelease reconcile against the real API server', () => {
   }
   const release = async () => (await objects.getNamespacedCustomObject({ ...ref(), plural: 'modelreleases', name: 'movielens' })) as { status?: any };
   const deployment = () => apps.readNamespacedDeployment({ namespace: namespace.name, name: 'movielens-inference' });
-  const servedDigest = (d: k8s.V1Deployment) => d.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === 'MOVIE_RECO_ARTIFACT_DIGEST')?.value;
+  const servedDigest = (d: k8s.V1Deployment) => d.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === 'MOVIE_RECO_MODEL_DIGEST')?.value;
 
   beforeAll(async () => {
     await installCrds(kc);
@@ -81,7 +81,7 @@ describe('ModelRelease reconcile against the real API server', () => {
     expect(servedDigest(served)).toBe('sha256:run-b');
     expect(served.spec?.replicas).toBe(2);
     expect(served.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'ModelRelease', name: 'movielens', controller: true });
-    expect(served.spec?.template.spec?.containers[0]?.env).toContainEqual({ name: 'MOVIE_RECO_ARTIFACT_URI', value: 's3://models/movielens/run-b' });
+    expect(served.spec?.template.spec?.containers[0]?.env).toContainEqual({ name: 'MOVIE_RECO_MODEL_URI', value: 's3://models/movielens/run-b' });
     const service = await core.readNamespacedService({ namespace: namespace.name, name: 'movielens-inference' });
     expect(service.spec?.selector).toEqual(served.spec?.selector?.matchLabels);
     expect(recorded).toEqual([expect.objectContaining({ run: 'run-b', metric: 'ndcgAt10', metricValue: 0.13, previousRun: undefined })]);

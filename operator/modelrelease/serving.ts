@@ -64,9 +64,9 @@ export function desiredDeployment(release: ModelRelease, champion: Champion, set
               ports: [{ name: 'http', containerPort: port }],
               env: [
                 { name: 'MOVIE_RECO_MODEL', value: release.spec.model },
-                { name: 'MOVIE_RECO_ARTIFACT_URI', value: champion.artifactUri },
-                { name: 'MOVIE_RECO_ARTIFACT_DIGEST', value: champion.digest },
-                { name: 'PORT', value: String(port) },
+                { name: 'MOVIE_RECO_MODEL_URI', value: champion.artifactUri },
+                { name: 'MOVIE_RECO_MODEL_DIGEST', value: champion.digest },
+                { name: 'MOVIE_RECO_PORT', value: String(port) },
               ],
               ...(envFrom.length ? { envFrom } : {}),
               resources: { ...(resources.requests ? { requests: quantities(resources.requests) } : {}), ...(resources.limits ? { limits: quantities(resources.limits) } : {}) },
