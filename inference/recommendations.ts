@@ -7,7 +7,7 @@ import {
 } from '../model/recommender.ts';
 import { makeProfile } from '../model/profile.ts';
 import { prepareFoldedProfile } from './fast-fold-in.ts';
-import { recommendFast } from './fast-ranking.ts';
+import { recommendFast } from '../model/fast-ranking.ts';
 import type { MovieCatalog } from './movie-catalog.ts';
 import type { RatingOverlay } from './rating-overlay.ts';
 import { MAX_N, recommendationKey, type ServingModel } from './serving-model.ts';

@@ -1,6 +1,6 @@
 import type { ArtifactManifest } from '../model/artifact.ts';
 import type { PreparedProfile, Recommender } from '../model/recommender.ts';
-import { makeRankingScratch, type RankingScratch } from './fast-ranking.ts';
+import { itemFactorNorms, makeRankingScratch, type RankingScratch } from '../model/fast-ranking.ts';
 
 /**
  * A loaded model with what serving derives from it once: item-factor norms (cosine similarity and
@@ -34,12 +34,7 @@ export function makeServingModel(
   cacheSize: number,
 ): ServingModel {
   const f = loaded.model.factors;
-  const itemNorms = new Float32Array(f.items.size);
-  for (let i = 0; i < itemNorms.length; i++) {
-    let sum = 0;
-    for (let k = i * f.stride, end = k + f.stride; k < end; k++) sum += f.itemFactors[k]! * f.itemFactors[k]!;
-    itemNorms[i] = Math.sqrt(sum);
-  }
+  const itemNorms = itemFactorNorms(f);
   return {
     recommender: loaded.model,
     manifest: loaded.manifest,

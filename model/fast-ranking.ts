@@ -1,6 +1,6 @@
-import { clipRating, MAX_RATING } from '../model/factor-model.ts';
-import { factorScore, type PreparedProfile, type Recommendation, type Recommender } from '../model/recommender.ts';
-import { topN } from '../model/top-n.ts';
+import { clipRating, MAX_RATING, type FactorModel } from './factor-model.ts';
+import { factorScore, type PreparedProfile, type Recommendation, type Recommender } from './recommender.ts';
+import { topN } from './top-n.ts';
 
 /** Buffers of catalogue size reused across calls (one per model; requests run one at a time). */
 export interface RankingScratch {
@@ -12,6 +12,17 @@ export interface RankingScratch {
   readonly candidates: Int32Array;
   readonly cooccurrence: Float64Array;
   readonly scores: Float64Array;
+}
+
+/** |q_i| for every item: the bound recommendFast prunes with. Computed once per model. */
+export function itemFactorNorms(f: FactorModel): Float32Array {
+  const norms = new Float32Array(f.items.size);
+  for (let i = 0; i < norms.length; i++) {
+    let sum = 0;
+    for (let k = i * f.stride, end = k + f.stride; k < end; k++) sum += f.itemFactors[k]! * f.itemFactors[k]!;
+    norms[i] = Math.sqrt(sum);
+  }
+  return norms;
 }
 
 export function makeRankingScratch(itemCount: number): RankingScratch {
@@ -26,7 +37,8 @@ export function makeRankingScratch(itemCount: number): RankingScratch {
 }
 
 /**
- * model/recommender.ts `recommend`, same answer bit for bit (fast-ranking.test.ts checks it), but
+ * What the service and the evaluation serve: recommender.ts `recommend` (the plain reference),
+ * same answer bit for bit (fast-ranking.test.ts checks it), but
  * without the factor model's dot product for candidates that cannot reach the top n: a
  * candidate's score is cooccurrence + w * clip(factor score), and the factor score is at most
  * mean + user bias + item bias + |p| |q_i| (Cauchy-Schwarz, item norms precomputed at load).

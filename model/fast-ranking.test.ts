@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { makeProfile } from '../model/profile.ts';
-import { knownUserProfile, prepareProfile, recommend } from '../model/recommender.ts';
-import { makeServingModel } from './serving-model.ts';
-import { recommendFast } from './fast-ranking.ts';
-import { trainSmallModel } from './testing/small-model.ts';
-import type { ArtifactManifest } from '../model/artifact.ts';
+import { generateSynthetic } from '../data/synthetic.ts';
+import { itemFactorNorms, makeRankingScratch, recommendFast } from './fast-ranking.ts';
+import { makeProfile } from './profile.ts';
+import { knownUserProfile, prepareProfile, recommend } from './recommender.ts';
+import { defaultTrainConfig, trainRecommender } from './train.ts';
+
+function trainSmallModel(seed: number, factors: number) {
+  const { ratings } = generateSynthetic({ users: 300, movies: 120, ratings: 12_000, seed });
+  const factorParams = { ...defaultTrainConfig.factors, factors, epochs: 8, implicit: false };
+  return trainRecommender(ratings, { ...defaultTrainConfig, seed, validationFraction: 0, earlyStopping: false, factors: factorParams }).model;
+}
 
 describe('recommendFast', () => {
   const model = trainSmallModel(5, 8);
-  const serving = makeServingModel({ model, manifest: {} as ArtifactManifest, digest: 'sha256:x', uri: 'memory://x' }, 10);
+  const serving = { itemNorms: itemFactorNorms(model.factors), ranking: makeRankingScratch(model.factors.items.size) };
 
   it('returns exactly what recommend returns, for every user and several n', () => {
     for (let user = 0; user < model.factors.users.size; user++) {
