@@ -6,7 +6,6 @@ import {
   type PreparedProfile,
 } from '../model/recommender.ts';
 import { makeProfile } from '../model/profile.ts';
-import { prepareFoldedProfile } from './fast-fold-in.ts';
 import { recommendFast } from '../model/fast-ranking.ts';
 import type { MovieCatalog } from './movie-catalog.ts';
 import type { RatingOverlay } from './rating-overlay.ts';
@@ -35,7 +34,7 @@ export function userProfile(serving: ServingModel, overlay: RatingOverlay, userI
   const model = serving.recommender;
   const user = model.factors.users.indexOf(userId);
   const added = overlay.ratingsOf(userId);
-  if (!added) return user >= 0 ? prepareProfile(model, knownUserProfile(model, user)) : prepareFoldedProfile(model, NOBODY);
+  if (!added) return user >= 0 ? prepareProfile(model, knownUserProfile(model, user)) : prepareProfile(model, NOBODY, false);
   const cached = serving.profileCache.get(userId);
   if (cached) return cached;
   const known = user >= 0 ? knownUserProfile(model, user) : NOBODY;
@@ -47,7 +46,7 @@ export function userProfile(serving: ServingModel, overlay: RatingOverlay, userI
     items.push(item);
     ratings.push(rating);
   }
-  const prepared = prepareFoldedProfile(model, makeProfile(user, items, ratings));
+  const prepared = prepareProfile(model, makeProfile(user, items, ratings), false);
   serving.profileCache.set(userId, prepared);
   return prepared;
 }
@@ -92,7 +91,7 @@ export function visitorRecommendations(
 ): RecommendationList & { ignoredMovieIds: number[] } {
   const model = serving.recommender;
   const ignoredMovieIds = ratings.filter((r) => model.factors.items.indexOf(r.movieId) < 0).map((r) => r.movieId);
-  const prepared = prepareFoldedProfile(model, visitorProfile(model, ratings));
+  const prepared = prepareProfile(model, visitorProfile(model, ratings), false);
   return { ...recommendFor(serving, catalog, prepared, n), ignoredMovieIds };
 }
 

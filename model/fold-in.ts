@@ -1,4 +1,3 @@
-import { Matrix, solve } from 'ml-matrix';
 import type { FactorModel } from './factor-model.ts';
 import type { UserProfile } from './profile.ts';
 
@@ -9,15 +8,20 @@ export interface UserFactors {
 
 /**
  * Solves a user's bias and factor vector against the fixed item factors by ridge regression:
- * minimise sum over rated items of (r - mean - b_i - b_u - p.q_i)^2 + reg * (|p|^2 + b_u^2).
- * This is how a visitor, or a user with ratings newer than the model, gets exact answers
- * without retraining. Items unknown to the model are ignored.
+ * minimise sum over rated items of (r - mean - b_i - b_u - p.q_i)^2 + reg * n * (|p|^2 + 0.1 b_u^2)
+ * (the bias gets the weaker prior: one rating says more about a user's generosity than about
+ * their taste). This is how a visitor, or a user with ratings newer than the model, gets exact
+ * answers without retraining, on the hot path of every such request: the normal matrix is
+ * symmetric positive definite, so a Cholesky factorisation on flat Float64Arrays solves it
+ * (fold-in.test.ts checks it against ml-matrix's general solver). Items unknown to the model
+ * are ignored.
  */
 export function foldInUser(model: FactorModel, profile: UserProfile, reg = 0.1): UserFactors {
   const { stride, factors, itemFactors, itemBias, mean } = model;
+  if (profile.items.length === 0) return { bias: 0, vector: new Float32Array(stride) };
   const dims = factors + 1;
-  const gram = Matrix.zeros(dims, dims);
-  const rhs = Matrix.zeros(dims, 1);
+  const gram = new Float64Array(dims * dims);
+  const rhs = new Float64Array(dims);
   const row = new Float64Array(dims);
   let used = 0;
   for (let k = 0; k < profile.items.length; k++) {
@@ -25,24 +29,43 @@ export function foldInUser(model: FactorModel, profile: UserProfile, reg = 0.1):
     if (item < 0 || item >= model.items.size) continue;
     used++;
     row[0] = 1;
-    for (let f = 0; f < factors; f++) row[f + 1] = itemFactors[item * stride + f]!;
+    const base = item * stride;
+    for (let f = 0; f < factors; f++) row[f + 1] = itemFactors[base + f]!;
     const target = profile.ratings[k]! - mean - itemBias[item]!;
     for (let a = 0; a < dims; a++) {
       const ra = row[a]!;
-      rhs.set(a, 0, rhs.get(a, 0) + ra * target);
-      for (let b = a; b < dims; b++) gram.set(a, b, gram.get(a, b) + ra * row[b]!);
+      rhs[a]! += ra * target;
+      const at = a * dims;
+      for (let b = a; b < dims; b++) gram[at + b]! += ra * row[b]!;
     }
   }
   const vector = new Float32Array(stride);
   if (used === 0) return { bias: 0, vector };
-  // The bias gets a weaker prior than the factors: one rating says more about a user's
-  // generosity than about their taste.
   const shrink = reg * used;
-  for (let a = 0; a < dims; a++) {
-    for (let b = 0; b < a; b++) gram.set(a, b, gram.get(b, a));
-    gram.set(a, a, gram.get(a, a) + (a === 0 ? shrink * 0.1 : shrink));
+  for (let a = 0; a < dims; a++) gram[a * dims + a]! += a === 0 ? shrink * 0.1 : shrink;
+  // Cholesky in place on the upper triangle: gram = U^T U.
+  for (let j = 0; j < dims; j++) {
+    let diagonal = gram[j * dims + j]!;
+    for (let k = 0; k < j; k++) diagonal -= gram[k * dims + j]! * gram[k * dims + j]!;
+    const ujj = Math.sqrt(diagonal);
+    gram[j * dims + j] = ujj;
+    for (let i = j + 1; i < dims; i++) {
+      let value = gram[j * dims + i]!;
+      for (let k = 0; k < j; k++) value -= gram[k * dims + j]! * gram[k * dims + i]!;
+      gram[j * dims + i] = value / ujj;
+    }
   }
-  const solution = solve(gram, rhs, true);
-  for (let f = 0; f < factors; f++) vector[f] = solution.get(f + 1, 0);
-  return { bias: solution.get(0, 0), vector };
+  // Solve U^T y = rhs, then U x = y.
+  for (let i = 0; i < dims; i++) {
+    let value = rhs[i]!;
+    for (let k = 0; k < i; k++) value -= gram[k * dims + i]! * rhs[k]!;
+    rhs[i] = value / gram[i * dims + i]!;
+  }
+  for (let i = dims - 1; i >= 0; i--) {
+    let value = rhs[i]!;
+    for (let k = i + 1; k < dims; k++) value -= gram[i * dims + k]! * rhs[k]!;
+    rhs[i] = value / gram[i * dims + i]!;
+  }
+  for (let f = 0; f < factors; f++) vector[f] = rhs[f + 1]!;
+  return { bias: rhs[0]!, vector };
 }
