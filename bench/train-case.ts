@@ -21,7 +21,8 @@ const { train, test } = randomSplit(ratings, 0.2, 42);
 const loadSeconds = (performance.now() - loadStart) / 1000;
 const config = trainConfigFromFlags({ algorithm, ...(factors ? { factors } : {}), ...(epochs ? { epochs } : {}) });
 const result = trainRecommender(train, config);
-const updates = result.epochs.length * 0 + result.epochs.reduce((sum, e) => sum + (e.phase === 'fit' ? train.length * (1 - config.validationFraction) : train.length), 0);
+// updates per epoch: the search phase trains on the fit share of the ratings, the refit on all
+const updates = result.epochs.reduce((sum, e) => sum + (e.phase === 'fit' ? train.length * (1 - config.validationFraction) : train.length), 0);
 const evaluation = evaluateRecommender(result.model, test, { maxRankedUsers: 6_000 });
 process.stdout.write(
   JSON.stringify({
