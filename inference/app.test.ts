@@ -34,6 +34,13 @@ describe('inference app', () => {
   const post = (path: string, body: unknown) =>
     get(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
+  it('refuses model swaps when no admin or write credentials are configured, even though reads are open', async () => {
+    const { status, body } = await post('/v1/admin/model', { uri: '/somewhere/else' });
+    expect(status).toBe(403);
+    expect(body.error.message).toMatch(/MOVIE_RECO_AUTH_ADMIN/);
+    expect((await get('/v1/model')).status).toBe(200);
+  });
+
   it('recommends for a known user exactly what the model ranks, none of it already rated', async () => {
     const model = serving.recommender;
     const userId = model.factors.users.idAt(5);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../common/log.ts';
 import { writeArtifact } from '../storage/artifact-store.ts';
 import { LocalObjectStore } from '../storage/local-object-store.ts';
+import { openAuth, parseCredentialList } from './auth.ts';
 import { createApp } from './app.ts';
 import { createServiceMetrics } from './metrics.ts';
 import { ModelHolder } from './model-holder.ts';
@@ -42,12 +43,18 @@ describe('model lifecycle on a local artifact store', () => {
     bytes[bytes.length - 5]! ^= 0xff;
     await writeFile(bin, bytes);
     await holder.swap({ uri: join(root, 'run-a'), digest: a.digest });
-    server = await listen(createApp({ holder, metrics, log }), '127.0.0.1', 0, log);
+    server = await listen(createApp({ holder, metrics, log, auth: { ...openAuth, admin: parseCredentialList(['bearer:admin-token']) } }), '127.0.0.1', 0, log);
   });
   afterAll(() => server.drain(1));
 
   const url = (path: string) => `http://127.0.0.1:${server.port}${path}`;
-  const swap = (body: unknown) => fetch(url('/v1/admin/model'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const swap = (body: unknown, token = 'admin-token') =>
+    fetch(url('/v1/admin/model'), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+
+  it('refuses swaps without the admin credential', async () => {
+    expect((await swap({ uri: join(root, 'run-b') }, 'wrong')).status).toBe(401);
+    expect(((await (await fetch(url('/v1/model'))).json()) as any).digest).toBe(a.digest);
+  });
 
   it('refuses a corrupt artifact and a wrong digest, and keeps serving the old model', async () => {
     const corrupt = await swap({ uri: join(root, 'run-corrupt') });

@@ -66,8 +66,15 @@ export function buildRouter(deps: RouteDeps): Router {
   const router = new Router();
   const read = requireScope(deps.auth.read);
   const write = requireScope(deps.auth.write);
-  // Swapping models is an operator's act: admin credentials, else write credentials.
-  const admin = requireScope(deps.auth.admin.length > 0 ? deps.auth.admin : deps.auth.write);
+  // Swapping models is an operator's act: admin credentials, else write credentials, and never
+  // open: a service without either refuses swaps rather than loading whatever anyone names.
+  const swappers = deps.auth.admin.length > 0 ? deps.auth.admin : deps.auth.write;
+  const admin: Middleware =
+    swappers.length > 0
+      ? requireScope(swappers)
+      : () => {
+          throw new HttpError(403, 'forbidden', 'model swaps need credentials: set MOVIE_RECO_AUTH_ADMIN (or MOVIE_RECO_AUTH_WRITE)');
+        };
   const { metrics } = deps;
 
   const serving = (): ServingModel => {
