@@ -8,7 +8,8 @@ import { BENCH_MODEL_PREFIX, ensureBenchModel } from './bench-model.ts';
 /**
  * npm run bench:serve: the service on an ml-20m-shaped model against a Koa hello-world route,
  * each in its own process, driven by autocannon on loopback, each endpoint in rounds alternating
- * with the hello-world route. BENCH_SECONDS (default 8) per row, BENCH_CONNECTIONS (default 10).
+ * with the hello-world route. BENCH_SECONDS (default 8) per row, BENCH_CONNECTIONS (default 10),
+ * BENCH_ONLY (a substring of the endpoint names to run only those).
  */
 const here = import.meta.dirname;
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
@@ -162,7 +163,12 @@ async function main(): Promise<void> {
       ],
       ['GET /v1/movies/:id/similar n=10', () => ({ path: `/v1/movies/${movie()}/similar?n=10` })],
     ];
-    for (const [name, next] of endpoints) rows.push(...(await compare(name, port, helloPort, next)));
+    // BENCH_ONLY=predict runs only the endpoints whose name contains it.
+    const only = process.env.BENCH_ONLY;
+    for (const [name, next] of endpoints) {
+      if (only && !name.includes(only)) continue;
+      rows.push(...(await compare(name, port, helloPort, next)));
+    }
   } finally {
     await Promise.all([stop(hello), stop(service)]);
   }
