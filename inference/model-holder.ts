@@ -29,14 +29,25 @@ export class ModelHolder {
   readonly #metrics: ServiceMetrics;
   readonly #log: Logger;
   readonly #warm: ((model: ServingModel) => Promise<void>) | undefined;
+  readonly #serving: ((model: ServingModel) => void) | undefined;
   #pending: ServingModel | null = null;
 
-  /** `warm` runs on a loaded model before it is swapped in (filling its caches while the old model serves). */
-  constructor(load: LoadModel, metrics: ServiceMetrics, log: Logger, warm?: (model: ServingModel) => Promise<void>) {
+  /**
+   * `warm` runs on a loaded model before it is swapped in (filling its caches while the old model
+   * serves); `serving` runs once it answers requests.
+   */
+  constructor(
+    load: LoadModel,
+    metrics: ServiceMetrics,
+    log: Logger,
+    warm?: (model: ServingModel) => Promise<void>,
+    serving?: (model: ServingModel) => void,
+  ) {
     this.#load = load;
     this.#metrics = metrics;
     this.#log = log;
     this.#warm = warm;
+    this.#serving = serving;
   }
 
   get current(): ServingModel | null {
@@ -82,6 +93,7 @@ export class ModelHolder {
     }
     const previous = this.#current;
     this.#current = next;
+    this.#serving?.(next);
     const m = this.#metrics;
     m.modelLoads.inc({ result: 'success' });
     m.modelLoadDuration.observe(seconds);

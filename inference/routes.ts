@@ -157,7 +157,7 @@ export function buildRouter(deps: RouteDeps): Router {
       throw new HttpError(503, 'database_unavailable', `${error.message}; the rating was not acknowledged, retry later`);
     }
     metrics.ratingsStored.inc();
-    deps.overlay.add(rating.userId, rating.movieId, rating.rating);
+    deps.overlay.add(rating.userId, rating.movieId, rating.rating, stored.id);
     // Every model that may answer next (current, or one warming up to replace it) forgets the user's answers.
     for (const live of deps.holder.live) forgetUser(live, rating.userId);
     ctx.status = 201;

@@ -10,6 +10,7 @@ import { readModelSourceFile, watchModelSourceFile } from './model-watch.ts';
 import { loadMovieCatalog, type MovieCatalog } from './movie-catalog.ts';
 import { precomputeRecommendations } from './precompute.ts';
 import { RatingOverlay } from './rating-overlay.ts';
+import { forgetUser } from './recommendations.ts';
 import { DEFAULT_N } from './routes.ts';
 import { listen, type RunningServer } from './server.ts';
 
@@ -45,6 +46,12 @@ export async function startService(config: ServeConfig, log: Logger): Promise<Ru
     metrics,
     log.child({ component: 'model' }),
     config.precompute ? (model) => precomputeRecommendations(model, catalog, overlay, DEFAULT_N, log.child({ component: 'precompute' })) : undefined,
+    (model) => {
+      const learnedUpTo = Number(model.manifest.dataSnapshot?.maxRatingId);
+      if (!Number.isFinite(learnedUpTo)) return;
+      // These users' cached answers came from overlay + model; the model now holds those ratings.
+      for (const userId of overlay.forgetLearned(learnedUpTo)) forgetUser(model, userId);
+    },
   );
   let stopWatch = (): void => {};
   let accepting = true;
