@@ -40,8 +40,26 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
 // knex logs through console by default; its errors also reach the caller as rejections, so
 // they only need to be visible when debugging.
 const logger = createLogger({ component: 'knex' });
+// During an outage the pool warns on every connection attempt, many a second, each with a stack
+// trace: keep the first line, at most once per 10 s, and count what was left out.
+let lastConnectionWarning = 0;
+let suppressedConnectionWarnings = 0;
+function warnConnection(message: string): void {
+  const now = Date.now();
+  if (now - lastConnectionWarning < 10_000) {
+    suppressedConnectionWarnings++;
+    return;
+  }
+  logger.warn(message.split('\n')[0]!, suppressedConnectionWarnings ? { suppressed: suppressedConnectionWarnings } : {});
+  lastConnectionWarning = now;
+  suppressedConnectionWarnings = 0;
+}
 const log = {
-  warn: (message: unknown) => logger.warn(String(message)),
+  warn: (message: unknown) => {
+    const text = String(message);
+    if (text.startsWith('Acquire connection error')) warnConnection(text);
+    else logger.warn(text);
+  },
   deprecate: (method: string, alternative: string) => logger.warn(`${method} is deprecated, use ${alternative}`),
   error: (message: unknown) => logger.debug(String(message)),
   debug: (message: unknown) => logger.debug(String(message)),
