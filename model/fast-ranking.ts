@@ -58,7 +58,7 @@ export function recommendFast(
   for (let k = 0; k < profile.items.length; k++) rated[profile.items[k]!] = 1;
   try {
     const chosen: number[] = [];
-    if (!coldStart) {
+    if (!coldStart && !model.ranking.popularityOnly) {
       const count = gatherCandidates(model, prepared, scratch);
       if (count > 0) rankCandidates(model, prepared, n, itemNorms, scratch, count, chosen);
     }

@@ -16,10 +16,13 @@ export interface RatingBlend {
  *   sum over rated j of (r_uj / 5)^ratingPower * cooccurrence(j, i), scaled to a maximum of 1,
  *   + ratingWeight * the factor model's predicted rating.
  * Candidates are the items the user's rated items co-occur with; the popularity ranking fills up.
+ * `popularityOnly` serves the popularity ranking to everyone: chosen when it scored better on the
+ * validation slice (data whose co-occurrences say nothing beyond popularity).
  */
 export interface RankingParams {
   ratingWeight: number;
   ratingPower: number;
+  popularityOnly?: boolean;
 }
 
 /** Each known user's rated items (sorted by item index) and ratings, for exclusion and profiles. */
@@ -197,7 +200,7 @@ export function rankCandidates(
 /** Top-n items the person has not rated, by the ranking score; exact for the profile given. */
 export function recommend(model: Recommender, prepared: PreparedProfile, n: number, scratch?: Float64Array): Recommendation {
   const coldStart = prepared.profile.items.length === 0 || !model.cooccurrence;
-  const candidates = coldStart ? null : rankingCandidates(model, prepared, model.ranking.ratingPower, scratch);
+  const candidates = coldStart || model.ranking.popularityOnly ? null : rankingCandidates(model, prepared, model.ranking.ratingPower, scratch);
   return { items: rankCandidates(model, prepared.profile, candidates, model.ranking.ratingWeight, n), coldStart };
 }
 

@@ -68,5 +68,13 @@ describe('training', () => {
     expect(evaluation.rmse).toBeLessThan(0.91);
     expect(evaluation.precisionAt10).toBeGreaterThan(evaluation.popularityPrecisionAt10 * 1.5);
     expect(evaluation.ndcgAt10).toBeGreaterThan(evaluation.popularityNdcgAt10);
+    expect(result.validation?.ranking.popularityOnly).toBeUndefined();
+  });
+
+  it('serves the popularity ranking when co-occurrence says nothing more on the validation slice', () => {
+    // synthetic ratings: who rates what follows popularity and activity alone, not taste
+    const { ratings } = generateSynthetic({ users: 1500, movies: 600, ratings: 60_000, seed: 2 });
+    const result = trainRecommender(ratings, { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, factors: 16, epochs: 10 } });
+    expect(result.validation?.ranking.popularityOnly).toBe(true);
   });
 });

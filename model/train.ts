@@ -262,7 +262,9 @@ function chooseRanking(
       });
     });
   }
-  let best = { ranking: defaultRanking, rankingNdcgAt10: -1 };
+  const popular = new RankingAccumulator(10, set.items.size);
+  for (const { user, relevant } of sample) popular.add(rankCandidates(model, knownUserProfile(model, user), null, 0, 10), relevant);
+  let best = { ranking: { ...defaultRanking, popularityOnly: true } as RankingParams, rankingNdcgAt10: popular.result().ndcgAt10 };
   powers.forEach((ratingPower, p) => {
     weights.forEach((ratingWeight, w) => {
       const ndcg = accumulators[p]![w]!.result().ndcgAt10;
