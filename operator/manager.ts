@@ -2,6 +2,7 @@
  * Wires the operator together: leader election first, then informers, controllers and workers;
  * stop() undoes it in reverse. One Operator per process; tests run several to play replicas.
  */
+import { runSamples } from './trainingrun/run-metrics.ts';
 import { hostname } from 'node:os';
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../common/log.ts';
@@ -191,6 +192,12 @@ export class Operator {
     this.metrics.beforeScrape(() => {
       this.metrics.trainingRuns.reset();
       for (const run of runs.list()) this.metrics.trainingRuns.inc({ model: run.spec?.model ?? '', phase: run.status?.phase ?? 'Pending' });
+      this.metrics.trainingRunMetric.reset();
+      this.metrics.trainingRunDuration.reset();
+      for (const { labels, metrics, durationSeconds } of runSamples(runs.list() as TrainingRun[])) {
+        for (const [metric, value] of Object.entries(metrics)) this.metrics.trainingRunMetric.set({ ...labels, metric }, value);
+        if (durationSeconds !== undefined) this.metrics.trainingRunDuration.set(labels, durationSeconds);
+      }
     });
 
     this.#informers = [runs, jobs, releases, deployments] as ResilientInformer<k8s.KubernetesObject>[];
