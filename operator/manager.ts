@@ -194,6 +194,13 @@ export class Operator {
       for (const run of runs.list()) this.metrics.trainingRuns.inc({ model: run.spec?.model ?? '', phase: run.status?.phase ?? 'Pending' });
       this.metrics.trainingRunMetric.reset();
       this.metrics.trainingRunDuration.reset();
+      this.metrics.championPromoted.reset();
+      for (const release of releases.list()) {
+        const promotedAt = Date.parse(release.status?.champion?.promotedAt ?? '');
+        if (!Number.isFinite(promotedAt)) continue;
+        const labels = { namespace: release.metadata?.namespace ?? '', release: release.metadata?.name ?? '', model: release.spec?.model ?? '' };
+        this.metrics.championPromoted.set(labels, promotedAt / 1000);
+      }
       for (const { labels, metrics, durationSeconds } of runSamples(runs.list() as TrainingRun[])) {
         for (const [metric, value] of Object.entries(metrics)) this.metrics.trainingRunMetric.set({ ...labels, metric }, value);
         if (durationSeconds !== undefined) this.metrics.trainingRunDuration.set(labels, durationSeconds);

@@ -38,6 +38,7 @@ export class OperatorMetrics {
   readonly promotions = new Counter({ name: 'movie_reco_promotions_total', help: 'Champion changes per release', labelNames: ['namespace', 'release', 'model'], registers: [this.registry] });
   readonly trainingRunMetric = new Gauge({ name: 'movie_reco_training_run_metric', help: 'Evaluation metrics of each succeeded TrainingRun still in the cluster', labelNames: ['namespace', 'run', 'model', 'metric'], registers: [this.registry] });
   readonly trainingRunDuration = new Gauge({ name: 'movie_reco_training_run_duration_seconds', help: 'Wall time of each finished TrainingRun still in the cluster, Job start to completion', labelNames: ['namespace', 'run', 'model'], registers: [this.registry] });
+  readonly championPromoted = new Gauge({ name: 'movie_reco_champion_promoted_timestamp_seconds', help: "When each release's current champion was promoted (Unix seconds)", labelNames: ['namespace', 'release', 'model'], registers: [this.registry] });
   readonly championMetric = new Gauge({ name: 'movie_reco_champion_metric', help: "The serving champion's evaluation metrics", labelNames: ['namespace', 'release', 'model', 'metric'], registers: [this.registry] });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
