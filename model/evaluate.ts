@@ -61,6 +61,7 @@ export function evaluateRecommender(model: Recommender, test: Ratings, options: 
   const popular = new RankingAccumulator(10, catalogue);
   const norms = itemFactorNorms(model.factors);
   const scratch = makeRankingScratch(catalogue);
+  const popularityOnly: Recommender = { ...model, cooccurrence: null };
   for (const [userId, rows] of sampleUsers(rowsByUser, options)) {
     const user = model.factors.users.indexOf(userId);
     if (user < 0) continue;
@@ -74,7 +75,7 @@ export function evaluateRecommender(model: Recommender, test: Ratings, options: 
     if (relevant.size === 0) continue;
     const prepared = prepareProfile(model, knownUserProfile(model, user));
     served.add(recommendFast(model, prepared, 10, norms, scratch).items, relevant);
-    popular.add(recommend({ ...model, cooccurrence: null }, prepared, 10).items, relevant);
+    popular.add(recommend(popularityOnly, prepared, 10).items, relevant);
   }
   const ranking: RankingMetrics = served.result();
   const baseline = popular.result();

@@ -25,27 +25,6 @@ export function clipRating(value: number): number {
   return value < MIN_RATING ? MIN_RATING : value > MAX_RATING ? MAX_RATING : value;
 }
 
-/** Unclipped score for dense indices; -1 means unknown and falls back to biases and the mean. */
-export function rawScore(model: FactorModel, user: number, item: number): number {
-  let score = model.mean;
-  if (user >= 0) score += model.userBias[user]!;
-  if (item >= 0) score += model.itemBias[item]!;
-  if (user >= 0 && item >= 0) {
-    const { stride, userFactors, itemFactors } = model;
-    const pu = user * stride;
-    const qi = item * stride;
-    let dot = 0;
-    for (let f = 0; f < stride; f++) dot += userFactors[pu + f]! * itemFactors[qi + f]!;
-    score += dot;
-  }
-  return score;
-}
-
-/** Predicted rating for external ids, clipped to the rating scale. */
-export function predictRating(model: FactorModel, userId: number, movieId: number): number {
-  return clipRating(rawScore(model, model.users.indexOf(userId), model.items.indexOf(movieId)));
-}
-
 export function roundUpToLanes(factors: number): number {
   return Math.max(4, Math.ceil(factors / 4) * 4);
 }

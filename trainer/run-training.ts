@@ -1,8 +1,7 @@
 import type { Logger } from '../common/log.ts';
 import { encodeArtifact } from '../model/artifact.ts';
 import { evaluateRecommender, type Evaluation } from '../model/evaluate.ts';
-import { Random } from '../model/random.ts';
-import { selectRatings, type Ratings } from '../model/ratings.ts';
+import { randomSplit } from '../model/split.ts';
 import { trainRecommender, type TrainConfig } from '../model/train.ts';
 import { writeArtifact, type StoredArtifact } from '../storage/artifact-store.ts';
 import type { Database } from '../storage/database.ts';
@@ -49,7 +48,7 @@ export async function runTraining(job: TrainingJob): Promise<TrainingResult> {
     await recordRunDataset(db, job.runId, snapshot.bound, snapshot.counts);
     log.info('snapshot read', { ...snapshot.counts, bound: snapshot.bound });
     if (snapshot.ratings.length < 2) throw new Error(`the snapshot holds ${snapshot.ratings.length} ratings: nothing to train on`);
-    const { train, test } = splitRatings(snapshot.ratings, job.testFraction, job.config.seed);
+    const { train, test } = randomSplit(snapshot.ratings, job.testFraction, job.config.seed);
     const epochWrites: Promise<void>[] = [];
     const result = trainRecommender(train, job.config, (event) => {
       if (event.kind === 'epoch') {
@@ -107,15 +106,6 @@ export async function runTraining(job: TrainingJob): Promise<TrainingResult> {
     );
     throw error;
   }
-}
-
-/** A seeded random split: the same snapshot and seed give the same test set. */
-export function splitRatings(ratings: Ratings, testFraction: number, seed: number): { train: Ratings; test: Ratings } {
-  if (!(testFraction > 0 && testFraction < 1)) throw new RangeError(`testFraction must be in (0, 1), got ${testFraction}`);
-  const rows = Int32Array.from({ length: ratings.length }, (_, k) => k);
-  new Random(seed).shuffle(rows);
-  const testCount = Math.max(1, Math.round(ratings.length * testFraction));
-  return { test: selectRatings(ratings, rows.slice(0, testCount).sort()), train: selectRatings(ratings, rows.slice(testCount).sort()) };
 }
 
 function numericFields(record: object): Record<string, number> {
