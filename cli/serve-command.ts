@@ -20,7 +20,9 @@ answers /v1/recommendations, /v1/predict, /v1/movies/:id/similar, /v1/ratings, /
   MOVIE_RECO_AUTH_READ, _WRITE, _ADMIN              or comma-separated lists; each credential is
                                 basic:USER:PASSWORD or bearer:TOKEN; a scope without any is open
   MOVIE_RECO_DATABASE_TIMEOUT_MS  answer 503 when a rating is not committed by then (default 5000)
-  MOVIE_RECO_DRAIN_SECONDS      on SIGTERM, how long requests in flight may take (default 20)
+  MOVIE_RECO_SHUTDOWN_DELAY_SECONDS  on SIGTERM, how long to keep answering (readiness failing,
+                                Connection: close) so endpoints drop the pod first (default 5)
+  MOVIE_RECO_DRAIN_SECONDS      then, how long requests in flight may take (default 20)
   MOVIE_RECO_RECOMMENDATION_CACHE_SIZE  users whose answers are kept (default 200000)
   MOVIE_RECO_PRECOMPUTE         true (default): after each load, fill that cache for every known
                                 user in the background, between requests
@@ -34,7 +36,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const service = await startService(config, log);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
-      log.info('draining', { signal, drainSeconds: config.drainSeconds });
+      log.info('draining', { signal, shutdownDelaySeconds: config.shutdownDelaySeconds, drainSeconds: config.drainSeconds });
       resolve();
     };
     process.once('SIGTERM', () => stop('SIGTERM'));

@@ -26,6 +26,7 @@ export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   // Errors reach the client through jsonErrors; Koa's own handler would print stacks to stderr.
   app.silent = true;
+  const isAcceptingTraffic = deps.isAcceptingTraffic ?? (() => true);
   const router = buildRouter({
     holder: deps.holder,
     metrics: deps.metrics,
@@ -34,7 +35,12 @@ export function createApp(deps: AppDeps): Koa {
     db: deps.db ?? null,
     databaseTimeoutMs: deps.databaseTimeoutMs ?? 5000,
     auth: deps.auth ?? openAuth,
-    isAcceptingTraffic: deps.isAcceptingTraffic ?? (() => true),
+    isAcceptingTraffic,
+  });
+  // While shutting down, every answer tells keep-alive clients to reconnect (to another pod).
+  app.use((ctx, next) => {
+    if (!isAcceptingTraffic()) ctx.set('Connection', 'close');
+    return next();
   });
   app.use(observeRequests(deps.metrics, deps.log));
   app.use(jsonErrors(deps.log));

@@ -15,6 +15,8 @@ export interface ServeConfig {
   databaseUrl: string | undefined;
   databaseTimeoutMs: number;
   drainSeconds: number;
+  /** After SIGTERM, seconds of failing readiness while still serving, before the listener closes. */
+  shutdownDelaySeconds: number;
   recommendationCacheSize: number;
   /** Fill the recommendation cache for every known user after each load. */
   precompute: boolean;
@@ -42,6 +44,7 @@ const envSchema = z
     MOVIE_RECO_DATABASE_URL: z.string().min(1).optional(),
     MOVIE_RECO_DATABASE_TIMEOUT_MS: integer(100, 120_000, 5000),
     MOVIE_RECO_DRAIN_SECONDS: integer(0, 600, 20),
+    MOVIE_RECO_SHUTDOWN_DELAY_SECONDS: integer(0, 600, 5),
     MOVIE_RECO_RECOMMENDATION_CACHE_SIZE: integer(0, 10_000_000, 200_000),
     MOVIE_RECO_PRECOMPUTE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
     MOVIE_RECO_AUTH_FILE: z.string().min(1).optional(),
@@ -90,6 +93,7 @@ export function serveConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ServeC
     databaseUrl: e.MOVIE_RECO_DATABASE_URL,
     databaseTimeoutMs: e.MOVIE_RECO_DATABASE_TIMEOUT_MS,
     drainSeconds: e.MOVIE_RECO_DRAIN_SECONDS,
+    shutdownDelaySeconds: e.MOVIE_RECO_SHUTDOWN_DELAY_SECONDS,
     recommendationCacheSize: e.MOVIE_RECO_RECOMMENDATION_CACHE_SIZE,
     precompute: e.MOVIE_RECO_PRECOMPUTE === 'true',
     s3,

@@ -21,7 +21,7 @@ describe('movie-reco serve (process)', () => {
     expect(stderr).toMatch(/MOVIE_RECO_MODEL_URI/);
   });
 
-  it('serves, then on SIGTERM drains and exits 0', async () => {
+  it('serves; on SIGTERM fails readiness but keeps answering (Connection: close) for the shutdown delay, then drains and exits 0', async () => {
     const root = mkdtempSync(join(tmpdir(), 'serve-'));
     const stored = await writeArtifact(new LocalObjectStore(root), 'run-a', smallArtifact('run-a'));
     const child = spawn(node, [entry], {
@@ -32,6 +32,7 @@ describe('movie-reco serve (process)', () => {
         MOVIE_RECO_HOST: '127.0.0.1',
         MOVIE_RECO_PORT: '0',
         MOVIE_RECO_DRAIN_SECONDS: '3',
+        MOVIE_RECO_SHUTDOWN_DELAY_SECONDS: '2',
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -50,6 +51,13 @@ describe('movie-reco serve (process)', () => {
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/v1/recommendations?userId=3`)).status).toBe(200);
     child.kill('SIGTERM');
+    while (!lines.some((l) => l.msg === 'failing readiness before closing')) await new Promise((r) => setTimeout(r, 20));
+    const readiness = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(readiness.status).toBe(503);
+    expect(await readiness.json()).toMatchObject({ ready: false, draining: true });
+    const during = await fetch(`http://127.0.0.1:${port}/v1/recommendations?userId=3`);
+    expect(during.status).toBe(200);
+    expect(during.headers.get('connection')).toBe('close');
     expect(await exited).toBe(0);
     expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['draining', 'stopped']));
   }, 30_000);

@@ -68,6 +68,7 @@ describe('movie-reco serve against MariaDB and MinIO', () => {
       MOVIE_RECO_HOST: '127.0.0.1',
       MOVIE_RECO_PORT: '0',
       MOVIE_RECO_DRAIN_SECONDS: '2',
+      MOVIE_RECO_SHUTDOWN_DELAY_SECONDS: '0',
       MOVIE_RECO_S3_ENDPOINT: s3.endpoint,
       MOVIE_RECO_S3_ACCESS_KEY: s3.accessKey,
       MOVIE_RECO_S3_SECRET_KEY: s3.secretKey,

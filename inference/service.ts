@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../common/log.ts';
 import { openDatabase, type Database } from '../storage/database.ts';
 import { migrateToLatest } from '../storage/migrations.ts';
@@ -18,7 +19,7 @@ export interface RunningService {
   readonly port: number;
   readonly holder: ModelHolder;
   readonly metrics: ServiceMetrics;
-  /** Readiness fails, the server drains, the watch stops, the database closes. */
+  /** Readiness fails, the server keeps answering for the shutdown delay, then drains; the watch stops, the database closes. */
   stop(): Promise<void>;
 }
 
@@ -93,6 +94,12 @@ export async function startService(config: ServeConfig, log: Logger): Promise<Ru
       metrics,
       async stop() {
         accepting = false;
+        // Endpoints and load balancers learn of the failing readiness (or the pod's deletion)
+        // a moment later; closing the listener at once would refuse the requests still on the way.
+        if (config.shutdownDelaySeconds > 0) {
+          log.info('failing readiness before closing', { shutdownDelaySeconds: config.shutdownDelaySeconds });
+          await sleep(config.shutdownDelaySeconds * 1000);
+        }
         stopWatch();
         await running.drain(config.drainSeconds);
         await db?.close();

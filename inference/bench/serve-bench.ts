@@ -134,6 +134,7 @@ async function main(): Promise<void> {
       MOVIE_RECO_HOST: '127.0.0.1',
       MOVIE_RECO_PORT: String(port),
       MOVIE_RECO_DRAIN_SECONDS: '2',
+      MOVIE_RECO_SHUTDOWN_DELAY_SECONDS: '0',
     },
     // Request logs are written as in production, to /dev/null.
     stdio: 'ignore',
