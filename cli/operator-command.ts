@@ -24,6 +24,8 @@ election so that only one replica acts at a time. Serves /metrics, /healthz and 
                            (env MOVIE_RECO_INFERENCE_IMAGE; default: the trainer image)
   --database URL           the run records' database (env MOVIE_RECO_DATABASE_URL): results of
                            runs whose termination message is lost, promotions, new ratings
+  --ratings-poll-seconds N how often releases with retrain.minNewRatings count new ratings
+                           (default 60)
   --probe-port N           port of /metrics, /healthz, /readyz (default 8080; 0 picks one)
   --probe-host HOST        address to listen on (default 0.0.0.0)
   --workers N              concurrent reconciles per controller (default 4)
@@ -42,6 +44,7 @@ export async function operatorCommand(argv: string[]): Promise<number> {
       'inference-image': { type: 'string' },
       database: { type: 'string' },
       'probe-port': { type: 'string' },
+      'ratings-poll-seconds': { type: 'string' },
       'probe-host': { type: 'string' },
       workers: { type: 'string' },
       'leader-elect': { type: 'string' },
@@ -89,6 +92,7 @@ export async function operatorCommand(argv: string[]): Promise<number> {
           },
         }
       : {}),
+    ...(values['ratings-poll-seconds'] ? { ratingsPollMs: numberOption(values, 'ratings-poll-seconds', { integer: true, min: 1, max: 86400 })! * 1000 } : {}),
     probePort: numberOption(values, 'probe-port', { integer: true, min: 0, max: 65535 }) ?? 8080,
     probeHost: values['probe-host'] ?? '0.0.0.0',
     workers: numberOption(values, 'workers', { integer: true, min: 1, max: 64 }) ?? 4,

@@ -33,6 +33,8 @@ export interface OperatorConfig {
   readRunRecord?: (runId: string) => Promise<TrainerResult | undefined>;
   /** Ratings that arrived after a rating id, for spec.retrain.minNewRatings (the database). */
   newRatingsSince?: (maxRatingId: number) => Promise<number>;
+  /** How often a release with minNewRatings counts new ratings (default one minute). */
+  ratingsPollMs?: number;
   /** Port of /metrics, /healthz, /readyz; 0 picks a free one; undefined starts no server. */
   probePort?: number;
   probeHost?: string;
@@ -186,6 +188,7 @@ export class Operator {
       log: log.child({ controller: 'modelrelease' }),
       ...(this.#config.recordPromotion ? { recordPromotion: this.#config.recordPromotion } : {}),
       ...(this.#config.newRatingsSince ? { newRatingsSince: this.#config.newRatingsSince } : {}),
+      ...(this.#config.ratingsPollMs ? { ratingsPollMs: this.#config.ratingsPollMs } : {}),
     });
     const reconcileTrainingRun = trainingRunReconciler({ kc, runs, jobs, settings: { image: trainerImage }, events, log: log.child({ controller: 'trainingrun' }), ...(this.#config.readRunRecord ? { readRunRecord: this.#config.readRunRecord } : {}) });
 

@@ -1,7 +1,7 @@
 /**
  * Finds each program the test environment runs, in this order: an explicit override
  * (ETCD_BIN, KUBE_APISERVER_BIN, ...), KUBEBUILDER_ASSETS for etcd and kube-apiserver,
- * the binary cache, and otherwise a build (Go tools) or a Debian package (promtool).
+ * the binary cache, and otherwise a build (Go tools) or a Debian package (prometheus, promtool).
  */
 import { execFile } from 'node:child_process';
 import { accessSync, constants, copyFileSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { binCacheDir } from './paths.ts';
 
 const run = promisify(execFile);
 
-export type ToolName = GoToolName | 'promtool';
+export type ToolName = GoToolName | PrometheusPackageTool;
 
 export interface ResolvedBinary {
   readonly path: string;
@@ -57,33 +57,42 @@ export async function resolveGoTool(name: GoToolName, log: Logger): Promise<Reso
   return { path: cached, source: 'built' };
 }
 
+/** Programs unpacked from Debian's prometheus package: the server for the end-to-end test, and promtool. */
+export type PrometheusPackageTool = 'prometheus' | 'promtool';
+const prometheusPackageTools: readonly PrometheusPackageTool[] = ['prometheus', 'promtool'];
+const overrideVars: Record<PrometheusPackageTool, string> = { prometheus: 'PROMETHEUS_BIN', promtool: 'PROMTOOL_BIN' };
+
 /**
- * promtool comes out of Debian's prometheus package, unpacked into the cache rather than
- * installed: installing would also set up (and on some machines start) a Prometheus daemon.
+ * prometheus and promtool come out of Debian's prometheus package, unpacked into the cache rather
+ * than installed: installing would also set up (and on some machines start) a Prometheus daemon.
  */
-export async function resolvePromtool(log: Logger): Promise<ResolvedBinary> {
-  if (process.env.PROMTOOL_BIN) return { path: assertExecutable(process.env.PROMTOOL_BIN, 'PROMTOOL_BIN'), source: 'override' };
-  const system = findOnPath('promtool');
+export async function resolvePrometheusTool(name: PrometheusPackageTool, log: Logger): Promise<ResolvedBinary> {
+  const override = process.env[overrideVars[name]];
+  if (override) return { path: assertExecutable(override, overrideVars[name]), source: 'override' };
+  const system = findOnPath(name);
   if (system) return { path: system, source: 'system' };
   const binDir = binCacheDir();
-  const cached = existsSync(binDir) ? readdirSync(binDir).filter((f) => /^promtool-[^.]/.test(f) && !f.includes('.partial')).sort() : [];
-  const newest = cached.at(-1);
+  const cachedNewest = () =>
+    (existsSync(binDir) ? readdirSync(binDir).filter((f) => f.startsWith(`${name}-`) && /^[0-9]/.test(f.slice(name.length + 1)) && !f.includes('.partial')).sort() : []).at(-1);
+  const newest = cachedNewest();
   if (newest) return { path: join(binDir, newest), source: 'cache' };
 
-  log.info("fetching promtool from Debian's prometheus package (first run only)");
-  const work = mkdtempSync(join(tmpdir(), 'movie-reco-promtool-'));
+  log.info("fetching prometheus and promtool from Debian's prometheus package (first run only)");
+  const work = mkdtempSync(join(tmpdir(), 'movie-reco-prometheus-'));
   try {
     await aptGet(['download', 'prometheus'], work).catch((err: Error) => {
-      throw new Error(`promtool is missing and Debian's prometheus package could not be downloaded (apt-get download prometheus): ${err.message}. Install it (apt-get install prometheus) or set PROMTOOL_BIN.`);
+      throw new Error(`${name} is missing and Debian's prometheus package could not be downloaded (apt-get download prometheus): ${err.message}. Install it (apt-get install prometheus) or set ${overrideVars[name]}.`);
     });
     const deb = readdirSync(work).find((f) => f.endsWith('.deb'));
     if (!deb) throw new Error('apt-get download prometheus produced no .deb');
-    const version = deb.split('_')[1] ?? 'unknown';
+    const version = (deb.split('_')[1] ?? 'unknown').replace(/^[0-9]+%3a/, '').replace(/[^A-Za-z0-9.+~-]/g, '_');
     await run('dpkg-deb', ['-x', join(work, deb), join(work, 'root')]);
-    const dest = join(binDir, `promtool-${version.replace(/[^A-Za-z0-9.+~-]/g, '_')}`);
-    copyFileSync(join(work, 'root/usr/bin/promtool'), `${dest}.partial`);
-    renameSync(`${dest}.partial`, dest);
-    return { path: dest, source: 'debian-package' };
+    for (const tool of prometheusPackageTools) {
+      const dest = join(binDir, `${tool}-${version}`);
+      copyFileSync(join(work, 'root/usr/bin', tool), `${dest}.partial`);
+      renameSync(`${dest}.partial`, dest);
+    }
+    return { path: join(binDir, `${name}-${version}`), source: 'debian-package' };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -99,6 +108,6 @@ export async function resolveAllBinaries(log: Logger): Promise<BinaryPaths> {
     log.debug('binary', { name, ...resolved });
     paths[name] = resolved.path;
   }
-  paths.promtool = (await resolvePromtool(log)).path;
+  for (const name of prometheusPackageTools) paths[name] = (await resolvePrometheusTool(name, log)).path;
   return paths as BinaryPaths;
 }

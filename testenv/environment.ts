@@ -90,6 +90,7 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
       MOVIE_RECO_TEST_KUBE_CONTROLLER_MANAGER_BIN: binaries['kube-controller-manager'],
       MOVIE_RECO_TEST_HELM_BIN: binaries.helm,
       MOVIE_RECO_TEST_PROMTOOL_BIN: binaries.promtool,
+      MOVIE_RECO_TEST_PROMETHEUS_BIN: binaries.prometheus,
     };
     if (options.controllerManager) {
       const kcm = await providing('kube-controller-manager', () =>

@@ -223,3 +223,7 @@ export function helmBinary(): string {
 export function promtoolBinary(): string {
   return testEnv('MOVIE_RECO_TEST_PROMTOOL_BIN');
 }
+
+export function prometheusBinary(): string {
+  return testEnv('MOVIE_RECO_TEST_PROMETHEUS_BIN');
+}

@@ -32,6 +32,8 @@ export interface ModelReleaseReconcilerDeps {
   newRatingsSince?: (maxRatingId: number) => Promise<number>;
   /** Records a promotion outside the cluster (the MySQL promotions table); optional. */
   recordPromotion?: (promotion: PromotionRecord) => Promise<void>;
+  /** How often minNewRatings is checked (default one minute). */
+  ratingsPollMs?: number;
   now?: () => Date;
 }
 
@@ -53,7 +55,7 @@ export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): (key: 
 
     const ownedRuns = runs.filter((run) => run.metadata.labels?.[modelReleaseLabel] === name);
     const newRatings = release.spec.retrain?.minNewRatings !== undefined ? await countNewRatings(release, decision.status.champion?.run, runs, log) : undefined;
-    const retrain = decideRetrain({ release, ownedRuns, newRatings, now: now() });
+    const retrain = decideRetrain({ release, ownedRuns, newRatings, now: now(), ...(deps.ratingsPollMs ? { ratingsPollMs: deps.ratingsPollMs } : {}) });
     if (retrain.nextRetrainTime) decision.status.nextRetrainTime = retrain.nextRetrainTime;
     // Before the status write that consumes the schedule slot: the name is deterministic, so a retry is harmless.
     if (retrain.create) {

@@ -30,6 +30,12 @@ describe('decideRetrain', () => {
     expect(decision.events[0]).toMatchObject({ reason: 'RetrainStarted' });
   });
 
+  it('counts new ratings as often as the operator is told to', () => {
+    const decision = decideRetrain({ release: release({ minNewRatings: 100, template }), ownedRuns: [], newRatings: 10, now, ratingsPollMs: 2000 });
+    expect(decision.create).toBeUndefined();
+    expect(decision.requeueAfterMs).toBe(2000);
+  });
+
   it('waits while too few ratings arrived, and while a run of the release is unfinished', () => {
     expect(decideRetrain({ release: release({ minNewRatings: 100, template }), ownedRuns: [], newRatings: 99, now }).create).toBeUndefined();
     expect(decideRetrain({ release: release({ minNewRatings: 100, template }), ownedRuns: [], newRatings: undefined, now }).create).toBeUndefined();

@@ -19,6 +19,7 @@ export interface RetrainInputs {
   /** Ratings that arrived since the champion's snapshot; undefined when not known (no database). */
   newRatings: number | undefined;
   now: Date;
+  ratingsPollMs?: number;
 }
 
 export interface RetrainDecision {
@@ -30,10 +31,11 @@ export interface RetrainDecision {
   events: EventNote[];
 }
 
-const ratingsPollMs = 60_000;
+/** How often a release with minNewRatings (and no schedule) counts new ratings, unless told otherwise. */
+export const defaultRatingsPollMs = 60_000;
 const isFinal = (run: TrainingRun) => run.status?.phase === 'Succeeded' || run.status?.phase === 'Failed';
 
-export function decideRetrain({ release, ownedRuns, newRatings, now }: RetrainInputs): RetrainDecision {
+export function decideRetrain({ release, ownedRuns, newRatings, now, ratingsPollMs = defaultRatingsPollMs }: RetrainInputs): RetrainDecision {
   const retrain = release.spec.retrain;
   const none: RetrainDecision = { create: undefined, deleteRuns: [], nextRetrainTime: undefined, requeueAfterMs: undefined, events: [] };
   if (!retrain) return none;
