@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-const exclude = ['node_modules/**', '.cache/**', 'tools/**'];
+const exclude = ['node_modules/**', '.cache/**', 'tools/**', '**/*.e2e.test.ts'];
 
-// Two projects, both run by `npm test`:
+// Two projects, run by `vitest run` (`npm test` runs them, then `npm run e2e`: vitest.e2e.config.ts):
 //   unit         *.test.ts, no servers
 //   integration  *.int.test.ts, against real servers that testenv/global-setup.ts starts once per
 //                run (the first run on a machine also builds them: see testenv/README.md)

@@ -6,15 +6,16 @@ import { startManaged, waitUntilReady, type ManagedProcess } from './processes.t
 
 export interface EtcdServer {
   readonly url: string;
+  readonly peerUrl: string;
   readonly process: ManagedProcess;
 }
 
-export async function startEtcd(binary: string, dir: string): Promise<EtcdServer> {
+/** `again` starts it once more on the same data and ports, as a restarted member comes back. */
+export async function startEtcd(binary: string, dir: string, again?: EtcdServer): Promise<EtcdServer> {
   const dataDir = join(dir, 'etcd-data');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const [clientPort, peerPort] = [await freePort(), await freePort()];
-  const url = `http://${loopback}:${clientPort}`;
-  const peerUrl = `http://${loopback}:${peerPort}`;
+  const url = again?.url ?? `http://${loopback}:${await freePort()}`;
+  const peerUrl = again?.peerUrl ?? `http://${loopback}:${await freePort()}`;
   const args = [
     '--name=testenv',
     `--data-dir=${dataDir}`,
@@ -31,5 +32,5 @@ export async function startEtcd(binary: string, dir: string): Promise<EtcdServer
     const res = await fetch(`${url}/health`);
     return res.ok && ((await res.json()) as { health?: string }).health === 'true';
   }, 30_000);
-  return { url, process };
+  return { url, peerUrl, process };
 }

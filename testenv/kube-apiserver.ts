@@ -18,9 +18,10 @@ export interface KubeApiServer {
 /** Configuration only: ClusterIPs are handed out from it, nothing is ever routed there. */
 export const serviceClusterIpRange = '10.0.0.0/24';
 
-export async function startKubeApiServer(binary: string, dir: string, etcdUrl: string, pki: ControlPlanePki): Promise<KubeApiServer> {
-  const port = await freePort();
-  const url = `https://${loopback}:${port}`;
+/** `again` starts it once more on the same port (clients' kubeconfigs stay valid), as after a restart. */
+export async function startKubeApiServer(binary: string, dir: string, etcdUrl: string, pki: ControlPlanePki, again?: KubeApiServer): Promise<KubeApiServer> {
+  const url = again?.url ?? `https://${loopback}:${await freePort()}`;
+  const port = new URL(url).port;
   const args = [
     `--etcd-servers=${etcdUrl}`,
     `--bind-address=${loopback}`,

@@ -1,23 +1,27 @@
 /**
  * Keeps a server (or a build) on a leash held by its owner: run as its own process,
- *   node leash.ts [--grace-ms N] [--remove DIR]... [-- COMMAND ARGS...]
+ *   node leash.ts [--grace-ms N] [--remove DIR]... [--pass-exit-status] [-- COMMAND ARGS...]
  * it starts COMMAND in a new process group and kills that whole group when its stdin closes
  * (the owner stopped it, exited or crashed, even by SIGKILL) or on SIGTERM/SIGINT/SIGHUP:
  * SIGTERM first, SIGKILL after the grace period. Then it removes each --remove DIR.
+ * It exits 0 when stopped that way; with --pass-exit-status it exits with COMMAND's own status
+ * (128 + signal number when a signal ended it) in every case, as a container runtime reports it.
  * With no COMMAND it only waits and removes (the janitor of an environment's temp folder).
  * Linux has no portable "die with the parent" for children of Node, hence this process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { constants } from 'node:os';
 
 interface LeashArgs {
   graceMs: number;
   remove: string[];
+  passExitStatus: boolean;
   command: string[];
 }
 
 function parseArgs(argv: string[]): LeashArgs {
-  const parsed: LeashArgs = { graceMs: 3000, remove: [], command: [] };
+  const parsed: LeashArgs = { graceMs: 3000, remove: [], passExitStatus: false, command: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--') {
@@ -25,6 +29,7 @@ function parseArgs(argv: string[]): LeashArgs {
       break;
     } else if (arg === '--grace-ms') parsed.graceMs = Number(argv[++i]);
     else if (arg === '--remove') parsed.remove.push(String(argv[++i]));
+    else if (arg === '--pass-exit-status') parsed.passExitStatus = true;
     else throw new Error(`leash: unknown argument ${arg}`);
   }
   return parsed;
@@ -80,7 +85,10 @@ if (command !== undefined) {
     process.stderr.write(`leash: cannot start ${command}: ${err.message}\n`);
     finish(127);
   });
-  child.on('exit', (code, signal) => finish(stopping ? 0 : (code ?? 128 + signalNumber(signal))));
+  child.on('exit', (code, signal) => {
+    if (args.passExitStatus) finish(code ?? 128 + (signal ? constants.signals[signal] : 1));
+    finish(stopping ? 0 : (code ?? 128 + signalNumber(signal)));
+  });
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {

@@ -26,12 +26,15 @@ export interface StartOptions {
   graceMs?: number;
   /** Folders the leash removes after the process ended. */
   remove?: string[];
+  /** `exited` gives the command's own exit status even after stop() (default: 0 once stopped). */
+  passExitStatus?: boolean;
 }
 
 export function startManaged(name: string, command: string | undefined, args: string[], options: StartOptions): ManagedProcess {
   const log = openSync(options.logFile, 'a');
   const leashArgs = ['--grace-ms', String(options.graceMs ?? 3000)];
   for (const dir of options.remove ?? []) leashArgs.push('--remove', dir);
+  if (options.passExitStatus) leashArgs.push('--pass-exit-status');
   if (command !== undefined) leashArgs.push('--', command, ...args);
   let leash: ChildProcess;
   try {

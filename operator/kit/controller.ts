@@ -41,6 +41,9 @@ export class Controller {
   start(): void {
     const { workers, metrics, name } = this.#options;
     metrics.maxConcurrentReconciles.set({ controller: name }, workers);
+    // Zero from the start, as controller-runtime does: "no errors" is a 0 on the dashboard, not "no data".
+    metrics.reconcileErrors.inc({ controller: name }, 0);
+    metrics.reconcilePanics.inc({ controller: name }, 0);
     for (let i = 0; i < workers; i++) this.#running.push(this.#work());
   }
 

@@ -1,0 +1,98 @@
+/**
+ * Drill: kube-apiserver and etcd go away in the middle of a training run and come back on the same
+ * address. The operator's and the pod runner's informers must recover by themselves, and the
+ * run's and the release's statuses converge. A control plane of its own, so that nothing else
+ * running is disturbed.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../common/log.ts';
+import { apiVersion } from '../operator/api/resources.ts';
+import { resolveGoTool } from '../testenv/binaries.ts';
+import { startEtcd, type EtcdServer } from '../testenv/etcd.ts';
+import { startKubeApiServer, type KubeApiServer } from '../testenv/kube-apiserver.ts';
+import { startKubeControllerManager, type KubeControllerManager } from '../testenv/kube-controller-manager.ts';
+import { createControlPlanePki, type ControlPlanePki } from '../testenv/pki.ts';
+import { authSecret, backendSecret, reader, startLocalCluster, waitFor, type LocalCluster } from './local-cluster.ts';
+import { readyEndpoints } from '../testenv/pod-runner.ts';
+import { StoryLog } from './story-log.ts';
+
+const story = new StoryLog();
+const release = 'movielens';
+const log = createLogger({ component: 'drill' }, { level: 'warn' });
+let dir: string;
+let pki: ControlPlanePki;
+let binaries: { etcd: string; apiserver: string };
+let etcd: EtcdServer;
+let apiserver: KubeApiServer;
+let controllerManager: KubeControllerManager;
+let cluster: LocalCluster;
+
+beforeAll(async () => {
+  story.chapter('Drill: restart kube-apiserver and etcd mid-run');
+  dir = mkdtempSync(join(tmpdir(), 'movie-reco-apiserver-drill-'));
+  binaries = { etcd: (await resolveGoTool('etcd', log)).path, apiserver: (await resolveGoTool('kube-apiserver', log)).path };
+  pki = await createControlPlanePki(join(dir, 'pki'));
+  etcd = await startEtcd(binaries.etcd, dir);
+  apiserver = await startKubeApiServer(binaries.apiserver, dir, etcd.url, pki);
+  controllerManager = await startKubeControllerManager(
+    { binary: (await resolveGoTool('kube-controller-manager', log)).path, kubeconfig: apiserver.adminKubeconfig, caCert: pki.caCert, serviceAccountKey: pki.serviceAccountKey },
+    join(dir, 'kcm'),
+  );
+  cluster = await startLocalCluster({ prefix: 'e2e-apiserver', kubeconfig: apiserver.adminKubeconfig, leaseDurationSeconds: 5 });
+  story.say('own control plane up', { apiserver: apiserver.url });
+  await cluster.loadRatings(1, '1');
+  await cluster.apply({
+    apiVersion,
+    kind: 'ModelRelease',
+    metadata: { name: release },
+    spec: { model: 'movielens', serving: { replicas: 1, backendSecretRef: { name: backendSecret }, authSecretRef: { name: authSecret } } },
+  });
+});
+
+afterAll(async () => {
+  await cluster?.close();
+  await controllerManager?.process.stop();
+  await apiserver?.process.stop();
+  await etcd?.process.stop();
+});
+
+describe('kube-apiserver and etcd restarted during a training run', () => {
+  it('informers recover and the run, the promotion and the rollout converge', async () => {
+    await cluster.apply({ apiVersion, kind: 'TrainingRun', metadata: { name: 'movielens-restart' }, spec: { model: 'movielens', backendSecretRef: { name: backendSecret } } });
+    await waitFor('the trainer pod running', async () => {
+      const pods = await cluster.kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'job-name=movielens-restart-train' });
+      return pods.items.some((pod) => pod.status?.phase === 'Running');
+    });
+    await apiserver.process.stop();
+    await etcd.process.stop();
+    const down = Date.now();
+    story.say('kube-apiserver and etcd stopped while the trainer runs');
+    await sleep(5000);
+    etcd = await startEtcd(binaries.etcd, dir, etcd);
+    apiserver = await startKubeApiServer(binaries.apiserver, dir, etcd.url, pki, apiserver);
+    const back = Date.now();
+    story.say('back on the same address', { downSeconds: (back - down) / 1000 });
+
+    const run = await waitFor('the run Succeeded', async () => {
+      const current = await cluster.trainingRun('movielens-restart');
+      if (current.status?.phase === 'Failed') throw new Error(`run failed: ${current.status.message}`);
+      return current.status?.phase === 'Succeeded' && current;
+    }, 180_000);
+    await waitFor('the run promoted and served', async () => {
+      const current = await cluster.release(release);
+      if (current.status?.champion?.run !== 'movielens-restart' || current.status.serving?.readyReplicas !== 1) return false;
+      const [endpoint] = await readyEndpoints(cluster.kc, cluster.namespace, `${release}-inference`);
+      if (!endpoint) return false;
+      const body = (await (await fetch(`http://${endpoint}/v1/model`, { headers: { authorization: reader } })).json()) as { run?: string };
+      return body.run === `${cluster.namespace}/movielens-restart`;
+    }, 180_000);
+    story.say('converged', { secondsAfterTheApiServerCameBack: (Date.now() - back) / 1000, rmse: run.status?.metrics?.rmse, operatorRestarts: cluster.operator.restarts });
+    const jobs = await cluster.kc.makeApiClient(k8s.BatchV1Api).listNamespacedJob({ namespace: cluster.namespace });
+    expect(jobs.items.map((job) => job.metadata!.name)).toEqual(['movielens-restart-train']);
+  });
+});

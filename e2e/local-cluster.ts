@@ -1,0 +1,164 @@
+/**
+ * One namespace of the local control plane set up the way a platform engineer would: CRDs, the
+ * backend and auth Secrets, a database and a bucket of its own, the operator running as a process,
+ * and the pod runner playing kubelet for the project's image.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import * as k8s from '@kubernetes/client-node';
+import { group, version, type ModelRelease, type TrainingRun } from '../operator/api/resources.ts';
+import { installCrds } from '../operator/api/install-crds.ts';
+import { movielensDir } from '../model/test-data.ts';
+import { createTestBucket, createTestDatabase, kubeconfigPath, s3Coordinates, type TestBucket, type TestDatabase } from '../testenv/fixtures.ts';
+import { startPodRunner, type PodRunner } from '../testenv/pod-runner.ts';
+import { startOperator, type OperatorProcess } from './operator-process.ts';
+
+const run = promisify(execFile);
+const repo = join(import.meta.dirname, '..');
+
+export const image = 'movie-reco:e2e';
+export const backendSecret = 'movie-reco-backend';
+export const authSecret = 'movielens-inference-auth';
+export const reader = 'Bearer e2e-reader';
+export const writer = 'Bearer e2e-writer';
+
+export interface LocalCluster {
+  readonly kc: k8s.KubeConfig;
+  readonly namespace: string;
+  readonly database: TestDatabase;
+  readonly bucket: TestBucket;
+  readonly runner: PodRunner;
+  readonly dir: string;
+  operator: OperatorProcess;
+  restartOperator(): Promise<OperatorProcess>;
+  kubectl(args: string[], stdin?: string): Promise<string>;
+  apply(manifest: object): Promise<void>;
+  release(name: string): Promise<ModelRelease>;
+  trainingRun(name: string): Promise<TrainingRun>;
+  trainingRuns(): Promise<TrainingRun[]>;
+  /** `movie-reco data load` of ml-latest-small in `batches` time-ordered batches, only `only`. */
+  loadRatings(batches: number, only: string): Promise<{ ratings: number }>;
+  close(): Promise<void>;
+}
+
+export interface LocalClusterOptions {
+  readonly prefix: string;
+  /** A control plane of the test's own (default: the e2e run's shared one). */
+  readonly kubeconfig?: string;
+  readonly ratingsPollSeconds?: number;
+  readonly leaseDurationSeconds?: number;
+}
+
+export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
+  const kubeconfig = options.kubeconfig ?? kubeconfigPath();
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const dir = mkdtempSync(join(tmpdir(), `movie-reco-${options.prefix}-`));
+  await installCrds(kc);
+  const namespace = `${options.prefix}-${randomBytes(3).toString('hex')}`;
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  // Pod Security "restricted", as the chart's namespace: the operator's pods must be admitted there.
+  await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } } });
+  const database = await createTestDatabase(options.prefix.replace(/-/g, '_'));
+  const bucket = await createTestBucket(options.prefix);
+  const s3 = s3Coordinates();
+  await core.createNamespacedSecret({
+    namespace,
+    body: {
+      metadata: { name: backendSecret },
+      stringData: {
+        MOVIE_RECO_DATABASE_URL: database.url,
+        MOVIE_RECO_ARTIFACT_STORE: `s3://${bucket.name}/models`,
+        MOVIE_RECO_S3_ENDPOINT: s3.endpoint,
+        MOVIE_RECO_S3_ACCESS_KEY: s3.accessKey,
+        MOVIE_RECO_S3_SECRET_KEY: s3.secretKey,
+      },
+    },
+  });
+  await core.createNamespacedSecret({
+    namespace,
+    body: { metadata: { name: authSecret }, stringData: { MOVIE_RECO_AUTH_READ: 'bearer:e2e-reader', MOVIE_RECO_AUTH_WRITE: 'bearer:e2e-writer' } },
+  });
+
+  const runner = await startPodRunner({ kubeConfig: kc, nodeName: `${options.prefix}-node`, logDir: join(dir, 'pods') });
+  const operatorOptions = {
+    kubeconfig,
+    namespace,
+    image,
+    databaseUrl: database.url,
+    logFile: join(dir, 'operator.log'),
+    ...(options.ratingsPollSeconds ? { ratingsPollSeconds: options.ratingsPollSeconds } : {}),
+    ...(options.leaseDurationSeconds ? { leaseDurationSeconds: options.leaseDurationSeconds } : {}),
+  };
+  const objects = kc.makeApiClient(k8s.CustomObjectsApi);
+  const get = <T>(plural: string, name: string) => objects.getNamespacedCustomObject({ group, version, namespace, plural, name }) as Promise<T>;
+
+  const cluster: LocalCluster = {
+    kc,
+    namespace,
+    database,
+    bucket,
+    runner,
+    dir,
+    operator: await startOperator(operatorOptions),
+    async restartOperator() {
+      cluster.operator = await startOperator(operatorOptions);
+      return cluster.operator;
+    },
+    async kubectl(args, stdin) {
+      const child = run('kubectl', ['--kubeconfig', kubeconfig, '-n', namespace, ...args], { maxBuffer: 16 << 20 });
+      if (stdin !== undefined) child.child.stdin!.end(stdin);
+      return (await child).stdout;
+    },
+    async apply(manifest) {
+      await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(manifest));
+    },
+    release: (name) => get<ModelRelease>('modelreleases', name),
+    trainingRun: (name) => get<TrainingRun>('trainingruns', name),
+    async trainingRuns() {
+      const list = (await objects.listNamespacedCustomObject({ group, version, namespace, plural: 'trainingruns' })) as { items: TrainingRun[] };
+      return list.items;
+    },
+    async loadRatings(batches, only) {
+      const { stdout } = await run(process.execPath, [
+        join(repo, 'bin/movie-reco.js'), 'data', 'load',
+        '--database', database.url,
+        '--dataset', join(movielensDir(), 'ml-latest-small'),
+        '--batches', String(batches),
+        '--only', only,
+      ]);
+      const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as { ratings: number };
+      return { ratings: summary.ratings };
+    },
+    async close() {
+      await cluster.operator.stop().catch(() => {});
+      await runner.stop();
+      await core.deleteNamespace({ name: namespace }).catch(() => {});
+      await database.drop().catch(() => {});
+      await bucket.remove().catch(() => {});
+    },
+  };
+  return cluster;
+}
+
+/** Polls until `probe` returns a value; the error names what was awaited and the last state seen. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+      last = value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    await sleep(intervalMs);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Drill: the operator is killed (SIGKILL, no goodbye) while a trainer runs and again in the middle
+ * of a rollout. The restarted operator must find the Job it made instead of making another,
+ * promote exactly once, and finish the rollout.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiVersion } from '../operator/api/resources.ts';
+import { openDatabase, type Database } from '../storage/database.ts';
+import { listPromotions } from '../storage/promotions.ts';
+import { readyEndpoints } from '../testenv/pod-runner.ts';
+import { authSecret, backendSecret, reader, startLocalCluster, waitFor, type LocalCluster } from './local-cluster.ts';
+import { StoryLog } from './story-log.ts';
+
+const story = new StoryLog();
+const release = 'movielens';
+const service = `${release}-inference`;
+let cluster: LocalCluster;
+let db: Database;
+
+const trainingRun = (name: string, algorithm: object) => ({ apiVersion, kind: 'TrainingRun', metadata: { name }, spec: { model: 'movielens', algorithm, backendSecretRef: { name: backendSecret } } });
+
+async function jobsOf(run: string): Promise<string[]> {
+  const jobs = await cluster.kc.makeApiClient(k8s.BatchV1Api).listNamespacedJob({ namespace: cluster.namespace, labelSelector: `reco.mlops.dev/training-run=${run}` });
+  return jobs.items.map((job) => job.metadata!.name!);
+}
+
+async function servingRun(run: string): Promise<boolean> {
+  const current = await cluster.release(release);
+  if (current.status?.champion?.run !== run || current.status.serving?.readyReplicas !== 2) return false;
+  const endpoints = await readyEndpoints(cluster.kc, cluster.namespace, service);
+  if (endpoints.length !== 2) return false;
+  for (const endpoint of endpoints) {
+    const body = (await (await fetch(`http://${endpoint}/v1/model`, { headers: { authorization: reader } })).json()) as { run?: string };
+    if (body.run !== `${cluster.namespace}/${run}`) return false;
+  }
+  return true;
+}
+
+beforeAll(async () => {
+  story.chapter('Drill: kill the operator');
+  cluster = await startLocalCluster({ prefix: 'e2e-opkill', leaseDurationSeconds: 3 });
+  db = await openDatabase(cluster.database.url);
+  const loaded = await cluster.loadRatings(1, '1');
+  story.say('ml-latest-small loaded', loaded);
+  await cluster.apply({
+    apiVersion,
+    kind: 'ModelRelease',
+    metadata: { name: release },
+    spec: { model: 'movielens', promotion: { metric: 'rmse' }, serving: { replicas: 2, backendSecretRef: { name: backendSecret }, authSecretRef: { name: authSecret } } },
+  });
+});
+
+afterAll(async () => {
+  await db?.close();
+  await cluster?.close();
+});
+
+describe('the operator killed and restarted', () => {
+  it('during a training run: one Job, the run finishes, the model is promoted and served', async () => {
+    await cluster.apply(trainingRun('movielens-svd', { name: 'svd', factors: 16, epochs: 5 }));
+    await waitFor('the trainer pod running', async () => {
+      const pods = await cluster.kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'job-name=movielens-svd-train' });
+      return pods.items.some((pod) => pod.status?.phase === 'Running');
+    });
+    await cluster.operator.kill();
+    story.say('operator killed while the trainer runs');
+    await waitFor('the Job to complete without the operator', async () => {
+      const job = await cluster.kc.makeApiClient(k8s.BatchV1Api).readNamespacedJob({ namespace: cluster.namespace, name: 'movielens-svd-train' });
+      return (job.status?.succeeded ?? 0) > 0;
+    });
+    const restarted = Date.now();
+    await cluster.restartOperator();
+    await waitFor('the run promoted and served after the restart', () => servingRun('movielens-svd'), 120_000);
+    story.say('converged after the restart', { seconds: (Date.now() - restarted) / 1000 });
+    expect(await jobsOf('movielens-svd')).toEqual(['movielens-svd-train']);
+    expect((await cluster.trainingRun('movielens-svd')).status?.phase).toBe('Succeeded');
+  });
+
+  it('during a rollout: the rollout finishes and the promotion is recorded exactly once', async () => {
+    await cluster.apply(trainingRun('movielens-blend', { name: 'blend' }));
+    await waitFor('the blend run promoted', async () => (await cluster.release(release)).status?.champion?.run === 'movielens-blend', 180_000, 20);
+    // The champion changed in status, the Deployment is mid-rollout: that is the moment to die.
+    await cluster.operator.kill();
+    const deployment = await cluster.kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ namespace: cluster.namespace, name: service });
+    story.say('operator killed mid-rollout', { updatedReplicas: deployment.status?.updatedReplicas ?? 0, readyReplicas: deployment.status?.readyReplicas ?? 0 });
+    const restarted = Date.now();
+    await cluster.restartOperator();
+    await waitFor('the new champion served on both replicas', () => servingRun('movielens-blend'), 120_000);
+    story.say('converged after the restart', { seconds: (Date.now() - restarted) / 1000 });
+    const current = await cluster.release(release);
+    expect(current.status?.history?.filter((entry) => entry.run === 'movielens-blend')).toHaveLength(1);
+    expect(await jobsOf('movielens-blend')).toEqual(['movielens-blend-train']);
+    const promotions = await listPromotions(db, 'movielens');
+    story.say('promotions recorded in MySQL', { runs: promotions.map((p) => p.runId) });
+    expect(promotions.filter((p) => p.runId.endsWith('movielens-blend'))).toHaveLength(1);
+    expect(promotions.filter((p) => p.runId.endsWith('movielens-svd'))).toHaveLength(1);
+  });
+});
