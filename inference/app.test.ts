@@ -168,6 +168,23 @@ describe('inference app', () => {
     const wrongMethod = await get('/v1/model', { method: 'DELETE' });
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.body.error.code).toBe('method_not_allowed');
+    // A method no route implements is the client's mistake too: 405, not the router's 501.
+    const unknownMethod = await get('/v1/model', { method: 'PROPFIND' });
+    expect(unknownMethod.status).toBe(405);
+    expect(unknownMethod.body.error.code).toBe('method_not_allowed');
+    expect(unknownMethod.headers.get('allow')).toBe('HEAD, GET, POST, OPTIONS');
+  });
+
+  it('answers 413 to an oversized body and closes the connection, whose unread rest it cannot reuse', async () => {
+    const { status, body, headers } = await get('/v1/ratings', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pad: 'x'.repeat(300_000) }),
+    });
+    expect(status).toBe(413);
+    expect(body.error.code).toBe('body_too_large');
+    expect(headers.get('connection')).toBe('close');
+    expect((await get('/healthz')).status).toBe(200);
   });
 
   it('writes one JSON log line per request with route, status and duration', async () => {

@@ -3,7 +3,7 @@ import type { Logger } from '../common/log.ts';
 import type { Database } from '../storage/database.ts';
 import { openAuth, type AuthConfig } from './auth.ts';
 import type { ServiceMetrics } from './metrics.ts';
-import { jsonErrors, observeRequests } from './middleware.ts';
+import { jsonErrors, observeRequests, onlyMethods, requireHost } from './middleware.ts';
 import type { ModelHolder } from './model-holder.ts';
 import type { MovieCatalog } from './movie-catalog.ts';
 import { RatingOverlay } from './rating-overlay.ts';
@@ -19,6 +19,8 @@ export interface AppDeps {
   databaseTimeoutMs?: number;
   auth?: AuthConfig;
   isAcceptingTraffic?: () => boolean;
+  /** The built web page; default inference/web/dist. */
+  webRoot?: string;
 }
 
 /** The service as a Koa app: observe (log + metrics), errors to JSON, then the routes. No listening here. */
@@ -36,6 +38,7 @@ export function createApp(deps: AppDeps): Koa {
     databaseTimeoutMs: deps.databaseTimeoutMs ?? 5000,
     auth: deps.auth ?? openAuth,
     isAcceptingTraffic,
+    ...(deps.webRoot ? { webRoot: deps.webRoot } : {}),
   });
   // While shutting down, every answer tells keep-alive clients to reconnect (to another pod).
   app.use((ctx, next) => {
@@ -44,6 +47,8 @@ export function createApp(deps: AppDeps): Koa {
   });
   app.use(observeRequests(deps.metrics, deps.log));
   app.use(jsonErrors(deps.log));
+  app.use(requireHost());
+  app.use(onlyMethods(router.methods, [...new Set(router.stack.flatMap((layer) => layer.methods)), 'OPTIONS']));
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
   return app;

@@ -12,6 +12,10 @@ const userId = query('userId', 'MovieLens user id', { type: 'integer', minimum: 
 const n = query('n', 'How many movies (default 10)', { type: 'integer', minimum: 1, maximum: 100, default: 10 });
 const movieIdQuery = query('movieId', 'MovieLens movie id', { type: 'integer', minimum: 0 }, true);
 const read = [{ basic: [] }, { bearer: [] }];
+const noDatabase = {
+  description: 'No database configured (code no_database) or it did not answer (database_unavailable)',
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+};
 
 const userRecommendations = {
   summary: 'Top-n movies the user has not rated',
@@ -48,6 +52,20 @@ export const openApiDocument = {
     '/recommendations': { get: { ...userRecommendations, summary: 'Alias of GET /v1/recommendations' } },
     '/v1/predict': { get: predict },
     '/predict': { get: { ...predict, summary: 'Alias of GET /v1/predict' } },
+    '/v1/movies': {
+      get: {
+        summary: 'Movies whose title contains every word of q',
+        description: 'Case and accents are ignored; "the matrix" finds "Matrix, The (1999)". Titles that start with q come first, then the movies the serving model saw rated most. 503 no_catalogue when the service has no database to read titles from.',
+        parameters: [query('q', 'Words of the title', { type: 'string', minLength: 1, maxLength: 200 }, true), n],
+        security: read,
+        responses: {
+          200: json({ type: 'object', properties: { q: { type: 'string' }, movies: { type: 'array', items: { $ref: '#/components/schemas/FoundMovie' } } } }, 'Matching movies'),
+          400: error,
+          401: unauthorized,
+          503: { description: 'No movie catalogue (no database)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+        },
+      },
+    },
     '/v1/movies/{movieId}/similar': {
       get: {
         summary: 'Nearest movies in factor space (cosine)',
@@ -88,6 +106,59 @@ export const openApiDocument = {
           content: { 'application/json': { schema: { type: 'object', required: ['uri'], properties: { uri: { type: 'string' }, digest: { type: 'string', pattern: '^sha256:[0-9a-f]{64}$' } } } } },
         },
         responses: { 200: json({ $ref: '#/components/schemas/Model' }, 'The new model'), 400: error, 401: unauthorized, 422: error, 502: error },
+      },
+    },
+    '/v1/insights/models': {
+      get: {
+        summary: 'Training runs, champion and promotions of a model (the web page’s Models view)',
+        description: 'Every run of the model (newest first, at most 500) with its parameters and metrics, and its promotions with their reasons (newest first, at most 200). The model defaults to the one being served, else the most recently trained.',
+        parameters: [query('model', 'Model name (default: the served model)', { type: 'string' })],
+        security: read,
+        responses: { 200: json({ $ref: '#/components/schemas/ModelsInsight' }, 'Runs and promotions'), 400: error, 401: unauthorized, 503: noDatabase },
+      },
+    },
+    '/v1/insights/epochs': {
+      get: {
+        summary: 'Per-epoch training curves of some runs',
+        parameters: [{ name: 'runId', in: 'query', required: true, description: 'A run id; repeat for several runs (at most 12)', schema: { type: 'array', items: { type: 'string' }, maxItems: 12 }, style: 'form', explode: true }],
+        security: read,
+        responses: {
+          200: json({ type: 'object', properties: { runs: { type: 'array', items: { type: 'object', properties: { runId: { type: 'string' }, epochs: { type: 'array', items: { $ref: '#/components/schemas/Epoch' } } } } } } }, 'Epochs of each run, in the order asked'),
+          400: error,
+          401: unauthorized,
+          503: noDatabase,
+        },
+      },
+    },
+    '/v1/insights/ratings': {
+      get: {
+        summary: 'The shape of the ratings table (the web page’s Data view)',
+        description: 'Counts, sparsity, rating values, ratings per user and per movie (long tails as count frequencies), per month and per batch. Computed by the database; cached for a minute.',
+        security: read,
+        responses: { 200: json({ $ref: '#/components/schemas/RatingsInsight' }, 'Rating statistics'), 401: unauthorized, 503: noDatabase },
+      },
+    },
+    '/v1/insights/traffic': {
+      get: {
+        summary: 'Cold-start share of this replica’s answers since it started',
+        description: 'From the same counters as movie_reco_recommendations_total and movie_reco_predictions_total.',
+        security: read,
+        responses: { 200: json({ $ref: '#/components/schemas/TrafficInsight' }, 'Counts'), 401: unauthorized },
+      },
+    },
+    '/': {
+      get: {
+        summary: 'The web page: recommend, compare models, explore the data',
+        description: 'Built at package time (npm run build:web). Behind the read credentials, so that a browser asks for them once.',
+        security: read,
+        responses: { 200: { description: 'HTML', content: { 'text/html': {} } }, 401: unauthorized, 503: { description: 'The page has not been built (code web_page_not_built)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } },
+      },
+    },
+    '/assets/{file}': {
+      get: {
+        summary: 'Scripts and styles of the web page (content-hashed names, cached for a year)',
+        parameters: [{ name: 'file', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { 200: { description: 'The file' }, 404: error, 503: { description: 'The page has not been built', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } },
       },
     },
     '/healthz': { get: { summary: 'The process is alive', responses: { 200: { description: 'Alive' } } } },
@@ -152,6 +223,86 @@ export const openApiDocument = {
         type: 'object',
         required: ['userId', 'movieId', 'rating'],
         properties: { userId: { type: 'integer', minimum: 0 }, movieId: { type: 'integer', minimum: 0 }, rating: { type: 'number', minimum: 0.5, maximum: 5, multipleOf: 0.5 } },
+      },
+      FoundMovie: {
+        type: 'object',
+        properties: {
+          movieId: { type: 'integer' },
+          title: { type: 'string' },
+          genres: { type: 'array', items: { type: 'string' } },
+          ratings: { type: 'integer', description: 'Training ratings of the movie in the serving model; 0 when the model does not know it' },
+        },
+      },
+      Run: {
+        type: 'object',
+        properties: {
+          runId: { type: 'string' },
+          model: { type: 'string' },
+          status: { type: 'string', enum: ['Running', 'Succeeded', 'Failed'] },
+          attempts: { type: 'integer' },
+          params: { type: 'object' },
+          snapshot: { type: ['object', 'null'] },
+          dataset: { type: ['object', 'null'], properties: { ratings: { type: 'integer' }, users: { type: 'integer' }, movies: { type: 'integer' } } },
+          metrics: { type: 'object', additionalProperties: { type: ['number', 'null'] } },
+          artifact: { type: ['object', 'null'], properties: { uri: { type: 'string' }, digest: { type: 'string' }, sizeBytes: { type: 'integer' } } },
+          message: { type: ['string', 'null'] },
+          startedAt: { type: 'string', format: 'date-time' },
+          finishedAt: { type: ['string', 'null'], format: 'date-time' },
+        },
+      },
+      Promotion: {
+        type: 'object',
+        properties: {
+          id: { type: 'integer' },
+          model: { type: 'string' },
+          runId: { type: 'string' },
+          previousRunId: { type: ['string', 'null'] },
+          reason: { type: 'string' },
+          metric: { type: 'string' },
+          metricValue: { type: ['number', 'null'] },
+          previousMetricValue: { type: ['number', 'null'] },
+          promotedAt: { type: 'string', format: 'date-time' },
+        },
+      },
+      ModelsInsight: {
+        type: 'object',
+        properties: {
+          model: { type: ['string', 'null'] },
+          models: { type: 'array', items: { type: 'object', properties: { model: { type: 'string' }, runs: { type: 'integer' }, latestStartedAt: { type: 'string' } } } },
+          serving: { type: ['object', 'null'], properties: { model: { type: 'string' }, run: { type: 'string' }, digest: { type: 'string' } } },
+          champion: { oneOf: [{ $ref: '#/components/schemas/Promotion' }, { type: 'null' }], description: 'The latest promotion' },
+          runs: { type: 'array', items: { $ref: '#/components/schemas/Run' } },
+          promotions: { type: 'array', items: { $ref: '#/components/schemas/Promotion' } },
+        },
+      },
+      Epoch: {
+        type: 'object',
+        properties: { epoch: { type: 'integer' }, trainLoss: { type: 'number', description: 'Training RMSE' }, validationRmse: { type: ['number', 'null'] }, seconds: { type: 'number' } },
+      },
+      RatingsInsight: {
+        type: 'object',
+        properties: {
+          ratings: { type: 'integer' },
+          users: { type: 'integer' },
+          movies: { type: 'integer' },
+          catalogueMovies: { type: 'integer' },
+          meanRating: { type: ['number', 'null'] },
+          sparsity: { type: ['number', 'null'], description: 'Share of the users × rated movies matrix without a rating' },
+          values: { type: 'array', items: { type: 'object', properties: { rating: { type: 'number' }, count: { type: 'integer' } } } },
+          perUser: { type: 'array', items: { type: 'object', properties: { ratings: { type: 'integer' }, entities: { type: 'integer' } } }, description: 'entities users have exactly `ratings` ratings' },
+          perMovie: { type: 'array', items: { type: 'object', properties: { ratings: { type: 'integer' }, entities: { type: 'integer' } } } },
+          perMonth: { type: 'array', items: { type: 'object', properties: { month: { type: 'string' }, count: { type: 'integer' } } } },
+          perBatch: { type: 'array', items: { type: 'object', properties: { batch: { type: ['integer', 'null'] }, ratings: { type: 'integer' }, firstRatedAt: { type: 'integer' }, lastRatedAt: { type: 'integer' } } } },
+          computedAt: { type: 'string', format: 'date-time' },
+        },
+      },
+      TrafficInsight: {
+        type: 'object',
+        properties: {
+          countingSince: { type: 'string', format: 'date-time' },
+          recommendations: { type: 'object', additionalProperties: { type: 'object', properties: { coldStart: { type: 'integer' }, total: { type: 'integer' } } } },
+          predictions: { type: 'object', properties: { coldStart: { type: 'integer' }, total: { type: 'integer' } } },
+        },
       },
       Model: {
         type: 'object',

@@ -32,11 +32,12 @@ const MAX_BODY_BYTES = 256 * 1024;
 /** Reads a JSON request body and validates it; a zod issue becomes a 400 naming the field's path. */
 export async function jsonBody<T>(ctx: Context, schema: z.ZodType<T>): Promise<T> {
   if (!ctx.is('application/json')) throw new HttpError(415, 'unsupported_media_type', 'the request body must be application/json');
+  if (Number(ctx.get('content-length')) > MAX_BODY_BYTES) throw bodyTooLarge(ctx);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'body_too_large', `the request body exceeds ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES) throw bodyTooLarge(ctx);
     chunks.push(chunk);
   }
   let parsed: unknown;
@@ -52,4 +53,13 @@ export async function jsonBody<T>(ctx: Context, schema: z.ZodType<T>): Promise<T
     throw badParameter(path, issue.message);
   }
   return result.data;
+}
+
+/**
+ * The rest of the body stays unread, so the connection cannot carry another request: close it
+ * after the answer (kept alive, the client's next request on it would wait until a timeout).
+ */
+function bodyTooLarge(ctx: Context): HttpError {
+  ctx.set('Connection', 'close');
+  return new HttpError(413, 'body_too_large', `the request body exceeds ${MAX_BODY_BYTES} bytes`);
 }

@@ -4,10 +4,12 @@ import { z } from 'zod';
 import { predictRating } from '../model/recommender.ts';
 import { requireScope, type AuthConfig } from './auth.ts';
 import { docsPage } from './docs-page.ts';
-import { HttpError } from './http-error.ts';
+import { badParameter, HttpError } from './http-error.ts';
+import { addInsightRoutes } from './insight-routes.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { ModelLoadError, type ModelHolder } from './model-holder.ts';
 import type { MovieCatalog } from './movie-catalog.ts';
+import { MovieSearch } from './movie-search.ts';
 import { openApiDocument } from './openapi.ts';
 import { integerParam, jsonBody, parseInteger } from './params.ts';
 import type { RatingOverlay } from './rating-overlay.ts';
@@ -23,6 +25,7 @@ import {
 } from './recommendations.ts';
 import { MAX_N, type ServingModel } from './serving-model.ts';
 import { similarItems } from './similar-movies.ts';
+import { addWebPageRoutes, DEFAULT_WEB_ROOT } from './web-page.ts';
 import type { Database } from '../storage/database.ts';
 
 export interface RouteDeps {
@@ -35,11 +38,14 @@ export interface RouteDeps {
   auth: AuthConfig;
   /** False once the server drains: readiness fails so that traffic moves elsewhere. */
   isAcceptingTraffic: () => boolean;
+  /** The built web page (index.html, assets/); default inference/web/dist. */
+  webRoot?: string;
 }
 
 const ID_RANGE = { min: 0, max: 0x7fffffff };
 const N_RANGE = { min: 1, max: MAX_N };
 export const DEFAULT_N = 10;
+const MAX_QUERY_LENGTH = 200;
 
 const ratingValue = z
   .number({ error: 'must be a number' })
@@ -119,6 +125,20 @@ export function buildRouter(deps: RouteDeps): Router {
     ctx.body = { ...result, model: modelRef(model) };
   });
 
+  let movieSearch: MovieSearch | undefined;
+  router.get('/v1/movies', read, (ctx) => {
+    const raw = ctx.query.q;
+    if (raw === undefined || raw === '') throw badParameter('q', 'is required: words of the title');
+    if (Array.isArray(raw)) throw badParameter('q', 'must be given once');
+    if (raw.length > MAX_QUERY_LENGTH) throw badParameter('q', `must be at most ${MAX_QUERY_LENGTH} characters`);
+    const n = integerParam(ctx, 'n', N_RANGE, DEFAULT_N);
+    if (deps.catalog.size === 0) {
+      throw new HttpError(503, 'no_catalogue', 'this service has no movie catalogue to search: it reads titles from its database (MOVIE_RECO_DATABASE_URL)');
+    }
+    movieSearch ??= new MovieSearch(deps.catalog);
+    ctx.body = { q: raw, movies: movieSearch.search(raw, n, deps.holder.current) };
+  });
+
   router.get('/v1/movies/:movieId/similar', read, (ctx) => {
     const model = serving();
     const id = parseInteger('movieId', ctx.params.movieId ?? '', ID_RANGE);
@@ -180,6 +200,9 @@ export function buildRouter(deps: RouteDeps): Router {
         `${error.message}; still serving ${current ? `${current.manifest.run} (${current.digest})` : 'no model'}`);
     }
   });
+
+  addInsightRoutes(router, deps, read);
+  addWebPageRoutes(router, deps.webRoot ?? DEFAULT_WEB_ROOT, read);
 
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };

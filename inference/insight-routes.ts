@@ -1,0 +1,119 @@
+/**
+ * Read-only JSON for the web page's Models and Data views: training runs, promotions, epoch
+ * curves and the shape of the ratings table from the database; the cold-start share from the
+ * service's own counters. Without a database the database-backed ones answer 503 no_database.
+ */
+import type Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import type { Database } from '../storage/database.ts';
+import { listEpochsOfRuns, listModels, ratingsOverview, type RatingsOverview } from '../storage/insights.ts';
+import { listPromotions } from '../storage/promotions.ts';
+import { listRuns } from '../storage/training-runs.ts';
+import { badParameter, HttpError } from './http-error.ts';
+import type { ServiceMetrics } from './metrics.ts';
+import type { ModelHolder } from './model-holder.ts';
+
+export interface InsightDeps {
+  holder: ModelHolder;
+  db: Database | null;
+  databaseTimeoutMs: number;
+  metrics: ServiceMetrics;
+}
+
+/** Aggregating a large ratings table takes seconds; the page asks often, the table changes slowly. */
+const RATINGS_OVERVIEW_TTL_MS = 60_000;
+const MAX_RUNS = 500;
+const MAX_PROMOTIONS = 200;
+export const MAX_EPOCH_RUNS = 12;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}$/;
+
+export function addInsightRoutes(router: Router, deps: InsightDeps, read: Middleware): void {
+  const countingSince = new Date();
+  // Aggregates can legitimately take longer than a write may; a dead database still fails in bounded time.
+  const timeoutMs = Math.max(deps.databaseTimeoutMs, 30_000);
+  const query = <T>(run: (db: Database) => Promise<T>): Promise<T> => queryDatabase(deps.db, timeoutMs, run);
+  let overview: { at: number; value: Promise<RatingsOverview & { computedAt: string }> } | undefined;
+
+  router.get('/v1/insights/models', read, async (ctx) => {
+    const requested = nameParam(ctx, 'model');
+    const { models, runs, promotions, model } = await query(async (db) => {
+      const models = await listModels(db);
+      const model = requested ?? deps.holder.current?.manifest.model ?? models[0]?.model ?? null;
+      if (model === null) return { models, model, runs: [], promotions: [] };
+      const [runs, promotions] = await Promise.all([listRuns(db, model, { limit: MAX_RUNS }), listPromotions(db, model, MAX_PROMOTIONS)]);
+      return { models, model, runs, promotions };
+    });
+    const serving = deps.holder.current;
+    ctx.body = {
+      model,
+      models,
+      serving: serving ? { model: serving.manifest.model, run: serving.manifest.run, digest: serving.digest } : null,
+      champion: promotions[0] ?? null,
+      runs,
+      promotions,
+    };
+  });
+
+  router.get('/v1/insights/epochs', read, async (ctx) => {
+    const raw = ctx.query.runId;
+    const runIds = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+    if (runIds.length === 0) throw badParameter('runId', 'is required (repeat it for several runs)');
+    if (runIds.length > MAX_EPOCH_RUNS) throw badParameter('runId', `at most ${MAX_EPOCH_RUNS} runs at once, got ${runIds.length}`);
+    for (const id of runIds) if (!NAME.test(id)) throw badParameter('runId', `is not a run id: ${JSON.stringify(id.slice(0, 40))}`);
+    ctx.body = { runs: await query((db) => listEpochsOfRuns(db, [...new Set(runIds)])) };
+  });
+
+  router.get('/v1/insights/ratings', read, async (ctx) => {
+    if (!overview || Date.now() - overview.at > RATINGS_OVERVIEW_TTL_MS) {
+      const value = query(ratingsOverview).then((result) => ({ ...result, computedAt: new Date().toISOString() }));
+      const entry = { at: Date.now(), value };
+      overview = entry;
+      // A failure is not remembered: the next request asks the database again.
+      value.catch(() => {
+        if (overview === entry) overview = undefined;
+      });
+    }
+    ctx.body = await overview.value;
+  });
+
+  router.get('/v1/insights/traffic', read, async (ctx) => {
+    const recommendations = { user: { coldStart: 0, total: 0 }, visitor: { coldStart: 0, total: 0 } };
+    for (const { value, labels } of (await deps.metrics.recommendations.get()).values) {
+      const kind = labels.kind === 'visitor' ? recommendations.visitor : recommendations.user;
+      kind.total += value;
+      if (labels.cold_start === 'true') kind.coldStart += value;
+    }
+    const predictions = { coldStart: 0, total: 0 };
+    for (const { value, labels } of (await deps.metrics.predictions.get()).values) {
+      predictions.total += value;
+      if (labels.cold_start === 'true') predictions.coldStart += value;
+    }
+    ctx.body = { countingSince: countingSince.toISOString(), recommendations, predictions };
+  });
+}
+
+function nameParam(ctx: Context, name: string): string | undefined {
+  const raw = ctx.query[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (Array.isArray(raw)) throw badParameter(name, 'must be given once');
+  if (!NAME.test(raw)) throw badParameter(name, `is not a model name: ${JSON.stringify(raw.slice(0, 40))}`);
+  return raw;
+}
+
+async function queryDatabase<T>(db: Database | null, timeoutMs: number, run: (db: Database) => Promise<T>): Promise<T> {
+  if (!db) {
+    throw new HttpError(503, 'no_database', 'this service has no database (MOVIE_RECO_DATABASE_URL): training runs, promotions and rating statistics are not available');
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new HttpError(503, 'database_unavailable', `the database did not answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([run(db), timeout]);
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    throw new HttpError(503, 'database_unavailable', `the database did not answer: ${String((error as Error).message).split('\n')[0]}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}

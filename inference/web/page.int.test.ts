@@ -1,0 +1,248 @@
+/**
+ * The web page in Debian's chromium (playwright-core, never a downloaded browser), served by the
+ * real service (startService) over a real history: ml-latest-small in SQLite, three training runs
+ * by the trainer's own code, two promotions. With MOVIE_RECO_SCREENSHOTS=1 the screenshots go to
+ * docs/screenshots for the README; otherwise to a temporary folder.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../common/log.ts';
+import { installDebianPackage } from '../../testenv/debian-packages.ts';
+import { serveConfigFromEnv } from '../config.ts';
+import { startService, type RunningService } from '../service.ts';
+import { createDemoHistory, type DemoHistory } from '../testing/demo-history.ts';
+import { smallArtifact, servingModelOf } from '../testing/small-model.ts';
+import { startTestApp, type TestApp } from '../testing/test-app.ts';
+import { buildWebPage } from './build.ts';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Debian's chromium, apt-installed on first need; never a browser downloaded by playwright. */
+async function debianChromium(): Promise<string> {
+  const path = '/usr/bin/chromium';
+  if (!existsSync(path)) await installDebianPackage('chromium');
+  return path;
+}
+
+describe('the web page in chromium', () => {
+  let dir: string;
+  let shots: string;
+  let history: DemoHistory;
+  let service: RunningService;
+  let browser: Browser;
+  let url: string;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    const [executablePath] = await Promise.all([debianChromium(), buildWebPage()]);
+    dir = await mkdtemp(join(tmpdir(), 'web-page-'));
+    shots = process.env.MOVIE_RECO_SCREENSHOTS === '1' ? join(repoRoot, 'docs', 'screenshots') : join(dir, 'screenshots');
+    await mkdir(shots, { recursive: true });
+    history = await createDemoHistory(dir);
+    service = await startService(
+      serveConfigFromEnv({
+        MOVIE_RECO_DATABASE_URL: history.databaseUrl,
+        MOVIE_RECO_MODEL_URI: history.champion.artifact.uri,
+        MOVIE_RECO_MODEL_DIGEST: history.champion.artifact.digest,
+        MOVIE_RECO_HOST: '127.0.0.1',
+        MOVIE_RECO_PORT: '0',
+        MOVIE_RECO_DRAIN_SECONDS: '0',
+      }),
+      createLogger({}, { write: () => {} }),
+    );
+    url = `http://127.0.0.1:${service.port}/`;
+    browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => {});
+    await browser?.close();
+    await service?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function open(path = '', viewport = { width: 1280, height: 900 }): Promise<Page> {
+    const context = await browser.newContext({ viewport, deviceScaleFactor: 1, colorScheme: 'light', locale: 'en-US', timezoneId: 'UTC' });
+    contexts.push(context);
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+    await page.goto(url + path);
+    (page as Page & { errors?: string[] }).errors = errors;
+    return page;
+  }
+  const errorsOf = (page: Page) => (page as Page & { errors?: string[] }).errors ?? [];
+
+  const recommendations = (page: Page) => page.getByRole('list', { name: 'Recommendations' }).locator(':scope > li .title').allTextContents();
+
+  it('paints first in well under a second on loopback', async () => {
+    // Three first visits, each in a fresh context (empty cache, new connection).
+    const paints: number[] = [];
+    for (let visit = 0; visit < 3; visit++) {
+      const page = await open();
+      await page.waitForFunction("performance.getEntriesByName('first-contentful-paint').length > 0");
+      // Browser-side expressions are strings: this file is type-checked against Node's globals, not the DOM's.
+      const paint = await page.evaluate<number>("performance.getEntriesByName('first-contentful-paint')[0].startTime");
+      const received = await page.evaluate<number>("performance.getEntriesByType('navigation')[0].responseEnd");
+      console.log(`first visit ${visit + 1}: first-contentful-paint ${paint.toFixed(0)} ms (document received at ${received.toFixed(0)} ms)`);
+      paints.push(paint);
+    }
+    // A sanity bound only: timing on a shared machine varies; the figures above are what is reported.
+    expect(Math.min(...paints)).toBeLessThan(3000);
+  });
+
+  it('lets a visitor rate three movies, by mouse and by keyboard, and the recommendations change', async () => {
+    const page = await open();
+    const list = page.getByRole('list', { name: 'Recommendations' });
+    await list.locator(':scope > li').nth(9).waitFor();
+    const before = await recommendations(page);
+    expect(await page.getByText('cold start · most popular').isVisible()).toBe(true);
+
+    const search = page.getByLabel('Search movies by title');
+    const results = page.getByRole('list', { name: 'Search results' });
+    const status = page.getByRole('status').filter({ hasText: /^From your/ });
+
+    // By mouse: search, then click the stars.
+    for (const [text, title, stars, rated] of [['toy story', 'Toy Story (1995)', 5, 1], ['the matrix', 'Matrix, The (1999)', 4, 2]] as const) {
+      await search.fill(text);
+      const group = results.getByRole('group', { name: `Your rating of ${title}` });
+      await group.getByTitle(`${stars} stars`).click();
+      await status.filter({ hasText: `From your ${rated} rating` }).waitFor();
+    }
+    expect(await page.getByText('cold start · most popular').isVisible()).toBe(false);
+
+    // By keyboard only: type in the search box, Tab into the first result's stars, arrows to five.
+    await search.focus();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('godfather');
+    await results.getByRole('group', { name: 'Your rating of Godfather, The (1972)' }).waitFor();
+    expect(await results.locator(':scope > li .title').first().textContent()).toBe('Godfather, The (1972)');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate<string>('document.activeElement?.type')).toBe('radio');
+    for (let k = 0; k < 4; k++) await page.keyboard.press('ArrowRight');
+    await status.filter({ hasText: 'From your 3 ratings' }).waitFor();
+    expect(await page.getByRole('heading', { name: 'Your ratings (3)' }).isVisible()).toBe(true);
+    const checked = page.getByRole('list', { name: 'Your ratings' }).getByRole('group', { name: 'Your rating of Godfather, The (1972)' }).locator('input:checked');
+    expect(await checked.getAttribute('value')).toBe('5');
+
+    const after = await recommendations(page);
+    expect(after).toHaveLength(10);
+    expect(after).not.toEqual(before);
+    for (const title of ['Toy Story (1995)', 'Matrix, The (1999)', 'Godfather, The (1972)']) expect(after).not.toContain(title);
+    const predicted = await list.locator('.predicted').allTextContents();
+    for (const text of predicted) expect(Number(text.match(/\d\.\d/)?.[0])).toBeGreaterThan(0);
+
+    // Similar movies of the first recommendation; focus moves to the answer.
+    const first = after[0]!;
+    await list.getByRole('button', { name: `Movies similar to ${first}` }).click();
+    await page.getByRole('list', { name: `Similar to ${first}` }).locator(':scope > li').nth(9).waitFor();
+    expect(await page.evaluate<string>('document.activeElement?.textContent')).toBe(`Similar to ${first}`);
+
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.screenshot({ path: join(shots, 'recommend.png'), fullPage: true });
+    expect(errorsOf(page)).toEqual([]);
+  });
+
+  it('shows a known user’s recommendations, and the popularity ranking for an unknown one', async () => {
+    const page = await open();
+    await page.getByRole('radio', { name: 'A known user' }).check();
+    const userId = page.getByLabel('User id');
+    const status = page.getByRole('status').filter({ hasText: /^(For user|User)/ });
+    await userId.fill('1');
+    await userId.press('Enter');
+    await status.filter({ hasText: 'For user 1.' }).waitFor();
+    expect(await recommendations(page)).toHaveLength(10);
+    expect(await page.getByText('cold start · most popular').isVisible()).toBe(false);
+    await userId.fill('999999');
+    await page.getByRole('button', { name: 'Show recommendations' }).click();
+    await status.filter({ hasText: 'User 999999 is unknown to the model' }).waitFor();
+    expect(await page.getByText('cold start · most popular').isVisible()).toBe(true);
+    expect(errorsOf(page)).toEqual([]);
+  });
+
+  it('shows the champion, every run, the curves and the promotions on the Models page', async () => {
+    const page = await open();
+    await page.getByRole('link', { name: 'Models' }).click();
+    const champion = history.champion.runId;
+    await page.getByRole('heading', { name: `Champion: ${champion}` }).waitFor();
+    const table = page.locator('table.runs');
+    expect(await table.locator('tbody tr').count()).toBe(3);
+    expect(await table.locator('tbody tr', { hasText: 'champion' }).locator('th').textContent()).toContain(champion);
+    // Sorting by RMSE puts the champion (the best run here) first, and says so to assistive technology.
+    await table.getByRole('button', { name: 'RMSE' }).click();
+    expect(await table.locator('th[aria-sort]').getAttribute('aria-sort')).toBe('ascending');
+    expect(await table.locator('tbody tr').first().locator('th').textContent()).toContain(champion);
+    // One curve per ticked run: validation and training lines for each of the three.
+    const curves = page.locator('figure.chart svg path.line');
+    await curves.nth(5).waitFor();
+    expect(await curves.count()).toBe(6);
+    const promotions = page.getByRole('region', { name: 'Promotions and their reasons' }).locator('tbody tr');
+    expect(await promotions.count()).toBe(2);
+    expect(await promotions.first().textContent()).toContain(`beats champion ${history.runs[0]!.runId}`);
+    // Opening a run shows its full parameters.
+    await table.getByRole('button', { name: history.runs[1]!.runId }).click();
+    expect(await page.getByRole('heading', { name: `Run ${history.runs[1]!.runId}` }).isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Close' }).click();
+
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.screenshot({ path: join(shots, 'models.png'), fullPage: true });
+    expect(errorsOf(page)).toEqual([]);
+  });
+
+  it('charts the ratings and the cold-start share on the Data page', async () => {
+    const page = await open('#data');
+    await page.getByText('100,836').first().waitFor();
+    const figures = page.locator('figure.chart');
+    await figures.nth(3).locator('svg').waitFor();
+    expect(await figures.count()).toBe(4);
+    for (let k = 0; k < 4; k++) expect(await figures.nth(k).locator('svg path, svg rect').count()).toBeGreaterThan(0);
+    expect(await page.getByText('98.30%').isVisible()).toBe(true);
+    expect(await page.getByText(/top 10% of movies hold \d+% of all ratings/).isVisible()).toBe(true);
+    // The page's own requests so far include visitor lists, the first of each page a cold start.
+    const visitors = page.getByRole('row', { name: /recommendations, visitors/ });
+    expect(await visitors.textContent()).toMatch(/\d+ of \d+/);
+
+    await page.screenshot({ path: join(shots, 'data.png'), fullPage: true });
+    expect(errorsOf(page)).toEqual([]);
+  });
+
+  it('fits a phone’s width on every view', async () => {
+    for (const view of ['recommend', 'models', 'data']) {
+      const page = await open(`#${view}`, { width: 390, height: 844 });
+      await page.waitForLoadState('networkidle');
+      const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+      expect(overflow, view).toBeLessThanOrEqual(0);
+      if (view === 'recommend') await page.screenshot({ path: join(shots, 'recommend-phone.png'), fullPage: false });
+    }
+  });
+
+  describe('served without a database', () => {
+    let bare: TestApp;
+    beforeAll(async () => {
+      bare = await startTestApp({ a: servingModelOf(smallArtifact('run-a')) }, 'a');
+    });
+    afterAll(() => bare?.close());
+
+    it('still recommends, and says what is missing instead of failing', async () => {
+      const context = await browser.newContext();
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto(`${bare.url}/`);
+      await page.getByRole('list', { name: 'Recommendations' }).locator(':scope > li').nth(9).waitFor();
+      await page.getByLabel('Search movies by title').fill('toy');
+      await page.getByText(/Title search needs the movie catalogue/).waitFor();
+      await page.getByRole('link', { name: 'Models' }).click();
+      await page.getByText('No database.').waitFor();
+      expect(await page.getByText(/MOVIE_RECO_DATABASE_URL/).isVisible()).toBe(true);
+      await page.getByRole('link', { name: 'Data' }).click();
+      await page.getByText('No database.').waitFor();
+      expect(await page.getByRole('row', { name: /recommendations, visitors/ }).textContent()).toMatch(/1 of 1/);
+    });
+  });
+});
