@@ -74,7 +74,7 @@ export class ModelHolder {
     } catch (error) {
       this.#metrics.modelLoads.inc({ result: 'failure' });
       const refused = error instanceof ArtifactError;
-      this.#log.error('model load failed; the current model keeps serving', {
+      this.#log.error(this.#current ? 'model load failed; the current model keeps serving' : 'model load failed; no model is serving', {
         uri: source.uri,
         refused,
         error,

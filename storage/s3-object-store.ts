@@ -22,6 +22,7 @@ export class S3ObjectStore implements ObjectStore {
   readonly prefix: string;
   readonly #client: Client;
   readonly #createBucket: boolean;
+  readonly #endpoint: string;
   #bucketReady: Promise<void> | null = null;
 
   /** `uri` is `s3://bucket` or `s3://bucket/prefix`. */
@@ -43,6 +44,7 @@ export class S3ObjectStore implements ObjectStore {
       pathStyle: true,
     });
     this.#createBucket = config.createBucket ?? false;
+    this.#endpoint = endpoint.origin;
   }
 
   uriOf(key: string): string {
@@ -52,18 +54,27 @@ export class S3ObjectStore implements ObjectStore {
   async put(key: string, body: ObjectBody, options: { contentType?: string } = {}): Promise<ObjectInfo> {
     await this.#ensureBucket();
     const metadata = { 'Content-Type': options.contentType ?? 'application/octet-stream' };
-    if (body instanceof Readable) {
-      await this.#client.putObject(this.bucket, this.#objectName(key), body, undefined, metadata);
-    } else {
-      const buffer = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-      await this.#client.putObject(this.bucket, this.#objectName(key), buffer, buffer.length, metadata);
+    try {
+      if (body instanceof Readable) {
+        await this.#client.putObject(this.bucket, this.#objectName(key), body, undefined, metadata);
+      } else {
+        const buffer = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+        await this.#client.putObject(this.bucket, this.#objectName(key), buffer, buffer.length, metadata);
+      }
+    } catch (error) {
+      throw this.#failure('writing', key, error);
     }
     return (await this.stat(key))!;
   }
 
   async get(key: string): Promise<Buffer> {
     const chunks: Buffer[] = [];
-    for await (const chunk of await this.getStream(key)) chunks.push(chunk as Buffer);
+    const stream = await this.getStream(key);
+    try {
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+    } catch (error) {
+      throw this.#failure('reading', key, error);
+    }
     return Buffer.concat(chunks);
   }
 
@@ -71,7 +82,7 @@ export class S3ObjectStore implements ObjectStore {
     try {
       return await this.#client.getObject(this.bucket, this.#objectName(key));
     } catch (error) {
-      throw isNotFound(error) ? new ObjectNotFoundError(this.uri, key) : error;
+      throw isNotFound(error) ? new ObjectNotFoundError(this.uri, key) : this.#failure('reading', key, error);
     }
   }
 
@@ -81,7 +92,7 @@ export class S3ObjectStore implements ObjectStore {
       return { key, size: info.size, lastModified: info.lastModified };
     } catch (error) {
       if (isNotFound(error)) return null;
-      throw error;
+      throw this.#failure('reading', key, error);
     }
   }
 
@@ -95,7 +106,7 @@ export class S3ObjectStore implements ObjectStore {
       }
     } catch (error) {
       if (isNotFound(error)) return [];
-      throw error;
+      throw this.#failure('listing', prefix || '(all)', error);
     }
     return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
@@ -104,8 +115,16 @@ export class S3ObjectStore implements ObjectStore {
     try {
       await this.#client.removeObject(this.bucket, this.#objectName(key));
     } catch (error) {
-      if (!isNotFound(error)) throw error;
+      if (!isNotFound(error)) throw this.#failure('deleting', key, error);
     }
+  }
+
+  /**
+   * A failure that says which store and object it concerns: the client's own message (say "read
+   * ECONNRESET") reaches a run's record, a pod's termination message and an operator's condition.
+   */
+  #failure(action: string, key: string, error: unknown): Error {
+    return new Error(`object store ${this.uri} (${this.#endpoint}): ${action} ${key} failed: ${(error as Error).message}`, { cause: error });
   }
 
   #objectName(key: string): string {
@@ -118,7 +137,7 @@ export class S3ObjectStore implements ObjectStore {
       if (!(await this.#client.bucketExists(this.bucket))) await this.#client.makeBucket(this.bucket);
     })().catch((error: unknown) => {
       this.#bucketReady = null;
-      throw error;
+      throw this.#failure('creating', `bucket ${this.bucket}`, error);
     });
     return this.#bucketReady;
   }

@@ -4,7 +4,7 @@
  * folder (installed with apt first if missing). MOVIE_RECO_TESTENV_MARIADB=private forces the latter.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,6 +23,25 @@ export interface MariaDbServer {
   readonly url: string;
   readonly source: 'system' | 'private';
   readonly process?: ManagedProcess;
+}
+
+export interface PrivateMariaDb extends MariaDbServer {
+  readonly source: 'private';
+  readonly process: ManagedProcess;
+  readonly port: number;
+  /** mariadbd's own pid (the process behind the leash): what a crash drill kills. */
+  readonly pidFile: string;
+}
+
+export interface PrivateMariaDbOptions {
+  /** Listen on this port rather than a free one: a restart keeps its clients' URL. */
+  port?: number;
+  /**
+   * 'fast' (the test environment's default): the redo log is flushed about once a second, so a
+   * crash of mariadbd may lose the last second of commits. 'durable': flushed at every commit, as
+   * MySQL's and MariaDB's defaults (and the chart's MySQL) do.
+   */
+  durability?: 'fast' | 'durable';
 }
 
 async function answers(url: string): Promise<boolean> {
@@ -56,16 +75,23 @@ async function mariadbPrograms(log: Logger): Promise<{ server: string; installDb
   return { server, installDb };
 }
 
-async function startPrivateMariaDb(dir: string, log: Logger): Promise<MariaDbServer> {
+/**
+ * A private mariadbd with its data in `dir`. Started again on the same `dir` (after a stop or a
+ * crash), it reuses the data folder as it is, as a restarted database server would.
+ */
+export async function startPrivateMariaDb(dir: string, log: Logger, options: PrivateMariaDbOptions = {}): Promise<PrivateMariaDb> {
   const { server, installDb } = await mariadbPrograms(log);
   const dataDir = join(dir, 'mariadb-data');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const user = userInfo().username;
   const socket = join(dir, 'mariadb.sock');
-  await run(installDb, ['--no-defaults', `--datadir=${dataDir}`, `--user=${user}`, '--auth-root-authentication-method=normal', '--skip-test-db'], {
-    maxBuffer: 16 << 20,
-  });
-  const port = await freePort();
+  const pidFile = join(dir, 'mariadb.pid');
+  if (!existsSync(join(dataDir, 'mysql'))) {
+    await run(installDb, ['--no-defaults', `--datadir=${dataDir}`, `--user=${user}`, '--auth-root-authentication-method=normal', '--skip-test-db'], {
+      maxBuffer: 16 << 20,
+    });
+  }
+  const port = options.port ?? (await freePort());
   const args = [
     '--no-defaults',
     `--datadir=${dataDir}`,
@@ -73,10 +99,10 @@ async function startPrivateMariaDb(dir: string, log: Logger): Promise<MariaDbSer
     `--port=${port}`,
     `--bind-address=${loopback}`,
     `--socket=${socket}`,
-    `--pid-file=${join(dir, 'mariadb.pid')}`,
+    `--pid-file=${pidFile}`,
     '--skip-log-bin',
     '--innodb-buffer-pool-size=64M',
-    '--innodb-flush-log-at-trx-commit=0',
+    `--innodb-flush-log-at-trx-commit=${options.durability === 'durable' ? 1 : 0}`,
   ];
   const proc = startManaged('mariadbd', server, args, { logFile: join(dir, 'mariadb.log'), graceMs: 5000 });
   await waitUntilReady(proc, async () => {
@@ -87,5 +113,5 @@ async function startPrivateMariaDb(dir: string, log: Logger): Promise<MariaDbSer
     await conn.end();
     return true;
   }, 60_000);
-  return { url: `mysql://root@${loopback}:${port}`, source: 'private', process: proc };
+  return { url: `mysql://root@${loopback}:${port}`, source: 'private', process: proc, port, pidFile };
 }

@@ -10,15 +10,21 @@ export interface MinioServer {
   readonly accessKey: string;
   readonly secretKey: string;
   readonly process: ManagedProcess;
+  readonly port: number;
+  readonly consolePort: number;
 }
 
-export async function startMinio(binary: string, dir: string): Promise<MinioServer> {
+/**
+ * MinIO with its data in `dir/minio-data`. `again` starts it once more on the same folder, ports
+ * and credentials (after a stop or a crash), as a restarted server would come back.
+ */
+export async function startMinio(binary: string, dir: string, again?: MinioServer): Promise<MinioServer> {
   const dataDir = join(dir, 'minio-data');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const [port, consolePort] = [await freePort(), await freePort()];
+  const [port, consolePort] = again ? [again.port, again.consolePort] : [await freePort(), await freePort()];
   const endpoint = `http://${loopback}:${port}`;
-  const accessKey = `testenv-${randomBytes(4).toString('hex')}`;
-  const secretKey = randomBytes(18).toString('base64url');
+  const accessKey = again?.accessKey ?? `testenv-${randomBytes(4).toString('hex')}`;
+  const secretKey = again?.secretKey ?? randomBytes(18).toString('base64url');
   const env = {
     ...process.env,
     MINIO_ROOT_USER: accessKey,
@@ -31,5 +37,5 @@ export async function startMinio(binary: string, dir: string): Promise<MinioServ
   const args = ['server', dataDir, '--address', `${loopback}:${port}`, '--console-address', `${loopback}:${consolePort}`, '--quiet'];
   const proc = startManaged('minio', binary, args, { logFile: join(dir, 'minio.log'), env });
   await waitUntilReady(proc, async () => (await fetch(`${endpoint}/minio/health/ready`)).ok, 60_000);
-  return { endpoint, accessKey, secretKey, process: proc };
+  return { endpoint, accessKey, secretKey, process: proc, port, consolePort };
 }

@@ -13,7 +13,8 @@ function parseField(field: string, [min, max]: [number, number]): Set<number> {
   for (const part of field.toLowerCase().split(',')) {
     const [range = '', stepText] = part.split('/');
     const step = stepText === undefined ? 1 : Number(stepText);
-    const value = (text: string) => names[text] ?? Number(text);
+    // Digits or a name only: Number('') is 0, which would read "-" or "1,,2" as minute 0.
+    const value = (text: string) => names[text] ?? (/^\d+$/.test(text) ? Number(text) : NaN);
     let [from, to] = range === '*' ? [min, max] : range.includes('-') ? range.split('-').map(value) as [number, number] : [value(range), stepText === undefined ? value(range) : max];
     if (![from, to, step].every(Number.isInteger) || from < min || to > max || from > to || step < 1) throw new Error(`invalid cron field ${JSON.stringify(field)}`);
     for (let v = from; v <= to; v += step) values.add(v);
