@@ -20,9 +20,56 @@ export interface LoggerOptions {
   write?: (line: string) => void;
 }
 
+export interface LineBuffer {
+  write(line: string): void;
+  flush(): void;
+}
+
+/**
+ * Lines handed to `sink` in one chunk per event-loop turn (or sooner past `maxBytes`): a busy
+ * server logs a line per request, and one write system call per line costs more than the line.
+ */
+export function createLineBuffer(sink: (chunk: string) => void, maxBytes = 64 * 1024): LineBuffer {
+  let pending: string[] = [];
+  let bytes = 0;
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const chunk = pending.join('');
+    pending = [];
+    bytes = 0;
+    sink(chunk);
+  };
+  return {
+    write(line) {
+      pending.push(line, '\n');
+      bytes += line.length + 1;
+      if (bytes >= maxBytes) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush,
+  };
+}
+
+let stderrLines: LineBuffer | undefined;
+
+/** The process's stderr behind one line buffer, flushed at exit so that no line is lost. */
+function stderrLineWriter(): (line: string) => void {
+  if (!stderrLines) {
+    const buffer = createLineBuffer((chunk) => process.stderr.write(chunk));
+    process.on('exit', () => buffer.flush());
+    stderrLines = buffer;
+  }
+  return stderrLines.write;
+}
+
 export function createLogger(base: LogFields = {}, options: LoggerOptions = {}): Logger {
   const level = options.level ?? parseLevel(process.env.LOG_LEVEL);
-  const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
+  const write = options.write ?? stderrLineWriter();
   const emit = (lvl: LogLevel, msg: string, fields?: LogFields): void => {
     if (rank[lvl] < rank[level]) return;
     const record = { time: new Date().toISOString(), level: lvl, msg, ...base, ...fields };
