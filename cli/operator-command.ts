@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { createLogger } from '../common/log.ts';
 import { Operator } from '../operator/manager.ts';
-import type { PromotionRecord } from '../operator/modelrelease/decide.ts';
+import type { GateDecisionRecord, PromotionRecord } from '../operator/modelrelease/decide.ts';
+import { recordGateDecision } from '../storage/gate-decisions.ts';
 import { recordPromotion } from '../storage/promotions.ts';
 import { countRatingsSince } from '../storage/ratings-table.ts';
 import { getRun } from '../storage/training-runs.ts';
@@ -23,7 +24,8 @@ election so that only one replica acts at a time. Serves /metrics, /healthz and 
   --inference-image IMAGE  image of inference Deployments whose release names none
                            (env MOVIE_RECO_INFERENCE_IMAGE; default: the trainer image)
   --database URL           the run records' database (env MOVIE_RECO_DATABASE_URL): results of
-                           runs whose termination message is lost, promotions, new ratings
+                           runs whose termination message is lost, promotions and gate
+                           decisions, new ratings
   --ratings-poll-seconds N how often releases with retrain.minNewRatings count new ratings
                            (default 60)
   --probe-port N           port of /metrics, /healthz, /readyz (default 8080; 0 picks one)
@@ -88,6 +90,19 @@ export async function operatorCommand(argv: string[]): Promise<number> {
               metric: p.metric,
               metricValue: p.metricValue ?? null,
               previousMetricValue: p.previousMetricValue ?? null,
+            });
+          },
+          recordGateDecision: async (d: GateDecisionRecord) => {
+            await recordGateDecision(db, {
+              model: d.model,
+              runId: d.runId,
+              outcome: d.outcome,
+              reason: d.reason,
+              metric: d.metric,
+              metricValue: d.metricValue ?? null,
+              championRunId: d.championRunId ?? null,
+              championMetricValue: d.championMetricValue ?? null,
+              decidedAt: new Date(d.decidedAt),
             });
           },
         }

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiVersion, group, version, type ModelRelease } from '../operator/api/resources.ts';
+import { openDatabase } from '../storage/database.ts';
+import { listGateDecisions } from '../storage/gate-decisions.ts';
 import { startPrometheus, type PrometheusServer } from '../testenv/prometheus.ts';
 import { prometheusBinary } from '../testenv/fixtures.ts';
 import { dashboardQueries } from './dashboard-queries.ts';
@@ -226,6 +228,16 @@ describe('the movie-reco story on a local control plane', () => {
     expect(judged.status?.lastDecision).toMatchObject({ outcome: 'Rejected' });
     expect(judged.status?.lastDecision?.reason).toMatch(/rmse/i);
     expect(judged.status?.champion?.run).toBe(before);
+    // What the Models page lists: every judgement, recorded by the operator in MySQL.
+    const db = await openDatabase(cluster.database.url);
+    try {
+      const decisions = await listGateDecisions(db, 'movielens');
+      story.say('gate decisions in MySQL', { decisions: decisions.map((d) => `${d.outcome} ${d.runId.split('/')[1]}`) });
+      expect(decisions.filter((d) => d.runId === runIdOf('movielens-tiny'))).toEqual([expect.objectContaining({ outcome: 'Rejected', reason: judged.status?.lastDecision?.reason })]);
+      expect(decisions.filter((d) => d.outcome === 'Promoted').map((d) => d.runId).sort()).toEqual([runIdOf('movielens-1'), runIdOf('movielens-initial')].sort());
+    } finally {
+      await db.close();
+    }
   });
 
   it('rolls back to the first model by pinning it', async () => {

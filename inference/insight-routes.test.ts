@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../storage/database.ts';
 import { migrateToLatest } from '../storage/migrations.ts';
+import { recordGateDecision } from '../storage/gate-decisions.ts';
 import { recordPromotion } from '../storage/promotions.ts';
 import { insertRating } from '../storage/ratings-table.ts';
 import { finishRun, recordEpoch, startRun } from '../storage/training-runs.ts';
@@ -36,6 +37,9 @@ describe('insight and search endpoints', () => {
     }
     await recordPromotion(db, { model: 'test', runId: 'run-a', reason: 'first champion', metric: 'rmse', metricValue: 0.95, promotedAt: new Date(Date.UTC(2025, 0, 1, 2)) });
     await recordPromotion(db, { model: 'test', runId: 'run-b', previousRunId: 'run-a', reason: 'rmse 0.9 beats run-a (0.95) by 0.05', metric: 'rmse', metricValue: 0.9, previousMetricValue: 0.95, promotedAt: new Date(Date.UTC(2025, 0, 2, 2)) });
+    await recordGateDecision(db, { model: 'test', runId: 'run-a', outcome: 'Promoted', reason: 'first champion', metric: 'rmse', metricValue: 0.95, decidedAt: new Date(Date.UTC(2025, 0, 1, 2)) });
+    await recordGateDecision(db, { model: 'test', runId: 'run-b', outcome: 'Promoted', reason: 'rmse 0.9 beats run-a (0.95) by 0.05', metric: 'rmse', metricValue: 0.9, championRunId: 'run-a', championMetricValue: 0.95, decidedAt: new Date(Date.UTC(2025, 0, 2, 2)) });
+    await recordGateDecision(db, { model: 'test', runId: 'run-a', outcome: 'Rejected', reason: 'rmse 0.95 is not better than champion run-b (0.9)', metric: 'rmse', metricValue: 0.95, championRunId: 'run-b', championMetricValue: 0.9, decidedAt: new Date(Date.UTC(2025, 0, 3)) });
     await insertRating(db, { userId: 1, movieId: 1, rating: 4, ratedAt: Date.UTC(2020, 0, 1) / 1000, batch: 1 });
     await insertRating(db, { userId: 2, movieId: 1, rating: 5, ratedAt: Date.UTC(2020, 1, 1) / 1000, batch: 2 });
     app = await startTestApp({ b: serving }, 'b', { db, catalog });
@@ -79,7 +83,7 @@ describe('insight and search endpoints', () => {
     expect(body.error.code).toBe('no_catalogue');
   });
 
-  it('describes the served model’s runs, champion and promotions', async () => {
+  it('describes the served model’s runs, champion, promotions and gate decisions', async () => {
     const { status, body } = await get(app, '/v1/insights/models');
     expect(status).toBe(200);
     expect(body.model).toBe('test');
@@ -89,10 +93,15 @@ describe('insight and search endpoints', () => {
     expect(body.runs.map((r: any) => r.runId)).toEqual(['run-b', 'run-a']);
     expect(body.runs[0]).toMatchObject({ status: 'Succeeded', params: { factors: { factors: 16, epochs: 3 } }, metrics: { rmse: 0.9, ndcgAt10: 0.2, mae: null } });
     expect(body.promotions.map((p: any) => p.runId)).toEqual(['run-b', 'run-a']);
+    expect(body.decisions.map((d: any) => [d.runId, d.outcome])).toEqual([['run-a', 'Rejected'], ['run-b', 'Promoted'], ['run-a', 'Promoted']]);
+    expect(body.decisions[0]).toEqual({
+      id: expect.any(Number), model: 'test', runId: 'run-a', outcome: 'Rejected', reason: 'rmse 0.95 is not better than champion run-b (0.9)', metric: 'rmse',
+      metricValue: 0.95, championRunId: 'run-b', championMetricValue: 0.9, decidedAt: '2025-01-03T00:00:00.000Z',
+    });
     const other = (await get(app, '/v1/insights/models?model=other')).body;
-    expect(other).toMatchObject({ model: 'other', champion: null, promotions: [] });
+    expect(other).toMatchObject({ model: 'other', champion: null, promotions: [], decisions: [] });
     expect(other.runs.map((r: any) => r.runId)).toEqual(['other-1']);
-    expect((await get(app, '/v1/insights/models?model=nobody')).body).toMatchObject({ model: 'nobody', runs: [], champion: null });
+    expect((await get(app, '/v1/insights/models?model=nobody')).body).toMatchObject({ model: 'nobody', runs: [], champion: null, decisions: [] });
     const bad = await get(app, '/v1/insights/models?model=%20drop');
     expect([bad.status, bad.body.error.parameter]).toEqual([400, 'model']);
   });

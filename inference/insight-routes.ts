@@ -1,12 +1,13 @@
 /**
- * Read-only JSON for the web page's Models and Data views: training runs, promotions, epoch
- * curves and the shape of the ratings table from the database; the cold-start share from the
+ * Read-only JSON for the web page's Models and Data views: training runs, promotions and gate
+ * decisions, epoch curves and the shape of the ratings table from the database; the cold-start share from the
  * service's own counters. Without a database the database-backed ones answer 503 no_database.
  */
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { Database } from '../storage/database.ts';
 import { listEpochsOfRuns, listModels, ratingsOverview, type RatingsOverview } from '../storage/insights.ts';
+import { listGateDecisions } from '../storage/gate-decisions.ts';
 import { listPromotions } from '../storage/promotions.ts';
 import { listRuns } from '../storage/training-runs.ts';
 import { badParameter, HttpError } from './http-error.ts';
@@ -24,6 +25,7 @@ export interface InsightDeps {
 const RATINGS_OVERVIEW_TTL_MS = 60_000;
 const MAX_RUNS = 500;
 const MAX_PROMOTIONS = 200;
+const MAX_DECISIONS = 200;
 export const MAX_EPOCH_RUNS = 12;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}$/;
 
@@ -36,12 +38,16 @@ export function addInsightRoutes(router: Router, deps: InsightDeps, read: Middle
 
   router.get('/v1/insights/models', read, async (ctx) => {
     const requested = nameParam(ctx, 'model');
-    const { models, runs, promotions, model } = await query(async (db) => {
+    const { models, runs, promotions, decisions, model } = await query(async (db) => {
       const models = await listModels(db);
       const model = requested ?? deps.holder.current?.manifest.model ?? models[0]?.model ?? null;
-      if (model === null) return { models, model, runs: [], promotions: [] };
-      const [runs, promotions] = await Promise.all([listRuns(db, model, { limit: MAX_RUNS }), listPromotions(db, model, MAX_PROMOTIONS)]);
-      return { models, model, runs, promotions };
+      if (model === null) return { models, model, runs: [], promotions: [], decisions: [] };
+      const [runs, promotions, decisions] = await Promise.all([
+        listRuns(db, model, { limit: MAX_RUNS }),
+        listPromotions(db, model, MAX_PROMOTIONS),
+        listGateDecisions(db, model, MAX_DECISIONS),
+      ]);
+      return { models, model, runs, promotions, decisions };
     });
     const serving = deps.holder.current;
     ctx.body = {
@@ -51,6 +57,7 @@ export function addInsightRoutes(router: Router, deps: InsightDeps, read: Middle
       champion: promotions[0] ?? null,
       runs,
       promotions,
+      decisions,
     };
   });
 

@@ -110,11 +110,11 @@ export const openApiDocument = {
     },
     '/v1/insights/models': {
       get: {
-        summary: 'Training runs, champion and promotions of a model (the web page’s Models view)',
-        description: 'Every run of the model (newest first, at most 500) with its parameters and metrics, and its promotions with their reasons (newest first, at most 200). The model defaults to the one being served, else the most recently trained.',
+        summary: 'Training runs, champion, promotions and gate decisions of a model (the web page’s Models view)',
+        description: 'Every run of the model (newest first, at most 500) with its parameters and metrics, its promotions with their reasons (newest first, at most 200), and every decision of the release gates, promotions, pins and rejections, with its reason (newest first, at most 200). The model defaults to the one being served, else the most recently trained.',
         parameters: [query('model', 'Model name (default: the served model)', { type: 'string' })],
         security: read,
-        responses: { 200: json({ $ref: '#/components/schemas/ModelsInsight' }, 'Runs and promotions'), 400: error, 401: unauthorized, 503: noDatabase },
+        responses: { 200: json({ $ref: '#/components/schemas/ModelsInsight' }, 'Runs, promotions and gate decisions'), 400: error, 401: unauthorized, 503: noDatabase },
       },
     },
     '/v1/insights/epochs': {
@@ -264,6 +264,22 @@ export const openApiDocument = {
           promotedAt: { type: 'string', format: 'date-time' },
         },
       },
+      GateDecision: {
+        type: 'object',
+        description: 'One judgement of the release gates, as the operator recorded it',
+        properties: {
+          id: { type: 'integer' },
+          model: { type: 'string' },
+          runId: { type: 'string', description: 'The run judged' },
+          outcome: { type: 'string', enum: ['Promoted', 'Rejected', 'Pinned'] },
+          reason: { type: 'string' },
+          metric: { type: 'string', description: 'The release’s promotion metric' },
+          metricValue: { type: ['number', 'null'], description: 'The run’s value of the metric' },
+          championRunId: { type: ['string', 'null'], description: 'The champion it was judged against: replaced when promoted or pinned, kept when rejected' },
+          championMetricValue: { type: ['number', 'null'] },
+          decidedAt: { type: 'string', format: 'date-time' },
+        },
+      },
       ModelsInsight: {
         type: 'object',
         properties: {
@@ -273,6 +289,7 @@ export const openApiDocument = {
           champion: { oneOf: [{ $ref: '#/components/schemas/Promotion' }, { type: 'null' }], description: 'The latest promotion' },
           runs: { type: 'array', items: { $ref: '#/components/schemas/Run' } },
           promotions: { type: 'array', items: { $ref: '#/components/schemas/Promotion' } },
+          decisions: { type: 'array', items: { $ref: '#/components/schemas/GateDecision' }, description: 'Every decision of the release gates, newest first' },
         },
       },
       Epoch: {

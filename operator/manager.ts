@@ -15,7 +15,7 @@ import { OperatorMetrics } from './kit/metrics.ts';
 import { controllerOf } from './kit/owner.ts';
 import { withSharedConnections } from './kit/shared-connections.ts';
 import { startProbeServer, type ProbeServer } from './kit/probe-server.ts';
-import type { PromotionRecord } from './modelrelease/decide.ts';
+import type { GateDecisionRecord, PromotionRecord } from './modelrelease/decide.ts';
 import { modelReleaseReconciler } from './modelrelease/reconcile.ts';
 import { trainingRunReconciler } from './trainingrun/reconcile.ts';
 import type { TrainerResult } from './trainingrun/termination-message.ts';
@@ -29,6 +29,8 @@ export interface OperatorConfig {
   /** Image of inference Deployments whose release names none. */
   inferenceImage?: string;
   recordPromotion?: (promotion: PromotionRecord) => Promise<void>;
+  /** Records each judgement of the release gates (the database's gate_decisions). */
+  recordGateDecision?: (decision: GateDecisionRecord) => Promise<void>;
   /** Reads the trainer's run record by run id (the database), the fallback for a lost termination message. */
   readRunRecord?: (runId: string) => Promise<TrainerResult | undefined>;
   /** Ratings that arrived after a rating id, for spec.retrain.minNewRatings (the database). */
@@ -187,6 +189,7 @@ export class Operator {
       metrics: this.metrics,
       log: log.child({ controller: 'modelrelease' }),
       ...(this.#config.recordPromotion ? { recordPromotion: this.#config.recordPromotion } : {}),
+      ...(this.#config.recordGateDecision ? { recordGateDecision: this.#config.recordGateDecision } : {}),
       ...(this.#config.newRatingsSince ? { newRatingsSince: this.#config.newRatingsSince } : {}),
       ...(this.#config.ratingsPollMs ? { ratingsPollMs: this.#config.ratingsPollMs } : {}),
     });

@@ -9,14 +9,16 @@ import { movielensDir } from '../data/test-files.ts';
 import { selectRatings, type Ratings } from '../model/ratings.ts';
 import { loadDataset, loadRatings } from './bulk-load.ts';
 import type { Database } from './database.ts';
-import { migrateDown, migrateToLatest, migrationStatus } from './migrations.ts';
+import { listGateDecisions, recordGateDecision } from './gate-decisions.ts';
+import { migrateDown, migrateToLatest, migrateUp, migrationStatus } from './migrations.ts';
 import { countMovies, getMovies, searchMovies, upsertMovies } from './movies-table.ts';
 import { listPromotions, recordPromotion } from './promotions.ts';
 import { readRatingsSnapshot } from './ratings-snapshot.ts';
 import { countRatings, countRatingsSince, insertRating, ratingsHighWaterMark } from './ratings-table.ts';
 import { finishRun, getRun, listEpochs, listRuns, recordEpoch, recordRunDataset, startRun } from './training-runs.ts';
 
-const TABLES = ['movies', 'ratings', 'training_runs', 'epoch_metrics', 'promotions'];
+const TABLES = ['movies', 'ratings', 'training_runs', 'epoch_metrics', 'promotions', 'gate_decisions'];
+const MIGRATIONS = ['001-initial-schema', '002-gate-decisions'];
 
 /** Rows as sorted "user movie rating time" lines: equal tables whatever their row order. */
 function canonical(r: Ratings): string[] {
@@ -31,14 +33,33 @@ export function describeDatabase(name: string, open: () => Promise<{ db: Databas
     afterAll(() => cleanup());
 
     it('go up, down and up again', async () => {
-      expect(await migrateToLatest(db)).toEqual(['001-initial-schema']);
+      expect(await migrateToLatest(db)).toEqual(MIGRATIONS);
       for (const table of TABLES) expect(await db.knex.schema.hasTable(table)).toBe(true);
       expect(await migrateToLatest(db)).toEqual([]);
-      expect(await migrationStatus(db)).toEqual({ applied: ['001-initial-schema'], pending: [] });
-      expect(await migrateDown(db, { all: true })).toEqual(['001-initial-schema']);
+      expect(await migrationStatus(db)).toEqual({ applied: MIGRATIONS, pending: [] });
+      expect(await migrateDown(db, { all: true })).toEqual([...MIGRATIONS].reverse());
       for (const table of TABLES) expect(await db.knex.schema.hasTable(table)).toBe(false);
-      expect(await migrationStatus(db)).toEqual({ applied: [], pending: ['001-initial-schema'] });
-      expect(await migrateToLatest(db)).toEqual(['001-initial-schema']);
+      expect(await migrationStatus(db)).toEqual({ applied: [], pending: MIGRATIONS });
+      expect(await migrateToLatest(db)).toEqual(MIGRATIONS);
+    });
+
+    it('002 turns the promotions already recorded into gate decisions, and 002 alone goes down', async () => {
+      await migrateDown(db, { all: true });
+      expect(await migrateUp(db)).toEqual(['001-initial-schema']);
+      await startRun(db, { runId: 'ns/a', model: 'svd', params: {} });
+      await startRun(db, { runId: 'ns/b', model: 'svd', params: {} });
+      await recordPromotion(db, { model: 'svd', runId: 'ns/a', reason: 'first champion: best rmse 0.9 among 1 passing run(s)', metric: 'rmse', metricValue: 0.9, promotedAt: new Date('2025-01-01Z') });
+      await recordPromotion(db, { model: 'svd', runId: 'ns/b', previousRunId: 'ns/a', reason: 'pinned by spec.promotion.pinnedRun', metric: 'rmse', metricValue: 0.95, previousMetricValue: 0.9, promotedAt: new Date('2025-01-02Z') });
+      expect(await migrateUp(db)).toEqual(['002-gate-decisions']);
+      const decisions = await listGateDecisions(db, 'svd');
+      expect(decisions.map(({ id: _, ...d }) => ({ ...d, decidedAt: d.decidedAt.toISOString() }))).toEqual([
+        { model: 'svd', runId: 'ns/b', outcome: 'Pinned', reason: 'pinned by spec.promotion.pinnedRun', metric: 'rmse', metricValue: 0.95, championRunId: 'ns/a', championMetricValue: 0.9, decidedAt: '2025-01-02T00:00:00.000Z' },
+        { model: 'svd', runId: 'ns/a', outcome: 'Promoted', reason: 'first champion: best rmse 0.9 among 1 passing run(s)', metric: 'rmse', metricValue: 0.9, championRunId: null, championMetricValue: null, decidedAt: '2025-01-01T00:00:00.000Z' },
+      ]);
+      expect(await migrateDown(db)).toEqual(['002-gate-decisions']);
+      expect(await db.knex.schema.hasTable('gate_decisions')).toBe(false);
+      expect(await listPromotions(db, 'svd')).toHaveLength(2);
+      expect(await migrateToLatest(db)).toEqual(['002-gate-decisions']);
     });
   });
 
@@ -205,6 +226,39 @@ export function describeDatabase(name: string, open: () => Promise<{ db: Databas
         ['default/svd-1', null, 0.86, null, '2025-01-02T00:00:00.000Z'],
       ]);
       await expect(recordPromotion(db, { model: 'svd', runId: 'nope', reason: 'x', metric: 'rmse' })).rejects.toThrow(/foreign key/i);
+    });
+
+    it('records gate decisions of every outcome, newest first, which must name known runs', async () => {
+      const first = await recordGateDecision(db, {
+        model: 'svd', runId: 'default/svd-1', outcome: 'Promoted', reason: 'first champion', metric: 'rmse', metricValue: 0.86, decidedAt: new Date('2025-01-02T00:00:00.250Z'),
+      });
+      expect(first).toMatchObject({ model: 'svd', runId: 'default/svd-1', outcome: 'Promoted', championRunId: null, championMetricValue: null });
+      expect(first.id).toBeGreaterThan(0);
+      await recordGateDecision(db, {
+        model: 'svd', runId: 'default/svd-2', outcome: 'Rejected', reason: 'rmse 0.9 is not better than champion default/svd-1 (0.86)', metric: 'rmse',
+        metricValue: 0.9, championRunId: 'default/svd-1', championMetricValue: 0.86, decidedAt: new Date('2025-01-02T12:00:00Z'),
+      });
+      // Same time: the later record comes first.
+      await recordGateDecision(db, {
+        model: 'svd', runId: 'default/svd-3', outcome: 'Rejected', reason: 'trained on 0 ratings, fewer than the gate minRatings 10', metric: 'rmse',
+        championRunId: 'default/svd-1', championMetricValue: 0.86, decidedAt: new Date('2025-01-02T12:00:00Z'),
+      });
+      await recordGateDecision(db, {
+        model: 'svd', runId: 'default/svd-3', outcome: 'Pinned', reason: 'pinned by spec.promotion.pinnedRun', metric: 'rmse', championRunId: 'default/svd-1', championMetricValue: 0.86, decidedAt: new Date('2025-01-03Z'),
+      });
+      await recordGateDecision(db, { model: 'other', runId: 'other/run', outcome: 'Promoted', reason: 'first champion', metric: 'ndcgAt10', metricValue: 0.2 });
+      const decisions = await listGateDecisions(db, 'svd');
+      expect(decisions.map((d) => [d.runId, d.outcome, d.metricValue, d.championRunId, d.championMetricValue, d.decidedAt.toISOString()])).toEqual([
+        ['default/svd-3', 'Pinned', null, 'default/svd-1', 0.86, '2025-01-03T00:00:00.000Z'],
+        ['default/svd-3', 'Rejected', null, 'default/svd-1', 0.86, '2025-01-02T12:00:00.000Z'],
+        ['default/svd-2', 'Rejected', 0.9, 'default/svd-1', 0.86, '2025-01-02T12:00:00.000Z'],
+        ['default/svd-1', 'Promoted', 0.86, null, null, '2025-01-02T00:00:00.250Z'],
+      ]);
+      expect(decisions[2]!.reason).toBe('rmse 0.9 is not better than champion default/svd-1 (0.86)');
+      expect((await listGateDecisions(db, 'svd', 2)).map((d) => d.outcome)).toEqual(['Pinned', 'Rejected']);
+      expect((await listGateDecisions(db, 'other')).map((d) => d.runId)).toEqual(['other/run']);
+      await expect(recordGateDecision(db, { model: 'svd', runId: 'nope', outcome: 'Rejected', reason: 'x', metric: 'rmse' })).rejects.toThrow(/foreign key/i);
+      await expect(recordGateDecision(db, { model: 'svd', runId: 'default/svd-1', outcome: 'Maybe' as never, reason: 'x', metric: 'rmse' })).rejects.toThrow(/outcome must be one of/);
     });
   });
 }

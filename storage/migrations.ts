@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Database } from './database.ts';
 import * as initialSchema from './migrations/001-initial-schema.ts';
+import * as gateDecisions from './migrations/002-gate-decisions.ts';
 
 interface Migration {
   readonly name: string;
@@ -9,7 +10,10 @@ interface Migration {
 }
 
 /** In order. A new migration is a new module appended here; a released one never changes. */
-const MIGRATIONS: readonly Migration[] = [{ name: '001-initial-schema', ...initialSchema }];
+const MIGRATIONS: readonly Migration[] = [
+  { name: '001-initial-schema', ...initialSchema },
+  { name: '002-gate-decisions', ...gateDecisions },
+];
 
 /** Explicit list instead of a folder scan: works the same from source, a bundle or a container. */
 const migrationSource: Knex.MigrationSource<Migration> = {
@@ -23,6 +27,12 @@ const config: Knex.MigratorConfig = { migrationSource, tableName: 'knex_migratio
 /** Applies every pending migration; returns the names applied. */
 export async function migrateToLatest(db: Database): Promise<string[]> {
   const [, applied] = (await db.knex.migrate.latest(config)) as [number, string[]];
+  return applied;
+}
+
+/** Applies the next pending migration only (a step of an upgrade, e.g. to test a data migration); returns its name. */
+export async function migrateUp(db: Database): Promise<string[]> {
+  const [, applied] = (await db.knex.migrate.up(config)) as [number, string[]];
   return applied;
 }
 

@@ -1,8 +1,9 @@
 /**
  * A realistic history for the web page's tests and screenshots: ml-latest-small loaded into an
  * SQLite file as five time-ordered batches, three real training runs on growing snapshots (the
- * trainer's own code: runs, epochs and artifacts recorded as in production), and the promotions
- * the release gates would record. Takes about ten seconds.
+ * trainer's own code: runs, epochs and artifacts recorded as in production), and what the release
+ * gates (minImprovement 0.01 on ndcgAt10) would record of them: the first promoted, the second
+ * rejected, the third promoted. Takes about ten seconds.
  */
 import { join } from 'node:path';
 import { createLogger } from '../../common/log.ts';
@@ -13,6 +14,7 @@ import { loadDataset } from '../../storage/bulk-load.ts';
 import { openDatabase } from '../../storage/database.ts';
 import { LocalObjectStore } from '../../storage/local-object-store.ts';
 import { migrateToLatest } from '../../storage/migrations.ts';
+import { recordGateDecision } from '../../storage/gate-decisions.ts';
 import { recordPromotion } from '../../storage/promotions.ts';
 import { runTraining, type TrainingResult } from '../../trainer/run-training.ts';
 
@@ -22,9 +24,12 @@ export interface DemoHistory {
   runs: TrainingResult[];
   /** The promoted run whose artifact should serve. */
   champion: TrainingResult;
+  /** The run the gates rejected, and why. */
+  rejected: { run: TrainingResult; reason: string };
 }
 
 const MODEL = 'movielens';
+const MIN_IMPROVEMENT = 0.01;
 
 function config(algorithm: 'svd' | 'blend', factors: number): TrainConfig {
   return {
@@ -46,27 +51,38 @@ export async function createDemoHistory(dir: string): Promise<DemoHistory> {
     const log = createLogger({}, { write: () => {} });
     const train = (runId: string, upToBatch: number, algorithm: 'svd' | 'blend', factors: number) =>
       runTraining({ db, store, model: MODEL, runId, bound: { upToBatch }, config: config(algorithm, factors), testFraction: 0.2, log });
+    // As the operator records them (operator/modelrelease/champion.ts words the reasons): a
+    // promotion in both tables, a rejection in gate_decisions only.
+    const promote = async (run: TrainingResult, previous: TrainingResult | null, reason: string) => {
+      const at = new Date();
+      const values = { model: MODEL, runId: run.runId, reason, metric: 'ndcgAt10', metricValue: run.metrics.ndcgAt10 };
+      await recordPromotion(db, { ...values, previousRunId: previous?.runId ?? null, previousMetricValue: previous?.metrics.ndcgAt10 ?? null, promotedAt: at });
+      await recordGateDecision(db, { ...values, outcome: 'Promoted', championRunId: previous?.runId ?? null, championMetricValue: previous?.metrics.ndcgAt10 ?? null, decidedAt: at });
+    };
     const first = await train('movie-reco/movielens-batch3-svd', 3, 'svd', 16);
-    await recordPromotion(db, {
-      model: MODEL,
-      runId: first.runId,
-      reason: `first champion: best ndcgAt10 ${fmt(first.metrics.ndcgAt10)} among 1 passing run(s)`,
-      metric: 'ndcgAt10',
-      metricValue: first.metrics.ndcgAt10,
-    });
+    await promote(first, null, `first champion: best ndcgAt10 ${fmt(first.metrics.ndcgAt10)} among 1 passing run(s)`);
+
     const second = await train('movie-reco/movielens-batch4-svd', 4, 'svd', 32);
+    const secondGain = second.metrics.ndcgAt10 - first.metrics.ndcgAt10;
+    if (secondGain >= MIN_IMPROVEMENT) throw new Error(`the demo history expects ${second.runId} to be rejected, but it beats the champion by ${secondGain}`);
+    const rejection = secondGain <= 0
+      ? `ndcgAt10 ${fmt(second.metrics.ndcgAt10)} is not better than champion ${first.runId} (${fmt(first.metrics.ndcgAt10)})`
+      : `ndcgAt10 ${fmt(second.metrics.ndcgAt10)} beats champion ${first.runId} by only ${fmt(secondGain)}, less than minImprovement ${MIN_IMPROVEMENT}`;
+    await recordGateDecision(db, {
+      model: MODEL,
+      runId: second.runId,
+      outcome: 'Rejected',
+      reason: rejection,
+      metric: 'ndcgAt10',
+      metricValue: second.metrics.ndcgAt10,
+      championRunId: first.runId,
+      championMetricValue: first.metrics.ndcgAt10,
+    });
+
     const third = await train('movie-reco/movielens-batch5-blend', 5, 'blend', 32);
     const gain = third.metrics.ndcgAt10 - first.metrics.ndcgAt10;
-    await recordPromotion(db, {
-      model: MODEL,
-      runId: third.runId,
-      previousRunId: first.runId,
-      reason: `ndcgAt10 ${fmt(third.metrics.ndcgAt10)} beats champion ${first.runId} (${fmt(first.metrics.ndcgAt10)}) by ${fmt(gain)}, at least minImprovement 0.005`,
-      metric: 'ndcgAt10',
-      metricValue: third.metrics.ndcgAt10,
-      previousMetricValue: first.metrics.ndcgAt10,
-    });
-    return { databaseUrl, runs: [first, second, third], champion: third };
+    await promote(third, first, `ndcgAt10 ${fmt(third.metrics.ndcgAt10)} beats champion ${first.runId} (${fmt(first.metrics.ndcgAt10)}) by ${fmt(gain)}, at least minImprovement ${MIN_IMPROVEMENT}`);
+    return { databaseUrl, runs: [first, second, third], champion: third, rejected: { run: second, reason: rejection } };
   } finally {
     await db.close();
   }

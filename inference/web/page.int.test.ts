@@ -1,7 +1,7 @@
 /**
  * The web page in Debian's chromium (playwright-core, never a downloaded browser), served by the
  * real service (startService) over a real history: ml-latest-small in SQLite, three training runs
- * by the trainer's own code, two promotions. With MOVIE_RECO_SCREENSHOTS=1 the screenshots go to
+ * by the trainer's own code, two promotions and a rejection. With MOVIE_RECO_SCREENSHOTS=1 the screenshots go to
  * docs/screenshots for the README; otherwise to a temporary folder.
  */
 import { existsSync } from 'node:fs';
@@ -166,7 +166,7 @@ describe('the web page in chromium', () => {
     expect(errorsOf(page)).toEqual([]);
   });
 
-  it('shows the champion, every run, the curves and the promotions on the Models page', async () => {
+  it('shows the champion, every run, the curves and the gate decisions on the Models page', async () => {
     const page = await open();
     await page.getByRole('link', { name: 'Models' }).click();
     const champion = history.champion.runId;
@@ -182,9 +182,16 @@ describe('the web page in chromium', () => {
     const curves = page.locator('figure.chart svg path.line');
     await curves.nth(5).waitFor();
     expect(await curves.count()).toBe(6);
-    const promotions = page.getByRole('region', { name: 'Promotions and their reasons' }).locator('tbody tr');
-    expect(await promotions.count()).toBe(2);
-    expect(await promotions.first().textContent()).toContain(`beats champion ${history.runs[0]!.runId}`);
+    // Every decision of the gates, newest first: the champion's promotion, the rejection, the first promotion.
+    const decisions = page.getByRole('region', { name: 'Gate decisions' }).locator('tbody tr');
+    expect(await decisions.count()).toBe(3);
+    const cells = (row: number) => decisions.nth(row).locator('th, td').allTextContents();
+    expect((await cells(0)).slice(1, 4)).toEqual([champion, 'Promoted', `replaced ${history.runs[0]!.runId}`]);
+    expect((await cells(0))[5]).toContain(`beats champion ${history.runs[0]!.runId}`);
+    expect(await cells(1)).toEqual([expect.any(String), history.rejected.run.runId, 'Rejected', `kept ${history.runs[0]!.runId}`, expect.stringMatching(/^ndcgAt10 0\.\d{4} \(champion 0\.\d{4}\)$/), history.rejected.reason]);
+    expect(history.rejected.reason).toMatch(/minImprovement|not better/);
+    expect((await cells(2)).slice(1, 4)).toEqual([history.runs[0]!.runId, 'Promoted', '–']);
+    expect(await page.getByText('(2 promoted, 1 rejected)', { exact: false }).isVisible()).toBe(true);
     // Opening a run shows its full parameters.
     await table.getByRole('button', { name: history.runs[1]!.runId }).click();
     expect(await page.getByRole('heading', { name: `Run ${history.runs[1]!.runId}` }).isVisible()).toBe(true);

@@ -61,8 +61,53 @@ describe('decideModelRelease', () => {
     const first = decideModelRelease({ release: release(), runs: [run('a', 0.1), run('bb', 0.05)], deployment: undefined, now, settings });
     const second = decideModelRelease({ release: release({}, first.status), runs: [run('a', 0.1), run('bb', 0.05)], deployment: undefined, now: new Date('2026-11-25T13:00:00Z'), settings });
     expect(second.promotion).toBeUndefined();
+    expect(second.gateDecision).toBeUndefined();
     expect(second.events).toEqual([]);
     expect(second.status).toEqual(first.status);
+  });
+
+  it('tells each judgement of the gates once: a promotion, a rejection (not again on the next reconcile), a pin', () => {
+    const runs = [run('a', 0.1)];
+    const first = decideModelRelease({ release: release({ promotion: { minImprovement: 0.01 } }), runs, deployment: undefined, now, settings });
+    expect(first.gateDecision).toEqual({
+      model: 'movielens', run: 'a', runId: 'id-a', outcome: 'Promoted', reason: 'first champion: best ndcgAt10 0.1 among 1 passing run(s)', metric: 'ndcgAt10',
+      metricValue: 0.1, championRun: undefined, championRunId: undefined, championMetricValue: undefined, decidedAt: now.toISOString(),
+    });
+
+    // A run finished after the promotion that beats the champion by less than minImprovement.
+    const later = new Date('2026-11-25T13:00:00Z');
+    const bb = run('bb', 0.105);
+    const withB = [...runs, { ...bb, status: { ...bb.status!, completionTime: '2026-11-25T12:30:00.000Z' } }];
+    const rejected = decideModelRelease({ release: release({ promotion: { minImprovement: 0.01 } }, first.status), runs: withB, deployment: undefined, now: later, settings });
+    expect(rejected.promotion).toBeUndefined();
+    expect(rejected.gateDecision).toEqual({
+      model: 'movielens', run: 'bb', runId: 'id-bb', outcome: 'Rejected', reason: 'ndcgAt10 0.105 beats champion a by only 0.005, less than minImprovement 0.01', metric: 'ndcgAt10',
+      metricValue: 0.105, championRun: 'a', championRunId: 'id-a', championMetricValue: 0.1, decidedAt: later.toISOString(),
+    });
+    expect(rejected.status.lastDecision).toMatchObject({ run: 'bb', outcome: 'Rejected', time: later.toISOString() });
+    // Once that status is written, the same judgement is neither told nor recorded again.
+    const again = decideModelRelease({ release: release({ promotion: { minImprovement: 0.01 } }, rejected.status), runs: withB, deployment: undefined, now: new Date('2026-11-25T14:00:00Z'), settings });
+    expect([again.gateDecision, again.events]).toEqual([undefined, []]);
+    // Decided from a stale status (the write above lost), it is the same decision again: the reconcile records it only after its own write wins.
+    expect(decideModelRelease({ release: release({ promotion: { minImprovement: 0.01 } }, first.status), runs: withB, deployment: undefined, now: later, settings }).gateDecision).toEqual(rejected.gateDecision);
+
+    const pinned = decideModelRelease({ release: release({ promotion: { pinnedRun: 'bb' } }, rejected.status), runs: withB, deployment: undefined, now: later, settings });
+    expect(pinned.gateDecision).toMatchObject({ run: 'bb', outcome: 'Pinned', reason: 'pinned by spec.promotion.pinnedRun', championRun: 'a', championRunId: 'id-a' });
+    expect(pinned.promotion).toMatchObject({ run: 'bb', previousRun: 'a' });
+  });
+
+  it('records no gate decision for a pinnedRun that does not exist, though it tells the event and the condition', () => {
+    const first = decideModelRelease({ release: release(), runs: [run('a', 0.1)], deployment: undefined, now, settings });
+    const missing = decideModelRelease({ release: release({ promotion: { pinnedRun: 'gone' } }, first.status), runs: [run('a', 0.1)], deployment: undefined, now, settings });
+    expect(missing.gateDecision).toBeUndefined();
+    expect(missing.events).toEqual([expect.objectContaining({ reason: 'Rejected' })]);
+    expect(missing.status.conditions).toContainEqual(expect.objectContaining({ type: 'Promoted', status: 'False', reason: 'PinnedRunUnavailable' }));
+  });
+
+  it('records the rejection of a run that fails the gates while there is no champion', () => {
+    const decision = decideModelRelease({ release: release({ promotion: { gates: { minNdcgAt10: 0.2 } } }), runs: [run('a', 0.1)], deployment: undefined, now, settings });
+    expect(decision.status.champion).toBeUndefined();
+    expect(decision.gateDecision).toMatchObject({ run: 'a', runId: 'id-a', outcome: 'Rejected', reason: 'ndcgAt10 0.1 is below the gate minNdcgAt10 0.2', championRun: undefined });
   });
 
   it('is Ready only when the rolled-out pods serve the current champion', () => {

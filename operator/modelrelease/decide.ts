@@ -7,7 +7,7 @@ import type { V1Deployment, V1Service, V2HorizontalPodAutoscaler } from '@kubern
 import type { ModelRelease, ModelReleaseStatus, TrainingRun } from '../api/resources.ts';
 import { setCondition, type ConditionUpdate } from '../kit/conditions.ts';
 import type { EventNote } from '../kit/events.ts';
-import { candidateOf, selectChampion, type Candidate } from './champion.ts';
+import { candidateOf, selectChampion, type Candidate, type Outcome } from './champion.ts';
 import { desiredAutoscaler, desiredDeployment, desiredService, serviceUrl, servingNameFor, type ServingSettings } from './serving.ts';
 
 export interface ModelReleaseInputs {
@@ -31,6 +31,24 @@ export interface PromotionRecord {
   previousMetricValue: number | undefined;
 }
 
+/** One judgement of the gates, for the gate_decisions table: the run, what became of it and why. */
+export interface GateDecisionRecord {
+  model: string;
+  run: string;
+  /** Ids in the run records. */
+  runId: string;
+  outcome: Outcome;
+  reason: string;
+  metric: string;
+  metricValue: number | undefined;
+  /** The champion it was judged against: replaced when promoted or pinned, kept when rejected. */
+  championRun: string | undefined;
+  championRunId: string | undefined;
+  championMetricValue: number | undefined;
+  /** When it was judged. */
+  decidedAt: string;
+}
+
 export interface ModelReleaseDecision {
   deployment: V1Deployment | undefined;
   service: V1Service | undefined;
@@ -39,6 +57,8 @@ export interface ModelReleaseDecision {
   events: EventNote[];
   /** Set when the champion changes: to record in the promotions table and the metrics. */
   promotion: PromotionRecord | undefined;
+  /** Set when the gates judged anew (a promotion, a pin, or a rejection not already in lastDecision). */
+  gateDecision: GateDecisionRecord | undefined;
 }
 
 const historyLimit = 10;
@@ -78,6 +98,25 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
   const sameJudgement = judged && previous.lastDecision?.run === judged.run && previous.lastDecision.outcome === judged.outcome && previous.lastDecision.reason === judged.reason;
   const lastDecision = judged ? { ...judged, time: sameJudgement ? previous.lastDecision!.time! : now.toISOString() } : previous.lastDecision;
   if (judged?.outcome === 'Rejected' && !sameJudgement) events.push({ type: 'Normal', reason: 'Rejected', message: `${judged.run} rejected: ${judged.reason}` });
+  // Told when the Event is: a promotion whenever the champion changes, a rejection once. A rejected
+  // pinnedRun that does not exist is not a run the gates judged (no run record): the condition says it.
+  const judgedRun = judged && candidates.find((c) => c.name === judged.run);
+  const gateDecision: GateDecisionRecord | undefined =
+    judged && judgedRun && (judged.outcome === 'Rejected' ? !sameJudgement : promotion !== undefined)
+      ? {
+          model: release.spec.model,
+          run: judged.run,
+          runId: judgedRun.runId,
+          outcome: judged.outcome,
+          reason: judged.reason,
+          metric,
+          metricValue: judgedRun.metrics[metric],
+          championRun: previous.champion?.run,
+          championRunId: candidates.find((c) => c.name === previous.champion?.run)?.runId,
+          championMetricValue: previous.champion?.metrics?.[metric],
+          decidedAt: now.toISOString(),
+        }
+      : undefined;
 
   const servingChampion = champion?.run && champion.artifact && champion.digest ? { run: champion.run, artifactUri: champion.artifact, digest: champion.digest } : undefined;
   const desired = servingChampion ? desiredDeployment(release, servingChampion, settings) : undefined;
@@ -103,7 +142,7 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
       : {}),
     conditions,
   };
-  return { deployment: desired, service: desired ? desiredService(release) : undefined, autoscaler: desired ? desiredAutoscaler(release) : undefined, status, events, promotion };
+  return { deployment: desired, service: desired ? desiredService(release) : undefined, autoscaler: desired ? desiredAutoscaler(release) : undefined, status, events, promotion, gateDecision };
 }
 
 /** Ready only when the pods of the current champion, not an older one, are rolled out and ready. */

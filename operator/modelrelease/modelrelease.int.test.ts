@@ -5,7 +5,7 @@ import { adminKubeConfig, createTestNamespace, type TestNamespace } from '../../
 import { group, version } from '../api/resources.ts';
 import { installCrds } from '../api/install-crds.ts';
 import { Operator } from '../manager.ts';
-import type { PromotionRecord } from './decide.ts';
+import type { GateDecisionRecord, PromotionRecord } from './decide.ts';
 import { eventually, trainingRunManifest } from '../testing.ts';
 
 const kc = adminKubeConfig();
@@ -18,6 +18,7 @@ describe('ModelRelease reconcile against the real API server', () => {
   let namespace: TestNamespace;
   let operator: Operator;
   const recorded: PromotionRecord[] = [];
+  const decisions: GateDecisionRecord[] = [];
   const ref = () => ({ group, version, namespace: namespace.name });
 
   async function succeededRun(name: string, rmse: number, ndcgAt10: number, completionTime: string) {
@@ -57,6 +58,7 @@ describe('ModelRelease reconcile against the real API server', () => {
       trainerImage: 'movie-reco:test',
       inferenceImage: 'movie-reco-inference:test',
       recordPromotion: async (promotion) => void recorded.push(promotion),
+      recordGateDecision: async (decision) => void decisions.push(decision),
     });
     await operator.start();
   });
@@ -85,6 +87,7 @@ describe('ModelRelease reconcile against the real API server', () => {
     const service = await core.readNamespacedService({ namespace: namespace.name, name: 'movielens-inference' });
     expect(service.spec?.selector).toEqual(served.spec?.selector?.matchLabels);
     expect(recorded).toEqual([expect.objectContaining({ run: 'run-b', metric: 'ndcgAt10', metricValue: 0.13, previousRun: undefined })]);
+    expect(decisions).toEqual([expect.objectContaining({ run: 'run-b', outcome: 'Promoted', metricValue: 0.13, championRun: undefined, decidedAt: status.lastDecision.time })]);
   });
 
   it('becomes Ready only once the champion’s pods are rolled out and ready', async () => {
@@ -110,6 +113,7 @@ describe('ModelRelease reconcile against the real API server', () => {
     const after = await deployment();
     expect(after.metadata?.generation).toBe(before.metadata?.generation);
     expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+    expect(decisions.at(-1)).toEqual(expect.objectContaining({ run: 'run-d', outcome: 'Rejected', reason: status.lastDecision.reason, metricValue: 0.09, championRun: 'run-b', championMetricValue: 0.13 }));
   });
 
   it('rolls back to a pinned older run, changing only the pod template', async () => {
@@ -129,5 +133,8 @@ describe('ModelRelease reconcile against the real API server', () => {
     expect(after.metadata?.generation).toBe((before.metadata?.generation ?? 0) + 1);
     const events = await core.listNamespacedEvent({ namespace: namespace.name, fieldSelector: 'involvedObject.name=movielens' });
     expect(events.items.map((e) => e.reason)).toEqual(expect.arrayContaining(['Promoted', 'Rejected', 'Pinned']));
+    // Each judgement recorded once, though the release was reconciled many times (its Deployment's
+    // status, its own status writes, the resync), some of them from a stale cache.
+    expect(decisions.map((d) => [d.run, d.outcome, d.championRun])).toEqual([['run-b', 'Promoted', undefined], ['run-d', 'Rejected', 'run-b'], ['run-a', 'Pinned', 'run-b']]);
   });
 });

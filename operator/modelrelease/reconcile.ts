@@ -10,7 +10,7 @@ import type { EventRecorder } from '../kit/events.ts';
 import { splitKey } from '../kit/informer.ts';
 import type { OperatorMetrics } from '../kit/metrics.ts';
 import { patchStatus } from '../kit/status-writer.ts';
-import { decideModelRelease, type PromotionRecord } from './decide.ts';
+import { decideModelRelease, type GateDecisionRecord, type PromotionRecord } from './decide.ts';
 import { decideRetrain } from './retrain.ts';
 import { servingNameFor, type ServingSettings } from './serving.ts';
 
@@ -32,6 +32,8 @@ export interface ModelReleaseReconcilerDeps {
   newRatingsSince?: (maxRatingId: number) => Promise<number>;
   /** Records a promotion outside the cluster (the MySQL promotions table); optional. */
   recordPromotion?: (promotion: PromotionRecord) => Promise<void>;
+  /** Records a judgement of the gates, promotion or rejection, outside the cluster (the MySQL gate_decisions table); optional. */
+  recordGateDecision?: (decision: GateDecisionRecord) => Promise<void>;
   /** How often minNewRatings is checked (default one minute). */
   ratingsPollMs?: number;
   now?: () => Date;
@@ -95,6 +97,10 @@ export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): (key: 
       log.info('promoted', { run: decision.promotion.run, previous: decision.promotion.previousRun, reason: decision.promotion.reason });
       deps.metrics.promotions.inc({ namespace, release: name, model: release.spec.model });
       await deps.recordPromotion?.(decision.promotion).catch((error: unknown) => log.error('could not record the promotion', { error }));
+    }
+    if (decision.gateDecision) {
+      if (decision.gateDecision.outcome === 'Rejected') log.info('rejected', { run: decision.gateDecision.run, reason: decision.gateDecision.reason });
+      await deps.recordGateDecision?.(decision.gateDecision).catch((error: unknown) => log.error('could not record the gate decision', { error }));
     }
     for (const event of [...decision.events, ...retrain.events]) await deps.events.record(release, event);
     const metrics = decision.status.champion?.metrics;

@@ -64,6 +64,20 @@ export interface Promotion {
   previousMetricValue: number | null;
   promotedAt: string;
 }
+export type GateOutcome = 'Promoted' | 'Rejected' | 'Pinned';
+/** One judgement of the release gates; the champion is the one replaced (promoted, pinned) or kept (rejected). */
+export interface GateDecision {
+  id: number;
+  model: string;
+  runId: string;
+  outcome: GateOutcome;
+  reason: string;
+  metric: string;
+  metricValue: number | null;
+  championRunId: string | null;
+  championMetricValue: number | null;
+  decidedAt: string;
+}
 export interface ModelsInsight {
   model: string | null;
   models: { model: string; runs: number; latestStartedAt: string }[];
@@ -71,6 +85,7 @@ export interface ModelsInsight {
   champion: Promotion | null;
   runs: TrainingRun[];
   promotions: Promotion[];
+  decisions: GateDecision[];
 }
 export interface Epoch {
   epoch: number;

@@ -1,8 +1,9 @@
 /**
- * Models: every training run of a model with its parameters and metrics (sortable), the champion
- * and the promotions that made it, and the per-epoch curves of the runs ticked in the table.
+ * Models: every training run of a model with its parameters and metrics (sortable), the champion,
+ * the per-epoch curves of the runs ticked in the table, and every decision of the release gates
+ * (promotions, pins, rejections) with its reason.
  */
-import { api, describeError, type Epoch, type ModelsInsight, type Promotion, type RunMetrics, type TrainingRun } from './api.ts';
+import { api, describeError, type Epoch, type GateDecision, type ModelsInsight, type Promotion, type RunMetrics, type TrainingRun } from './api.ts';
 import { chart, type LineSeries } from './charts.ts';
 import { count, fixed, h, notice, shortWhen, uid, when } from './dom.ts';
 
@@ -80,7 +81,7 @@ export function modelsView(main: HTMLElement): void {
 }
 
 function render(body: HTMLElement, insight: ModelsInsight): void {
-  const { runs, promotions, champion, serving } = insight;
+  const { runs, promotions, decisions, champion, serving } = insight;
   // Another model's runs: start from its champion and latest runs again.
   if (state.shown !== insight.model) {
     state.shown = insight.model ?? '';
@@ -230,7 +231,7 @@ function render(body: HTMLElement, insight: ModelsInsight): void {
     championCard,
     h('section', { 'aria-labelledby': 'runs-h' }, h('h2', { id: 'runs-h' }, `Training runs (${runs.length})`), table, details),
     h('section', { 'aria-labelledby': 'curves-h' }, h('h2', { id: 'curves-h' }, 'Training curves'), curves),
-    promotionsSection(promotions),
+    decisionsSection(mergeDecisions(decisions, promotions)),
   );
   renderTable();
   void renderCurves();
@@ -267,17 +268,52 @@ function showRun(details: HTMLElement, run: TrainingRun): void {
   (details.querySelector('h3') as HTMLElement).focus();
 }
 
-function promotionsSection(promotions: Promotion[]): HTMLElement {
-  const rows = promotions.map((p) => h('tr', {},
-    h('td', { class: 'nowrap' }, shortWhen(p.promotedAt)),
-    h('th', { scope: 'row' }, p.runId),
-    h('td', {}, p.previousRunId ?? '–'),
-    h('td', { class: 'num' }, `${p.metric} ${fixed(p.metricValue)}${p.previousMetricValue !== null ? ` (was ${fixed(p.previousMetricValue)})` : ''}`),
-    h('td', {}, p.reason)));
-  return h('section', { 'aria-labelledby': 'promotions-h' },
-    h('h2', { id: 'promotions-h' }, 'Promotions and their reasons'),
-    h('p', { class: 'muted' }, 'Each time the release gates chose a new champion, newest first. Runs the gates rejected are reported in the ModelRelease’s status and events.'),
-    promotions.length
-      ? h('div', { class: 'scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ...['When', 'Promoted run', 'Replaced', 'Metric', 'Reason'].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, ...rows)))
-      : h('p', {}, 'No promotion recorded yet.'));
+/**
+ * The gate decisions, with any promotion the decision log lacks (recorded by something other than
+ * the operator, or a write that failed) shown as a promotion at its time: the history stays whole.
+ */
+function mergeDecisions(decisions: GateDecision[], promotions: Promotion[]): GateDecision[] {
+  const promotedRuns = new Set(decisions.filter((d) => d.outcome !== 'Rejected').map((d) => d.runId));
+  const missing = promotions.filter((p) => !promotedRuns.has(p.runId)).map((p): GateDecision => ({
+    id: -p.id,
+    model: p.model,
+    runId: p.runId,
+    outcome: 'Promoted',
+    reason: p.reason,
+    metric: p.metric,
+    metricValue: p.metricValue,
+    championRunId: p.previousRunId,
+    championMetricValue: p.previousMetricValue,
+    decidedAt: p.promotedAt,
+  }));
+  return missing.length ? [...decisions, ...missing].sort((a, b) => Date.parse(b.decidedAt) - Date.parse(a.decidedAt)) : decisions;
+}
+
+const OUTCOME_TITLES: Record<GateDecision['outcome'], string> = {
+  Promoted: 'passed the gates and became the champion',
+  Pinned: 'made the champion by spec.promotion.pinnedRun; the gates do not apply',
+  Rejected: 'failed a gate, or did not beat the champion by minImprovement; the champion kept serving',
+};
+
+function decisionsSection(decisions: GateDecision[]): HTMLElement {
+  const tally = (['Promoted', 'Pinned', 'Rejected'] as const)
+    .map((outcome) => [outcome, decisions.filter((d) => d.outcome === outcome).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([outcome, n]) => `${n} ${outcome.toLowerCase()}`)
+    .join(', ');
+  const rows = decisions.map((d) => h('tr', {},
+    h('td', { class: 'nowrap' }, shortWhen(d.decidedAt)),
+    h('th', { scope: 'row' }, d.runId),
+    h('td', {}, h('span', { class: `badge outcome ${d.outcome.toLowerCase()}`, title: OUTCOME_TITLES[d.outcome] }, d.outcome)),
+    h('td', {}, d.championRunId ? `${d.outcome === 'Rejected' ? 'kept' : 'replaced'} ${d.championRunId}` : '–'),
+    h('td', { class: 'num' }, `${d.metric} ${fixed(d.metricValue)}${d.championMetricValue !== null ? ` (champion ${fixed(d.championMetricValue)})` : ''}`),
+    h('td', {}, d.reason)));
+  return h('section', { 'aria-labelledby': 'decisions-h' },
+    h('h2', { id: 'decisions-h' }, 'Gate decisions'),
+    h('p', { class: 'muted' }, `Every judgement of the release gates, newest first: runs promoted to champion, pinned by hand, or rejected, and why${tally ? ` (${tally})` : ''}.`),
+    decisions.length
+      ? h('div', { class: 'scroll' }, h('table', { class: 'decisions' },
+          h('thead', {}, h('tr', {}, ...['When', 'Run', 'Outcome', 'Champion', 'Metric', 'Reason'].map((t) => h('th', { scope: 'col' }, t)))),
+          h('tbody', {}, ...rows)))
+      : h('p', {}, 'No gate decision recorded yet.'));
 }

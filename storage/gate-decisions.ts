@@ -1,0 +1,77 @@
+/**
+ * The release gates' judgements, one row each: which run, promoted, pinned or rejected, why, and
+ * the metric against the champion of the moment. The operator appends a row once per judgement
+ * (after its status write won); promotions are also in `promotions`, the champion history.
+ */
+import type { Database } from './database.ts';
+import { toDate, toNumberOrNull } from './time-values.ts';
+
+export const GATE_OUTCOMES = ['Promoted', 'Rejected', 'Pinned'] as const;
+export type GateOutcome = (typeof GATE_OUTCOMES)[number];
+
+export interface NewGateDecision {
+  model: string;
+  /** The run judged; must name a recorded run. */
+  runId: string;
+  outcome: GateOutcome;
+  /** Why: "ndcgAt10 0.21 is not better than champion ns/a (0.23)", "pinned by spec.promotion.pinnedRun", ... */
+  reason: string;
+  /** The metric the release promotes on, e.g. `ndcgAt10`. */
+  metric: string;
+  metricValue?: number | null;
+  /** The champion the run was judged against (replaced when promoted, kept when rejected). */
+  championRunId?: string | null;
+  championMetricValue?: number | null;
+  decidedAt?: Date;
+}
+
+export interface GateDecision extends Required<NewGateDecision> {
+  id: number;
+}
+
+export async function recordGateDecision(db: Database, decision: NewGateDecision): Promise<GateDecision> {
+  if (!(GATE_OUTCOMES as readonly string[]).includes(decision.outcome)) throw new Error(`outcome must be one of ${GATE_OUTCOMES.join(', ')}, got ${decision.outcome}`);
+  const recorded: Omit<GateDecision, 'id'> = {
+    model: decision.model,
+    runId: decision.runId,
+    outcome: decision.outcome,
+    reason: decision.reason,
+    metric: decision.metric,
+    metricValue: decision.metricValue ?? null,
+    championRunId: decision.championRunId ?? null,
+    championMetricValue: decision.championMetricValue ?? null,
+    decidedAt: decision.decidedAt ?? new Date(),
+  };
+  const [inserted] = await db.knex('gate_decisions').insert({
+    model: recorded.model,
+    run_id: recorded.runId,
+    outcome: recorded.outcome,
+    champion_run_id: recorded.championRunId,
+    reason: recorded.reason,
+    metric: recorded.metric,
+    metric_value: recorded.metricValue,
+    champion_metric_value: recorded.championMetricValue,
+    decided_at: recorded.decidedAt,
+  });
+  return { id: Number(inserted), ...recorded };
+}
+
+/** A model's gate decisions, newest first. */
+export async function listGateDecisions(db: Database, model: string, limit = 50): Promise<GateDecision[]> {
+  const rows = await db.knex('gate_decisions')
+    .where('model', model)
+    .orderBy([{ column: 'decided_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+    .limit(limit);
+  return rows.map((row) => ({
+    id: Number(row.id),
+    model: row.model,
+    runId: row.run_id,
+    outcome: row.outcome as GateOutcome,
+    reason: row.reason,
+    metric: row.metric,
+    metricValue: toNumberOrNull(row.metric_value),
+    championRunId: row.champion_run_id ?? null,
+    championMetricValue: toNumberOrNull(row.champion_metric_value),
+    decidedAt: toDate(row.decided_at)!,
+  }));
+}
