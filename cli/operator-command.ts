@@ -81,29 +81,11 @@ export async function operatorCommand(argv: string[]): Promise<number> {
       ? {
           newRatingsSince: (maxRatingId: number) => countRatingsSince(db, maxRatingId),
           readRunRecord: async (runId: string) => resultFromRecord(await getRun(db, runId)),
-          recordPromotion: async (p: PromotionRecord) => {
-            await recordPromotion(db, {
-              model: p.model,
-              runId: p.runId,
-              previousRunId: p.previousRunId ?? null,
-              reason: p.reason,
-              metric: p.metric,
-              metricValue: p.metricValue ?? null,
-              previousMetricValue: p.previousMetricValue ?? null,
-            });
+          recordPromotion: async (promotion: PromotionRecord) => {
+            await recordPromotion(db, promotion);
           },
-          recordGateDecision: async (d: GateDecisionRecord) => {
-            await recordGateDecision(db, {
-              model: d.model,
-              runId: d.runId,
-              outcome: d.outcome,
-              reason: d.reason,
-              metric: d.metric,
-              metricValue: d.metricValue ?? null,
-              championRunId: d.championRunId ?? null,
-              championMetricValue: d.championMetricValue ?? null,
-              decidedAt: new Date(d.decidedAt),
-            });
+          recordGateDecision: async (decision: GateDecisionRecord) => {
+            await recordGateDecision(db, { ...decision, decidedAt: new Date(decision.decidedAt) });
           },
         }
       : {}),
