@@ -17,8 +17,7 @@ import { startEtcd, type EtcdServer } from '../testenv/etcd.ts';
 import { startKubeApiServer, type KubeApiServer } from '../testenv/kube-apiserver.ts';
 import { startKubeControllerManager, type KubeControllerManager } from '../testenv/kube-controller-manager.ts';
 import { createControlPlanePki, type ControlPlanePki } from '../testenv/pki.ts';
-import { authSecret, backendSecret, reader, startLocalCluster, waitFor, type LocalCluster } from './local-cluster.ts';
-import { readyEndpoints } from '../testenv/pod-runner.ts';
+import { authSecret, backendSecret, startLocalCluster, waitFor, type LocalCluster } from './local-cluster.ts';
 import { StoryLog } from './story-log.ts';
 
 const story = new StoryLog();
@@ -83,14 +82,7 @@ describe('kube-apiserver and etcd restarted during a training run', () => {
       if (current.status?.phase === 'Failed') throw new Error(`run failed: ${current.status.message}`);
       return current.status?.phase === 'Succeeded' && current;
     }, 180_000);
-    await waitFor('the run promoted and served', async () => {
-      const current = await cluster.release(release);
-      if (current.status?.champion?.run !== 'movielens-restart' || current.status.serving?.readyReplicas !== 1) return false;
-      const [endpoint] = await readyEndpoints(cluster.kc, cluster.namespace, `${release}-inference`);
-      if (!endpoint) return false;
-      const body = (await (await fetch(`http://${endpoint}/v1/model`, { headers: { authorization: reader } })).json()) as { run?: string };
-      return body.run === `${cluster.namespace}/movielens-restart`;
-    }, 180_000);
+    await waitFor('the run promoted and served', () => cluster.servingRun(release, 'movielens-restart', 1), 180_000);
     story.say('converged', { secondsAfterTheApiServerCameBack: (Date.now() - back) / 1000, rmse: run.status?.metrics?.rmse, operatorRestarts: cluster.operator.restarts });
     const jobs = await cluster.kc.makeApiClient(k8s.BatchV1Api).listNamespacedJob({ namespace: cluster.namespace });
     expect(jobs.items.map((job) => job.metadata!.name)).toEqual(['movielens-restart-train']);

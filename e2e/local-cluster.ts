@@ -15,7 +15,7 @@ import { group, version, type ModelRelease, type TrainingRun } from '../operator
 import { installCrds } from '../operator/api/install-crds.ts';
 import { movielensDir } from '../model/test-data.ts';
 import { createTestBucket, createTestDatabase, kubeconfigPath, s3Coordinates, type TestBucket, type TestDatabase } from '../testenv/fixtures.ts';
-import { startPodRunner, type PodRunner } from '../testenv/pod-runner.ts';
+import { readyEndpoints, startPodRunner, type PodRunner } from '../testenv/pod-runner.ts';
 import { startOperator, type OperatorProcess } from './operator-process.ts';
 
 const run = promisify(execFile);
@@ -41,6 +41,11 @@ export interface LocalCluster {
   release(name: string): Promise<ModelRelease>;
   trainingRun(name: string): Promise<TrainingRun>;
   trainingRuns(): Promise<TrainingRun[]>;
+  /**
+   * The release's champion is `run`, `replicas` pods are ready, and every ready endpoint answers
+   * with that run's model: the endpoints, else false.
+   */
+  servingRun(release: string, run: string, replicas: number): Promise<string[] | false>;
   /** `movie-reco data load` of ml-latest-small in `batches` time-ordered batches, only `only`. */
   loadRatings(batches: number, only: string): Promise<{ ratings: number }>;
   close(): Promise<void>;
@@ -123,6 +128,18 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     async trainingRuns() {
       const list = (await objects.listNamespacedCustomObject({ group, version, namespace, plural: 'trainingruns' })) as { items: TrainingRun[] };
       return list.items;
+    },
+    async servingRun(release, run, replicas) {
+      const current = await cluster.release(release);
+      if (current.status?.champion?.run !== run || current.status.serving?.readyReplicas !== replicas) return false;
+      const endpoints = await readyEndpoints(kc, namespace, `${release}-inference`);
+      if (endpoints.length !== replicas) return false;
+      for (const endpoint of endpoints) {
+        const response = await fetch(`http://${endpoint}/v1/model`, { headers: { authorization: reader } });
+        const body = (await response.json()) as { run?: string };
+        if (body.run !== `${namespace}/${run}`) return false;
+      }
+      return endpoints;
     },
     async loadRatings(batches, only) {
       const { stdout } = await run(process.execPath, [

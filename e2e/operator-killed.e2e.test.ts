@@ -8,8 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiVersion } from '../operator/api/resources.ts';
 import { openDatabase, type Database } from '../storage/database.ts';
 import { listPromotions } from '../storage/promotions.ts';
-import { readyEndpoints } from '../testenv/pod-runner.ts';
-import { authSecret, backendSecret, reader, startLocalCluster, waitFor, type LocalCluster } from './local-cluster.ts';
+import { authSecret, backendSecret, startLocalCluster, waitFor, type LocalCluster } from './local-cluster.ts';
 import { StoryLog } from './story-log.ts';
 
 const story = new StoryLog();
@@ -23,18 +22,6 @@ const trainingRun = (name: string, algorithm: object) => ({ apiVersion, kind: 'T
 async function jobsOf(run: string): Promise<string[]> {
   const jobs = await cluster.kc.makeApiClient(k8s.BatchV1Api).listNamespacedJob({ namespace: cluster.namespace, labelSelector: `reco.mlops.dev/training-run=${run}` });
   return jobs.items.map((job) => job.metadata!.name!);
-}
-
-async function servingRun(run: string): Promise<boolean> {
-  const current = await cluster.release(release);
-  if (current.status?.champion?.run !== run || current.status.serving?.readyReplicas !== 2) return false;
-  const endpoints = await readyEndpoints(cluster.kc, cluster.namespace, service);
-  if (endpoints.length !== 2) return false;
-  for (const endpoint of endpoints) {
-    const body = (await (await fetch(`http://${endpoint}/v1/model`, { headers: { authorization: reader } })).json()) as { run?: string };
-    if (body.run !== `${cluster.namespace}/${run}`) return false;
-  }
-  return true;
 }
 
 beforeAll(async () => {
@@ -71,7 +58,7 @@ describe('the operator killed and restarted', () => {
     });
     const restarted = Date.now();
     await cluster.restartOperator();
-    await waitFor('the run promoted and served after the restart', () => servingRun('movielens-svd'), 120_000);
+    await waitFor('the run promoted and served after the restart', () => cluster.servingRun(release, 'movielens-svd', 2), 120_000);
     story.say('converged after the restart', { seconds: (Date.now() - restarted) / 1000 });
     expect(await jobsOf('movielens-svd')).toEqual(['movielens-svd-train']);
     expect((await cluster.trainingRun('movielens-svd')).status?.phase).toBe('Succeeded');
@@ -86,7 +73,7 @@ describe('the operator killed and restarted', () => {
     story.say('operator killed mid-rollout', { updatedReplicas: deployment.status?.updatedReplicas ?? 0, readyReplicas: deployment.status?.readyReplicas ?? 0 });
     const restarted = Date.now();
     await cluster.restartOperator();
-    await waitFor('the new champion served on both replicas', () => servingRun('movielens-blend'), 120_000);
+    await waitFor('the new champion served on both replicas', () => cluster.servingRun(release, 'movielens-blend', 2), 120_000);
     story.say('converged after the restart', { seconds: (Date.now() - restarted) / 1000 });
     const current = await cluster.release(release);
     expect(current.status?.history?.filter((entry) => entry.run === 'movielens-blend')).toHaveLength(1);

@@ -4,7 +4,6 @@
  * whose better model rolls out under load without a failed request, a bad run is stopped by the
  * gate, pinning rolls back, and Prometheus scrapes it all. `npm run e2e` prints the narrative.
  */
-import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiVersion, group, version, type ModelRelease } from '../operator/api/resources.ts';
@@ -47,20 +46,6 @@ function modelRelease(): object {
 
 function trainingRun(name: string, algorithm?: object): object {
   return { apiVersion, kind: 'TrainingRun', metadata: { name }, spec: { model: 'movielens', ...(algorithm ? { algorithm } : {}), backendSecretRef: { name: backendSecret } } };
-}
-
-/** Every ready endpoint answers with `run`'s model and the release reports its replicas ready. */
-async function servingRun(run: string, replicas = 2): Promise<string[] | false> {
-  const current = await cluster.release(release);
-  if (current.status?.champion?.run !== run || current.status.serving?.readyReplicas !== replicas) return false;
-  const endpoints = await readyEndpoints(cluster.kc, cluster.namespace, service);
-  if (endpoints.length !== replicas) return false;
-  for (const endpoint of endpoints) {
-    const response = await fetch(`http://${endpoint}/v1/model`, { headers: { authorization: reader } });
-    const body = (await response.json()) as { run?: string };
-    if (body.run !== runIdOf(run)) return false;
-  }
-  return endpoints;
 }
 
 interface LogLine {
@@ -145,7 +130,7 @@ describe('the movie-reco story on a local control plane', () => {
       const current = await cluster.release(release);
       return current.status?.champion?.run === 'movielens-initial' && Date.now();
     });
-    const endpoints = await waitFor('two ready replicas serving it', () => servingRun('movielens-initial'), 120_000);
+    const endpoints = await waitFor('two ready replicas serving it', () => cluster.servingRun(release, 'movielens-initial', 2), 120_000);
     const serving = Date.now();
 
     const log = await trainerLog('movielens-initial');
@@ -202,7 +187,7 @@ describe('the movie-reco story on a local control plane', () => {
       return run.status?.phase === 'Succeeded' && run;
     }, 180_000);
     story.say('retrain Succeeded', { rmse: finished.status?.metrics?.rmse, ratings: finished.status?.dataset?.ratings });
-    await waitFor('the better model serving on both replicas', () => servingRun(retrainName), 120_000);
+    await waitFor('the better model serving on both replicas', () => cluster.servingRun(release, retrainName, 2), 120_000);
     const current = await cluster.release(release);
     story.say('promoted and rolled out', { decision: current.status?.lastDecision?.reason });
     expect(current.status?.lastDecision).toMatchObject({ run: retrainName, outcome: 'Promoted' });
@@ -248,7 +233,7 @@ describe('the movie-reco story on a local control plane', () => {
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
     );
     const pinnedAt = Date.now();
-    await waitFor('the pinned model serving on both replicas', () => servingRun('movielens-initial'), 120_000);
+    await waitFor('the pinned model serving on both replicas', () => cluster.servingRun(release, 'movielens-initial', 2), 120_000);
     const current: ModelRelease = await cluster.release(release);
     story.say('rolled back', { seconds: (Date.now() - pinnedAt) / 1000, decision: current.status?.lastDecision });
     expect(current.status?.lastDecision).toMatchObject({ run: 'movielens-initial', outcome: 'Pinned' });
