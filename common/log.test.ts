@@ -36,4 +36,10 @@ describe('createLogger', () => {
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'info', msg: 'epoch', component: 'test', run: 'r1', loss: 0.5 });
   });
+
+  it('writes an Error field as its name and message', () => {
+    const lines: string[] = [];
+    createLogger({}, { write: (line) => lines.push(line) }).error('failed', { error: new RangeError('too far'), attempt: 2 });
+    expect(JSON.parse(lines[0]!)).toMatchObject({ error: { name: 'RangeError', message: 'too far' }, attempt: 2 });
+  });
 });
