@@ -4,7 +4,7 @@
  * run's and the release's statuses converge. A control plane of its own, so that nothing else
  * running is disturbed.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -58,6 +58,7 @@ afterAll(async () => {
   await controllerManager?.process.stop();
   await apiserver?.process.stop();
   await etcd?.process.stop();
+  if (dir && process.env.MOVIE_RECO_E2E_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
 });
 
 describe('kube-apiserver and etcd restarted during a training run', () => {

@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -158,6 +158,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       await core.deleteNamespace({ name: namespace }).catch(() => {});
       await database.drop().catch(() => {});
       await bucket.remove().catch(() => {});
+      // The logs of operator, pods and Prometheus: MOVIE_RECO_E2E_KEEP=1 keeps them for a post-mortem.
+      if (process.env.MOVIE_RECO_E2E_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
     },
   };
   return cluster;
