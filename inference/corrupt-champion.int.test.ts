@@ -113,13 +113,10 @@ describe("a corrupted champion artifact", () => {
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
 
     // Corrupt X's model.bin in place: same size, 4 KiB of its middle overwritten.
-    const key = `models/run-x/${MODEL_FILE}`;
-    const chunks: Buffer[] = [];
-    for await (const chunk of await bucket.client.getObject(bucket.name, key)) chunks.push(chunk as Buffer);
-    const bytes = Buffer.concat(chunks);
-    const middle = Math.floor(bytes.length / 2);
-    for (let k = 0; k < 4096 && middle + k < bytes.length; k++) bytes[middle + k] = (bytes[middle + k]! + 1 + (k % 251)) & 0xff;
-    await bucket.client.putObject(bucket.name, key, bytes);
+    await bucket.rewrite(`models/run-x/${MODEL_FILE}`, (bytes) => {
+      const middle = Math.floor(bytes.length / 2);
+      for (let k = 0; k < 4096 && middle + k < bytes.length; k++) bytes[middle + k] = (bytes[middle + k]! + 1 + (k % 251)) & 0xff;
+    });
 
     // Load on the serving instance for the whole drill.
     const statuses = new Map<number, number>();

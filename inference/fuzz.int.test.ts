@@ -16,12 +16,11 @@ import { createLogger } from '../common/log.ts';
 import { MODEL_FILE } from '../model/artifact.ts';
 import { Random } from '../model/random.ts';
 import { writeArtifact } from '../storage/artifact-store.ts';
-import { openDatabase } from '../storage/database.ts';
-import { migrateToLatest } from '../storage/migrations.ts';
 import { openObjectStore } from '../storage/open-object-store.ts';
 import { createTestBucket, createTestDatabase, s3Coordinates, type TestBucket, type TestDatabase } from '../testenv/fixtures.ts';
 import { serveConfigFromEnv } from './config.ts';
 import { startService, type RunningService } from './service.ts';
+import { seedCatalogue } from './testing/catalogue.ts';
 import { smallArtifact } from './testing/small-model.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_250_007);
@@ -623,17 +622,10 @@ describe('fuzzing the inference service', () => {
     const s3 = s3Coordinates();
     const store = openObjectStore(`s3://${bucket.name}/models`, { s3 });
     for (const [run, seed] of [['run-a', 1], ['run-b', 2], ['run-corrupt', 3]] as const) await writeArtifact(store, run, smallArtifact(run, seed));
-    const key = `models/run-corrupt/${MODEL_FILE}`;
-    const chunks: Buffer[] = [];
-    for await (const chunk of await bucket.client.getObject(bucket.name, key)) chunks.push(chunk as Buffer);
-    const bytes = Buffer.concat(chunks);
-    bytes[100]! ^= 0xff;
-    await bucket.client.putObject(bucket.name, key, bytes);
-
-    const db = await openDatabase(database.url);
-    await migrateToLatest(db);
-    await db.knex('movies').insert(Array.from({ length: MOVIES }, (_, k) => ({ movie_id: k + 1, title: `Movie ${k + 1} (2001)`, genres: 'Drama|Comedy' })));
-    await db.close();
+    await bucket.rewrite(`models/run-corrupt/${MODEL_FILE}`, (bytes) => {
+      bytes[100]! ^= 0xff;
+    });
+    await seedCatalogue(database.url, MOVIES, 'Drama|Comedy');
 
     const config = serveConfigFromEnv({
       MOVIE_RECO_MODEL_URI: `s3://${bucket.name}/models/run-a`,

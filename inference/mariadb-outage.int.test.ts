@@ -11,13 +11,12 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../common/log.ts';
 import { writeArtifact } from '../storage/artifact-store.ts';
-import { openDatabase } from '../storage/database.ts';
 import { LocalObjectStore } from '../storage/local-object-store.ts';
-import { migrateToLatest } from '../storage/migrations.ts';
 import { testEnv } from '../testenv/fixtures.ts';
 import { startPrivateMariaDb, type PrivateMariaDb } from '../testenv/mariadb.ts';
 import { serveConfigFromEnv } from './config.ts';
 import { startService, type RunningService } from './service.ts';
+import { seedCatalogue } from './testing/catalogue.ts';
 import { smallArtifact } from './testing/small-model.ts';
 
 const DATABASE_TIMEOUT_MS = 2000;
@@ -52,10 +51,7 @@ describe('MariaDB killed while ratings are posted', () => {
     await admin.query('CREATE DATABASE drill CHARACTER SET utf8mb4');
     await admin.end();
     databaseUrl = `${mariadb.url}/drill`;
-    const db = await openDatabase(databaseUrl);
-    await migrateToLatest(db);
-    await db.knex('movies').insert(Array.from({ length: MOVIES }, (_, k) => ({ movie_id: k + 1, title: `Movie ${k + 1}`, genres: 'Drama' })));
-    await db.close();
+    await seedCatalogue(databaseUrl, MOVIES);
 
     const models = mkdtempSync(join(dir, 'models-'));
     const stored = await writeArtifact(new LocalObjectStore(models), 'run-a', smallArtifact('run-a'));

@@ -7,8 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../common/log.ts';
 import { MODEL_FILE } from '../model/artifact.ts';
 import { writeArtifact } from '../storage/artifact-store.ts';
-import { openDatabase } from '../storage/database.ts';
-import { migrateToLatest } from '../storage/migrations.ts';
 import { openObjectStore } from '../storage/open-object-store.ts';
 import {
   createTestBucket,
@@ -20,6 +18,7 @@ import {
 } from '../testenv/fixtures.ts';
 import { serveConfigFromEnv } from './config.ts';
 import { startService, type RunningService } from './service.ts';
+import { seedCatalogue } from './testing/catalogue.ts';
 import { smallArtifact } from './testing/small-model.ts';
 import { TcpProxy } from './testing/tcp-proxy.ts';
 
@@ -41,17 +40,10 @@ describe('movie-reco serve against MariaDB and MinIO', () => {
       digests[run] = (await writeArtifact(store, run, smallArtifact(run, seed))).digest;
     }
     // Flip one byte of the stored model.bin: the manifest no longer matches it.
-    const key = `models/run-corrupt/${MODEL_FILE}`;
-    const chunks: Buffer[] = [];
-    for await (const chunk of await bucket.client.getObject(bucket.name, key)) chunks.push(chunk as Buffer);
-    const bytes = Buffer.concat(chunks);
-    bytes[100]! ^= 0xff;
-    await bucket.client.putObject(bucket.name, key, bytes);
-
-    const db = await openDatabase(database.url);
-    await migrateToLatest(db);
-    await db.knex('movies').insert(Array.from({ length: 120 }, (_, k) => ({ movie_id: k + 1, title: `Movie ${k + 1} (2001)`, genres: 'Drama' })));
-    await db.close();
+    await bucket.rewrite(`models/run-corrupt/${MODEL_FILE}`, (bytes) => {
+      bytes[100]! ^= 0xff;
+    });
+    await seedCatalogue(database.url, 120);
 
     const target = new URL(database.url);
     proxy = new TcpProxy({ host: target.hostname, port: Number(target.port || 3306) });

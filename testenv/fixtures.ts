@@ -94,6 +94,8 @@ export function s3Client(): Minio.Client {
 export interface TestBucket {
   readonly name: string;
   readonly client: Minio.Client;
+  /** Reads an object, lets `change` alter its bytes in place, writes it back (a corrupted artifact). */
+  rewrite(key: string, change: (bytes: Buffer) => void): Promise<void>;
   /** Deletes every object, then the bucket. */
   remove(): Promise<void>;
 }
@@ -105,6 +107,13 @@ export async function createTestBucket(prefix = 'test'): Promise<TestBucket> {
   return {
     name,
     client,
+    async rewrite(key, change) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await client.getObject(name, key)) chunks.push(chunk as Buffer);
+      const bytes = Buffer.concat(chunks);
+      change(bytes);
+      await client.putObject(name, key, bytes);
+    },
     async remove() {
       const names: string[] = [];
       for await (const item of client.listObjectsV2(name, '', true)) if (item.name) names.push(item.name);
