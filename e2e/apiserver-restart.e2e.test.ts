@@ -17,7 +17,7 @@ import { startEtcd, type EtcdServer } from '../testenv/etcd.ts';
 import { startKubeApiServer, type KubeApiServer } from '../testenv/kube-apiserver.ts';
 import { startKubeControllerManager, type KubeControllerManager } from '../testenv/kube-controller-manager.ts';
 import { createControlPlanePki, type ControlPlanePki } from '../testenv/pki.ts';
-import { authSecret, backendSecret, startLocalCluster, waitFor, type LocalCluster } from './local-cluster.ts';
+import { authSecret, backendSecret, startLocalCluster, trainingRunManifest, waitFor, type LocalCluster } from './local-cluster.ts';
 import { StoryLog } from './story-log.ts';
 
 const story = new StoryLog();
@@ -63,7 +63,7 @@ afterAll(async () => {
 
 describe('kube-apiserver and etcd restarted during a training run', () => {
   it('informers recover and the run, the promotion and the rollout converge', async () => {
-    await cluster.apply({ apiVersion, kind: 'TrainingRun', metadata: { name: 'movielens-restart' }, spec: { model: 'movielens', backendSecretRef: { name: backendSecret } } });
+    await cluster.apply(trainingRunManifest('movielens-restart'));
     await waitFor('the trainer pod running', async () => {
       const pods = await cluster.kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'job-name=movielens-restart-train' });
       return pods.items.some((pod) => pod.status?.phase === 'Running');
@@ -78,11 +78,7 @@ describe('kube-apiserver and etcd restarted during a training run', () => {
     const back = Date.now();
     story.say('back on the same address', { downSeconds: (back - down) / 1000 });
 
-    const run = await waitFor('the run Succeeded', async () => {
-      const current = await cluster.trainingRun('movielens-restart');
-      if (current.status?.phase === 'Failed') throw new Error(`run failed: ${current.status.message}`);
-      return current.status?.phase === 'Succeeded' && current;
-    }, 180_000);
+    const run = await cluster.succeededRun('movielens-restart', 180_000);
     await waitFor('the run promoted and served', () => cluster.servingRun(release, 'movielens-restart', 1), 180_000);
     story.say('converged', { secondsAfterTheApiServerCameBack: (Date.now() - back) / 1000, rmse: run.status?.metrics?.rmse, operatorRestarts: cluster.operator.restarts });
     const jobs = await cluster.kc.makeApiClient(k8s.BatchV1Api).listNamespacedJob({ namespace: cluster.namespace });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
-import { group, version, type ModelRelease, type TrainingRun } from '../operator/api/resources.ts';
+import { apiVersion, group, version, type ModelRelease, type TrainingRun } from '../operator/api/resources.ts';
 import { installCrds } from '../operator/api/install-crds.ts';
 import { movielensDir } from '../model/test-data.ts';
 import { createTestBucket, createTestDatabase, kubeconfigPath, s3Coordinates, type TestBucket, type TestDatabase } from '../testenv/fixtures.ts';
@@ -27,6 +27,11 @@ export const authSecret = 'movielens-inference-auth';
 export const reader = 'Bearer e2e-reader';
 export const writer = 'Bearer e2e-writer';
 
+/** A TrainingRun of model movielens on the backend Secret; the trainer's defaults unless `algorithm` says otherwise. */
+export function trainingRunManifest(name: string, algorithm?: object): object {
+  return { apiVersion, kind: 'TrainingRun', metadata: { name }, spec: { model: 'movielens', ...(algorithm ? { algorithm } : {}), backendSecretRef: { name: backendSecret } } };
+}
+
 export interface LocalCluster {
   readonly kc: k8s.KubeConfig;
   readonly namespace: string;
@@ -40,6 +45,8 @@ export interface LocalCluster {
   apply(manifest: object): Promise<void>;
   release(name: string): Promise<ModelRelease>;
   trainingRun(name: string): Promise<TrainingRun>;
+  /** Waits for the run to succeed; a Failed run's message ends up in the timeout's error. */
+  succeededRun(name: string, timeoutMs?: number): Promise<TrainingRun>;
   trainingRuns(): Promise<TrainingRun[]>;
   /**
    * The release's champion is `run`, `replicas` pods are ready, and every ready endpoint answers
@@ -125,6 +132,12 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     },
     release: (name) => get<ModelRelease>('modelreleases', name),
     trainingRun: (name) => get<TrainingRun>('trainingruns', name),
+    succeededRun: (name, timeoutMs = 120_000) =>
+      waitFor(`${name} to succeed`, async () => {
+        const run = await cluster.trainingRun(name);
+        if (run.status?.phase === 'Failed') throw new Error(`the run failed: ${run.status.message}`);
+        return run.status?.phase === 'Succeeded' && run;
+      }, timeoutMs),
     async trainingRuns() {
       const list = (await objects.listNamespacedCustomObject({ group, version, namespace, plural: 'trainingruns' })) as { items: TrainingRun[] };
       return list.items;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiVersion } from '../operator/api/resources.ts';
 import { openDatabase, type Database } from '../storage/database.ts';
 import { listPromotions } from '../storage/promotions.ts';
-import { authSecret, backendSecret, startLocalCluster, waitFor, type LocalCluster } from './local-cluster.ts';
+import { authSecret, backendSecret, startLocalCluster, trainingRunManifest, waitFor, type LocalCluster } from './local-cluster.ts';
 import { StoryLog } from './story-log.ts';
 
 const story = new StoryLog();
@@ -17,7 +17,6 @@ const service = `${release}-inference`;
 let cluster: LocalCluster;
 let db: Database;
 
-const trainingRun = (name: string, algorithm: object) => ({ apiVersion, kind: 'TrainingRun', metadata: { name }, spec: { model: 'movielens', algorithm, backendSecretRef: { name: backendSecret } } });
 
 async function jobsOf(run: string): Promise<string[]> {
   const jobs = await cluster.kc.makeApiClient(k8s.BatchV1Api).listNamespacedJob({ namespace: cluster.namespace, labelSelector: `reco.mlops.dev/training-run=${run}` });
@@ -45,7 +44,7 @@ afterAll(async () => {
 
 describe('the operator killed and restarted', () => {
   it('during a training run: one Job, the run finishes, the model is promoted and served', async () => {
-    await cluster.apply(trainingRun('movielens-svd', { name: 'svd', factors: 16, epochs: 5 }));
+    await cluster.apply(trainingRunManifest('movielens-svd', { name: 'svd', factors: 16, epochs: 5 }));
     await waitFor('the trainer pod running', async () => {
       const pods = await cluster.kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'job-name=movielens-svd-train' });
       return pods.items.some((pod) => pod.status?.phase === 'Running');
@@ -65,7 +64,7 @@ describe('the operator killed and restarted', () => {
   });
 
   it('during a rollout: the rollout finishes and the promotion is recorded exactly once', async () => {
-    await cluster.apply(trainingRun('movielens-blend', { name: 'blend' }));
+    await cluster.apply(trainingRunManifest('movielens-blend', { name: 'blend' }));
     await waitFor('the blend run promoted', async () => (await cluster.release(release)).status?.champion?.run === 'movielens-blend', 180_000, 20);
     // The champion changed in status, the Deployment is mid-rollout: that is the moment to die.
     await cluster.operator.kill();

@@ -14,7 +14,7 @@ import { prometheusBinary } from '../testenv/fixtures.ts';
 import { dashboardQueries } from './dashboard-queries.ts';
 import { readyEndpoints } from '../testenv/pod-runner.ts';
 import { startLoad } from './load-generator.ts';
-import { authSecret, backendSecret, reader, startLocalCluster, waitFor, writer, type LocalCluster } from './local-cluster.ts';
+import { authSecret, backendSecret, reader, startLocalCluster, trainingRunManifest, waitFor, writer, type LocalCluster } from './local-cluster.ts';
 import { StoryLog } from './story-log.ts';
 
 const story = new StoryLog();
@@ -44,9 +44,6 @@ function modelRelease(): object {
   };
 }
 
-function trainingRun(name: string, algorithm?: object): object {
-  return { apiVersion, kind: 'TrainingRun', metadata: { name }, spec: { model: 'movielens', ...(algorithm ? { algorithm } : {}), backendSecretRef: { name: backendSecret } } };
-}
 
 interface LogLine {
   time: string;
@@ -117,14 +114,10 @@ describe('the movie-reco story on a local control plane', () => {
     story.chapter('The first model: kubectl apply a ModelRelease, then a TrainingRun');
     await cluster.apply(modelRelease());
     const applied = Date.now();
-    await cluster.apply(trainingRun('movielens-initial'));
+    await cluster.apply(trainingRunManifest('movielens-initial'));
     story.say('TrainingRun movielens-initial applied');
 
-    const succeeded = await waitFor('movielens-initial to succeed', async () => {
-      const run = await cluster.trainingRun('movielens-initial');
-      if (run.status?.phase === 'Failed') throw new Error(`the run failed: ${run.status.message}`);
-      return run.status?.phase === 'Succeeded' && run;
-    });
+    const succeeded = await cluster.succeededRun('movielens-initial');
     story.say('run Succeeded', { rmse: succeeded.status?.metrics?.rmse, ndcgAt10: succeeded.status?.metrics?.ndcgAt10, ratings: succeeded.status?.dataset?.ratings });
     const promoted = await waitFor('the release to promote it', async () => {
       const current = await cluster.release(release);
@@ -181,11 +174,7 @@ describe('the movie-reco story on a local control plane', () => {
     const retrain = await waitFor('a retrain run', async () => (await cluster.trainingRuns()).find((run) => run.metadata.labels?.['reco.mlops.dev/model-release'] === release));
     const retrainName = retrain.metadata.name!;
     story.say('retrain run created by the operator', { run: retrainName });
-    const finished = await waitFor(`${retrainName} to succeed`, async () => {
-      const run = await cluster.trainingRun(retrainName);
-      if (run.status?.phase === 'Failed') throw new Error(`the run failed: ${run.status.message}`);
-      return run.status?.phase === 'Succeeded' && run;
-    }, 180_000);
+    const finished = await cluster.succeededRun(retrainName, 180_000);
     story.say('retrain Succeeded', { rmse: finished.status?.metrics?.rmse, ratings: finished.status?.dataset?.ratings });
     await waitFor('the better model serving on both replicas', () => cluster.servingRun(release, retrainName, 2), 120_000);
     const current = await cluster.release(release);
@@ -203,8 +192,8 @@ describe('the movie-reco story on a local control plane', () => {
   it('rejects a deliberately bad run at the gate and keeps the champion', async () => {
     story.chapter('A bad run: one factor, one epoch');
     const before = (await cluster.release(release)).status?.champion?.run;
-    await cluster.apply(trainingRun('movielens-tiny', { name: 'svd', factors: 1, epochs: 1 }));
-    await waitFor('movielens-tiny to succeed', async () => (await cluster.trainingRun('movielens-tiny')).status?.phase === 'Succeeded', 120_000);
+    await cluster.apply(trainingRunManifest('movielens-tiny', { name: 'svd', factors: 1, epochs: 1 }));
+    await cluster.succeededRun('movielens-tiny');
     const judged = await waitFor('the release to judge it', async () => {
       const current = await cluster.release(release);
       return current.status?.lastDecision?.run === 'movielens-tiny' && current;
