@@ -20,7 +20,9 @@ const ratings = synthetic
 const { train, test } = randomSplit(ratings, 0.2, 42);
 const loadSeconds = (performance.now() - loadStart) / 1000;
 const config = trainConfigFromFlags({ algorithm, ...(factors ? { factors } : {}), ...(epochs ? { epochs } : {}) });
-const result = trainRecommender(train, config);
+const cpuBefore = process.cpuUsage();
+const result = await trainRecommender(train, config);
+const cpu = process.cpuUsage(cpuBefore);
 // updates per epoch: the search phase trains on the fit share of the ratings, the refit on all
 const updates = result.epochs.reduce((sum, e) => sum + (e.phase === 'fit' ? train.length * (1 - config.validationFraction) : train.length), 0);
 const evaluation = evaluateRecommender(result.model, test, { maxRankedUsers: 6_000 });
@@ -43,6 +45,8 @@ process.stdout.write(
     popularityNdcgAt10: evaluation.popularityNdcgAt10,
     rankedUsers: evaluation.rankedUsers,
     fitSeconds: result.seconds,
+    // both threads: the neighbour fit runs on a worker beside the factors
+    fitCpuSeconds: (cpu.user + cpu.system) / 1e6,
     sgdNsPerUpdate: (1e9 * result.epochs.reduce((sum, e) => sum + e.seconds, 0)) / updates,
     stageSeconds: result.stageSeconds,
     predictSeconds: evaluation.predictSeconds,

@@ -27,9 +27,9 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
     readRatingsCsv(requiredString(values, 'test')),
   ]);
   log.info('ratings loaded', { train: train.length, test: test.length });
-  const result = trainRecommender(train, config, (event) => {
+  const result = await trainRecommender(train, config, (event) => {
     if (event.kind === 'epoch') log.info('epoch', { ...event.report });
-    else log.info('stage done', { stage: event.stage, seconds: event.seconds });
+    else log.info('stage done', { stage: event.stage, seconds: event.seconds, ...event.detail });
   });
   const evaluation = evaluateRecommender(result.model, test);
   const output = {

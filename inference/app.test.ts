@@ -16,7 +16,7 @@ describe('inference app', () => {
   let app: TestApp;
   let db: Database;
   beforeAll(async () => {
-    serving = servingModelOf(smallArtifact('run-a'));
+    serving = servingModelOf(await smallArtifact('run-a'));
     db = await openDatabase('sqlite::memory:');
     await migrateToLatest(db);
     await db.knex('movies').insert({ movie_id: 1, title: 'Movie One (1999)', genres: 'Comedy|Drama' });
@@ -205,7 +205,7 @@ describe('inference app with credentials', () => {
     admin: [],
   };
   beforeAll(async () => {
-    app = await startTestApp({ a: servingModelOf(smallArtifact('run-a')) }, 'a', { auth });
+    app = await startTestApp({ a: servingModelOf(await smallArtifact('run-a')) }, 'a', { auth });
   });
   afterAll(() => app.close());
 

@@ -82,7 +82,7 @@ describe("a corrupted champion artifact", () => {
   beforeAll(async () => {
     bucket = await createTestBucket('corrupt');
     const s3 = s3Coordinates();
-    digest = (await writeArtifact(openObjectStore(`s3://${bucket.name}/models`, { s3 }), 'run-x', smallArtifact('run-x', 5))).digest;
+    digest = (await writeArtifact(openObjectStore(`s3://${bucket.name}/models`, { s3 }), 'run-x', await smallArtifact('run-x', 5))).digest;
     serving = await startService(
       serveConfigFromEnv({
         MOVIE_RECO_MODEL_URI: uri(),

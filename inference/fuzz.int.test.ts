@@ -621,7 +621,7 @@ describe('fuzzing the inference service', () => {
     bucket = await createTestBucket('fuzz');
     const s3 = s3Coordinates();
     const store = openObjectStore(`s3://${bucket.name}/models`, { s3 });
-    for (const [run, seed] of [['run-a', 1], ['run-b', 2], ['run-corrupt', 3]] as const) await writeArtifact(store, run, smallArtifact(run, seed));
+    for (const [run, seed] of [['run-a', 1], ['run-b', 2], ['run-corrupt', 3]] as const) await writeArtifact(store, run, await smallArtifact(run, seed));
     await bucket.rewrite(`models/run-corrupt/${MODEL_FILE}`, (bytes) => {
       bytes[100]! ^= 0xff;
     });

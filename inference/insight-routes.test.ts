@@ -26,7 +26,7 @@ describe('insight and search endpoints', () => {
   let bare: TestApp;
 
   beforeAll(async () => {
-    serving = servingModelOf(smallArtifact('run-b'));
+    serving = servingModelOf(await smallArtifact('run-b'));
     db = await openDatabase('sqlite::memory:');
     await migrateToLatest(db);
     // Two finished runs of the served model ('test'), one of another model, and the promotions between them.

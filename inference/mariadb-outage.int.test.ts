@@ -54,7 +54,7 @@ describe('MariaDB killed while ratings are posted', () => {
     await seedCatalogue(databaseUrl, MOVIES);
 
     const models = mkdtempSync(join(dir, 'models-'));
-    const stored = await writeArtifact(new LocalObjectStore(models), 'run-a', smallArtifact('run-a'));
+    const stored = await writeArtifact(new LocalObjectStore(models), 'run-a', await smallArtifact('run-a'));
     const config = serveConfigFromEnv({
       MOVIE_RECO_MODEL_URI: join(models, 'run-a'),
       MOVIE_RECO_MODEL_DIGEST: stored.digest,

@@ -35,9 +35,9 @@ describe('model lifecycle on a local artifact store', () => {
 
   beforeAll(async () => {
     const store = new LocalObjectStore(root);
-    a = await writeArtifact(store, 'run-a', smallArtifact('run-a', 1));
-    b = await writeArtifact(store, 'run-b', smallArtifact('run-b', 2));
-    await writeArtifact(store, 'run-corrupt', smallArtifact('run-corrupt', 3));
+    a = await writeArtifact(store, 'run-a', await smallArtifact('run-a', 1));
+    b = await writeArtifact(store, 'run-b', await smallArtifact('run-b', 2));
+    await writeArtifact(store, 'run-corrupt', await smallArtifact('run-corrupt', 3));
     const bin = join(root, 'run-corrupt', 'model.bin');
     const bytes = await readFile(bin);
     bytes[bytes.length - 5]! ^= 0xff;

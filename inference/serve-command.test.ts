@@ -23,7 +23,7 @@ describe('movie-reco serve (process)', () => {
 
   it('serves; on SIGTERM fails readiness but keeps answering (Connection: close) for the shutdown delay, then drains and exits 0', async () => {
     const root = mkdtempSync(join(tmpdir(), 'serve-'));
-    const stored = await writeArtifact(new LocalObjectStore(root), 'run-a', smallArtifact('run-a'));
+    const stored = await writeArtifact(new LocalObjectStore(root), 'run-a', await smallArtifact('run-a'));
     const child = spawn(node, [entry], {
       env: {
         PATH: process.env.PATH,

@@ -37,7 +37,7 @@ describe('movie-reco serve against MariaDB and MinIO', () => {
     const s3 = s3Coordinates();
     const store = openObjectStore(`s3://${bucket.name}/models`, { s3 });
     for (const [run, seed] of [['run-a', 1], ['run-b', 2], ['run-corrupt', 3]] as const) {
-      digests[run] = (await writeArtifact(store, run, smallArtifact(run, seed))).digest;
+      digests[run] = (await writeArtifact(store, run, await smallArtifact(run, seed))).digest;
     }
     // Flip one byte of the stored model.bin: the manifest no longer matches it.
     await bucket.rewrite(`models/run-corrupt/${MODEL_FILE}`, (bytes) => {

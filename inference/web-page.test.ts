@@ -28,7 +28,7 @@ describe('the web page routes', () => {
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'web-page-'));
-    const serving = servingModelOf(smallArtifact('run-a'));
+    const serving = servingModelOf(await smallArtifact('run-a'));
     app = await startTestApp({ a: serving }, 'a', { webRoot: root });
     locked = await startTestApp({ a: serving }, 'a', { webRoot: root, auth: { read: parseCredentialList(['bearer:page-token']), write: [], admin: [] } });
   });

@@ -5,7 +5,7 @@ import { knownUserProfile, predictRating, prepareProfile, recommend } from './re
 import { defaultTrainConfig, trainRecommender } from './train.ts';
 
 const { ratings } = generateSynthetic({ users: 200, movies: 150, ratings: 10_000, seed: 9 });
-const trained = trainRecommender(ratings, { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, factors: 10, epochs: 6 } }).model;
+const trained = (await trainRecommender(ratings, { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, factors: 10, epochs: 6 } })).model;
 const description = { model: 'movielens', run: 'run-1', metrics: { rmse: 0.9 }, training: {}, dataSnapshot: { maxRatingId: 10 } };
 
 describe('the model artifact', () => {

@@ -1,4 +1,4 @@
-import type { TrainingSet } from './training-set.ts';
+import type { RatingRows } from './training-set.ts';
 
 /** mean + user bias + item bias, fitted by alternating least squares with shrinkage. */
 export interface Baseline {
@@ -15,7 +15,7 @@ export interface BaselineParams {
 
 export const defaultBaselineParams: BaselineParams = { iterations: 10, regUser: 15, regItem: 10 };
 
-export function fitBaseline(set: TrainingSet, params: BaselineParams = defaultBaselineParams): Baseline {
+export function fitBaseline(set: RatingRows, params: BaselineParams = defaultBaselineParams): Baseline {
   const userCount = set.users.size;
   const itemCount = set.items.size;
   const { userIndex, itemIndex, values, mean } = set;

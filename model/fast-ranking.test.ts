@@ -2,17 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { generateSynthetic } from '../data/synthetic.ts';
 import { itemFactorNorms, makeRankingScratch, recommendFast } from './fast-ranking.ts';
 import { makeProfile } from './profile.ts';
-import { knownUserProfile, prepareProfile, recommend } from './recommender.ts';
+import { cooccurrenceCandidates, cooccurrenceCandidatesByPower, knownUserProfile, prepareProfile, recommend } from './recommender.ts';
 import { defaultTrainConfig, trainRecommender } from './train.ts';
 
-function trainSmallModel(seed: number, factors: number) {
+async function trainSmallModel(seed: number, factors: number) {
   const { ratings } = generateSynthetic({ users: 300, movies: 120, ratings: 12_000, seed });
   const factorParams = { ...defaultTrainConfig.factors, factors, epochs: 8, implicit: false };
-  return trainRecommender(ratings, { ...defaultTrainConfig, seed, validationFraction: 0, earlyStopping: false, factors: factorParams }).model;
+  return (await trainRecommender(ratings, { ...defaultTrainConfig, seed, validationFraction: 0, earlyStopping: false, factors: factorParams })).model;
 }
 
+const model = await trainSmallModel(5, 8);
+
 describe('recommendFast', () => {
-  const model = trainSmallModel(5, 8);
   const serving = { itemNorms: itemFactorNorms(model.factors), ranking: makeRankingScratch(model.factors.items.size) };
 
   it('returns exactly what recommend returns, for every user and several n', () => {
@@ -42,5 +43,25 @@ describe('recommendFast', () => {
   it('leaves its scratch buffers clean', () => {
     expect(serving.ranking.accumulated.every((x) => x === 0)).toBe(true);
     expect(serving.ranking.rated.every((x) => x === 0)).toBe(true);
+  });
+});
+
+describe('cooccurrenceCandidatesByPower', () => {
+  it('gives, for each power, what cooccurrenceCandidates gives for it alone, and leaves its scratch clean', () => {
+    const powers = [0, 1, 3];
+    const scratch = new Float64Array(model.factors.items.size * powers.length);
+    let candidates = 0;
+    for (const user of [0, 7, 150, 299]) {
+      const profile = knownUserProfile(model, user);
+      const together = cooccurrenceCandidatesByPower(model, profile, powers, scratch);
+      powers.forEach((power, p) => {
+        const alone = cooccurrenceCandidates(model, profile, power);
+        expect(Array.from(together.items)).toEqual(Array.from(alone.items));
+        expect(Array.from(together.cooccurrence[p]!)).toEqual(Array.from(alone.cooccurrence));
+      });
+      candidates += together.items.length;
+    }
+    expect(candidates).toBeGreaterThan(0);
+    expect(scratch.every((x) => x === 0)).toBe(true);
   });
 });

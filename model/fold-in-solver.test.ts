@@ -25,10 +25,11 @@ function referenceFoldIn(model: FactorModel, profile: UserProfile, reg = 0.1): U
   return { bias: w.get(0, 0), vector };
 }
 
+const { ratings } = generateSynthetic({ users: 300, movies: 120, ratings: 12_000, seed: 3 });
+const factorParams = { ...defaultTrainConfig.factors, factors: 12, epochs: 8, implicit: false };
+const model = (await trainRecommender(ratings, { ...defaultTrainConfig, seed: 3, validationFraction: 0, earlyStopping: false, factors: factorParams })).model;
+
 describe('foldInUser', () => {
-  const { ratings } = generateSynthetic({ users: 300, movies: 120, ratings: 12_000, seed: 3 });
-  const factorParams = { ...defaultTrainConfig.factors, factors: 12, epochs: 8, implicit: false };
-  const model = trainRecommender(ratings, { ...defaultTrainConfig, seed: 3, validationFraction: 0, earlyStopping: false, factors: factorParams }).model;
 
   it('solves the same ridge problem as ml-matrix', () => {
     for (const user of [0, 17, 123]) {

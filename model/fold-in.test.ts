@@ -4,7 +4,7 @@ import { factorScore, knownUserProfile, prepareProfile, recommend, visitorProfil
 import { defaultTrainConfig, trainRecommender } from './train.ts';
 
 const { ratings } = generateSynthetic({ users: 400, movies: 300, ratings: 40_000, seed: 21, rank: 4 });
-const model = trainRecommender(ratings, { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, implicit: false, factors: 8 } }).model;
+const model = (await trainRecommender(ratings, { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, implicit: false, factors: 8 } })).model;
 
 describe('fold-in', () => {
   it("solves a known user's factors from their ratings close to the trained ones", () => {

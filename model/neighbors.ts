@@ -1,7 +1,7 @@
 import { fitBaseline, type Baseline, type BaselineParams, defaultBaselineParams } from './baseline.ts';
 import { KernelWorkspace } from './kernel/workspace.ts';
 import { indexOfSorted, type UserProfile } from './profile.ts';
-import { groupByRow, type TrainingSet } from './training-set.ts';
+import { groupByRow, type RatingRows, type TrainingSet } from './training-set.ts';
 
 /**
  * Item-based k-nearest-neighbours on baseline residuals (Koren's "KNNBaseline"):
@@ -63,31 +63,51 @@ export interface ItemNeighbors {
   cooccurrence: CooccurrenceModel;
 }
 
+/**
+ * A neighbour's sort key: the order (similarity descending, item ascending) as one number, so that
+ * selection and sorting compare plain doubles. A positive float32's bit pattern orders like its
+ * value; 31 bits of it above 22 bits of reversed item index fit a double's 53-bit integer range.
+ */
+const ITEM_SPAN = 2 ** 22;
+const keyBits = new Uint32Array(1);
+const keyFloat = new Float32Array(keyBits.buffer);
+
+function neighborKey(item: number, similarity: number): number {
+  keyFloat[0] = similarity;
+  return keyBits[0]! * ITEM_SPAN + (ITEM_SPAN - 1 - item);
+}
+
 /** Top-`keep` lists per item, appended row by row into one CSR table. */
 class NeighborTableBuilder {
   readonly offsets: Int32Array;
   #items: Int32Array;
   #sims: Float32Array;
+  #keys: Float64Array;
   #row = 0;
 
   constructor(rows: number, expected: number) {
+    if (rows > ITEM_SPAN) throw new RangeError(`at most ${ITEM_SPAN} items, got ${rows}`);
     this.offsets = new Int32Array(rows + 1);
     this.#items = new Int32Array(Math.max(16, expected));
     this.#sims = new Float32Array(Math.max(16, expected));
+    this.#keys = new Float64Array(rows);
   }
 
-  /** Appends the best `keep` of the candidates (positive similarities only), best first. */
-  appendRow(candidates: Int32Array, sims: Float32Array, count: number, keep: number, order: Int32Array): void {
+  /** Appends the best `keep` of the candidates (positive similarities only), best first, ties by item. */
+  appendRow(candidates: Int32Array, sims: Float32Array, count: number, keep: number): void {
     const start = this.offsets[this.#row]!;
-    let kept = 0;
-    if (count > 0) {
-      kept = Math.min(keep, count);
-      const best = selectBest(order, sims, candidates, count, kept);
-      this.#ensure(start + kept);
-      for (let c = 0; c < kept; c++) {
-        this.#items[start + c] = candidates[best[c]!]!;
-        this.#sims[start + c] = sims[best[c]!]!;
-      }
+    const kept = Math.min(keep, count);
+    const keys = this.#keys;
+    for (let c = 0; c < count; c++) keys[c] = neighborKey(candidates[c]!, sims[c]!);
+    moveLargestFirst(keys, count, kept);
+    const best = keys.subarray(0, kept).sort();
+    this.#ensure(start + kept);
+    for (let c = 0; c < kept; c++) {
+      const key = best[kept - 1 - c]!;
+      const low = key % ITEM_SPAN;
+      this.#items[start + c] = ITEM_SPAN - 1 - low;
+      keyBits[0] = (key - low) / ITEM_SPAN;
+      this.#sims[start + c] = keyFloat[0]!;
     }
     this.offsets[++this.#row] = start + kept;
   }
@@ -109,39 +129,34 @@ class NeighborTableBuilder {
   }
 }
 
-/** Indices of the `kept` highest sims, best first: quickselect, then a sort of the kept part only. */
-function selectBest(order: Int32Array, sims: Float32Array, ids: Int32Array, count: number, kept: number): Int32Array {
-  for (let c = 0; c < count; c++) order[c] = c;
-  const better = (x: number, y: number): boolean => sims[x]! > sims[y]! || (sims[x] === sims[y] && ids[x]! < ids[y]!);
+/** Quickselect: leaves the `kept` largest of values[0, count) in values[0, kept), in no order. */
+function moveLargestFirst(values: Float64Array, count: number, kept: number): void {
   let lo = 0;
   let hi = count - 1;
   while (kept < count && lo < hi) {
-    const pivot = order[(lo + hi) >> 1]!;
+    const pivot = values[(lo + hi) >> 1]!;
     let i = lo;
     let j = hi;
     while (i <= j) {
-      while (better(order[i]!, pivot)) i++;
-      while (better(pivot, order[j]!)) j--;
+      while (values[i]! > pivot) i++;
+      while (values[j]! < pivot) j--;
       if (i <= j) {
-        const tmp = order[i]!;
-        order[i++] = order[j]!;
-        order[j--] = tmp;
+        const tmp = values[i]!;
+        values[i++] = values[j]!;
+        values[j--] = tmp;
       }
     }
     if (kept - 1 <= j) hi = j;
     else if (kept - 1 >= i) lo = i;
     else break;
   }
-  const best = order.subarray(0, kept);
-  best.sort((x, y) => (better(x, y) ? -1 : better(y, x) ? 1 : 0));
-  return best;
 }
 
 /**
  * Baseline residuals grouped by item and by user, copied into the kernel's memory. A function of
  * its own so that the JavaScript copies can be collected before the long pass starts.
  */
-function coRatingWorkspace(set: TrainingSet, baseline: Baseline) {
+function coRatingWorkspace(set: RatingRows, baseline: Baseline) {
   const itemCount = set.items.size;
   const residuals = new Float32Array(set.length);
   for (let k = 0; k < set.length; k++) {
@@ -161,6 +176,11 @@ function coRatingWorkspace(set: TrainingSet, baseline: Baseline) {
       ownSquares: ['f64', itemCount],
       otherSquares: ['f64', itemCount],
       touched: ['i32', itemCount],
+      itemCounts: ['i32', itemCount],
+      pearsonItems: ['i32', itemCount],
+      pearsonSims: ['f32', itemCount],
+      cosineItems: ['i32', itemCount],
+      cosineSims: ['f32', itemCount],
     },
     'cooccurrence',
   );
@@ -173,6 +193,7 @@ function coRatingWorkspace(set: TrainingSet, baseline: Baseline) {
   v.userOffsets.set(byUser.offsets);
   v.userItems.set(byUser.columns);
   v.userResiduals.set(byUser.columnValues);
+  v.itemCounts.set(set.itemCounts);
   return ws;
 }
 
@@ -181,19 +202,12 @@ function coRatingWorkspace(set: TrainingSet, baseline: Baseline) {
  * builds both neighbour tables: residual correlations for rating prediction and co-occurrence
  * for ranking.
  */
-export function fitItemNeighbors(set: TrainingSet, params: NeighborParams = defaultNeighborParams): ItemNeighbors {
+export function fitItemNeighbors(set: RatingRows, params: NeighborParams = defaultNeighborParams): ItemNeighbors {
   const baseline = fitBaseline(set, params.baseline);
   const itemCount = set.items.size;
   const ws = coRatingWorkspace(set, baseline);
   const v = ws.views;
   const o = ws.offsets;
-  const { support, crossSum, ownSquares, otherSquares, touched } = v;
-
-  const pearsonItems = new Int32Array(itemCount);
-  const pearsonSims = new Float32Array(itemCount);
-  const cosineItems = new Int32Array(itemCount);
-  const cosineSims = new Float32Array(itemCount);
-  const order = new Int32Array(itemCount);
   const pearson = new NeighborTableBuilder(itemCount, itemCount * params.keep);
   const cosine = new NeighborTableBuilder(itemCount, itemCount * params.keep);
 
@@ -202,31 +216,15 @@ export function fitItemNeighbors(set: TrainingSet, params: NeighborParams = defa
       i, o.itemOffsets, o.itemUsers, o.itemResiduals, o.userOffsets, o.userItems, o.userResiduals,
       o.support, o.crossSum, o.ownSquares, o.otherSquares, o.touched,
     );
-    let pearsonCount = 0;
-    let cosineCount = 0;
-    const countI = set.itemCounts[i]!;
-    for (let t = 0; t < touchedCount; t++) {
-      const j = touched[t]!;
-      const n = support[j]!;
-      if (j !== i) {
-        cosineItems[cosineCount] = j;
-        cosineSims[cosineCount++] = n / Math.sqrt(countI * set.itemCounts[j]!);
-        const denominator = Math.sqrt(ownSquares[j]! * otherSquares[j]!);
-        if (n >= params.minSupport && denominator > 0) {
-          const similarity = ((crossSum[j]! / denominator) * (n - 1)) / (n - 1 + params.shrinkage);
-          if (similarity > 0) {
-            pearsonItems[pearsonCount] = j;
-            pearsonSims[pearsonCount++] = similarity;
-          }
-        }
-      }
-      crossSum[j] = 0;
-      ownSquares[j] = 0;
-      otherSquares[j] = 0;
-      support[j] = 0;
-    }
-    pearson.appendRow(pearsonItems, pearsonSims, pearsonCount, params.keep, order);
-    cosine.appendRow(cosineItems, cosineSims, cosineCount, params.keep, order);
+    const pearsonCount = ws.exports.similarityRow(
+      i, touchedCount, o.itemCounts, params.minSupport, params.shrinkage,
+      o.support, o.crossSum, o.ownSquares, o.otherSquares, o.touched,
+      o.pearsonItems, o.pearsonSims, o.cosineItems, o.cosineSims,
+    );
+    // every item i that has ratings co-occurs with itself; the cosine row leaves i out
+    const cosineCount = touchedCount > 0 ? touchedCount - 1 : 0;
+    pearson.appendRow(v.pearsonItems, v.pearsonSims, pearsonCount, params.keep);
+    cosine.appendRow(v.cosineItems, v.cosineSims, cosineCount, params.keep);
   }
   return { rating: { baseline, k: params.k, ...pearson.build() }, cooccurrence: cosine.build() };
 }

@@ -128,32 +128,54 @@ export function cooccurrenceCandidates(
   ratingPower: number,
   scratch: Float64Array = new Float64Array(model.factors.items.size),
 ): Pick<RankingCandidates, 'items' | 'cooccurrence'> {
+  const { items, cooccurrence } = cooccurrenceCandidatesByPower(model, profile, [ratingPower], scratch);
+  return { items, cooccurrence: cooccurrence[0]! };
+}
+
+/**
+ * cooccurrenceCandidates for several rating powers in the same pass (the training's choice of
+ * parameters scores them all): `cooccurrence[p]` goes with `ratingPowers[p]` and is what
+ * cooccurrenceCandidates returns for that power, bit for bit. `scratch` holds catalogue size x
+ * powers sums, interleaved (item i, power p at i * powers + p), all zero and left all zero.
+ */
+export function cooccurrenceCandidatesByPower(
+  model: Recommender,
+  profile: UserProfile,
+  ratingPowers: readonly number[],
+  scratch: Float64Array,
+): { items: Int32Array; cooccurrence: Float64Array[] } {
   const itemCount = model.factors.items.size;
   const { offsets, neighborItems, similarities } = model.cooccurrence!;
+  const powers = ratingPowers.length;
+  const weights = new Float64Array(powers);
   const touched: number[] = [];
   for (let k = 0; k < profile.items.length; k++) {
     const j = profile.items[k]!;
     if (j < 0 || j >= itemCount) continue;
-    const weight = ratingPower === 0 ? 1 : Math.pow(profile.ratings[k]! / 5, ratingPower);
+    for (let p = 0; p < powers; p++) weights[p] = ratingPowers[p] === 0 ? 1 : Math.pow(profile.ratings[k]! / 5, ratingPowers[p]!);
     for (let a = offsets[j]!, end = offsets[j + 1]!; a < end; a++) {
-      const i = neighborItems[a]!;
-      if (scratch[i] === 0) touched.push(i);
-      scratch[i]! += weight * similarities[a]!;
+      const at = neighborItems[a]! * powers;
+      // similarities and weights are positive: a zero sum means not touched yet
+      if (scratch[at] === 0) touched.push(at);
+      const similarity = similarities[a]!;
+      for (let p = 0; p < powers; p++) scratch[at + p]! += weights[p]! * similarity;
     }
   }
-  let max = 0;
-  for (const i of touched) if (scratch[i]! > max) max = scratch[i]!;
+  const max = new Float64Array(powers);
+  for (const at of touched) for (let p = 0; p < powers; p++) if (scratch[at + p]! > max[p]!) max[p] = scratch[at + p]!;
   const items = new Int32Array(touched.length);
-  const cooccurrence = new Float64Array(touched.length);
+  const cooccurrence = Array.from({ length: powers }, () => new Float64Array(touched.length));
   let count = 0;
-  for (const i of touched) {
-    const score = scratch[i]!;
-    scratch[i] = 0;
-    if (indexOfSorted(profile.items, i) >= 0) continue;
-    items[count] = i;
-    cooccurrence[count++] = score / max;
+  for (const at of touched) {
+    const i = at / powers;
+    const rated = indexOfSorted(profile.items, i) >= 0;
+    for (let p = 0; p < powers; p++) {
+      if (!rated) cooccurrence[p]![count] = scratch[at + p]! / max[p]!;
+      scratch[at + p] = 0;
+    }
+    if (!rated) items[count++] = i;
   }
-  return { items: items.subarray(0, count), cooccurrence: cooccurrence.subarray(0, count) };
+  return { items: items.subarray(0, count), cooccurrence: cooccurrence.map((c) => c.subarray(0, count)) };
 }
 
 /** The factor model's clipped predicted rating of each item. */

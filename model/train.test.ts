@@ -19,20 +19,20 @@ describe('training', () => {
     const { ratings } = generateSynthetic({ users: 300, movies: 200, ratings: 20_000, seed: 3 });
     for (const implicit of [false, true]) {
       const config = { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, implicit, factors: 12, epochs: 8 } };
-      const a = trainRecommender(ratings, config);
-      const b = trainRecommender(ratings, config);
+      const a = await trainRecommender(ratings, config);
+      const b = await trainRecommender(ratings, config);
       expect(Buffer.from(a.model.factors.userFactors.buffer).equals(Buffer.from(b.model.factors.userFactors.buffer))).toBe(true);
       expect(Buffer.from(a.model.factors.itemFactors.buffer).equals(Buffer.from(b.model.factors.itemFactors.buffer))).toBe(true);
       expect(a.validation!.blendRmse).toBe(b.validation!.blendRmse);
-      const c = trainRecommender(ratings, { ...config, seed: config.seed + 1 });
+      const c = await trainRecommender(ratings, { ...config, seed: config.seed + 1 });
       expect(c.validation!.blendRmse).not.toBe(a.validation!.blendRmse);
     }
   });
 
-  it('recovers a planted low-rank model: held-out error close to the planted noise', () => {
+  it('recovers a planted low-rank model: held-out error close to the planted noise', async () => {
     const data = generateSynthetic({ users: 800, movies: 400, ratings: 80_000, seed: 11, rank: 4, noiseStd: 0.3 });
     const { train, test } = randomSplit(data.ratings, 0.2, 1);
-    const result = trainRecommender(train, svd({ factors: 8, epochs: 40, regFactor: 0.02 }));
+    const result = await trainRecommender(train, svd({ factors: 8, epochs: 40, regFactor: 0.02 }));
     const prepared = new Map<number, ReturnType<typeof prepareProfile>>();
     const predicted = Float64Array.from({ length: test.length }, (_, k) => {
       const user = result.model.factors.users.indexOf(test.userIds[k]!);
@@ -49,10 +49,10 @@ describe('training', () => {
     expect(modelRmse).toBeLessThan(meanOnly * 0.6);
   });
 
-  it('stops early on the validation slice and reports each epoch', () => {
+  it('stops early on the validation slice and reports each epoch', async () => {
     const { ratings } = generateSynthetic({ users: 300, movies: 200, ratings: 20_000, seed: 4 });
     const epochs: number[] = [];
-    const result = trainRecommender(ratings, { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, epochs: 200, factors: 8 } }, (event) => {
+    const result = await trainRecommender(ratings, { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, epochs: 200, factors: 8 } }, (event) => {
       if (event.kind === 'epoch' && event.report.phase === 'fit') epochs.push(event.report.validationRmse!);
     });
     expect(result.chosenEpochs).toBeLessThan(200);
@@ -62,7 +62,7 @@ describe('training', () => {
 
   it('on ml-100k predicts within the RMSE target and ranks far better than popularity', async () => {
     const { train, test } = randomSplit(await movielens('ml-100k'), 0.2, 42);
-    const result = trainRecommender(train);
+    const result = await trainRecommender(train);
     const evaluation = evaluateRecommender(result.model, test);
     expect(evaluation.testRatings).toBe(test.length);
     expect(evaluation.rmse).toBeLessThan(0.91);
@@ -71,10 +71,45 @@ describe('training', () => {
     expect(result.validation?.ranking.popularityOnly).toBeUndefined();
   });
 
-  it('serves the popularity ranking when co-occurrence says nothing more on the validation slice', () => {
+  it('serves the popularity ranking when co-occurrence says nothing more on the validation slice', async () => {
     // synthetic ratings: who rates what follows popularity and activity alone, not taste
     const { ratings } = generateSynthetic({ users: 1500, movies: 600, ratings: 60_000, seed: 2 });
-    const result = trainRecommender(ratings, { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, factors: 16, epochs: 10 } });
+    const result = await trainRecommender(ratings, { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, factors: 16, epochs: 10 } });
     expect(result.validation?.ranking.popularityOnly).toBe(true);
   });
+
+  it('fits the neighbour models on a worker thread beside the factors, with the same model as on one thread', async () => {
+    const { ratings } = generateSynthetic({ users: 400, movies: 150, ratings: 24_000, seed: 6 });
+    const config = { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, factors: 8, epochs: 12 } };
+    const threads: unknown[] = [];
+    const onWorker = await trainRecommender(ratings, { ...config, neighborThreadMinPairs: 0 }, (event) => {
+      if (event.kind === 'stage' && event.stage === 'fit-neighbors') threads.push(event.detail?.thread);
+    });
+    const onMain = await trainRecommender(ratings, { ...config, neighborThreadMinPairs: Infinity });
+    expect(threads).toEqual(['worker']);
+    const same = (a: ArrayBufferView, b: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    expect(same(onWorker.model.cooccurrence!.similarities, onMain.model.cooccurrence!.similarities)).toBe(true);
+    expect(same(onWorker.model.neighbors!.neighborItems, onMain.model.neighbors!.neighborItems)).toBe(true);
+    expect(same(onWorker.model.factors.itemFactors, onMain.model.factors.itemFactors)).toBe(true);
+    expect(onWorker.validation).toEqual(onMain.validation);
+  });
+
+  it('stops the worker and reports the error when the factor fit fails', async () => {
+    const { ratings } = generateSynthetic({ users: 200, movies: 100, ratings: 8_000, seed: 7 });
+    const config = { ...defaultTrainConfig, neighborThreadMinPairs: 0, factors: { ...defaultTrainConfig.factors, learningRate: -1 } };
+    await expect(trainRecommender(ratings, config)).rejects.toThrow(/learningRate must be a positive number/);
+  });
+
+  it('serves the models fitted beside the validation slice, or with refit trains again on all ratings', async () => {
+    const { ratings } = generateSynthetic({ users: 300, movies: 200, ratings: 20_000, seed: 8 });
+    const config = { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, factors: 8, epochs: 30 } };
+    const kept = await trainRecommender(ratings, config);
+    const refit = await trainRecommender(ratings, { ...config, refit: true });
+    expect(kept.epochs.every((e) => e.phase === 'fit')).toBe(true);
+    expect(refit.epochs.filter((e) => e.phase === 'refit')).toHaveLength(refit.chosenEpochs);
+    expect(Object.keys(kept.stageSeconds)).not.toContain('refit-factors');
+    // either way the exclusion lists hold every training rating, and so do the popularity counts
+    for (const result of [kept, refit]) expect(result.model.rated.items.length).toBe(ratings.length);
+  });
 });
+

@@ -1,7 +1,8 @@
 import { fitBlend } from './blend.ts';
 import { clipRating } from './factor-model.ts';
 import { RankingAccumulator } from './metrics.ts';
-import { neighborFitCost, fitItemNeighbors, defaultNeighborParams, type NeighborParams, neighborScore } from './neighbors.ts';
+import { fitItemNeighborsOnThread, type PendingNeighborFit } from './neighbor-thread.ts';
+import { neighborFitCost, fitItemNeighbors, defaultNeighborParams, type ItemNeighbors, type NeighborParams, neighborScore } from './neighbors.ts';
 import { popularityRanking } from './popularity.ts';
 import { Random } from './random.ts';
 import type { Ratings } from './ratings.ts';
@@ -11,13 +12,13 @@ import {
   noBlend,
   prepareProfile,
   candidateRatings,
-  cooccurrenceCandidates,
+  cooccurrenceCandidatesByPower,
   rankCandidates,
   type RankingParams,
   type RatingBlend,
   type Recommender,
 } from './recommender.ts';
-import { trainFactors, type EpochReport, type FactorParams } from './train-factors.ts';
+import { trainFactors, type EpochReport, type FactorParams, type FactorTraining } from './train-factors.ts';
 import { buildTrainingSet, sortedRatedItems, subsetTrainingSet, type TrainingSet } from './training-set.ts';
 
 export interface TrainConfig {
@@ -26,6 +27,8 @@ export interface TrainConfig {
   seed: number;
   /** Share of the ratings held out to choose epochs, blend weights and ranking parameters. */
   validationFraction: number;
+  /** After choosing on the validation slice, train again on all ratings (otherwise keep the fit's models). */
+  refit: boolean;
   /** Choose the epoch count on the validation slice (otherwise train exactly factors.epochs). */
   earlyStopping: boolean;
   /** Cold start: items need this many ratings to enter the popularity ranking. */
@@ -34,6 +37,8 @@ export interface TrainConfig {
   useNeighbors: boolean;
   /** Skip the neighbour models when they would cost more co-rated pairs than this. */
   maxNeighborPairs: number;
+  /** Fit the neighbour models on a worker thread, beside the factors, from this many co-rated pairs. */
+  neighborThreadMinPairs: number;
   rankingGrid: { ratingWeight: number[]; ratingPower: number[] };
   /** Users sampled from the validation slice to choose the ranking parameters. */
   rankingValidationUsers: number;
@@ -42,9 +47,9 @@ export interface TrainConfig {
 /** Chosen by measurement on validation slices of ml-100k and ml-latest-small (see bench/). */
 export const defaultTrainConfig: TrainConfig = {
   factors: {
-    factors: 100,
+    factors: 50,
     epochs: 60,
-    learningRate: 0.007,
+    learningRate: 0.015,
     biasLearningRate: 0.005,
     learningRateDecay: 1,
     regFactor: 0.08,
@@ -58,12 +63,14 @@ export const defaultTrainConfig: TrainConfig = {
   neighbors: defaultNeighborParams,
   seed: 42,
   validationFraction: 0.05,
+  refit: false,
   earlyStopping: true,
   popularityMinRatings: 20,
   useNeighbors: true,
   maxNeighborPairs: 2e10,
+  neighborThreadMinPairs: 2e7,
   rankingGrid: { ratingWeight: [0, 0.1, 0.2, 0.3, 0.5], ratingPower: [0, 1, 3] },
-  rankingValidationUsers: 2000,
+  rankingValidationUsers: 1000,
 };
 
 export const defaultRanking: RankingParams = { ratingWeight: 0.3, ratingPower: 3 };
@@ -93,23 +100,27 @@ export interface TrainResult {
 }
 
 /**
- * The training recipe: hold out a validation slice; train the factor model (early stopping) and
- * the neighbour models on the rest; choose the blend weights and ranking parameters on the slice;
- * then train everything again on all ratings with what was chosen.
+ * The training recipe: hold out a validation slice; train the factor model (early stopping) and,
+ * at the same time on a worker thread, the neighbour models on the rest; choose the blend weights
+ * and ranking parameters on the slice. The models trained on the rest are the ones served (the
+ * exclusion lists and the popularity ranking come from all ratings); with `refit`, everything is
+ * trained again on all ratings with what was chosen, which costs the time of a second fit.
  */
-export function trainRecommender(
+export async function trainRecommender(
   ratings: Ratings,
   config: TrainConfig = defaultTrainConfig,
   onEvent: (event: TrainEvent) => void = () => {},
-): TrainResult {
+): Promise<TrainResult> {
   const started = performance.now();
   const stageSeconds: Record<string, number> = {};
+  const record = (name: string, seconds: number, detail?: Record<string, unknown>): void => {
+    stageSeconds[name] = (stageSeconds[name] ?? 0) + seconds;
+    onEvent({ kind: 'stage', stage: name, seconds, ...(detail ? { detail } : {}) });
+  };
   const stage = <T>(name: string, work: () => T, detail?: (value: T) => Record<string, unknown>): T => {
     const t0 = performance.now();
     const value = work();
-    const seconds = (performance.now() - t0) / 1000;
-    stageSeconds[name] = (stageSeconds[name] ?? 0) + seconds;
-    onEvent({ kind: 'stage', stage: name, seconds, ...(detail ? { detail: detail(value) } : {}) });
+    record(name, (performance.now() - t0) / 1000, detail?.(value));
     return value;
   };
   const set = stage('index', () => buildTrainingSet(ratings));
@@ -119,16 +130,33 @@ export function trainRecommender(
     onEvent({ kind: 'epoch', report });
   };
   const useNeighbors = config.useNeighbors && neighborFitCost(set) <= config.maxNeighborPairs;
+  /** Factors on this thread, neighbours beside them: one stage event each, with its own duration. */
+  const fitBoth = async (stagePrefix: string, neighborSet: TrainingSet, factors: () => FactorTraining) => {
+    const pending = useNeighbors ? startNeighborFit(neighborSet, config) : null;
+    let factorRun: FactorTraining;
+    try {
+      factorRun = stage(`${stagePrefix}-factors`, factors);
+    } catch (error) {
+      pending?.cancel();
+      throw error;
+    }
+    if (!pending) return { factorRun, neighbors: null };
+    const waitStart = performance.now();
+    const { neighbors, seconds, thread } = await pending.result;
+    record(`${stagePrefix}-neighbors`, seconds, { thread, waitedSeconds: (performance.now() - waitStart) / 1000 });
+    return { factorRun, neighbors };
+  };
 
   let chosenEpochs = config.factors.epochs;
   let blend: RatingBlend = noBlend;
   let ranking = defaultRanking;
   let validation: ValidationSummary | undefined;
+  let fitModel: Recommender | undefined;
 
   if (config.validationFraction > 0) {
     const { fit, held } = splitRows(set.length, config.validationFraction, config.seed);
     const fitSet = subsetTrainingSet(set, fit);
-    const factorRun = stage('fit-factors', () =>
+    const { factorRun, neighbors } = await fitBoth('fit', fitSet, () =>
       trainFactors(set, config.factors, {
         seed: config.seed + 1,
         rows: fit,
@@ -138,16 +166,21 @@ export function trainRecommender(
       }),
     );
     if (config.earlyStopping) chosenEpochs = factorRun.bestEpoch;
-    const fitModel = stage('fit-neighbors', () => assemble(fitSet, factorRun.model, useNeighbors, config, noBlend, defaultRanking));
-    validation = stage('validate', () => chooseOnValidation(fitModel, set, held, config), (v) => ({ ...v }));
+    fitModel = assemble(fitSet, factorRun.model, neighbors, config, noBlend, defaultRanking);
+    validation = stage('validate', () => chooseOnValidation(fitModel!, set, held, config), (v) => ({ ...v }));
     blend = validation.blend;
     ranking = validation.ranking;
   }
 
-  const refit = stage('refit-factors', () =>
-    trainFactors(set, config.factors, { seed: config.seed + 2, epochs: chosenEpochs, phase: 'refit', onEpoch }),
-  );
-  const model = stage('refit-neighbors', () => assemble(set, refit.model, useNeighbors, config, blend, ranking));
+  let model: Recommender;
+  if (fitModel && !config.refit) {
+    model = { ...fitModel, blend, ranking, popularity: popularityOf(set, config), rated: sortedRatedItems(set) };
+  } else {
+    const { factorRun, neighbors } = await fitBoth('refit', set, () =>
+      trainFactors(set, config.factors, { seed: config.seed + 2, epochs: chosenEpochs, phase: 'refit', onEpoch }),
+    );
+    model = assemble(set, factorRun.model, neighbors, config, blend, ranking);
+  }
   return {
     model,
     epochs,
@@ -159,8 +192,17 @@ export function trainRecommender(
   };
 }
 
+/** The neighbour fit, on a worker thread when it is big enough to be worth one. */
+function startNeighborFit(set: TrainingSet, config: TrainConfig): PendingNeighborFit {
+  if (neighborFitCost(set) >= config.neighborThreadMinPairs) return fitItemNeighborsOnThread(set, config.neighbors);
+  const t0 = performance.now();
+  const neighbors = fitItemNeighbors(set, config.neighbors);
+  return { result: Promise.resolve({ neighbors, seconds: (performance.now() - t0) / 1000, thread: 'main' }), cancel: () => {} };
+}
+
 function splitRows(count: number, fraction: number, seed: number): { fit: Int32Array; held: Int32Array } {
-  const rows = Int32Array.from({ length: count }, (_, k) => k);
+  const rows = new Int32Array(count);
+  for (let k = 0; k < count; k++) rows[k] = k;
   new Random(seed).shuffle(rows);
   const heldCount = Math.max(1, Math.round(count * fraction));
   return { held: rows.slice(0, heldCount).sort(), fit: rows.slice(heldCount).sort() };
@@ -169,23 +211,26 @@ function splitRows(count: number, fraction: number, seed: number): { fit: Int32A
 function assemble(
   set: TrainingSet,
   factors: Recommender['factors'],
-  useNeighbors: boolean,
+  neighbors: ItemNeighbors | null,
   config: TrainConfig,
   blend: RatingBlend,
   ranking: RankingParams,
 ): Recommender {
-  const neighbors = useNeighbors ? fitItemNeighbors(set, config.neighbors) : null;
-  const itemSums = new Float64Array(set.items.size);
-  for (let k = 0; k < set.length; k++) itemSums[set.itemIndex[k]!]! += set.values[k]!;
   return {
     factors,
     neighbors: neighbors?.rating ?? null,
     cooccurrence: neighbors?.cooccurrence ?? null,
     blend: neighbors ? blend : noBlend,
     ranking,
-    popularity: popularityRanking(set.itemCounts, itemSums, set.mean, config.popularityMinRatings),
+    popularity: popularityOf(set, config),
     rated: sortedRatedItems(set),
   };
+}
+
+function popularityOf(set: TrainingSet, config: TrainConfig): Int32Array {
+  const itemSums = new Float64Array(set.items.size);
+  for (let k = 0; k < set.length; k++) itemSums[set.itemIndex[k]!]! += set.values[k]!;
+  return popularityRanking(set.itemCounts, itemSums, set.mean, config.popularityMinRatings);
 }
 
 /** Blend weights by least squares and ranking parameters by NDCG@10, both on the held-out rows. */
@@ -248,15 +293,14 @@ function chooseRanking(
   const sample = Array.from(order.subarray(0, config.rankingValidationUsers), (k) => users[k]!);
   const { ratingWeight: weights, ratingPower: powers } = config.rankingGrid;
   const accumulators = powers.map(() => weights.map(() => new RankingAccumulator(10, set.items.size)));
-  const scratch = new Float64Array(set.items.size);
+  const scratch = new Float64Array(set.items.size * powers.length);
   for (const { user, relevant } of sample) {
     const prepared = prepareProfile(model, knownUserProfile(model, user));
+    const { items, cooccurrence } = cooccurrenceCandidatesByPower(model, prepared.profile, powers, scratch);
     // the candidate set is the same for every power: predict its ratings once per user
-    let rating: Float64Array | undefined;
-    powers.forEach((power, p) => {
-      const { items, cooccurrence } = cooccurrenceCandidates(model, prepared.profile, power, scratch);
-      rating ??= candidateRatings(model, prepared, items);
-      const candidates = { items, cooccurrence, rating };
+    const rating = candidateRatings(model, prepared, items);
+    powers.forEach((_, p) => {
+      const candidates = { items, cooccurrence: cooccurrence[p]!, rating };
       weights.forEach((weight, w) => {
         accumulators[p]![w]!.add(rankCandidates(model, prepared.profile, candidates, weight, 10), relevant);
       });

@@ -21,6 +21,18 @@ export interface TrainingSet {
   readonly itemCounts: Int32Array;
 }
 
+/** The part of a training set that the neighbour and baseline fits read: plain data, so it can cross to a worker thread. */
+export interface RatingRows {
+  readonly users: { readonly size: number };
+  readonly items: { readonly size: number };
+  readonly length: number;
+  readonly userIndex: Int32Array;
+  readonly itemIndex: Int32Array;
+  readonly values: Float32Array;
+  readonly mean: number;
+  readonly itemCounts: Int32Array;
+}
+
 export function buildTrainingSet(ratings: Ratings): TrainingSet {
   const n = ratings.length;
   if (n === 0) throw new Error('cannot train on an empty ratings table');

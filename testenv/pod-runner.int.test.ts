@@ -152,7 +152,7 @@ describe('the pod runner (local processes as the pods of a real control plane)',
 
   it('runs two inference replicas on their own loopback IPs, Ready by their probe; scaling down kills one', async () => {
     const models = join(work, 'models');
-    const stored = await writeArtifact(new LocalObjectStore(models), 'run-a', smallArtifact('run-a'));
+    const stored = await writeArtifact(new LocalObjectStore(models), 'run-a', await smallArtifact('run-a'));
     await core.createNamespacedConfigMap({
       namespace: ns,
       body: { metadata: { name: 'serving' }, data: { MOVIE_RECO_MODEL_URI: join(models, 'run-a'), MOVIE_RECO_SHUTDOWN_DELAY_SECONDS: '1', MOVIE_RECO_DRAIN_SECONDS: '1', MOVIE_RECO_PRECOMPUTE: 'false' } },

@@ -50,7 +50,7 @@ export async function runTraining(job: TrainingJob): Promise<TrainingResult> {
     if (snapshot.ratings.length < 2) throw new Error(`the snapshot holds ${snapshot.ratings.length} ratings: nothing to train on`);
     const { train, test } = randomSplit(snapshot.ratings, job.testFraction, job.config.seed);
     const epochWrites: Promise<void>[] = [];
-    const result = trainRecommender(train, job.config, (event) => {
+    const result = await trainRecommender(train, job.config, (event) => {
       if (event.kind === 'epoch') {
         const { epoch, phase, trainRmse, validationRmse, seconds } = event.report;
         log.info('epoch', { ...event.report });
@@ -60,7 +60,7 @@ export async function runTraining(job: TrainingJob): Promise<TrainingResult> {
           epochWrites.push(recordEpoch(db, job.runId, { epoch, trainLoss: trainRmse, validationRmse: validationRmse ?? null, seconds }));
         }
       } else {
-        log.info('stage done', { stage: event.stage, seconds: event.seconds });
+        log.info('stage done', { stage: event.stage, seconds: event.seconds, ...event.detail });
       }
     });
     await Promise.all(epochWrites);

@@ -32,7 +32,7 @@ async function buildBenchModel(folder: string, log: Logger): Promise<void> {
     neighbors: { ...defaultTrainConfig.neighbors, keep: 100 },
     factors: { ...defaultTrainConfig.factors, factors: 64, epochs: 3, implicit: false },
   };
-  const result = trainRecommender(ratings, config, (event) => {
+  const result = await trainRecommender(ratings, config, (event) => {
     if (event.kind === 'stage') log.info('training stage done', { stage: event.stage, seconds: event.seconds });
   });
   const artifact = encodeArtifact(result.model, {

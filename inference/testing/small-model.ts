@@ -5,7 +5,7 @@ import type { Recommender } from '../../model/recommender.ts';
 import { makeServingModel, type ServingModel } from '../serving-model.ts';
 
 /** A small model with neighbours and co-occurrence, trained in well under a second, for tests. */
-export function trainSmallModel(seed = 1, factors = 8): Recommender {
+export async function trainSmallModel(seed = 1, factors = 8): Promise<Recommender> {
   const { ratings } = generateSynthetic({ users: 300, movies: 120, ratings: 12_000, seed });
   const config: TrainConfig = {
     ...defaultTrainConfig,
@@ -14,11 +14,11 @@ export function trainSmallModel(seed = 1, factors = 8): Recommender {
     earlyStopping: false,
     factors: { ...defaultTrainConfig.factors, factors, epochs: 8, implicit: false },
   };
-  return trainRecommender(ratings, config).model;
+  return (await trainRecommender(ratings, config)).model;
 }
 
-export function smallArtifact(run: string, seed = 1): EncodedArtifact {
-  return encodeArtifact(trainSmallModel(seed), { model: 'test', run, metrics: { rmse: 0.9 }, training: {}, dataSnapshot: {} });
+export async function smallArtifact(run: string, seed = 1): Promise<EncodedArtifact> {
+  return encodeArtifact(await trainSmallModel(seed), { model: 'test', run, metrics: { rmse: 0.9 }, training: {}, dataSnapshot: {} });
 }
 
 /** The serving form of an artifact, decoded from its bytes as the service would. */

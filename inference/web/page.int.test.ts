@@ -234,7 +234,7 @@ describe('the web page in chromium', () => {
   describe('served without a database', () => {
     let bare: TestApp;
     beforeAll(async () => {
-      bare = await startTestApp({ a: servingModelOf(smallArtifact('run-a')) }, 'a');
+      bare = await startTestApp({ a: servingModelOf(await smallArtifact('run-a')) }, 'a');
     });
     afterAll(() => bare?.close());
 

@@ -36,3 +36,43 @@ export function accumulateRow(
   }
   return touchedCount;
 }
+
+/**
+ * Turns the statistics accumulateRow left for item i into the two rows of similarities, and zeroes
+ * them for the next item: shrunk Pearson correlation of residuals (positive ones only, at least
+ * `minSupport` common raters) and co-occurrence cosine n_ij / sqrt(n_i n_j). Returns the number of
+ * Pearson neighbours; the cosine row has every touched item but i.
+ */
+export function similarityRow(
+  item: i32, touchedCount: i32, itemCounts: usize, minSupport: i32, shrinkage: f64,
+  support: usize, crossSum: usize, ownSquares: usize, otherSquares: usize, touched: usize,
+  pearsonItems: usize, pearsonSims: usize, cosineItems: usize, cosineSims: usize,
+): i32 {
+  const countI = <f64>load<i32>(itemCounts + (<usize>item << 2));
+  let pearsonCount: usize = 0;
+  let cosineCount: usize = 0;
+  for (let t: usize = 0; t < <usize>touchedCount; t++) {
+    const j = <usize>load<i32>(touched + (t << 2));
+    const n = load<i32>(support + (j << 2));
+    const at = j << 3;
+    if (<i32>j != item) {
+      store<i32>(cosineItems + (cosineCount << 2), <i32>j);
+      store<f32>(cosineSims + (cosineCount << 2), <f32>(<f64>n / Math.sqrt(countI * <f64>load<i32>(itemCounts + (j << 2)))));
+      cosineCount++;
+      const denominator = Math.sqrt(load<f64>(ownSquares + at) * load<f64>(otherSquares + at));
+      if (n >= minSupport && denominator > 0) {
+        const similarity = ((load<f64>(crossSum + at) / denominator) * <f64>(n - 1)) / (<f64>(n - 1) + shrinkage);
+        if (similarity > 0) {
+          store<i32>(pearsonItems + (pearsonCount << 2), <i32>j);
+          store<f32>(pearsonSims + (pearsonCount << 2), <f32>similarity);
+          pearsonCount++;
+        }
+      }
+    }
+    store<f64>(crossSum + at, 0);
+    store<f64>(ownSquares + at, 0);
+    store<f64>(otherSquares + at, 0);
+    store<i32>(support + (j << 2), 0);
+  }
+  return <i32>pearsonCount;
+}

@@ -30,6 +30,11 @@ export interface CooccurrenceExports {
     userOffsets: number, userItems: number, userResiduals: number,
     support: number, crossSum: number, ownSquares: number, otherSquares: number, touched: number,
   ): number;
+  similarityRow(
+    item: number, touchedCount: number, itemCounts: number, minSupport: number, shrinkage: number,
+    support: number, crossSum: number, ownSquares: number, otherSquares: number, touched: number,
+    pearsonItems: number, pearsonSims: number, cosineItems: number, cosineSims: number,
+  ): number;
 }
 
 export interface KernelExports {
