@@ -171,10 +171,7 @@ function coRatingWorkspace(set: RatingRows, baseline: Baseline) {
       userOffsets: ['i32', set.users.size + 1],
       userItems: ['i32', set.length],
       userResiduals: ['f32', set.length],
-      support: ['i32', itemCount],
-      crossSum: ['f64', itemCount],
-      ownSquares: ['f64', itemCount],
-      otherSquares: ['f64', itemCount],
+      stats: ['f64', itemCount * 4],
       touched: ['i32', itemCount],
       itemCounts: ['i32', itemCount],
       pearsonItems: ['i32', itemCount],
@@ -214,11 +211,11 @@ export function fitItemNeighbors(set: RatingRows, params: NeighborParams = defau
   for (let i = 0; i < itemCount; i++) {
     const touchedCount = ws.exports.accumulateRow(
       i, o.itemOffsets, o.itemUsers, o.itemResiduals, o.userOffsets, o.userItems, o.userResiduals,
-      o.support, o.crossSum, o.ownSquares, o.otherSquares, o.touched,
+      o.stats, o.touched,
     );
     const pearsonCount = ws.exports.similarityRow(
       i, touchedCount, o.itemCounts, params.minSupport, params.shrinkage,
-      o.support, o.crossSum, o.ownSquares, o.otherSquares, o.touched,
+      o.stats, o.touched,
       o.pearsonItems, o.pearsonSims, o.cosineItems, o.cosineSims,
     );
     // every item i that has ratings co-occurs with itself; the cosine row leaves i out

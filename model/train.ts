@@ -70,7 +70,7 @@ export const defaultTrainConfig: TrainConfig = {
   maxNeighborPairs: 2e10,
   neighborThreadMinPairs: 2e7,
   rankingGrid: { ratingWeight: [0, 0.1, 0.2, 0.3, 0.5], ratingPower: [0, 1, 3] },
-  rankingValidationUsers: 1000,
+  rankingValidationUsers: 500,
 };
 
 export const defaultRanking: RankingParams = { ratingWeight: 0.3, ratingPower: 3 };

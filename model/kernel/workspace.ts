@@ -22,17 +22,17 @@ export interface SgdExports {
   foldImplicit(userCount: number, offsets: number, items: number, p: number, y: number, stride: number, z: number): void;
 }
 
-/** The exports of kernel/cooccurrence.ts. */
+/** The exports of kernel/cooccurrence.ts. `stats` holds 4 f64 per item: count, cross, own, other. */
 export interface CooccurrenceExports {
   accumulateRow(
     item: number,
     itemOffsets: number, itemUsers: number, itemResiduals: number,
     userOffsets: number, userItems: number, userResiduals: number,
-    support: number, crossSum: number, ownSquares: number, otherSquares: number, touched: number,
+    stats: number, touched: number,
   ): number;
   similarityRow(
     item: number, touchedCount: number, itemCounts: number, minSupport: number, shrinkage: number,
-    support: number, crossSum: number, ownSquares: number, otherSquares: number, touched: number,
+    stats: number, touched: number,
     pearsonItems: number, pearsonSims: number, cosineItems: number, cosineSims: number,
   ): number;
 }
