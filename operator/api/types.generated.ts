@@ -16,7 +16,7 @@ export type TrainingRunSpec = {
   algorithm?: {
     /** blend (SVD++ blended with item neighbours), svdpp, or svd (plain biased MF). */
     name?: "blend" | "svdpp" | "svd";
-    /** Latent factors; the trainer's default (100) when unset. */
+    /** Latent factors; the trainer's default (50) when unset. */
     factors?: number;
     /** Train exactly this many epochs; unset lets early stopping choose. */
     epochs?: number;
