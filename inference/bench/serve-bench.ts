@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import autocannon from 'autocannon';
@@ -70,6 +71,26 @@ interface Row {
   p99: number;
   errors: number;
   requests: number;
+  /** The server process's CPU time (user, system) per request, from /proc; undefined elsewhere. */
+  cpuMicros?: { user: number; system: number };
+}
+
+interface CpuTimes {
+  user: number;
+  system: number;
+}
+
+/** A process's CPU seconds so far (Linux /proc, USER_HZ = 100), or undefined where there is no /proc. */
+function cpuTimes(pid: number | undefined): CpuTimes | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // the command name (field 2) may hold spaces: count fields after its closing parenthesis
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+  } catch {
+    return undefined;
+  }
 }
 
 type RequestShape = { path: string; method?: 'GET' | 'POST'; body?: string };
@@ -100,21 +121,51 @@ async function drive(port: number, next: () => RequestShape, duration: number): 
  * hello-world ceiling are driven in alternating short rounds and compared over the same span:
  * req/s over all rounds, the median round's p50, the worst round's p99.
  */
-async function compare(endpoint: string, port: number, helloPort: number, next: () => RequestShape): Promise<[Row, Row]> {
-  const hello: autocannon.Result[] = [];
-  const measured: autocannon.Result[] = [];
-  await drive(port, next, 1); // warm-up: JIT and connections out of the figures
-  for (let round = 0; round < ROUNDS; round++) {
-    hello.push(await drive(helloPort, () => ({ path: '/hello' }), seconds / ROUNDS));
-    measured.push(await drive(port, next, seconds / ROUNDS));
-  }
-  return [summarize('  Koa hello world (ceiling, same rounds)', hello), summarize(endpoint, measured)];
+interface Round {
+  result: autocannon.Result;
+  cpu?: CpuTimes;
 }
 
-function summarize(endpoint: string, results: autocannon.Result[]): Row {
+/** One round against one process, with the CPU time that process spent in it. */
+async function round(pid: number | undefined, port: number, next: () => RequestShape, duration: number): Promise<Round> {
+  const before = cpuTimes(pid);
+  const result = await drive(port, next, duration);
+  const after = cpuTimes(pid);
+  return { result, ...(before && after ? { cpu: { user: after.user - before.user, system: after.system - before.system } } : {}) };
+}
+
+/**
+ * The shared machine's background load changes from second to second, so the endpoint and the
+ * hello-world ceiling are driven in alternating short rounds and compared over the same span:
+ * req/s over all rounds, the median round's p50, the worst round's p99.
+ */
+async function compare(endpoint: string, service: Target, hello: Target, next: () => RequestShape): Promise<[Row, Row]> {
+  const helloRounds: Round[] = [];
+  const measured: Round[] = [];
+  await drive(service.port, next, 1); // warm-up: JIT and connections out of the figures
+  for (let k = 0; k < ROUNDS; k++) {
+    helloRounds.push(await round(hello.pid, hello.port, () => ({ path: '/hello' }), seconds / ROUNDS));
+    measured.push(await round(service.pid, service.port, next, seconds / ROUNDS));
+  }
+  return [summarize('  Koa hello world (ceiling, same rounds)', helloRounds), summarize(endpoint, measured)];
+}
+
+interface Target {
+  port: number;
+  pid: number | undefined;
+}
+
+function summarize(endpoint: string, rounds: Round[]): Row {
+  const results = rounds.map((r) => r.result);
   const requests = results.reduce((sum, r) => sum + r.requests.total, 0);
   const elapsed = results.reduce((sum, r) => sum + r.duration, 0);
   const p50s = results.map((r) => r.latency.p50).sort((a, b) => a - b);
+  const cpu = rounds.every((r) => r.cpu)
+    ? {
+        user: (1e6 * rounds.reduce((sum, r) => sum + r.cpu!.user, 0)) / requests,
+        system: (1e6 * rounds.reduce((sum, r) => sum + r.cpu!.system, 0)) / requests,
+      }
+    : undefined;
   return {
     endpoint,
     requestsPerSecond: requests / elapsed,
@@ -122,6 +173,7 @@ function summarize(endpoint: string, results: autocannon.Result[]): Row {
     p99: Math.max(...results.map((r) => r.latency.p99)),
     errors: results.reduce((sum, r) => sum + r.errors + r.timeouts + r.non2xx, 0),
     requests,
+    ...(cpu ? { cpuMicros: cpu } : {}),
   };
 }
 
@@ -182,13 +234,13 @@ async function main(): Promise<void> {
     const only = process.env.BENCH_ONLY;
     for (const [name, next] of endpoints) {
       if (only && !name.includes(only)) continue;
-      rows.push(...(await compare(name, port, helloPort, next)));
+      rows.push(...(await compare(name, { port, pid: service.pid }, { port: helloPort, pid: hello.pid }, next)));
     }
   } finally {
     await Promise.all([stop(hello), stop(service)]);
   }
 
-  const header = ['endpoint', 'req/s', '% of hello', 'p50 ms', 'p99 ms', 'errors', 'requests'];
+  const header = ['endpoint', 'req/s', '% of hello', 'p50 ms', 'p99 ms', 'errors', 'requests', 'server CPU µs/req (user+sys)'];
   const table = rows.map((r, k) => [
     r.endpoint,
     r.requestsPerSecond.toFixed(0),
@@ -197,6 +249,7 @@ async function main(): Promise<void> {
     r.p99.toFixed(1),
     String(r.errors),
     String(r.requests),
+    r.cpuMicros ? `${r.cpuMicros.user.toFixed(0)}+${r.cpuMicros.system.toFixed(0)}` : '',
   ]);
   const widths = header.map((h, k) => Math.max(h.length, ...table.map((row) => row[k]!.length)));
   const line = (cells: string[]) => cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]!) : c.padStart(widths[k]!))).join('  ');
