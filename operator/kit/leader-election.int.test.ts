@@ -41,7 +41,14 @@ describe('two operator replicas and one Lease', () => {
       expect((await get(first, '/healthz')).status).toBe(200);
       expect((await get(first, '/readyz')).status).toBe(200);
       expect((await get(second, '/readyz')).status).toBe(200);
-      const metrics = await (await get(first, '/metrics')).text();
+      // The Job exists before the reconcile that made it has finished (and counted itself).
+      const metrics = await eventually(async () => {
+        const text = await (await get(first, '/metrics')).text();
+        const settled = /controller_runtime_reconcile_total\{controller="trainingrun",result="success"\} [1-9]/.test(text) &&
+          /workqueue_depth\{name="trainingrun",controller="trainingrun"\} 0/.test(text) &&
+          /movie_reco_training_runs\{model="movielens",phase="Pending"\} 1/.test(text);
+        return settled && text;
+      }, "a finished reconcile, an empty queue and the run counted as Pending in the leader's metrics");
       expect(metrics).toMatch(/controller_runtime_reconcile_total\{controller="trainingrun",result="success"\} [1-9]/);
       expect(metrics).toMatch(/workqueue_adds_total\{name="trainingrun",controller="trainingrun"\} [1-9]/);
       expect(metrics).toMatch(/workqueue_depth\{name="trainingrun",controller="trainingrun"\} 0/);
