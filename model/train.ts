@@ -151,7 +151,8 @@ export async function trainRecommender(
   let blend: RatingBlend = noBlend;
   let ranking = defaultRanking;
   let validation: ValidationSummary | undefined;
-  let fitModel: Recommender | undefined;
+  /** The models fitted beside the validation slice: served as they are unless config.refit. */
+  let fitted: { factors: Recommender['factors']; neighbors: ItemNeighbors | null } | undefined;
 
   if (config.validationFraction > 0) {
     const { fit, held } = splitRows(set.length, config.validationFraction, config.seed);
@@ -166,15 +167,16 @@ export async function trainRecommender(
       }),
     );
     if (config.earlyStopping) chosenEpochs = factorRun.bestEpoch;
-    fitModel = assemble(fitSet, factorRun.model, neighbors, config, noBlend, defaultRanking);
-    validation = stage('validate', () => chooseOnValidation(fitModel!, set, held, config), (v) => ({ ...v }));
+    fitted = { factors: factorRun.model, neighbors };
+    const fitModel = assemble(fitSet, factorRun.model, neighbors, config, noBlend, defaultRanking);
+    validation = stage('validate', () => chooseOnValidation(fitModel, set, held, config), (v) => ({ ...v }));
     blend = validation.blend;
     ranking = validation.ranking;
   }
 
   let model: Recommender;
-  if (fitModel && !config.refit) {
-    model = { ...fitModel, blend, ranking, popularity: popularityOf(set, config), rated: sortedRatedItems(set) };
+  if (fitted && !config.refit) {
+    model = assemble(set, fitted.factors, fitted.neighbors, config, blend, ranking);
   } else {
     const { factorRun, neighbors } = await fitBoth('refit', set, () =>
       trainFactors(set, config.factors, { seed: config.seed + 2, epochs: chosenEpochs, phase: 'refit', onEpoch }),
