@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { apiVersion, group, version, type ModelRelease, type TrainingRun } from '../operator/api/resources.ts';
@@ -16,6 +15,7 @@ import { installCrds } from '../operator/api/install-crds.ts';
 import { movielensDir } from '../model/test-data.ts';
 import { createTestBucket, createTestDatabase, kubeconfigPath, s3Coordinates, type TestBucket, type TestDatabase } from '../testenv/fixtures.ts';
 import { readyEndpoints, startPodRunner, type PodRunner } from '../testenv/pod-runner.ts';
+import { pollUntil } from '../testenv/poll.ts';
 import { startOperator, type OperatorProcess } from './operator-process.ts';
 
 const run = promisify(execFile);
@@ -179,18 +179,6 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
 }
 
 /** Polls until `probe` returns a value; the error names what was awaited and the last state seen. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-      last = value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
-    await sleep(intervalMs);
-  }
+export function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000, intervalMs = 100): Promise<T> {
+  return pollUntil(what, probe, { timeoutMs, intervalMs });
 }

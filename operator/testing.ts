@@ -1,21 +1,10 @@
 /** Helpers for the operator's integration tests: wait for a condition, play the kubelet and Job controller. */
-import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
+import { pollUntil } from '../testenv/poll.ts';
 import { group, version } from './api/resources.ts';
 
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(50);
-  }
+export function eventually<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+  return pollUntil(what, probe, { timeoutMs, intervalMs: 50 });
 }
 
 export function getTrainingRun(kc: k8s.KubeConfig, namespace: string, name: string) {

@@ -12,20 +12,13 @@ import { openDatabase } from '../storage/database.ts';
 import { LocalObjectStore } from '../storage/local-object-store.ts';
 import { migrateToLatest } from '../storage/migrations.ts';
 import { adminKubeConfig, createTestNamespace, startControllerManager, testEnv, type RunningControllerManager, type TestNamespace } from './fixtures.ts';
+import { pollUntil } from './poll.ts';
 import { readyEndpoints, startPodRunner, type PodRunner } from './pod-runner.ts';
 
 const image = 'movie-reco:0.1.0';
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
+const eventually = <T>(what: string, probe: () => Promise<T | undefined>) => pollUntil(what, probe, { timeoutMs: 45_000, intervalMs: 250 });
 
 /** true when something accepts TCP connections on ip:port. */
 function listening(ip: string, port: number): Promise<boolean> {
