@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { createLineBuffer, createLogger } from './log.ts';
+import { createLineBuffer, createLogger, isoNow } from './log.ts';
 
 describe('createLineBuffer', () => {
   it('hands the lines of one event-loop turn to the sink in one chunk, in order', async () => {
@@ -41,5 +41,51 @@ describe('createLogger', () => {
     const lines: string[] = [];
     createLogger({}, { write: (line) => lines.push(line) }).error('failed', { error: new RangeError('too far'), attempt: 2 });
     expect(JSON.parse(lines[0]!)).toMatchObject({ error: { name: 'RangeError', message: 'too far' }, attempt: 2 });
+  });
+});
+
+describe('createLogger lines', () => {
+  const linesOf = (base: Record<string, unknown>, use: (log: ReturnType<typeof createLogger>) => void): string[] => {
+    const lines: string[] = [];
+    use(createLogger(base, { write: (line) => lines.push(line) }));
+    return lines;
+  };
+
+  it('keeps the order time, level, msg, base fields, own fields, with or without either', () => {
+    const [withBoth, baseOnly, ownOnly, none] = [
+      ...linesOf({ component: 'c' }, (log) => (log.info('a', { x: 1, path: '/p"q' }), log.info('b'))),
+      ...linesOf({}, (log) => (log.info('c', { x: 2 }), log.info('d', {}))),
+    ];
+    expect(Object.keys(JSON.parse(withBoth!))).toEqual(['time', 'level', 'msg', 'component', 'x', 'path']);
+    expect(JSON.parse(withBoth!).path).toBe('/p"q');
+    expect(Object.keys(JSON.parse(baseOnly!))).toEqual(['time', 'level', 'msg', 'component']);
+    expect(Object.keys(JSON.parse(ownOnly!))).toEqual(['time', 'level', 'msg', 'x']);
+    expect(Object.keys(JSON.parse(none!))).toEqual(['time', 'level', 'msg']);
+    expect(new Date(JSON.parse(none!).time).getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('lets a field replace a base field of the same name, once, in its place', () => {
+    const [line] = linesOf({ component: 'c', run: 'r1' }, (log) => log.warn('w', { run: 'r2', n: 3 }));
+    expect(line!.match(/"run"/g)).toHaveLength(1);
+    expect(Object.entries(JSON.parse(line!)).slice(1)).toEqual([
+      ['level', 'warn'],
+      ['msg', 'w'],
+      ['component', 'c'],
+      ['run', 'r2'],
+      ['n', 3],
+    ]);
+  });
+
+  it('writes valid JSON when a base field is undefined', () => {
+    const [line] = linesOf({ gone: undefined }, (log) => log.info('x'));
+    expect(JSON.parse(line!)).toMatchObject({ msg: 'x' });
+  });
+});
+
+describe('isoNow', () => {
+  it('formats as Date#toISOString, across second boundaries and in any order', () => {
+    const start = Date.UTC(2026, 10, 25, 23, 59, 58, 990);
+    const instants = [0, 1, 9, 10, 11, 1009, 1010, 1999, 2000, 2010, 86_400_000, 5, -1000].map((offset) => start + offset);
+    for (const at of instants) expect(isoNow(at)).toBe(new Date(at).toISOString());
   });
 });

@@ -161,6 +161,35 @@ describe('inference app', () => {
     expect(metrics).toContain('http_request_duration_seconds_bucket{le="0.3",method="GET",route="/v1/recommendations",status_code="200"}');
   });
 
+  it('counts predictions and recommendation lists by label set, as served', async () => {
+    const sample = async (series: string) => {
+      const text = await (await fetch(app.url + '/metrics')).text();
+      const line = text.split('\n').find((l) => l.startsWith(series + ' '));
+      return line ? Number(line.slice(series.length + 1)) : 0;
+    };
+    const model = serving.recommender;
+    const known = model.factors.users.idAt(2);
+    const movieId = model.factors.items.idAt(1);
+    const series = {
+      warmPredictions: 'movie_reco_predictions_total{cold_start="false"}',
+      coldPredictions: 'movie_reco_predictions_total{cold_start="true"}',
+      coldUserLists: 'movie_reco_recommendations_total{kind="user",cold_start="true"}',
+      visitorLists: 'movie_reco_recommendations_total{kind="visitor",cold_start="false"}',
+    };
+    const before = Object.fromEntries(await Promise.all(Object.entries(series).map(async ([k, s]) => [k, await sample(s)])));
+    for (let k = 0; k < 3; k++) await get(`/v1/predict?userId=${known}&movieId=${movieId}`);
+    await get(`/v1/predict?userId=987654&movieId=${movieId}`);
+    await get('/v1/recommendations?userId=987654&n=3');
+    await get('/v1/recommendations?userId=987655&n=3');
+    await post('/v1/recommendations', { ratings: [{ movieId, rating: 4 }] });
+    expect(await sample(series.warmPredictions)).toBe(before.warmPredictions + 3);
+    expect(await sample(series.coldPredictions)).toBe(before.coldPredictions + 1);
+    expect(await sample(series.coldUserLists)).toBe(before.coldUserLists + 2);
+    expect(await sample(series.visitorLists)).toBe(before.visitorLists + 1);
+    // read twice with nothing served in between: the deferred counts are added once
+    expect(await sample(series.warmPredictions)).toBe(before.warmPredictions + 3);
+  });
+
   it('answers JSON 404 for an unknown path and 405 for a wrong method', async () => {
     const missing = await get('/v2/nothing');
     expect(missing.status).toBe(404);

@@ -3,7 +3,7 @@ import type { Logger } from '../common/log.ts';
 import type { Database } from '../storage/database.ts';
 import { openAuth, type AuthConfig } from './auth.ts';
 import type { ServiceMetrics } from './metrics.ts';
-import { jsonErrors, observeRequests, onlyMethods, requireHost } from './middleware.ts';
+import { frontDoor } from './middleware.ts';
 import type { ModelHolder } from './model-holder.ts';
 import type { MovieCatalog } from './movie-catalog.ts';
 import { RatingOverlay } from './rating-overlay.ts';
@@ -23,10 +23,10 @@ export interface AppDeps {
   webRoot?: string;
 }
 
-/** The service as a Koa app: observe (log + metrics), errors to JSON, then the routes. No listening here. */
+/** The service as a Koa app: the front door (checks, errors to JSON, log + metrics), then the routes. No listening here. */
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
-  // Errors reach the client through jsonErrors; Koa's own handler would print stacks to stderr.
+  // Errors reach the client through the front door; Koa's own handler would print stacks to stderr.
   app.silent = true;
   const isAcceptingTraffic = deps.isAcceptingTraffic ?? (() => true);
   const router = buildRouter({
@@ -40,15 +40,15 @@ export function createApp(deps: AppDeps): Koa {
     isAcceptingTraffic,
     ...(deps.webRoot ? { webRoot: deps.webRoot } : {}),
   });
-  // While shutting down, every answer tells keep-alive clients to reconnect (to another pod).
-  app.use((ctx, next) => {
-    if (!isAcceptingTraffic()) ctx.set('Connection', 'close');
-    return next();
-  });
-  app.use(observeRequests(deps.metrics, deps.log));
-  app.use(jsonErrors(deps.log));
-  app.use(requireHost());
-  app.use(onlyMethods(router.methods, [...new Set(router.stack.flatMap((layer) => layer.methods)), 'OPTIONS']));
+  app.use(
+    frontDoor({
+      metrics: deps.metrics,
+      log: deps.log,
+      isAcceptingTraffic,
+      implementedMethods: router.methods,
+      allow: [...new Set(router.stack.flatMap((layer) => layer.methods)), 'OPTIONS'],
+    }),
+  );
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
   return app;

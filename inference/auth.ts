@@ -58,22 +58,21 @@ function presented(header: string | undefined): { canonical: string; scheme: 'ba
  * never the secret.
  */
 export function requireScope(credentials: Credential[]): Middleware {
-  return async (ctx, next) => {
-    if (credentials.length > 0) {
-      const given = presented(ctx.get('authorization') || undefined);
-      let match: Credential | undefined;
-      if (given) {
-        const digest = hash(given.canonical);
-        for (const credential of credentials) {
-          if (timingSafeEqual(digest, credential.digest) && !match) match = credential;
-        }
+  if (credentials.length === 0) return (_ctx, next) => next();
+  return (ctx, next) => {
+    const given = presented(ctx.get('authorization') || undefined);
+    let match: Credential | undefined;
+    if (given) {
+      const digest = hash(given.canonical);
+      for (const credential of credentials) {
+        if (timingSafeEqual(digest, credential.digest) && !match) match = credential;
       }
-      if (!match) {
-        ctx.set('WWW-Authenticate', 'Basic realm="movie-reco", Bearer realm="movie-reco"');
-        throw new HttpError(401, 'unauthorized', given ? 'the credentials are not accepted' : 'credentials are required (HTTP basic or bearer)');
-      }
-      ctx.state.principal = match.principal ?? `${match.scheme}-token`;
     }
-    await next();
+    if (!match) {
+      ctx.set('WWW-Authenticate', 'Basic realm="movie-reco", Bearer realm="movie-reco"');
+      throw new HttpError(401, 'unauthorized', given ? 'the credentials are not accepted' : 'credentials are required (HTTP basic or bearer)');
+    }
+    ctx.state.principal = match.principal ?? `${match.scheme}-token`;
+    return next();
   };
 }

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type CounterConfiguration, type LabelValues } from 'prom-client';
 
 /**
  * The service's metrics, in a registry of its own so that tests can build many apps.
@@ -17,6 +17,39 @@ export interface ServiceMetrics {
   readonly modelLoadDuration: Histogram;
   readonly modelLoads: Counter<'result'>;
   readonly modelLoadedTimestamp: Gauge;
+  /** The per-request counts of the hot routes, through deferred label sets (see deferredCounts). */
+  countPrediction(coldStart: boolean): void;
+  countRecommendations(kind: 'user' | 'visitor', coldStart: boolean): void;
+  countRecommendationCacheLookup(hit: boolean): void;
+}
+
+/**
+ * A counter whose label sets are counted in plain numbers and added to it when the registry reads
+ * it (a scrape, or get()): Counter.inc validates and hashes its label object on every call, a
+ * cost the routes answered in tens of microseconds would pay per request.
+ */
+function deferredCounts<L extends string>(config: CounterConfiguration<L>): { counter: Counter<L>; labels(values: LabelValues<L>): () => void } {
+  const sets: { values: LabelValues<L>; pending: number }[] = [];
+  const counter = new Counter<L>({
+    ...config,
+    collect() {
+      for (const set of sets) {
+        if (set.pending === 0) continue;
+        this.inc(set.values, set.pending);
+        set.pending = 0;
+      }
+    },
+  });
+  return {
+    counter,
+    labels(values) {
+      const set = { values, pending: 0 };
+      sets.push(set);
+      return () => {
+        set.pending++;
+      };
+    },
+  };
 }
 
 export function createServiceMetrics(options: { defaultMetrics?: boolean } = {}): ServiceMetrics {
@@ -30,6 +63,30 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
     }
   }
   const registers = [registry];
+  const recommendations = deferredCounts({
+    name: 'movie_reco_recommendations_total',
+    help: 'Recommendation lists served, by kind of person (user, visitor) and whether only the popularity ranking was used',
+    labelNames: ['kind', 'cold_start'],
+    registers,
+  });
+  const recommendationCache = deferredCounts({
+    name: 'movie_reco_recommendation_cache_requests_total',
+    help: 'Lookups of the per-user recommendation cache, by result (hit, miss)',
+    labelNames: ['result'],
+    registers,
+  });
+  const predictions = deferredCounts({
+    name: 'movie_reco_predictions_total',
+    help: 'Rating predictions served, by whether nothing was known of the user',
+    labelNames: ['cold_start'],
+    registers,
+  });
+  const predictionCounts = [predictions.labels({ cold_start: 'false' }), predictions.labels({ cold_start: 'true' })] as const;
+  const recommendationCounts = {
+    user: [recommendations.labels({ kind: 'user', cold_start: 'false' }), recommendations.labels({ kind: 'user', cold_start: 'true' })],
+    visitor: [recommendations.labels({ kind: 'visitor', cold_start: 'false' }), recommendations.labels({ kind: 'visitor', cold_start: 'true' })],
+  } as const;
+  const cacheCounts = [recommendationCache.labels({ result: 'miss' }), recommendationCache.labels({ result: 'hit' })] as const;
   return {
     registry,
     requestDuration: new Histogram({
@@ -39,24 +96,9 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.3, 0.5, 1, 1.2, 2.5, 5, 10],
       registers,
     }),
-    recommendations: new Counter({
-      name: 'movie_reco_recommendations_total',
-      help: 'Recommendation lists served, by kind of person (user, visitor) and whether only the popularity ranking was used',
-      labelNames: ['kind', 'cold_start'],
-      registers,
-    }),
-    recommendationCache: new Counter({
-      name: 'movie_reco_recommendation_cache_requests_total',
-      help: 'Lookups of the per-user recommendation cache, by result (hit, miss)',
-      labelNames: ['result'],
-      registers,
-    }),
-    predictions: new Counter({
-      name: 'movie_reco_predictions_total',
-      help: 'Rating predictions served, by whether nothing was known of the user',
-      labelNames: ['cold_start'],
-      registers,
-    }),
+    recommendations: recommendations.counter,
+    recommendationCache: recommendationCache.counter,
+    predictions: predictions.counter,
     ratingsStored: new Counter({ name: 'movie_reco_ratings_stored_total', help: 'Ratings committed to the database', registers }),
     ratingStoreFailures: new Counter({
       name: 'movie_reco_rating_store_failures_total',
@@ -86,5 +128,8 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
       help: 'Unix time at which the current model started serving',
       registers,
     }),
+    countPrediction: (coldStart) => predictionCounts[coldStart ? 1 : 0](),
+    countRecommendations: (kind, coldStart) => recommendationCounts[kind][coldStart ? 1 : 0](),
+    countRecommendationCacheLookup: (hit) => cacheCounts[hit ? 1 : 0](),
   };
 }

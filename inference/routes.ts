@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import { predictRating } from '../model/recommender.ts';
 import { requireScope, type AuthConfig } from './auth.ts';
@@ -67,6 +67,17 @@ export const modelSwapRequestSchema = z
   .object({ uri: z.string().min(1), digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must look like sha256:<64 hex digits>').optional() })
   .strict();
 
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * A body already serialized, with the header Koa would give an object: set directly, because
+ * Koa's `ctx.type` and object bodies look the type up through mime-types on every request.
+ */
+function sendJson(ctx: Context, json: string): void {
+  ctx.set('Content-Type', JSON_CONTENT_TYPE);
+  ctx.body = json;
+}
+
 /** Every route of the service; the OpenAPI document is checked against this list by a test. */
 export function buildRouter(deps: RouteDeps): Router {
   const router = new Router();
@@ -94,10 +105,9 @@ export function buildRouter(deps: RouteDeps): Router {
     const userId = integerParam(ctx, 'userId', ID_RANGE);
     const n = integerParam(ctx, 'n', N_RANGE, DEFAULT_N);
     const result = userRecommendationsBody(model, deps.catalog, deps.overlay, userId, n);
-    metrics.recommendationCache.inc({ result: result.cached ? 'hit' : 'miss' });
-    metrics.recommendations.inc({ kind: 'user', cold_start: String(result.coldStart) });
-    ctx.type = 'application/json';
-    ctx.body = result.body;
+    metrics.countRecommendationCacheLookup(result.cached);
+    metrics.countRecommendations('user', result.coldStart);
+    sendJson(ctx, result.body);
   };
 
   const predict: Middleware = (ctx) => {
@@ -108,8 +118,8 @@ export function buildRouter(deps: RouteDeps): Router {
     if (item < 0) throw new HttpError(404, 'unknown_movie', `movie ${movie} is not known to the model`, 'movieId');
     const prepared = userProfile(model, deps.overlay, userId);
     const coldStart = prepared.profile.items.length === 0;
-    metrics.predictions.inc({ cold_start: String(coldStart) });
-    ctx.body = { userId, movieId: movie, predictedRating: round(predictRating(model.recommender, prepared, item)), coldStart, model: modelRef(model) };
+    metrics.countPrediction(coldStart);
+    sendJson(ctx, JSON.stringify({ userId, movieId: movie, predictedRating: round(predictRating(model.recommender, prepared, item)), coldStart, model: modelRef(model) }));
   };
 
   router.get('/v1/recommendations', read, userRecommendations);
@@ -121,7 +131,7 @@ export function buildRouter(deps: RouteDeps): Router {
     const request = await jsonBody(ctx, visitorRequestSchema);
     const model = serving();
     const result = visitorRecommendations(model, deps.catalog, request.ratings, request.n);
-    metrics.recommendations.inc({ kind: 'visitor', cold_start: String(result.coldStart) });
+    metrics.countRecommendations('visitor', result.coldStart);
     ctx.body = { ...result, model: modelRef(model) };
   });
 
@@ -157,8 +167,7 @@ export function buildRouter(deps: RouteDeps): Router {
       if (!byN) model.similarCache.set(id, (byN = new Map()));
       byN.set(n, body);
     }
-    ctx.type = 'application/json';
-    ctx.body = body;
+    sendJson(ctx, body);
   });
 
   router.post('/v1/ratings', write, async (ctx) => {

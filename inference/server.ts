@@ -12,7 +12,7 @@ export interface RunningServer {
 }
 
 export async function listen(app: Koa, host: string, port: number, log: Logger): Promise<RunningServer> {
-  // Koa answers a missing Host itself (middleware.ts requireHost), in the JSON error shape.
+  // Koa answers a missing Host itself (middleware.ts refuseMissingHost), in the JSON error shape.
   const server = createServer({ requireHostHeader: false }, app.callback());
   // Longer than a typical load balancer's idle timeout, so the balancer closes first and never
   // sends a request on a connection we are closing.
