@@ -7,6 +7,7 @@ import { frontDoor } from './middleware.ts';
 import type { ModelHolder } from './model-holder.ts';
 import type { MovieCatalog } from './movie-catalog.ts';
 import { RatingOverlay } from './rating-overlay.ts';
+import { routesWithExactPaths } from './route-table.ts';
 import { buildRouter } from './routes.ts';
 
 export interface AppDeps {
@@ -49,7 +50,7 @@ export function createApp(deps: AppDeps): Koa {
       allow: [...new Set(router.stack.flatMap((layer) => layer.methods)), 'OPTIONS'],
     }),
   );
-  app.use(router.routes());
+  app.use(routesWithExactPaths(router));
   app.use(router.allowedMethods({ throw: true }));
   return app;
 }
