@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type CounterConfiguration, type LabelValues } from 'prom-client';
+import { FastHistogram } from './fast-histogram.ts';
 
 /**
  * The service's metrics, in a registry of its own so that tests can build many apps.
@@ -7,7 +8,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Counte
  */
 export interface ServiceMetrics {
   readonly registry: Registry;
-  readonly requestDuration: Histogram<'method' | 'route' | 'status_code'>;
+  readonly requestDuration: FastHistogram<'method' | 'route' | 'status_code'>;
   readonly recommendations: Counter<'kind' | 'cold_start'>;
   readonly recommendationCache: Counter<'result'>;
   readonly predictions: Counter<'cold_start'>;
@@ -89,7 +90,7 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
   const cacheCounts = [recommendationCache.labels({ result: 'miss' }), recommendationCache.labels({ result: 'hit' })] as const;
   return {
     registry,
-    requestDuration: new Histogram({
+    requestDuration: new FastHistogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration by route template and status',
       labelNames: ['method', 'route', 'status_code'],
