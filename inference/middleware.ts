@@ -1,6 +1,7 @@
 import type { Context, Middleware } from 'koa';
 import type { Logger } from '../common/log.ts';
 import { HttpError } from './http-error.ts';
+import type { HistogramChild } from './fast-histogram.ts';
 import type { ServiceMetrics } from './metrics.ts';
 
 export interface FrontDoorOptions {
@@ -49,10 +50,10 @@ export function frontDoor(options: FrontDoorOptions): Middleware {
  */
 function requestRecorder(metrics: ServiceMetrics, log: Logger): (ctx: Context, seconds: number) => void {
   // One histogram child per route, method and status, found through maps keyed by the router's
-  // template and Node's method strings (their hashes are cached): prom-client would otherwise
-  // validate and hash the label object on every request. Bounded: routes are templates, and
-  // Node's parser accepts only known methods.
-  const durations = new Map<string, Map<string, Map<number, { observe(seconds: number): void }>>>();
+  // template and Node's method strings (their hashes are cached), so that no label object or key
+  // string is built per request. Bounded: routes are templates, and Node's parser accepts only
+  // known methods.
+  const durations = new Map<string, Map<string, Map<number, HistogramChild>>>();
   const durationOf = (method: string, route: string, status: number) => {
     let byMethod = durations.get(route);
     if (!byMethod) durations.set(route, (byMethod = new Map()));
