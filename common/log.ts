@@ -77,13 +77,13 @@ export function createLogger(base: LogFields = {}, options: LoggerOptions = {}):
   const baseJson = baseMembers ? `,${baseMembers}` : '';
   const emit = (lvl: LogLevel, msg: string, fields?: LogFields): void => {
     if (rank[lvl] < rank[level]) return;
-    const head = `{"time":"${isoNow()}","level":"${lvl}","msg":${JSON.stringify(msg)}`;
-    if (!fields) return write(`${head}${baseJson}}`);
-    const readable = withReadableErrors(fields);
+    const time = isoNow();
+    const readable = fields && withReadableErrors(fields);
     // A field named like a line or base field replaces it in its place: the merged record.
-    if (overlaps(base, readable)) return write(JSON.stringify({ time: isoNow(), level: lvl, msg, ...base, ...readable }));
-    const own = JSON.stringify(readable);
-    write(own.length > 2 ? `${head}${baseJson},${own.slice(1)}` : `${head}${baseJson}}`);
+    if (readable && overlaps(base, readable)) return write(JSON.stringify({ time, level: lvl, msg, ...base, ...readable }));
+    const head = `{"time":"${time}","level":"${lvl}","msg":${JSON.stringify(msg)}${baseJson}`;
+    const own = readable ? JSON.stringify(readable) : '{}';
+    write(own.length > 2 ? `${head},${own.slice(1)}` : `${head}}`);
   };
   return {
     debug: (msg, fields) => emit('debug', msg, fields),
