@@ -244,17 +244,49 @@ export function neighborScore(model: NeighborModel, profile: UserProfile, userBi
   let score = mean + userBias;
   if (item < 0) return score;
   score += itemBias[item]!;
+  const start = model.offsets[item]!;
+  const end = model.offsets[item + 1]!;
+  const rated = profile.items;
+  // Each neighbour is looked up among the rated items (about 190 neighbours scanned for 11 found,
+  // with 144 ratings). A binary search per neighbour mispredicts a branch at nearly every step; a
+  // bit per catalogue item (3.4 KB for 27,000 movies, so it stays in cache between requests, which
+  // a table of positions does not) answers "rated?" with one read, and only the few neighbours
+  // found are searched for. Marking costs two passes over the ratings: for a profile much longer
+  // than the neighbour list, the searches alone are cheaper.
+  const marked = rated.length <= MARKING_RATIO * (end - start) ? markRated(rated, model.offsets.length - 1) : null;
   let weights = 0;
   let weighted = 0;
   let used = 0;
-  for (let a = model.offsets[item]!, end = model.offsets[item + 1]!; a < end && used < model.k; a++) {
+  for (let a = start; a < end && used < model.k; a++) {
     const j = model.neighborItems[a]!;
-    const at = indexOfSorted(profile.items, j);
+    if (marked && (marked[j >>> 5]! & (1 << (j & 31))) === 0) continue;
+    const at = indexOfSorted(rated, j);
     if (at < 0) continue;
     const similarity = model.similarities[a]!;
     weights += similarity;
     weighted += similarity * (profile.ratings[at]! - mean - userBias - itemBias[j]!);
     used++;
   }
+  if (marked) unmarkRated(marked, rated);
   return weights > 0 ? score + weighted / weights : score;
+}
+
+const MARKING_RATIO = 4;
+
+/** One bit per catalogue item, set for the items of the profile being scored; all clear between calls. */
+let ratedBits = new Int32Array(0);
+
+function markRated(rated: Int32Array, catalogueSize: number): Int32Array {
+  const words = (catalogueSize + 31) >>> 5;
+  if (ratedBits.length < words) ratedBits = new Int32Array(words);
+  const bits = ratedBits;
+  for (let k = 0; k < rated.length; k++) {
+    const j = rated[k]!;
+    bits[j >>> 5]! |= 1 << (j & 31);
+  }
+  return bits;
+}
+
+function unmarkRated(bits: Int32Array, rated: Int32Array): void {
+  for (let k = 0; k < rated.length; k++) bits[rated[k]! >>> 5] = 0;
 }
