@@ -52,13 +52,18 @@ function presented(header: string | undefined): { canonical: string; scheme: 'ba
 }
 
 /**
- * Lets a request through when the scope is open or the Authorization header matches one of its
- * credentials. Every candidate is compared (timingSafeEqual over sha256 digests), so the time
+ * The middleware that guards a scope, to spread before a route's handler: none when the scope is
+ * open (a pass-through layer would still cost a dispatch per request), else one that lets a
+ * request through when the Authorization header matches one of the scope's credentials. Every candidate is compared (timingSafeEqual over sha256 digests), so the time
  * taken says nothing about which credential came close. ctx.state.principal names who it was,
  * never the secret.
  */
-export function requireScope(credentials: Credential[]): Middleware {
-  if (credentials.length === 0) return (_ctx, next) => next();
+export function scopeGuard(credentials: Credential[]): Middleware[] {
+  if (credentials.length === 0) return [];
+  return [requireCredential(credentials)];
+}
+
+function requireCredential(credentials: Credential[]): Middleware {
   return (ctx, next) => {
     const given = presented(ctx.get('authorization') || undefined);
     let match: Credential | undefined;

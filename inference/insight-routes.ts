@@ -29,14 +29,14 @@ const MAX_DECISIONS = 200;
 export const MAX_EPOCH_RUNS = 12;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}$/;
 
-export function addInsightRoutes(router: Router, deps: InsightDeps, read: Middleware): void {
+export function addInsightRoutes(router: Router, deps: InsightDeps, read: readonly Middleware[]): void {
   const countingSince = new Date();
   // Aggregates can legitimately take longer than a write may; a dead database still fails in bounded time.
   const timeoutMs = Math.max(deps.databaseTimeoutMs, 30_000);
   const query = <T>(run: (db: Database) => Promise<T>): Promise<T> => queryDatabase(deps.db, timeoutMs, run);
   let overview: { at: number; value: Promise<RatingsOverview & { computedAt: string }> } | undefined;
 
-  router.get('/v1/insights/models', read, async (ctx) => {
+  router.get('/v1/insights/models', ...read, async (ctx) => {
     const requested = nameParam(ctx, 'model');
     const { models, runs, promotions, decisions, model } = await query(async (db) => {
       const models = await listModels(db);
@@ -61,7 +61,7 @@ export function addInsightRoutes(router: Router, deps: InsightDeps, read: Middle
     };
   });
 
-  router.get('/v1/insights/epochs', read, async (ctx) => {
+  router.get('/v1/insights/epochs', ...read, async (ctx) => {
     const raw = ctx.query.runId;
     const runIds = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
     if (runIds.length === 0) throw badParameter('runId', 'is required (repeat it for several runs)');
@@ -70,7 +70,7 @@ export function addInsightRoutes(router: Router, deps: InsightDeps, read: Middle
     ctx.body = { runs: await query((db) => listEpochsOfRuns(db, [...new Set(runIds)])) };
   });
 
-  router.get('/v1/insights/ratings', read, async (ctx) => {
+  router.get('/v1/insights/ratings', ...read, async (ctx) => {
     if (!overview || Date.now() - overview.at > RATINGS_OVERVIEW_TTL_MS) {
       const value = query(ratingsOverview).then((result) => ({ ...result, computedAt: new Date().toISOString() }));
       const entry = { at: Date.now(), value };
@@ -83,7 +83,7 @@ export function addInsightRoutes(router: Router, deps: InsightDeps, read: Middle
     ctx.body = await overview.value;
   });
 
-  router.get('/v1/insights/traffic', read, async (ctx) => {
+  router.get('/v1/insights/traffic', ...read, async (ctx) => {
     const recommendations = { user: { coldStart: 0, total: 0 }, visitor: { coldStart: 0, total: 0 } };
     for (const { value, labels } of (await deps.metrics.recommendations.get()).values) {
       const kind = labels.kind === 'visitor' ? recommendations.visitor : recommendations.user;

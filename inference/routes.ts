@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import { predictRating } from '../model/recommender.ts';
-import { requireScope, type AuthConfig } from './auth.ts';
+import { scopeGuard, type AuthConfig } from './auth.ts';
 import { docsPage } from './docs-page.ts';
 import { badParameter, HttpError } from './http-error.ts';
 import { addInsightRoutes } from './insight-routes.ts';
@@ -81,17 +81,19 @@ function sendJson(ctx: Context, json: string): void {
 /** Every route of the service; the OpenAPI document is checked against this list by a test. */
 export function buildRouter(deps: RouteDeps): Router {
   const router = new Router();
-  const read = requireScope(deps.auth.read);
-  const write = requireScope(deps.auth.write);
+  const read = scopeGuard(deps.auth.read);
+  const write = scopeGuard(deps.auth.write);
   // Swapping models is an operator's act: admin credentials, else write credentials, and never
   // open: a service without either refuses swaps rather than loading whatever anyone names.
   const swappers = deps.auth.admin.length > 0 ? deps.auth.admin : deps.auth.write;
-  const admin: Middleware =
+  const admin: Middleware[] =
     swappers.length > 0
-      ? requireScope(swappers)
-      : () => {
-          throw new HttpError(403, 'forbidden', 'model swaps need credentials: set MOVIE_RECO_AUTH_ADMIN (or MOVIE_RECO_AUTH_WRITE)');
-        };
+      ? scopeGuard(swappers)
+      : [
+          () => {
+            throw new HttpError(403, 'forbidden', 'model swaps need credentials: set MOVIE_RECO_AUTH_ADMIN (or MOVIE_RECO_AUTH_WRITE)');
+          },
+        ];
   const { metrics } = deps;
 
   const serving = (): ServingModel => {
@@ -122,12 +124,12 @@ export function buildRouter(deps: RouteDeps): Router {
     sendJson(ctx, JSON.stringify({ userId, movieId: movie, predictedRating: round(predictRating(model.recommender, prepared, item)), coldStart, model: modelRef(model) }));
   };
 
-  router.get('/v1/recommendations', read, userRecommendations);
-  router.get('/recommendations', read, userRecommendations);
-  router.get('/v1/predict', read, predict);
-  router.get('/predict', read, predict);
+  router.get('/v1/recommendations', ...read, userRecommendations);
+  router.get('/recommendations', ...read, userRecommendations);
+  router.get('/v1/predict', ...read, predict);
+  router.get('/predict', ...read, predict);
 
-  router.post('/v1/recommendations', read, async (ctx) => {
+  router.post('/v1/recommendations', ...read, async (ctx) => {
     const request = await jsonBody(ctx, visitorRequestSchema);
     const model = serving();
     const result = visitorRecommendations(model, deps.catalog, request.ratings, request.n);
@@ -136,7 +138,7 @@ export function buildRouter(deps: RouteDeps): Router {
   });
 
   let movieSearch: MovieSearch | undefined;
-  router.get('/v1/movies', read, (ctx) => {
+  router.get('/v1/movies', ...read, (ctx) => {
     const raw = ctx.query.q;
     if (raw === undefined || raw === '') throw badParameter('q', 'is required: words of the title');
     if (Array.isArray(raw)) throw badParameter('q', 'must be given once');
@@ -149,7 +151,7 @@ export function buildRouter(deps: RouteDeps): Router {
     ctx.body = { q: raw, movies: movieSearch.search(raw, n, deps.holder.current) };
   });
 
-  router.get('/v1/movies/:movieId/similar', read, (ctx) => {
+  router.get('/v1/movies/:movieId/similar', ...read, (ctx) => {
     const model = serving();
     const id = parseInteger('movieId', ctx.params.movieId ?? '', ID_RANGE);
     const n = integerParam(ctx, 'n', N_RANGE, DEFAULT_N);
@@ -170,7 +172,7 @@ export function buildRouter(deps: RouteDeps): Router {
     sendJson(ctx, body);
   });
 
-  router.post('/v1/ratings', write, async (ctx) => {
+  router.post('/v1/ratings', ...write, async (ctx) => {
     const rating = await jsonBody(ctx, ratingRequestSchema);
     const model = deps.holder.current;
     if (!deps.catalog.has(rating.movieId) && !(model && model.recommender.factors.items.indexOf(rating.movieId) >= 0)) {
@@ -193,11 +195,11 @@ export function buildRouter(deps: RouteDeps): Router {
     ctx.body = { id: stored.id, ...rating };
   });
 
-  router.get('/v1/model', read, (ctx) => {
+  router.get('/v1/model', ...read, (ctx) => {
     ctx.body = modelDescription(serving());
   });
 
-  router.post('/v1/admin/model', admin, async (ctx) => {
+  router.post('/v1/admin/model', ...admin, async (ctx) => {
     const request = await jsonBody(ctx, modelSwapRequestSchema);
     try {
       const model = await deps.holder.swap({ uri: request.uri, digest: request.digest });

@@ -100,7 +100,7 @@ function send(ctx: Context, file: Asset, cacheControl: string): void {
  * then carry) and `/assets/:file` (public: code and styles, no data). The build is looked for
  * at each request until it is found, then kept.
  */
-export function addWebPageRoutes(router: Router, root: string, read: Middleware): void {
+export function addWebPageRoutes(router: Router, root: string, read: readonly Middleware[]): void {
   let page: WebPage | undefined;
   const built = (): WebPage => {
     page ??= loadWebPage(root);
@@ -110,7 +110,7 @@ export function addWebPageRoutes(router: Router, root: string, read: Middleware)
     return page;
   };
 
-  router.get('/', read, (ctx) => {
+  router.get('/', ...read, (ctx) => {
     ctx.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     ctx.set('Referrer-Policy', 'no-referrer');
     send(ctx, built().index, 'no-cache');
