@@ -82,6 +82,42 @@ describe('createLogger lines', () => {
   });
 });
 
+describe('fixedLine', () => {
+  const capture = (base: Record<string, unknown>, level: 'debug' | 'info' | 'warn' = 'info') => {
+    const lines: string[] = [];
+    return { lines, log: createLogger(base, { level, write: (line) => lines.push(line) }) };
+  };
+
+  it('writes the line that info/warn write for the same fields, keys in the given order', () => {
+    const keys = ['method', 'path', 'status', 'durationMs', 'tags', 'error'] as const;
+    const values = ['GET', '/a"b\\c\u2028', 200, 0.125, { n: [1, null] }, new TypeError('bad')];
+    const fixed = capture({ component: 'c', pod: undefined });
+    const plain = capture({ component: 'c', pod: undefined });
+    fixed.log.fixedLine('request', keys)('warn', values);
+    plain.log.warn('request', Object.fromEntries(keys.map((key, k) => [key, values[k]])));
+    const [written, expected] = [JSON.parse(fixed.lines[0]!), JSON.parse(plain.lines[0]!)];
+    expect(Object.keys(written)).toEqual(Object.keys(expected));
+    expect({ ...written, time: undefined }).toEqual({ ...expected, time: undefined });
+    expect(written.path).toBe('/a"b\\c\u2028');
+  });
+
+  it('leaves out undefined values, writes null for what JSON cannot hold, honours the level', () => {
+    const { lines, log } = capture({}, 'info');
+    const line = log.fixedLine('m', ['a', 'b', 'c', 'd']);
+    line('debug', [1, 2, 3, 4]);
+    line('info', [undefined, Number.NaN, () => 0, Number.POSITIVE_INFINITY]);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toEqual({ time: expect.any(String), level: 'info', msg: 'm', b: null, c: null, d: null });
+  });
+
+  it('refuses a field name that a line or base field already has', () => {
+    const { log } = capture({ component: 'c' });
+    expect(() => log.fixedLine('m', ['status', 'component'])).toThrow(/component/);
+    expect(() => log.fixedLine('m', ['msg'])).toThrow(/msg/);
+    expect(() => log.child({ run: 'r' }).fixedLine('m', ['run'])).toThrow(/run/);
+  });
+});
+
 describe('isoNow', () => {
   it('formats as Date#toISOString, across second boundaries and in any order', () => {
     const start = Date.UTC(2026, 10, 25, 23, 59, 58, 990);
