@@ -7,7 +7,7 @@ import { createLogger } from '../../common/log.ts';
 import { BENCH_MODEL_PREFIX, ensureBenchModel } from './bench-model.ts';
 
 /**
- * npm run bench:serve: the service on an ml-20m-shaped model against a Koa hello-world route,
+ * npm run bench:serve: the service on an ml-20m-shaped model (trained as production trains) against a Koa hello-world route,
  * each in its own process, driven by autocannon on loopback, each endpoint in rounds alternating
  * with the hello-world route. BENCH_SECONDS (default 8) per row, BENCH_CONNECTIONS (default 10),
  * BENCH_ONLY (a substring of the endpoint names to run only those).
@@ -116,17 +116,13 @@ async function drive(port: number, next: () => RequestShape, duration: number): 
   });
 }
 
-/**
- * The shared machine's background load changes from second to second, so the endpoint and the
- * hello-world ceiling are driven in alternating short rounds and compared over the same span:
- * req/s over all rounds, the median round's p50, the worst round's p99.
- */
+/** One round's result, with the CPU time the driven process spent in it. */
 interface Round {
   result: autocannon.Result;
   cpu?: CpuTimes;
 }
 
-/** One round against one process, with the CPU time that process spent in it. */
+/** One round against one process. */
 async function round(pid: number | undefined, port: number, next: () => RequestShape, duration: number): Promise<Round> {
   const before = cpuTimes(pid);
   const result = await drive(port, next, duration);
