@@ -54,8 +54,9 @@ function presented(header: string | undefined): { canonical: string; scheme: 'ba
 /**
  * The middleware that guards a scope, to spread before a route's handler: none when the scope is
  * open (a pass-through layer would still cost a dispatch per request), else one that lets a
- * request through when the Authorization header matches one of the scope's credentials. Every candidate is compared (timingSafeEqual over sha256 digests), so the time
- * taken says nothing about which credential came close. ctx.state.principal names who it was,
+ * request through when the Authorization header matches one of the scope's credentials. Every
+ * candidate is compared (timingSafeEqual over sha256 digests), so the time taken says nothing
+ * about which credential came close. ctx.state.principal names who it was,
  * never the secret.
  */
 export function scopeGuard(credentials: Credential[]): Middleware[] {

@@ -249,10 +249,9 @@ export function neighborScore(model: NeighborModel, profile: UserProfile, userBi
   const rated = profile.items;
   // Each neighbour is looked up among the rated items (about 190 neighbours scanned for 11 found,
   // with 144 ratings). A binary search per neighbour mispredicts a branch at nearly every step; a
-  // bit per catalogue item (3.4 KB for 27,000 movies, so it stays in cache between requests, which
-  // a table of positions does not) answers "rated?" with one read, and only the few neighbours
-  // found are searched for. Marking costs two passes over the ratings: for a profile much longer
-  // than the neighbour list, the searches alone are cheaper.
+  // bit per catalogue item (3.4 KB for 27,000 movies) answers "rated?" with one read, and only the
+  // few neighbours found are searched for. Marking costs two passes over the ratings: for a
+  // profile much longer than the neighbour list, the searches alone are cheaper.
   const marked = rated.length <= MARKING_RATIO * (end - start) ? markRated(rated, model.offsets.length - 1) : null;
   let weights = 0;
   let weighted = 0;
@@ -287,6 +286,7 @@ function markRated(rated: Int32Array, catalogueSize: number): Int32Array {
   return bits;
 }
 
+/** Whole words are cleared: every bit in them was clear before this profile set its own. */
 function unmarkRated(bits: Int32Array, rated: Int32Array): void {
   for (let k = 0; k < rated.length; k++) bits[rated[k]! >>> 5] = 0;
 }
