@@ -100,7 +100,7 @@ export function createLogger(base: LogFields = {}, options: LoggerOptions = {}):
     error: (msg, fields) => emit('error', msg, fields),
     child: (fields) => createLogger({ ...base, ...fields }, { level, write }),
     fixedLine: (msg, keys) => {
-      const clash = keys.find((key) => key === 'time' || key === 'level' || key === 'msg' || Object.hasOwn(base, key));
+      const clash = keys.find((key) => isTaken(base, key));
       if (clash !== undefined) throw new Error(`log line "${msg}": the field ${clash} is already a line or base field`);
       const members = keys.map((key) => `,${JSON.stringify(key)}:`);
       const tail = `,"msg":${JSON.stringify(msg)}${baseJson}`;
@@ -133,8 +133,13 @@ export function isoNow(now = Date.now()): string {
 }
 
 function overlaps(base: LogFields, fields: LogFields): boolean {
-  for (const key in fields) if (key === 'time' || key === 'level' || key === 'msg' || Object.hasOwn(base, key)) return true;
+  for (const key in fields) if (isTaken(base, key)) return true;
   return false;
+}
+
+/** A line field (time, level, msg) or a base field already has this name. */
+function isTaken(base: LogFields, key: string): boolean {
+  return key === 'time' || key === 'level' || key === 'msg' || Object.hasOwn(base, key);
 }
 
 function parseLevel(value: string | undefined): LogLevel {

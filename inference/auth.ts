@@ -56,8 +56,7 @@ function presented(header: string | undefined): { canonical: string; scheme: 'ba
  * open (a pass-through layer would still cost a dispatch per request), else one that lets a
  * request through when the Authorization header matches one of the scope's credentials. Every
  * candidate is compared (timingSafeEqual over sha256 digests), so the time taken says nothing
- * about which credential came close. ctx.state.principal names who it was,
- * never the secret.
+ * about which credential came close. ctx.state.principal names who it was, never the secret.
  */
 export function scopeGuard(credentials: Credential[]): Middleware[] {
   if (credentials.length === 0) return [];
