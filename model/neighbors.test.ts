@@ -63,10 +63,20 @@ describe('neighborScore', () => {
   const rand = random(11);
   const model = randomModel(600, 30, 8, rand);
 
-  // Short profiles take the marking path, long ones (far more ratings than neighbours) the binary search.
-  it.each([1, 5, 40, 119, 121, 500])('agrees with the definition for profiles of %i ratings', (length) => {
+  /** `length` different items of the 600, in random order. */
+  const distinctItems = (length: number): number[] => {
+    const all = Array.from({ length: 600 }, (_, j) => j);
+    for (let k = 0; k < length; k++) {
+      const pick = k + Math.floor(rand() * (600 - k));
+      [all[k], all[pick]] = [all[pick]!, all[k]!];
+    }
+    return all.slice(0, length);
+  };
+
+  // Profiles of up to 8 times the 30 neighbours take the position table, longer ones the binary search.
+  it.each([1, 5, 40, 240, 241, 500])('agrees with the definition for profiles of %i ratings', (length) => {
     for (let trial = 0; trial < 50; trial++) {
-      const items = Array.from({ length }, () => Math.floor(rand() * 600));
+      const items = distinctItems(length);
       const profile = makeProfile(-1, items, items.map(() => 0.5 + Math.floor(rand() * 10) / 2));
       const item = Math.floor(rand() * 600);
       const userBias = rand() - 0.5;
