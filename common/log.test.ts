@@ -1,29 +1,42 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { createLineBuffer, createLogger, isoNow } from './log.ts';
 
 describe('createLineBuffer', () => {
-  it('hands the lines of one event-loop turn to the sink in one chunk, in order', async () => {
+  it('hands the lines written within the delay to the sink in one chunk, in order', async () => {
     const chunks: string[] = [];
-    const buffer = createLineBuffer((chunk) => chunks.push(chunk));
+    const buffer = createLineBuffer((chunk) => chunks.push(chunk), { maxDelayMs: 30 });
     buffer.write('a');
+    await sleep(5);
     buffer.write('b');
     expect(chunks).toEqual([]);
-    await nextTurn();
+    await sleep(60);
     expect(chunks).toEqual(['a\nb\n']);
     buffer.write('c');
-    await nextTurn();
+    await sleep(60);
     expect(chunks).toEqual(['a\nb\n', 'c\n']);
   });
 
-  it('writes at once past the size limit, and on flush', () => {
+  it('writes at once past the size limit, and on flush', async () => {
     const chunks: string[] = [];
-    const buffer = createLineBuffer((chunk) => chunks.push(chunk), 10);
+    const buffer = createLineBuffer((chunk) => chunks.push(chunk), { maxBytes: 10, maxDelayMs: 30 });
     buffer.write('0123456789');
     expect(chunks).toEqual(['0123456789\n']);
     buffer.write('x');
     buffer.flush();
     expect(chunks).toEqual(['0123456789\n', 'x\n']);
+    // A flush ends the wait: no empty chunk, no line twice.
+    await sleep(60);
+    expect(chunks).toEqual(['0123456789\n', 'x\n']);
+  });
+
+  it('loses no line when the process exits before the delay', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const script = `import { createLogger } from ${JSON.stringify(new URL('./log.ts', import.meta.url).href)};
+      createLogger({}).info('last words'); process.exit(3);`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(child.status).toBe(3);
+    expect(JSON.parse(child.stderr)).toMatchObject({ level: 'info', msg: 'last words' });
   });
 });
 

@@ -33,16 +33,28 @@ export interface LineBuffer {
   flush(): void;
 }
 
+export interface LineBufferOptions {
+  /** A chunk is handed over at once when it reaches this size. */
+  maxBytes?: number;
+  /** ...and otherwise this long after its first line. */
+  maxDelayMs?: number;
+}
+
 /**
- * Lines handed to `sink` in one chunk per event-loop turn (or sooner past `maxBytes`): a busy
- * server logs a line per request, and one write system call per line costs more than the line.
+ * Lines handed to `sink` in one chunk at most `maxDelayMs` after the first (sooner past
+ * `maxBytes`): a busy server logs a line per request, and a write per line, or even per
+ * event-loop turn, costs more than the line (a turn answers a few requests; a 64 KB chunk holds
+ * hundreds of lines). The timer does not keep the process alive: flush at exit.
  */
-export function createLineBuffer(sink: (chunk: string) => void, maxBytes = 64 * 1024): LineBuffer {
+export function createLineBuffer(sink: (chunk: string) => void, options: LineBufferOptions = {}): LineBuffer {
+  const maxBytes = options.maxBytes ?? 64 * 1024;
+  const maxDelayMs = options.maxDelayMs ?? 20;
   let pending: string[] = [];
   let bytes = 0;
-  let scheduled = false;
+  let timer: NodeJS.Timeout | undefined;
   const flush = () => {
-    scheduled = false;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
     if (pending.length === 0) return;
     const chunk = pending.join('');
     pending = [];
@@ -54,10 +66,7 @@ export function createLineBuffer(sink: (chunk: string) => void, maxBytes = 64 * 
       pending.push(line, '\n');
       bytes += line.length + 1;
       if (bytes >= maxBytes) flush();
-      else if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
+      else if (timer === undefined) timer = setTimeout(flush, maxDelayMs).unref();
     },
     flush,
   };

@@ -91,7 +91,15 @@ describe('inference app', () => {
     const userId = model.factors.users.idAt(3);
     const movieId = model.factors.items.idAt(10);
     const { body } = await get(`/v1/predict?userId=${userId}&movieId=${movieId}`);
-    expect(body.predictedRating).toBe(round(predictRating(model, prepareProfile(model, knownUserProfile(model, 3)), 10)));
+    expect(body).toEqual({
+      userId,
+      movieId,
+      predictedRating: round(predictRating(model, prepareProfile(model, knownUserProfile(model, 3)), 10)),
+      coldStart: false,
+      model: { run: serving.manifest.run, digest: serving.digest },
+    });
+    const cold = await get(`/v1/predict?userId=987654&movieId=${movieId}`);
+    expect(cold.body).toMatchObject({ userId: 987654, coldStart: true, model: { run: serving.manifest.run } });
     expect((await get(`/predict?userId=${userId}&movieId=${movieId}`)).body.predictedRating).toBe(body.predictedRating);
     const missing = await get(`/v1/predict?userId=${userId}&movieId=987654`);
     expect(missing.status).toBe(404);

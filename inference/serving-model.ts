@@ -13,6 +13,8 @@ export interface ServingModel {
   readonly digest: string;
   readonly uri: string;
   readonly loadedAt: Date;
+  /** {"run", "digest"} as JSON: the same in every answer of this model. */
+  readonly refJson: string;
   readonly itemNorms: Float32Array;
   /** Buffers for recommendFast, reused by every request on this model. */
   readonly ranking: RankingScratch;
@@ -41,6 +43,7 @@ export function makeServingModel(
     digest: loaded.digest,
     uri: loaded.uri,
     loadedAt: new Date(),
+    refJson: JSON.stringify({ run: loaded.manifest.run, digest: loaded.digest }),
     itemNorms,
     ranking: makeRankingScratch(f.items.size),
     recommendationCache: new BoundedCache(cacheSize),
