@@ -1,23 +1,30 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLineBuffer, createLogger, isoNow } from './log.ts';
 
 describe('createLineBuffer', () => {
-  it('hands the lines written within the delay to the sink in one chunk, in order', async () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('hands the lines written within the delay to the sink in one chunk, in order', () => {
+    vi.useFakeTimers();
     const chunks: string[] = [];
     const buffer = createLineBuffer((chunk) => chunks.push(chunk), { maxDelayMs: 30 });
     buffer.write('a');
-    await sleep(5);
+    vi.advanceTimersByTime(20);
     buffer.write('b');
     expect(chunks).toEqual([]);
-    await sleep(60);
+    vi.advanceTimersByTime(10);
     expect(chunks).toEqual(['a\nb\n']);
     buffer.write('c');
-    await sleep(60);
+    vi.advanceTimersByTime(29);
+    expect(chunks).toEqual(['a\nb\n']);
+    vi.advanceTimersByTime(1);
     expect(chunks).toEqual(['a\nb\n', 'c\n']);
   });
 
-  it('writes at once past the size limit, and on flush', async () => {
+  it('writes at once past the size limit, and on flush', () => {
+    vi.useFakeTimers();
     const chunks: string[] = [];
     const buffer = createLineBuffer((chunk) => chunks.push(chunk), { maxBytes: 10, maxDelayMs: 30 });
     buffer.write('0123456789');
@@ -26,7 +33,7 @@ describe('createLineBuffer', () => {
     buffer.flush();
     expect(chunks).toEqual(['0123456789\n', 'x\n']);
     // A flush ends the wait: no empty chunk, no line twice.
-    await sleep(60);
+    vi.advanceTimersByTime(60);
     expect(chunks).toEqual(['0123456789\n', 'x\n']);
   });
 

@@ -257,27 +257,16 @@ export function neighborScore(model: NeighborModel, profile: UserProfile, userBi
   let weights = 0;
   let weighted = 0;
   let used = 0;
-  if (rated.length <= MARKING_RATIO * (end - start)) {
-    const positions = markPositions(rated, model.offsets.length - 1);
-    for (let a = start; a < end && used < k; a++) {
-      const j = neighborItems[a]!;
-      const at = positions[j]! - 1;
-      if (at < 0) continue;
-      weights += similarities[a]!;
-      weighted += similarities[a]! * (ratings[at]! - mean - userBias - itemBias[j]!);
-      used++;
-    }
-    clearPositions(positions, rated);
-  } else {
-    for (let a = start; a < end && used < k; a++) {
-      const j = neighborItems[a]!;
-      const at = indexOfSorted(rated, j);
-      if (at < 0) continue;
-      weights += similarities[a]!;
-      weighted += similarities[a]! * (ratings[at]! - mean - userBias - itemBias[j]!);
-      used++;
-    }
+  const positions = rated.length <= MARKING_RATIO * (end - start) ? markPositions(rated, model.offsets.length - 1) : null;
+  for (let a = start; a < end && used < k; a++) {
+    const j = neighborItems[a]!;
+    const at = positions ? positions[j]! - 1 : indexOfSorted(rated, j);
+    if (at < 0) continue;
+    weights += similarities[a]!;
+    weighted += similarities[a]! * (ratings[at]! - mean - userBias - itemBias[j]!);
+    used++;
   }
+  if (positions) clearPositions(positions, rated);
   return weights > 0 ? score + weighted / weights : score;
 }
 
