@@ -82,7 +82,7 @@ export async function operatorCommand(argv: string[]): Promise<number> {
           newRatingsSince: (maxRatingId: number) => countRatingsSince(db, maxRatingId),
           readRunRecord: async (runId: string) => resultFromRecord(await getRun(db, runId)),
           recordPromotion: async (promotion: PromotionRecord) => {
-            await recordPromotion(db, promotion);
+            await recordPromotion(db, { ...promotion, promotedAt: new Date(promotion.promotedAt) });
           },
           recordGateDecision: async (decision: GateDecisionRecord) => {
             await recordGateDecision(db, { ...decision, decidedAt: new Date(decision.decidedAt) });

@@ -18,7 +18,7 @@ import { countRatings, countRatingsSince, insertRating, ratingsHighWaterMark } f
 import { finishRun, getRun, listEpochs, listRuns, recordEpoch, recordRunDataset, startRun } from './training-runs.ts';
 
 const TABLES = ['movies', 'ratings', 'training_runs', 'epoch_metrics', 'promotions', 'gate_decisions'];
-const MIGRATIONS = ['001-initial-schema', '002-gate-decisions'];
+const MIGRATIONS = ['001-initial-schema', '002-gate-decisions', '003-records-once'];
 
 /** Rows as sorted "user movie rating time" lines: equal tables whatever their row order. */
 function canonical(r: Ratings): string[] {
@@ -59,7 +59,31 @@ export function describeDatabase(name: string, open: () => Promise<{ db: Databas
       expect(await migrateDown(db)).toEqual(['002-gate-decisions']);
       expect(await db.knex.schema.hasTable('gate_decisions')).toBe(false);
       expect(await listPromotions(db, 'svd')).toHaveLength(2);
-      expect(await migrateToLatest(db)).toEqual(['002-gate-decisions']);
+      expect(await migrateToLatest(db)).toEqual(['002-gate-decisions', '003-records-once']);
+    });
+
+    it('003 keeps the first of each promotion and judgement recorded twice, then refuses repeats; 003 alone goes down', async () => {
+      await migrateDown(db, { all: true });
+      await migrateUp(db);
+      await migrateUp(db);
+      await startRun(db, { runId: 'ns/a', model: 'svd', params: {} });
+      const promotion = { model: 'svd', run_id: 'ns/a', reason: 'first champion', metric: 'rmse', promoted_at: new Date('2025-01-01Z') };
+      const judgement = { model: 'svd', run_id: 'ns/a', outcome: 'Promoted', reason: 'first champion', metric: 'rmse', decided_at: new Date('2025-01-01Z') };
+      await db.knex('promotions').insert([promotion, { ...promotion, reason: 'the copy' }, { ...promotion, promoted_at: new Date('2025-01-02Z') }]);
+      await db.knex('gate_decisions').insert([judgement, { ...judgement, reason: 'the copy' }, { ...judgement, outcome: 'Pinned' }]);
+      expect(await migrateUp(db)).toEqual(['003-records-once']);
+      expect((await listPromotions(db, 'svd')).map((p) => [p.reason, p.promotedAt.toISOString()])).toEqual([
+        ['first champion', '2025-01-02T00:00:00.000Z'],
+        ['first champion', '2025-01-01T00:00:00.000Z'],
+      ]);
+      expect((await listGateDecisions(db, 'svd')).map((d) => [d.outcome, d.reason]).sort()).toEqual([['Pinned', 'first champion'], ['Promoted', 'first champion']]);
+      await expect(db.knex('promotions').insert(promotion)).rejects.toThrow(/unique|duplicate/i);
+      await expect(db.knex('gate_decisions').insert(judgement)).rejects.toThrow(/unique|duplicate/i);
+      expect(await migrateDown(db)).toEqual(['003-records-once']);
+      await db.knex('promotions').insert(promotion);
+      expect(await listPromotions(db, 'svd')).toHaveLength(3);
+      await migrateDown(db, { all: true });
+      expect(await migrateToLatest(db)).toEqual(MIGRATIONS);
     });
   });
 
@@ -226,6 +250,23 @@ export function describeDatabase(name: string, open: () => Promise<{ db: Databas
         ['default/svd-1', null, 0.86, null, '2025-01-02T00:00:00.000Z'],
       ]);
       await expect(recordPromotion(db, { model: 'svd', runId: 'nope', reason: 'x', metric: 'rmse' })).rejects.toThrow(/foreign key/i);
+    });
+
+    it('records a promotion and its judgement once, however often they are recorded', async () => {
+      const at = new Date('2025-01-04T05:06:07.089Z');
+      const promotion = { model: 'svd', runId: 'default/svd-2', previousRunId: 'default/svd-3', reason: 'retry', metric: 'rmse', metricValue: 0.84, previousMetricValue: 0.85, promotedAt: at };
+      const first = await recordPromotion(db, promotion);
+      const [again, concurrent] = await Promise.all([recordPromotion(db, promotion), recordPromotion(db, promotion)]);
+      expect(again).toEqual(first);
+      expect(concurrent).toEqual(first);
+      expect(first).toMatchObject({ ...promotion, id: expect.any(Number) });
+      expect((await listPromotions(db, 'svd')).filter((p) => p.runId === 'default/svd-2')).toEqual([first]);
+      const judgement = { model: 'svd', runId: 'default/svd-2', outcome: 'Promoted' as const, reason: 'retry', metric: 'rmse', metricValue: 0.84, championRunId: 'default/svd-3', championMetricValue: 0.85, decidedAt: at };
+      const judged = await Promise.all([recordGateDecision(db, judgement), recordGateDecision(db, judgement)]);
+      expect(judged[1]).toEqual(judged[0]);
+      expect((await listGateDecisions(db, 'svd')).filter((d) => d.runId === 'default/svd-2')).toEqual([judged[0]]);
+      await db.knex('promotions').where('run_id', 'default/svd-2').delete();
+      await db.knex('gate_decisions').where('run_id', 'default/svd-2').delete();
     });
 
     it('records gate decisions of every outcome, newest first, which must name known runs', async () => {

@@ -1,9 +1,11 @@
 /**
  * The release gates' judgements, one row each: which run, promoted, pinned or rejected, why, and
- * the metric against the champion of the moment. The operator appends a row once per judgement
- * (after its status write won); promotions are also in `promotions`, the champion history.
+ * the metric against the champion of the moment. The operator appends a row once per judgement,
+ * after its status write won, and again after a restart (kept once: see migration 003);
+ * promotions are also in `promotions`, the champion history.
  */
 import type { Database } from './database.ts';
+import { insertOnce } from './insert-once.ts';
 import { toDate, toNumberOrNull } from './time-values.ts';
 
 export const GATE_OUTCOMES = ['Promoted', 'Rejected', 'Pinned'] as const;
@@ -42,18 +44,16 @@ export async function recordGateDecision(db: Database, decision: NewGateDecision
     championMetricValue: decision.championMetricValue ?? null,
     decidedAt: decision.decidedAt ?? new Date(),
   };
-  const [inserted] = await db.knex('gate_decisions').insert({
-    model: recorded.model,
-    run_id: recorded.runId,
-    outcome: recorded.outcome,
+  const key = { model: recorded.model, run_id: recorded.runId, outcome: recorded.outcome, decided_at: recorded.decidedAt };
+  const row = await insertOnce(db, 'gate_decisions', key, {
+    ...key,
     champion_run_id: recorded.championRunId,
     reason: recorded.reason,
     metric: recorded.metric,
     metric_value: recorded.metricValue,
     champion_metric_value: recorded.championMetricValue,
-    decided_at: recorded.decidedAt,
   });
-  return { id: Number(inserted), ...recorded };
+  return gateDecisionOf(row);
 }
 
 /** A model's gate decisions, newest first. */
@@ -62,7 +62,11 @@ export async function listGateDecisions(db: Database, model: string, limit = 50)
     .where('model', model)
     .orderBy([{ column: 'decided_at', order: 'desc' }, { column: 'id', order: 'desc' }])
     .limit(limit);
-  return rows.map((row) => ({
+  return rows.map(gateDecisionOf);
+}
+
+function gateDecisionOf(row: Record<string, any>): GateDecision {
+  return {
     id: Number(row.id),
     model: row.model,
     runId: row.run_id,
@@ -73,5 +77,5 @@ export async function listGateDecisions(db: Database, model: string, limit = 50)
     championRunId: row.champion_run_id ?? null,
     championMetricValue: toNumberOrNull(row.champion_metric_value),
     decidedAt: toDate(row.decided_at)!,
-  }));
+  };
 }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Database } from './database.ts';
 import * as initialSchema from './migrations/001-initial-schema.ts';
 import * as gateDecisions from './migrations/002-gate-decisions.ts';
+import * as recordsOnce from './migrations/003-records-once.ts';
 
 interface Migration {
   readonly name: string;
@@ -13,6 +14,7 @@ interface Migration {
 const MIGRATIONS: readonly Migration[] = [
   { name: '001-initial-schema', ...initialSchema },
   { name: '002-gate-decisions', ...gateDecisions },
+  { name: '003-records-once', ...recordsOnce },
 ];
 
 /** Explicit list instead of a folder scan: works the same from source, a bundle or a container. */

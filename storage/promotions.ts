@@ -1,4 +1,5 @@
 import type { Database } from './database.ts';
+import { insertOnce } from './insert-once.ts';
 import { toDate, toNumberOrNull } from './time-values.ts';
 
 export interface NewPromotion {
@@ -18,29 +19,22 @@ export interface Promotion extends Required<NewPromotion> {
   id: number;
 }
 
+/**
+ * Records a promotion once: the same model, run and time recorded again (an operator retrying
+ * after it died between its status write and this insert) returns the row already there.
+ */
 export async function recordPromotion(db: Database, promotion: NewPromotion): Promise<Promotion> {
   const promotedAt = promotion.promotedAt ?? new Date();
-  const [inserted] = await db.knex('promotions').insert({
-    model: promotion.model,
-    run_id: promotion.runId,
+  const key = { model: promotion.model, run_id: promotion.runId, promoted_at: promotedAt };
+  const row = await insertOnce(db, 'promotions', key, {
+    ...key,
     previous_run_id: promotion.previousRunId ?? null,
     reason: promotion.reason,
     metric: promotion.metric,
     metric_value: promotion.metricValue ?? null,
     previous_metric_value: promotion.previousMetricValue ?? null,
-    promoted_at: promotedAt,
   });
-  return {
-    id: Number(inserted),
-    model: promotion.model,
-    runId: promotion.runId,
-    previousRunId: promotion.previousRunId ?? null,
-    reason: promotion.reason,
-    metric: promotion.metric,
-    metricValue: promotion.metricValue ?? null,
-    previousMetricValue: promotion.previousMetricValue ?? null,
-    promotedAt,
-  };
+  return promotionOf(row);
 }
 
 /** Promotions of a model, newest first. */
@@ -49,7 +43,11 @@ export async function listPromotions(db: Database, model: string, limit = 50): P
     .where('model', model)
     .orderBy([{ column: 'promoted_at', order: 'desc' }, { column: 'id', order: 'desc' }])
     .limit(limit);
-  return rows.map((row) => ({
+  return rows.map(promotionOf);
+}
+
+function promotionOf(row: Record<string, any>): Promotion {
+  return {
     id: Number(row.id),
     model: row.model,
     runId: row.run_id,
@@ -59,5 +57,5 @@ export async function listPromotions(db: Database, model: string, limit = 50): P
     metricValue: toNumberOrNull(row.metric_value),
     previousMetricValue: toNumberOrNull(row.previous_metric_value),
     promotedAt: toDate(row.promoted_at)!,
-  }));
+  };
 }

@@ -1,7 +1,7 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { ModelRelease, TrainingRun } from '../api/resources.ts';
-import { decideModelRelease } from './decide.ts';
+import { decideModelRelease, recordsOfStatus, type ModelReleaseDecision } from './decide.ts';
 
 const now = new Date('2026-11-25T12:00:00Z');
 const settings = { image: 'movie-reco-inference:test' };
@@ -122,5 +122,53 @@ describe('decideModelRelease', () => {
     const ready = decideModelRelease({ release: release({}, first.status), runs: [run('a', 0.1)], deployment: deployment('sha256:a', 1), now, settings });
     expect(ready.status.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'True', reason: 'RolloutComplete' }));
     expect(ready.status.serving).toMatchObject({ readyReplicas: 1, url: 'http://movielens-inference.reco.svc:80' });
+  });
+});
+
+describe('recordsOfStatus', () => {
+  const promotionRelease = { promotion: { minImprovement: 0.01 } };
+  /** A promotion, a rejection, a pin and a promotion again, each decided on the status the one before wrote. */
+  function story() {
+    const finishedAt = (r: TrainingRun, seconds: number): TrainingRun => ({ ...r, status: { ...r.status!, completionTime: new Date(now.getTime() + seconds * 1000).toISOString() } });
+    const runs = [finishedAt(run('a', 0.1), -60), finishedAt(run('bb', 0.105), 30), finishedAt(run('ccc', 0.2), 150)];
+    const steps: Array<{ spec: Partial<ModelRelease['spec']>; runs: TrainingRun[] }> = [
+      { spec: promotionRelease, runs: runs.slice(0, 1) },
+      { spec: promotionRelease, runs: runs.slice(0, 2) },
+      { spec: { promotion: { pinnedRun: 'bb' } }, runs: runs.slice(0, 2) },
+      { spec: promotionRelease, runs },
+    ];
+    let status: ModelRelease['status'];
+    return steps.map(({ spec, runs: seen }, i) => {
+      const decision = decideModelRelease({ release: release(spec, status), runs: seen, deployment: undefined, now: new Date(now.getTime() + i * 60_000), settings });
+      status = decision.status;
+      return { decision, release: release(spec, status), runs: seen };
+    });
+  }
+  const promotionsOf = (decisions: ModelReleaseDecision[]) => decisions.flatMap((d) => (d.promotion ? [d.promotion] : [])).reverse();
+
+  it('gives back, from the status alone, every promotion and the last judgement as they were recorded', () => {
+    const steps = story();
+    expect(steps.map(({ decision }) => decision.gateDecision?.outcome)).toEqual(['Promoted', 'Rejected', 'Pinned', 'Promoted']);
+    steps.forEach(({ release: written, runs }, i) => {
+      const records = recordsOfStatus(written, runs);
+      expect(records.promotions).toEqual(promotionsOf(steps.slice(0, i + 1).map((s) => s.decision)));
+      expect(records.gateDecision).toEqual(steps[i]!.decision.gateDecision);
+    });
+  });
+
+  it('leaves out what it cannot name: runs deleted since (promoted or replaced), a judgement no longer in the history, the first of a full history', () => {
+    const last = story().at(-1)!;
+    const withoutA = recordsOfStatus(last.release, last.runs.filter((r) => r.metadata.name !== 'a'));
+    expect(withoutA.promotions.map((p) => p.run)).toEqual(['ccc']);
+    expect(withoutA.gateDecision).toMatchObject({ run: 'ccc', championRun: 'bb' });
+    const judgedAgainstGone = recordsOfStatus(last.release, last.runs.filter((r) => r.metadata.name !== 'bb'));
+    expect(judgedAgainstGone.promotions.map((p) => p.run)).toEqual(['a']);
+    expect(judgedAgainstGone.gateDecision).toBeUndefined();
+
+    const entry = (i: number) => ({ run: 'a', digest: 'sha256:a', promotedAt: new Date(now.getTime() - i * 1000).toISOString(), reason: `#${i}` });
+    const full = release({}, { history: Array.from({ length: 10 }, (_, i) => entry(i)), lastDecision: { run: 'a', outcome: 'Promoted', reason: 'gone', time: '2020-01-01T00:00:00.000Z' } });
+    const records = recordsOfStatus(full, [run('a', 0.1)]);
+    expect(records.promotions.map((p) => p.reason)).toEqual(Array.from({ length: 9 }, (_, i) => `#${i}`));
+    expect(records.gateDecision).toBeUndefined();
   });
 });

@@ -4,7 +4,7 @@
  * and Events. No champion yet means nothing is served.
  */
 import type { V1Deployment, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
-import type { ModelRelease, ModelReleaseStatus, TrainingRun } from '../api/resources.ts';
+import type { ModelRelease, ModelReleaseStatus, RunMetrics, TrainingRun } from '../api/resources.ts';
 import { setCondition, type ConditionUpdate } from '../kit/conditions.ts';
 import type { EventNote } from '../kit/events.ts';
 import { candidateOf, selectChampion, type Candidate, type Outcome } from './champion.ts';
@@ -29,6 +29,8 @@ export interface PromotionRecord {
   metric: string;
   metricValue: number | undefined;
   previousMetricValue: number | undefined;
+  /** The champion's promotedAt in status: with model and run, what the promotion is known by. */
+  promotedAt: string;
 }
 
 /** One judgement of the gates, for the gate_decisions table: the run, what became of it and why. */
@@ -90,6 +92,7 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
       metric,
       metricValue: next.metrics[metric],
       previousMetricValue: previous.champion?.metrics?.[metric],
+      promotedAt: now.toISOString(),
     };
     events.push({ type: 'Normal', reason: selection.judged?.outcome === 'Pinned' ? 'Pinned' : 'Promoted', message: `${next.name} is the champion: ${reason}` });
   }
@@ -143,6 +146,66 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
     conditions,
   };
   return { deployment: desired, service: desired ? desiredService(release) : undefined, autoscaler: desired ? desiredAutoscaler(release) : undefined, status, events, promotion, gateDecision };
+}
+
+/**
+ * The promotions and the last judgement that a release's status tells of, as records: what an
+ * operator writes again after a restart, as the one before it may have died between its status
+ * write and its records (the tables keep each record once). Runs no longer listed have no run id
+ * to give and are left out, as is the oldest promotion of a full history, whose predecessor is
+ * forgotten.
+ */
+export function recordsOfStatus(release: ModelRelease, runs: readonly TrainingRun[]): { promotions: PromotionRecord[]; gateDecision: GateDecisionRecord | undefined } {
+  const model = release.spec.model;
+  const metric = release.spec.promotion?.metric ?? 'ndcgAt10';
+  const { history = [], lastDecision, champion } = release.status ?? {};
+  const runOf = (name: string | undefined) => {
+    const run = name === undefined ? undefined : runs.find((r) => r.metadata.name === name && r.spec.model === model);
+    return run && { runId: run.status?.runId ?? name!, metricValue: run.status?.metrics?.[metric as keyof RunMetrics] };
+  };
+  const promotions: PromotionRecord[] = [];
+  history.forEach((entry, i) => {
+    const promoted = runOf(entry.run);
+    const previousRun = history[i + 1]?.run;
+    const previous = runOf(previousRun);
+    const predecessorKnown = i + 1 < history.length || history.length < historyLimit;
+    if (!promoted || !entry.promotedAt || !predecessorKnown || (previousRun !== undefined && !previous)) return;
+    promotions.push({
+      model,
+      run: entry.run!,
+      runId: promoted.runId,
+      previousRun,
+      previousRunId: previous?.runId,
+      reason: entry.reason ?? '',
+      metric,
+      metricValue: promoted.metricValue,
+      previousMetricValue: previous?.metricValue,
+      promotedAt: entry.promotedAt,
+    });
+  });
+
+  const judged = runOf(lastDecision?.run);
+  if (!lastDecision?.outcome || !lastDecision.time || !judged) return { promotions, gateDecision: undefined };
+  // A promotion was judged against the champion before it; a rejection against the champion kept.
+  const promotedAt = history.findIndex((entry) => entry.run === lastDecision.run && entry.promotedAt === lastDecision.time);
+  if (lastDecision.outcome !== 'Rejected' && promotedAt < 0) return { promotions, gateDecision: undefined };
+  const championRun = lastDecision.outcome === 'Rejected' ? champion?.run : history[promotedAt + 1]?.run;
+  const against = runOf(championRun);
+  if (championRun !== undefined && !against) return { promotions, gateDecision: undefined };
+  const gateDecision: GateDecisionRecord = {
+    model,
+    run: lastDecision.run!,
+    runId: judged.runId,
+    outcome: lastDecision.outcome,
+    reason: lastDecision.reason ?? '',
+    metric,
+    metricValue: judged.metricValue,
+    championRun,
+    championRunId: against?.runId,
+    championMetricValue: against?.metricValue,
+    decidedAt: lastDecision.time,
+  };
+  return { promotions, gateDecision };
 }
 
 /** Ready only when the pods of the current champion, not an older one, are rolled out and ready. */

@@ -21,6 +21,20 @@ describe('ModelRelease reconcile against the real API server', () => {
   const decisions: GateDecisionRecord[] = [];
   const ref = () => ({ group, version, namespace: namespace.name });
 
+  async function startOperator(promotions: PromotionRecord[], gateDecisions: GateDecisionRecord[]): Promise<Operator> {
+    const started = new Operator({
+      kc,
+      log: createLogger({ test: 'modelrelease' }, { level: 'warn' }),
+      namespace: namespace.name,
+      trainerImage: 'movie-reco:test',
+      inferenceImage: 'movie-reco-inference:test',
+      recordPromotion: async (promotion) => void promotions.push(promotion),
+      recordGateDecision: async (decision) => void gateDecisions.push(decision),
+    });
+    await started.start();
+    return started;
+  }
+
   async function succeededRun(name: string, rmse: number, ndcgAt10: number, completionTime: string) {
     await objects.createNamespacedCustomObject({ ...ref(), plural: 'trainingruns', body: trainingRunManifest(name) });
     await objects.patchNamespacedCustomObjectStatus(
@@ -51,16 +65,7 @@ describe('ModelRelease reconcile against the real API server', () => {
     await succeededRun('run-a', 0.9, 0.1, '2026-11-01T00:00:00.000Z');
     await succeededRun('run-b', 0.86, 0.13, '2026-11-02T00:00:00.000Z');
     await succeededRun('run-c', 0.88, 0.11, '2026-11-03T00:00:00.000Z');
-    operator = new Operator({
-      kc,
-      log: createLogger({ test: 'modelrelease' }, { level: 'warn' }),
-      namespace: namespace.name,
-      trainerImage: 'movie-reco:test',
-      inferenceImage: 'movie-reco-inference:test',
-      recordPromotion: async (promotion) => void recorded.push(promotion),
-      recordGateDecision: async (decision) => void decisions.push(decision),
-    });
-    await operator.start();
+    operator = await startOperator(recorded, decisions);
   });
   afterAll(async () => {
     await operator?.stop();
@@ -136,5 +141,23 @@ describe('ModelRelease reconcile against the real API server', () => {
     // Each judgement recorded once, though the release was reconciled many times (its Deployment's
     // status, its own status writes, the resync), some of them from a stale cache.
     expect(decisions.map((d) => [d.run, d.outcome, d.championRun])).toEqual([['run-b', 'Promoted', undefined], ['run-d', 'Rejected', 'run-b'], ['run-a', 'Pinned', 'run-b']]);
+  });
+
+  it('a restarted operator records what the status tells and its records may lack, each once', async () => {
+    // As if the operator before had died after each status write and before its records: the new
+    // one has recorded nothing yet, and its tables keep a record once (storage/insert-once.ts).
+    await operator.stop();
+    const again: PromotionRecord[] = [];
+    const againDecisions: GateDecisionRecord[] = [];
+    operator = await startOperator(again, againDecisions);
+    await eventually(async () => again.length >= 2 && againDecisions.length >= 1, 'records from the status');
+    const status = (await release()).status;
+    expect(again).toEqual(recorded.slice().reverse());
+    expect(again.map((p) => [p.run, p.promotedAt])).toEqual(status.history.map((h: { run: string; promotedAt: string }) => [h.run, h.promotedAt]));
+    expect(againDecisions).toEqual([decisions.at(-1)]);
+    // More reconciles (a status change of its Deployment) record nothing more.
+    await apps.patchNamespacedDeploymentStatus({ namespace: namespace.name, name: 'movielens-inference', body: { status: { readyReplicas: 1, availableReplicas: 1 } } }, mergePatch);
+    await eventually(async () => (await release()).status.serving.readyReplicas === 1, 'the release reconciled again');
+    expect([again.length, againDecisions.length]).toEqual([2, 1]);
   });
 });

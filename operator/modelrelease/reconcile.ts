@@ -10,7 +10,7 @@ import type { EventRecorder } from '../kit/events.ts';
 import { splitKey } from '../kit/informer.ts';
 import type { OperatorMetrics } from '../kit/metrics.ts';
 import { patchStatus } from '../kit/status-writer.ts';
-import { decideModelRelease, type GateDecisionRecord, type PromotionRecord } from './decide.ts';
+import { decideModelRelease, recordsOfStatus, type GateDecisionRecord, type PromotionRecord } from './decide.ts';
 import { decideRetrain } from './retrain.ts';
 import { servingNameFor, type ServingSettings } from './serving.ts';
 
@@ -39,11 +39,18 @@ export interface ModelReleaseReconcilerDeps {
   now?: () => Date;
 }
 
+const recordRetryMs = 30_000;
+
 export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): (key: string) => Promise<ReconcileOutcome | void> {
   const apply = makeApplier(deps.kc);
   const objects = deps.kc.makeApiClient(k8s.CustomObjectsApi);
   const autoscaling = deps.kc.makeApiClient(k8s.AutoscalingV2Api);
   const now = deps.now ?? (() => new Date());
+  // What this process wrote or found written, so each record is written once a process, not each
+  // reconcile. By run name: a run's id can appear in its status after the run was judged.
+  const recorded = new Set<string>();
+  const promotionKey = (p: PromotionRecord) => `promotion ${p.model} ${p.run} ${p.promotedAt}`;
+  const gateDecisionKey = (d: GateDecisionRecord) => `decision ${d.model} ${d.run} ${d.outcome} ${d.decidedAt}`;
 
   return async (key) => {
     const { namespace, name } = splitKey(key);
@@ -53,6 +60,7 @@ export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): (key: 
 
     const deployment = deps.deployments.get(servingNameFor(release), namespace);
     const runs = deps.runs.list(namespace);
+    let allRecorded = await recordWhatStatusTells(release, runs, log);
     const decision = decideModelRelease({ release, runs, deployment, now: now(), settings: deps.settings });
 
     const ownedRuns = runs.filter((run) => run.metadata.labels?.[modelReleaseLabel] === name);
@@ -96,19 +104,47 @@ export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): (key: 
     if (decision.promotion) {
       log.info('promoted', { run: decision.promotion.run, previous: decision.promotion.previousRun, reason: decision.promotion.reason });
       deps.metrics.promotions.inc({ namespace, release: name, model: release.spec.model });
-      await deps.recordPromotion?.(decision.promotion).catch((error: unknown) => log.error('could not record the promotion', { error }));
+      allRecorded = (await recordOnce(promotionKey(decision.promotion), () => deps.recordPromotion?.(decision.promotion!), 'promotion', log)) && allRecorded;
     }
     if (decision.gateDecision) {
       if (decision.gateDecision.outcome === 'Rejected') log.info('rejected', { run: decision.gateDecision.run, reason: decision.gateDecision.reason });
-      await deps.recordGateDecision?.(decision.gateDecision).catch((error: unknown) => log.error('could not record the gate decision', { error }));
+      allRecorded = (await recordOnce(gateDecisionKey(decision.gateDecision), () => deps.recordGateDecision?.(decision.gateDecision!), 'gate decision', log)) && allRecorded;
     }
     for (const event of [...decision.events, ...retrain.events]) await deps.events.record(release, event);
     const metrics = decision.status.champion?.metrics;
     if (metrics) {
       for (const [metric, value] of Object.entries(metrics)) deps.metrics.championMetric.set({ namespace, release: name, model: release.spec.model, metric }, value);
     }
-    return retrain.requeueAfterMs !== undefined ? { requeueAfterMs: retrain.requeueAfterMs } : undefined;
+    const requeueAfterMs = Math.min(retrain.requeueAfterMs ?? Infinity, allRecorded ? Infinity : recordRetryMs);
+    return requeueAfterMs < Infinity ? { requeueAfterMs } : undefined;
   };
+
+  /**
+   * The status is the truth and the tables its log: what the status tells that this process has
+   * not recorded yet is recorded now (the tables keep a record once). That covers an operator
+   * killed between its status write and its records, and a database that was down then.
+   */
+  async function recordWhatStatusTells(release: ModelRelease, runs: readonly TrainingRun[], log: Logger): Promise<boolean> {
+    if (!deps.recordPromotion && !deps.recordGateDecision) return true;
+    const { promotions, gateDecision } = recordsOfStatus(release, runs);
+    let all = true;
+    for (const promotion of promotions) all = (await recordOnce(promotionKey(promotion), () => deps.recordPromotion?.(promotion), 'promotion', log)) && all;
+    if (gateDecision) all = (await recordOnce(gateDecisionKey(gateDecision), () => deps.recordGateDecision?.(gateDecision), 'gate decision', log)) && all;
+    return all;
+  }
+
+  /** False when the record could not be written: the reconcile comes back for it. */
+  async function recordOnce(key: string, record: () => Promise<void> | undefined, what: string, log: Logger): Promise<boolean> {
+    if (recorded.has(key)) return true;
+    try {
+      await record();
+      recorded.add(key);
+      return true;
+    } catch (error) {
+      log.error(`could not record the ${what}; trying again in ${recordRetryMs / 1000} s`, { error });
+      return false;
+    }
+  }
 
   async function countNewRatings(release: ModelRelease, champion: string | undefined, runs: readonly TrainingRun[], log: Logger): Promise<number | undefined> {
     if (!deps.newRatingsSince) return undefined;
