@@ -269,6 +269,18 @@ export function describeDatabase(name: string, open: () => Promise<{ db: Databas
       await db.knex('gate_decisions').where('run_id', 'default/svd-2').delete();
     });
 
+    it('takes a promotion recorded before 003, at its insert time, for the one the status tells', async () => {
+      const status = new Date('2025-01-05T00:00:00.000Z');
+      const late = (ms: number) => new Date(status.getTime() + ms);
+      await db.knex('promotions').insert({ model: 'svd', run_id: 'default/svd-2', reason: 'old operator', metric: 'rmse', promoted_at: late(250) });
+      const promotion = { model: 'svd', runId: 'default/svd-2', reason: 'old operator', metric: 'rmse', promotedAt: status };
+      const found = await recordPromotion(db, promotion);
+      expect([found.reason, found.promotedAt.toISOString()]).toEqual(['old operator', late(250).toISOString()]);
+      const later = await recordPromotion(db, { ...promotion, reason: 'pinned again', promotedAt: late(120_000) });
+      expect((await listPromotions(db, 'svd')).filter((p) => p.runId === 'default/svd-2').map((p) => p.id)).toEqual([later.id, found.id]);
+      await db.knex('promotions').where('run_id', 'default/svd-2').delete();
+    });
+
     it('records gate decisions of every outcome, newest first, which must name known runs', async () => {
       const first = await recordGateDecision(db, {
         model: 'svd', runId: 'default/svd-1', outcome: 'Promoted', reason: 'first champion', metric: 'rmse', metricValue: 0.86, decidedAt: new Date('2025-01-02T00:00:00.250Z'),

@@ -45,7 +45,7 @@ export async function recordGateDecision(db: Database, decision: NewGateDecision
     decidedAt: decision.decidedAt ?? new Date(),
   };
   const key = { model: recorded.model, run_id: recorded.runId, outcome: recorded.outcome, decided_at: recorded.decidedAt };
-  const row = await insertOnce(db, 'gate_decisions', key, {
+  const row = await insertOnce(db, 'gate_decisions', (query) => query.where(key), {
     ...key,
     champion_run_id: recorded.championRunId,
     reason: recorded.reason,

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Database } from './database.ts';
 import { insertOnce } from './insert-once.ts';
 import { toDate, toNumberOrNull } from './time-values.ts';
@@ -20,14 +21,23 @@ export interface Promotion extends Required<NewPromotion> {
 }
 
 /**
+ * Rows recorded before migration 003 carry the time of their insert, which came a moment (the
+ * status write) after the status's promotedAt; a row of the same run that much later is the same
+ * promotion. A run promoted twice within this window keeps one row.
+ */
+const RECORDED_WITHIN_MS = 60_000;
+
+/**
  * Records a promotion once: the same model, run and time recorded again (an operator retrying
  * after it died between its status write and this insert) returns the row already there.
  */
 export async function recordPromotion(db: Database, promotion: NewPromotion): Promise<Promotion> {
   const promotedAt = promotion.promotedAt ?? new Date();
-  const key = { model: promotion.model, run_id: promotion.runId, promoted_at: promotedAt };
-  const row = await insertOnce(db, 'promotions', key, {
+  const key = { model: promotion.model, run_id: promotion.runId };
+  const sameEvent = (query: Knex.QueryBuilder) => query.where(key).whereBetween('promoted_at', [promotedAt, new Date(promotedAt.getTime() + RECORDED_WITHIN_MS)]).orderBy('promoted_at');
+  const row = await insertOnce(db, 'promotions', sameEvent, {
     ...key,
+    promoted_at: promotedAt,
     previous_run_id: promotion.previousRunId ?? null,
     reason: promotion.reason,
     metric: promotion.metric,
