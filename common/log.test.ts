@@ -9,7 +9,7 @@ describe('createLineBuffer', () => {
   it('hands the lines written within the delay to the sink in one chunk, in order', () => {
     vi.useFakeTimers();
     const chunks: string[] = [];
-    const buffer = createLineBuffer((chunk) => chunks.push(chunk), { maxDelayMs: 30 });
+    const buffer = createLineBuffer((chunk) => chunks.push(Buffer.from(chunk).toString()), { maxDelayMs: 30 });
     buffer.write('a');
     vi.advanceTimersByTime(20);
     buffer.write('b');
@@ -26,7 +26,7 @@ describe('createLineBuffer', () => {
   it('writes at once past the size limit, and on flush', () => {
     vi.useFakeTimers();
     const chunks: string[] = [];
-    const buffer = createLineBuffer((chunk) => chunks.push(chunk), { maxBytes: 10, maxDelayMs: 30 });
+    const buffer = createLineBuffer((chunk) => chunks.push(Buffer.from(chunk).toString()), { maxBytes: 10, maxDelayMs: 30 });
     buffer.write('0123456789');
     expect(chunks).toEqual(['0123456789\n']);
     buffer.write('x');
@@ -35,6 +35,22 @@ describe('createLineBuffer', () => {
     // A flush ends the wait: no empty chunk, no line twice.
     vi.advanceTimersByTime(60);
     expect(chunks).toEqual(['0123456789\n', 'x\n']);
+  });
+
+  it('encodes any text as UTF-8, a line never split across chunks, a chunk never reused', () => {
+    const chunks: Uint8Array[] = [];
+    const buffer = createLineBuffer((chunk) => chunks.push(chunk), { maxBytes: 16, maxDelayMs: 30 });
+    const lines = ['héllo', '😀 ok', '"quoted"\\', 'x'.repeat(40), '∑', ''];
+    for (const line of lines) buffer.write(line);
+    buffer.flush();
+    const copies = chunks.map((chunk) => Buffer.from(chunk));
+    buffer.write('later lines go to a new chunk');
+    buffer.flush();
+    expect(chunks.slice(0, copies.length).map((chunk) => Buffer.from(chunk))).toEqual(copies);
+    const decoded = copies.map((chunk) => chunk.toString('utf8'));
+    expect(decoded.every((chunk) => chunk.endsWith('\n'))).toBe(true);
+    expect(decoded.join('')).toBe(lines.map((line) => `${line}\n`).join(''));
+    expect(Buffer.concat(copies).byteLength).toBe(Buffer.byteLength(lines.map((line) => `${line}\n`).join('')));
   });
 
   it('loses no line when the process exits before the delay', async () => {
