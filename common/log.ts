@@ -124,7 +124,7 @@ export function createLogger(base: LogFields = {}, options: LoggerOptions = {}):
       const heads: Record<LogLevel, string> = { debug: '', info: '', warn: '', error: '' };
       for (const lvl of Object.keys(heads) as LogLevel[]) heads[lvl] = `","level":"${lvl}"${tail}`;
       // Per field, the last string value and its member (name and JSON): a request line repeats its
-      // method and route, often its path. Fewer pieces per line also make the buffer's join cheaper.
+      // method and route, often its path. Fewer pieces per line also make its encoding cheaper.
       const lastStrings: (string | undefined)[] = keys.map(() => undefined);
       const lastMembers: string[] = keys.map(() => '');
       return (lvl, values) => {
