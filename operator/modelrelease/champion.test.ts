@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { selectChampion, type Candidate } from './champion.ts';
+import type { TrainingRun } from '../api/resources.ts';
+import { candidateOf, selectChampion, type Candidate } from './champion.ts';
 
 const run = (name: string, rmse: number, ndcgAt10: number, finishedAt: string, ratings = 100_000): Candidate => ({
   name,
@@ -65,5 +66,27 @@ describe('selectChampion', () => {
     const second = selectChampion(undefined, [a, b, c], first.champion!.name);
     expect(second.changed).toBe(false);
     expect(second.champion?.name).toBe('b');
+  });
+});
+
+describe('candidateOf', () => {
+  const succeeded = (status: Record<string, unknown>) =>
+    ({
+      apiVersion: 'movie-reco.dev/v1alpha1',
+      kind: 'TrainingRun',
+      metadata: { name: 'run-b', namespace: 'reco' },
+      spec: { model: 'movielens' },
+      status: {
+        phase: 'Succeeded',
+        metrics: { rmse: 0.9, mae: 0.7, ndcgAt10: 0.1, precisionAt10: 0.08 },
+        artifact: { uri: 's3://models/run-b', digest: 'sha256:b' },
+        ...status,
+      },
+    }) as unknown as TrainingRun;
+
+  it('gives the id the trainer records the run under (namespace/name) before the TrainingRun controller writes it', () => {
+    // A release judged the run before and after its status.runId was written: one id for both.
+    expect(candidateOf(succeeded({}), 'movielens')?.runId).toBe('reco/run-b');
+    expect(candidateOf(succeeded({ runId: 'reco/run-b' }), 'movielens')?.runId).toBe('reco/run-b');
   });
 });

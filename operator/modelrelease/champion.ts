@@ -7,6 +7,7 @@
  *   (absolute). Otherwise the champion is kept and the newest run is reported as rejected, with why.
  */
 import type { ModelReleaseSpec, RunMetrics, TrainingRun } from '../api/resources.ts';
+import { runIdFor } from '../trainingrun/job.ts';
 
 export type PromotionMetric = 'rmse' | 'mae' | 'ndcgAt10' | 'precisionAt10';
 type Promotion = NonNullable<ModelReleaseSpec['promotion']>;
@@ -45,7 +46,8 @@ export function candidateOf(run: TrainingRun, model: string): Candidate | undefi
   if (m?.rmse === undefined || m.mae === undefined || m.ndcgAt10 === undefined || m.precisionAt10 === undefined) return undefined;
   return {
     name: run.metadata.name!,
-    runId: status.runId ?? run.metadata.name!,
+    // The id the trainer records the run under, also before the TrainingRun controller has written it.
+    runId: status.runId ?? runIdFor(run),
     metrics: { ...m, rmse: m.rmse, mae: m.mae, ndcgAt10: m.ndcgAt10, precisionAt10: m.precisionAt10 },
     artifact: { uri: status.artifact.uri, digest: status.artifact.digest },
     ratings: status.dataset?.ratings,

@@ -8,6 +8,7 @@ import type { ModelRelease, ModelReleaseStatus, RunMetrics, TrainingRun } from '
 import { setCondition, type ConditionUpdate } from '../kit/conditions.ts';
 import type { EventNote } from '../kit/events.ts';
 import { candidateOf, selectChampion, type Candidate, type Outcome } from './champion.ts';
+import { runIdFor } from '../trainingrun/job.ts';
 import { desiredAutoscaler, desiredDeployment, desiredService, serviceUrl, servingNameFor, type ServingSettings } from './serving.ts';
 
 export interface ModelReleaseInputs {
@@ -161,7 +162,7 @@ export function recordsOfStatus(release: ModelRelease, runs: readonly TrainingRu
   const { history = [], lastDecision, champion } = release.status ?? {};
   const runOf = (name: string | undefined) => {
     const run = name === undefined ? undefined : runs.find((r) => r.metadata.name === name && r.spec.model === model);
-    return run && { runId: run.status?.runId ?? name!, metricValue: run.status?.metrics?.[metric as keyof RunMetrics] };
+    return run && { runId: run.status?.runId ?? runIdFor(run), metricValue: run.status?.metrics?.[metric as keyof RunMetrics] };
   };
   const promotions: PromotionRecord[] = [];
   history.forEach((entry, i) => {
