@@ -38,6 +38,11 @@ export interface ChampionDecision {
 
 const lowerIsBetter: Record<PromotionMetric, boolean> = { rmse: true, mae: true, ndcgAt10: false, precisionAt10: false };
 
+/** The id the trainer records the run under (MySQL), also before the TrainingRun controller has written it to the status. */
+export function recordedRunId(run: TrainingRun): string {
+  return run.status?.runId ?? runIdFor(run);
+}
+
 /** A Succeeded run of the model with metrics and an artifact; anything else is not a candidate. */
 export function candidateOf(run: TrainingRun, model: string): Candidate | undefined {
   const { status } = run;
@@ -46,8 +51,7 @@ export function candidateOf(run: TrainingRun, model: string): Candidate | undefi
   if (m?.rmse === undefined || m.mae === undefined || m.ndcgAt10 === undefined || m.precisionAt10 === undefined) return undefined;
   return {
     name: run.metadata.name!,
-    // The id the trainer records the run under, also before the TrainingRun controller has written it.
-    runId: status.runId ?? runIdFor(run),
+    runId: recordedRunId(run),
     metrics: { ...m, rmse: m.rmse, mae: m.mae, ndcgAt10: m.ndcgAt10, precisionAt10: m.precisionAt10 },
     artifact: { uri: status.artifact.uri, digest: status.artifact.digest },
     ratings: status.dataset?.ratings,

@@ -7,8 +7,7 @@ import type { V1Deployment, V1Service, V2HorizontalPodAutoscaler } from '@kubern
 import type { ModelRelease, ModelReleaseStatus, RunMetrics, TrainingRun } from '../api/resources.ts';
 import { setCondition, type ConditionUpdate } from '../kit/conditions.ts';
 import type { EventNote } from '../kit/events.ts';
-import { candidateOf, selectChampion, type Candidate, type Outcome } from './champion.ts';
-import { runIdFor } from '../trainingrun/job.ts';
+import { candidateOf, recordedRunId, selectChampion, type Candidate, type Outcome } from './champion.ts';
 import { desiredAutoscaler, desiredDeployment, desiredService, serviceUrl, servingNameFor, type ServingSettings } from './serving.ts';
 
 export interface ModelReleaseInputs {
@@ -162,7 +161,7 @@ export function recordsOfStatus(release: ModelRelease, runs: readonly TrainingRu
   const { history = [], lastDecision, champion } = release.status ?? {};
   const runOf = (name: string | undefined) => {
     const run = name === undefined ? undefined : runs.find((r) => r.metadata.name === name && r.spec.model === model);
-    return run && { runId: run.status?.runId ?? runIdFor(run), metricValue: run.status?.metrics?.[metric as keyof RunMetrics] };
+    return run && { runId: recordedRunId(run), metricValue: run.status?.metrics?.[metric as keyof RunMetrics] };
   };
   const promotions: PromotionRecord[] = [];
   history.forEach((entry, i) => {
