@@ -26,7 +26,9 @@ answers /v1/recommendations, /v1/predict, /v1/movies/:id/similar, /v1/ratings, /
   MOVIE_RECO_RECOMMENDATION_CACHE_SIZE  users whose answers are kept (default 200000)
   MOVIE_RECO_PRECOMPUTE         true (default): after each load, fill that cache for every known
                                 user in the background, between requests
-  LOG_LEVEL                     debug, info (default), warn, error`;
+  LOG_LEVEL                     debug, info (default), warn, error
+  NODE_OPTIONS                  the inference pods set --max-semi-space-size=16 (inference/node-options.ts):
+                                V8's default young generation grows to 64 MB and slows every request`;
 
 /** `movie-reco serve`: runs until SIGTERM or SIGINT, then drains and exits 0. */
 export async function serveCommand(argv: string[]): Promise<number> {

@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { createLogger } from '../../common/log.ts';
+import { SERVICE_NODE_OPTIONS } from '../node-options.ts';
 import { BENCH_MODEL_PREFIX, ensureBenchModel } from './bench-model.ts';
 
 /**
@@ -12,8 +13,9 @@ import { BENCH_MODEL_PREFIX, ensureBenchModel } from './bench-model.ts';
  * each in its own process, driven by autocannon on loopback, each endpoint in rounds alternating
  * with the hello-world route. BENCH_SECONDS (default 8) per row, BENCH_CONNECTIONS (default 10),
  * BENCH_ONLY (a substring of the endpoint names to run only those), BENCH_PIN=0 (no core pinning,
- * see pinCores), BENCH_SERVICE_NODE_FLAGS (Node flags for the service process, e.g.
- * `--max-semi-space-size=4` or `--trace-gc`) and BENCH_SERVICE_STDOUT (a file for its stdout).
+ * see pinCores), BENCH_SERVICE_NODE_FLAGS (Node flags for the service process after the inference
+ * pods' own, SERVICE_NODE_OPTIONS, e.g. `--max-semi-space-size=0` for V8's default or `--trace-gc`)
+ * and BENCH_SERVICE_STDOUT (a file for its stdout).
  */
 const here = import.meta.dirname;
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
@@ -21,6 +23,8 @@ const ROUNDS = 4;
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const modelFolder = resolve(here, '../../.cache/bench-serve');
 const log = createLogger({ component: 'bench-serve' });
+/** The service runs with the inference pods' Node options; later flags win. */
+const serviceNodeFlags = [...SERVICE_NODE_OPTIONS.split(' '), ...(process.env.BENCH_SERVICE_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
 
 const USERS = 138_493;
 const MOVIES = 26_744;
@@ -217,7 +221,7 @@ async function main(): Promise<void> {
       MOVIE_RECO_DRAIN_SECONDS: '2',
       MOVIE_RECO_SHUTDOWN_DELAY_SECONDS: '0',
     },
-    execArgv: [...process.execArgv, ...(process.env.BENCH_SERVICE_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])],
+    execArgv: [...process.execArgv, ...serviceNodeFlags],
     // Request logs are written as in production, to /dev/null.
     stdio: process.env.BENCH_SERVICE_STDOUT ? ['ignore', openSync(process.env.BENCH_SERVICE_STDOUT, 'w'), 'ignore', 'ipc'] : 'ignore',
   });
@@ -275,7 +279,7 @@ async function main(): Promise<void> {
   ]);
   const widths = header.map((h, k) => Math.max(h.length, ...table.map((row) => row[k]!.length)));
   const line = (cells: string[]) => cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]!) : c.padStart(widths[k]!))).join('  ');
-  process.stdout.write(`serve bench: ${seconds} s per row in ${ROUNDS} alternating rounds, ${connections} connections, loopback, ${placement}, model ${BENCH_MODEL_PREFIX} (138,493 users, 26,744 movies, 64 factors)\n`);
+  process.stdout.write(`serve bench: ${seconds} s per row in ${ROUNDS} alternating rounds, ${connections} connections, loopback, ${placement}, service flags ${serviceNodeFlags.join(' ')}, model ${BENCH_MODEL_PREFIX} (138,493 users, 26,744 movies, 64 factors)\n`);
   process.stdout.write([line(header), ...table.map(line)].join('\n') + '\n');
 }
 

@@ -2,6 +2,7 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { ModelRelease, TrainingRun } from '../api/resources.ts';
 import { decideModelRelease, recordsOfStatus, type ModelReleaseDecision } from './decide.ts';
+import { SERVICE_NODE_OPTIONS } from '../../inference/node-options.ts';
 
 const now = new Date('2026-11-25T12:00:00Z');
 const settings = { image: 'movie-reco-inference:test' };
@@ -44,6 +45,7 @@ describe('decideModelRelease', () => {
     expect(decision.promotion).toMatchObject({ run: 'a', runId: 'id-a', metric: 'ndcgAt10', metricValue: 0.1 });
     const pod = decision.deployment!.spec!.template;
     expect(pod.spec!.containers[0]!.env).toEqual(expect.arrayContaining([{ name: 'MOVIE_RECO_MODEL_URI', value: 's3://m/a' }, { name: 'MOVIE_RECO_MODEL_DIGEST', value: 'sha256:a' }]));
+    expect(pod.spec!.containers[0]!.env).toContainEqual({ name: 'NODE_OPTIONS', value: SERVICE_NODE_OPTIONS });
     expect(pod.spec!.containers[0]!.readinessProbe?.httpGet?.path).toBe('/readyz');
     expect(decision.deployment!.spec!.replicas).toBe(3);
     expect(decision.deployment!.spec!.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });

@@ -2,6 +2,7 @@
 import type { V1Deployment, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { managedByLabel, managedByValue, modelLabel, modelReleaseLabel, type ModelRelease } from '../api/resources.ts';
 import { controllerReference } from '../kit/owner.ts';
+import { SERVICE_NODE_OPTIONS } from '../../inference/node-options.ts';
 
 export interface ServingSettings {
   /** Image for releases that do not name one. */
@@ -67,6 +68,7 @@ export function desiredDeployment(release: ModelRelease, champion: Champion, set
                 { name: 'MOVIE_RECO_MODEL_URI', value: champion.artifactUri },
                 { name: 'MOVIE_RECO_MODEL_DIGEST', value: champion.digest },
                 { name: 'MOVIE_RECO_PORT', value: String(port) },
+                { name: 'NODE_OPTIONS', value: SERVICE_NODE_OPTIONS },
               ],
               ...(envFrom.length ? { envFrom } : {}),
               resources: { ...(resources.requests ? { requests: quantities(resources.requests) } : {}), ...(resources.limits ? { limits: quantities(resources.limits) } : {}) },
