@@ -9,6 +9,6 @@
  * `GET /v1/predict` on the ml-20m-shaped bench model, pinned to one core, two processes of each:
  * 29.5 and 26.7 µs of CPU a request by default, 24.1 and 23.7 with this (a service that never
  * precomputes settles at about 17 MB on its own and measured 23.1–25.3). 8 MB measured the same
- * as 16; 4 MB was slower in an earlier session (more scavenges).
+ * as 16; 4 MB measured slower in an earlier session, on a slower machine with one process a side.
  */
 export const SERVICE_NODE_OPTIONS = '--max-semi-space-size=16';
