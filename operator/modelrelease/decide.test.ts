@@ -158,15 +158,44 @@ describe('recordsOfStatus', () => {
     });
   });
 
-  it('leaves out what it cannot name: runs deleted since (promoted or replaced), a judgement no longer in the history, the first of a full history', () => {
+  it('leaves out a record whose own run was deleted since, and names a deleted predecessor or champion without a run id', () => {
     const last = story().at(-1)!;
     const withoutA = recordsOfStatus(last.release, last.runs.filter((r) => r.metadata.name !== 'a'));
-    expect(withoutA.promotions.map((p) => p.run)).toEqual(['ccc']);
-    expect(withoutA.gateDecision).toMatchObject({ run: 'ccc', championRun: 'bb' });
-    const judgedAgainstGone = recordsOfStatus(last.release, last.runs.filter((r) => r.metadata.name !== 'bb'));
-    expect(judgedAgainstGone.promotions.map((p) => p.run)).toEqual(['a']);
-    expect(judgedAgainstGone.gateDecision).toBeUndefined();
+    expect(withoutA.promotions.map((p) => [p.run, p.previousRun, p.previousRunId])).toEqual([['ccc', 'bb', 'id-bb'], ['bb', 'a', undefined]]);
+    expect(withoutA.gateDecision).toMatchObject({ run: 'ccc', championRun: 'bb', championRunId: 'id-bb' });
+    const withoutBb = recordsOfStatus(last.release, last.runs.filter((r) => r.metadata.name !== 'bb'));
+    expect(withoutBb.promotions.map((p) => [p.run, p.previousRun, p.previousRunId])).toEqual([['ccc', 'bb', undefined], ['a', undefined, undefined]]);
+    expect(withoutBb.gateDecision).toMatchObject({ run: 'ccc', outcome: 'Promoted', championRun: 'bb', championRunId: undefined, championMetricValue: undefined });
+  });
 
+  it('gives back the re-promotion of a run after its champion was deleted, as the decision recorded it', () => {
+    const a = run('a', 0.1);
+    const b = { ...run('bb', 0.2), status: { ...run('bb', 0.2).status!, completionTime: new Date(now.getTime() + 30_000).toISOString() } };
+    let status: ModelRelease['status'];
+    const steps = [[a], [a, b], [a]].map((runs, i) => {
+      const decision = decideModelRelease({ release: release({}, status), runs, deployment: undefined, now: new Date(now.getTime() + i * 60_000), settings });
+      status = decision.status;
+      return { decision, records: recordsOfStatus(release({}, status), runs) };
+    });
+    const { decision, records } = steps[2]!;
+    expect(decision.promotion).toMatchObject({ run: 'a', previousRun: 'bb', previousRunId: undefined });
+    expect(decision.gateDecision).toMatchObject({ run: 'a', outcome: 'Promoted', championRun: 'bb', championRunId: undefined, championMetricValue: 0.2 });
+    // The status keeps the champion's metrics, not its predecessor's: the one figure a catch-up cannot give.
+    expect(records.gateDecision).toEqual({ ...decision.gateDecision, championMetricValue: undefined });
+    expect(records.promotions[0]).toEqual({ ...decision.promotion, previousMetricValue: undefined });
+    expect(records.promotions.map((p) => [p.run, p.previousRun])).toEqual([['a', 'bb'], ['a', undefined]]);
+  });
+
+  it('gives back a rejection against a champion whose run was deleted, with the metric the status keeps', () => {
+    const gated = { promotion: { gates: { minNdcgAt10: 0.15 } } };
+    const first = decideModelRelease({ release: release(gated), runs: [run('a', 0.2)], deployment: undefined, now, settings });
+    const runs = [run('bb', 0.1)];
+    const rejected = decideModelRelease({ release: release(gated, first.status), runs, deployment: undefined, now: new Date(now.getTime() + 60_000), settings });
+    expect(rejected.gateDecision).toMatchObject({ run: 'bb', outcome: 'Rejected', championRun: 'a', championRunId: undefined, championMetricValue: 0.2 });
+    expect(recordsOfStatus(release(gated, rejected.status), runs).gateDecision).toEqual(rejected.gateDecision);
+  });
+
+  it('leaves out the first promotion of a full history, whose predecessor is forgotten, and a judgement no longer in the history', () => {
     const entry = (i: number) => ({ run: 'a', digest: 'sha256:a', promotedAt: new Date(now.getTime() - i * 1000).toISOString(), reason: `#${i}` });
     const full = release({}, { history: Array.from({ length: 10 }, (_, i) => entry(i)), lastDecision: { run: 'a', outcome: 'Promoted', reason: 'gone', time: '2020-01-01T00:00:00.000Z' } });
     const records = recordsOfStatus(full, [run('a', 0.1)]);

@@ -151,9 +151,11 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
 /**
  * The promotions and the last judgement that a release's status tells of, as records: what an
  * operator writes again after a restart, as the one before it may have died between its status
- * write and its records (the tables keep each record once). Runs no longer listed have no run id
- * to give and are left out, as is the oldest promotion of a full history, whose predecessor is
- * forgotten.
+ * write and its records (the tables keep each record once). A record whose own run is no longer
+ * listed is left out (it has no run id to give), as is the oldest promotion of a full history,
+ * whose predecessor is forgotten. A predecessor or champion no longer listed is named without a run
+ * id, as the decision itself records one deleted before it: a run re-promoted after its champion's
+ * run was deleted is recorded either way.
  */
 export function recordsOfStatus(release: ModelRelease, runs: readonly TrainingRun[]): { promotions: PromotionRecord[]; gateDecision: GateDecisionRecord | undefined } {
   const model = release.spec.model;
@@ -169,7 +171,7 @@ export function recordsOfStatus(release: ModelRelease, runs: readonly TrainingRu
     const previousRun = history[i + 1]?.run;
     const previous = runOf(previousRun);
     const predecessorKnown = i + 1 < history.length || history.length < historyLimit;
-    if (!promoted || !entry.promotedAt || !predecessorKnown || (previousRun !== undefined && !previous)) return;
+    if (!promoted || !entry.promotedAt || !predecessorKnown) return;
     promotions.push({
       model,
       run: entry.run!,
@@ -191,7 +193,8 @@ export function recordsOfStatus(release: ModelRelease, runs: readonly TrainingRu
   if (lastDecision.outcome !== 'Rejected' && promotedAt < 0) return { promotions, gateDecision: undefined };
   const championRun = lastDecision.outcome === 'Rejected' ? champion?.run : history[promotedAt + 1]?.run;
   const against = runOf(championRun);
-  if (championRun !== undefined && !against) return { promotions, gateDecision: undefined };
+  // A rejection was weighed against the champion the status still holds, with its metrics.
+  const championMetricValue = against?.metricValue ?? (lastDecision.outcome === 'Rejected' ? champion?.metrics?.[metric as keyof RunMetrics] : undefined);
   const gateDecision: GateDecisionRecord = {
     model,
     run: lastDecision.run!,
@@ -202,7 +205,7 @@ export function recordsOfStatus(release: ModelRelease, runs: readonly TrainingRu
     metricValue: judged.metricValue,
     championRun,
     championRunId: against?.runId,
-    championMetricValue: against?.metricValue,
+    championMetricValue,
     decidedAt: lastDecision.time,
   };
   return { promotions, gateDecision };
