@@ -129,9 +129,9 @@ describe('decideModelRelease', () => {
 
 describe('recordsOfStatus', () => {
   const promotionRelease = { promotion: { minImprovement: 0.01 } };
+  const finishedAt = (r: TrainingRun, seconds: number): TrainingRun => ({ ...r, status: { ...r.status!, completionTime: new Date(now.getTime() + seconds * 1000).toISOString() } });
   /** A promotion, a rejection, a pin and a promotion again, each decided on the status the one before wrote. */
   function story() {
-    const finishedAt = (r: TrainingRun, seconds: number): TrainingRun => ({ ...r, status: { ...r.status!, completionTime: new Date(now.getTime() + seconds * 1000).toISOString() } });
     const runs = [finishedAt(run('a', 0.1), -60), finishedAt(run('bb', 0.105), 30), finishedAt(run('ccc', 0.2), 150)];
     const steps: Array<{ spec: Partial<ModelRelease['spec']>; runs: TrainingRun[] }> = [
       { spec: promotionRelease, runs: runs.slice(0, 1) },
@@ -170,7 +170,7 @@ describe('recordsOfStatus', () => {
 
   it('gives back the re-promotion of a run after its champion was deleted, as the decision recorded it', () => {
     const a = run('a', 0.1);
-    const b = { ...run('bb', 0.2), status: { ...run('bb', 0.2).status!, completionTime: new Date(now.getTime() + 30_000).toISOString() } };
+    const b = finishedAt(run('bb', 0.2), 30);
     let status: ModelRelease['status'];
     const steps = [[a], [a, b], [a]].map((runs, i) => {
       const decision = decideModelRelease({ release: release({}, status), runs, deployment: undefined, now: new Date(now.getTime() + i * 60_000), settings });
