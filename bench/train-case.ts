@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { trainConfigFromFlags } from '../cli/train-config.ts';
 import { readRatings } from '../data/dataset.ts';
-import { generateSynthetic, SYNTHETIC_PRESETS } from '../data/synthetic.ts';
+import { generateSynthetic, type SYNTHETIC_PRESETS } from '../data/synthetic.ts';
 import { evaluateRecommender } from '../model/evaluate.ts';
 import { movielensDir, randomSplit } from '../model/test-data.ts';
 import { trainRecommender } from '../model/train.ts';
@@ -24,10 +24,13 @@ const cpuBefore = process.cpuUsage();
 const result = await trainRecommender(train, config);
 const cpu = process.cpuUsage(cpuBefore);
 // updates per epoch: the search phase trains on the fit share of the ratings, the refit on all
-const updates = result.epochs.reduce((sum, e) => sum + (e.phase === 'fit' ? train.length * (1 - config.validationFraction) : train.length), 0);
+const updates = result.epochs.reduce(
+  (sum, e) => sum + (e.phase === 'fit' ? train.length * (1 - config.validationFraction) : train.length),
+  0,
+);
 const evaluation = evaluateRecommender(result.model, test, { maxRankedUsers: 6_000 });
 process.stdout.write(
-  JSON.stringify({
+  `${JSON.stringify({
     dataset,
     algorithm,
     factors: config.factors.factors,
@@ -52,5 +55,5 @@ process.stdout.write(
     predictSeconds: evaluation.predictSeconds,
     loadSeconds,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
-  }) + '\n',
+  })}\n`,
 );

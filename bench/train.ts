@@ -19,27 +19,43 @@ const cases: [dataset: string, algorithm: string, factors?: string, epochs?: str
   ['synthetic-ml-1m', 'svd', '100', '20'],
   ['synthetic-ml-1m', 'svdpp', '100', '20'],
   ['synthetic-ml-1m', 'blend'],
-  ...(quick ? [] : ([['synthetic-ml-20m', 'svd', '100', '20'], ['synthetic-ml-20m', 'blend']] as [string, string, string, string?][])),
+  ...(quick
+    ? []
+    : ([
+        ['synthetic-ml-20m', 'svd', '100', '20'],
+        ['synthetic-ml-20m', 'blend'],
+      ] as [string, string, string, string?][])),
 ];
 
 const results: Record<string, unknown>[] = [];
 for (const [dataset, algorithm, factors, epochs] of cases) {
-  const args = [join(import.meta.dirname, 'train-case.ts'), dataset, algorithm, ...(factors ? [factors] : []), ...(epochs ? [epochs] : [])];
+  const args = [
+    join(import.meta.dirname, 'train-case.ts'),
+    dataset,
+    algorithm,
+    ...(factors ? [factors] : []),
+    ...(epochs ? [epochs] : []),
+  ];
   process.stderr.write(`bench: ${dataset} ${algorithm} ${factors ?? ''} ${epochs ?? ''}\n`);
   const { stdout } = await run(process.execPath, args, { maxBuffer: 1 << 26 });
   results.push(JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>);
 }
 
 const f = (value: unknown, digits = 4): string => (typeof value === 'number' ? value.toFixed(digits) : '');
-const header = '| dataset | algorithm | factors | epochs | RMSE | MAE | P@10 | NDCG@10 | pop P@10 | pop NDCG@10 | fit s | cpu s | ns/update | peak RSS MiB |';
-const rule = '|' + ' --- |'.repeat(14);
-const rows = results.map((r) =>
-  `| ${r.dataset} | ${r.algorithm} | ${r.factors} | ${r.epochs}${r.earlyStopping ? ' (early stop)' : ''} | ${f(r.rmse)} | ${f(r.mae)} | ${f(r.precisionAt10)} | ${f(r.ndcgAt10)} | ${f(r.popularityPrecisionAt10)} | ${f(r.popularityNdcgAt10)} | ${f(r.fitSeconds, 2)} | ${f(r.fitCpuSeconds, 2)} | ${f(r.sgdNsPerUpdate, 0)} | ${((r.maxRssBytes as number) / 2 ** 20).toFixed(0)} |`,
+const header =
+  '| dataset | algorithm | factors | epochs | RMSE | MAE | P@10 | NDCG@10 | pop P@10 | pop NDCG@10 | fit s | cpu s | ns/update | peak RSS MiB |';
+const rule = `|${' --- |'.repeat(14)}`;
+const rows = results.map(
+  (r) =>
+    `| ${r.dataset} | ${r.algorithm} | ${r.factors} | ${r.epochs}${r.earlyStopping ? ' (early stop)' : ''} | ${f(r.rmse)} | ${f(r.mae)} | ${f(r.precisionAt10)} | ${f(r.ndcgAt10)} | ${f(r.popularityPrecisionAt10)} | ${f(r.popularityNdcgAt10)} | ${f(r.fitSeconds, 2)} | ${f(r.fitCpuSeconds, 2)} | ${f(r.sgdNsPerUpdate, 0)} | ${((r.maxRssBytes as number) / 2 ** 20).toFixed(0)} |`,
 );
 const table = [header, rule, ...rows].join('\n');
-process.stdout.write(table + '\n');
+process.stdout.write(`${table}\n`);
 const dir = join(import.meta.dirname, 'results');
 await mkdir(dir, { recursive: true });
 const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
-await writeFile(join(dir, `train-${stamp}.json`), JSON.stringify({ node: process.version, cases: results }, null, 2) + '\n');
-await writeFile(join(dir, 'train-latest.md'), table + '\n');
+await writeFile(
+  join(dir, `train-${stamp}.json`),
+  `${JSON.stringify({ node: process.version, cases: results }, null, 2)}\n`,
+);
+await writeFile(join(dir, 'train-latest.md'), `${table}\n`);

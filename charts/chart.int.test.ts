@@ -21,7 +21,15 @@ import { OperatorMetrics } from '../operator/kit/metrics.ts';
 import { startProbeServer } from '../operator/kit/probe-server.ts';
 import { desiredDeployment } from '../operator/modelrelease/serving.ts';
 import { desiredJob } from '../operator/trainingrun/job.ts';
-import { adminKubeConfig, createTestNamespace, helmBinary, kubeconfigPath, promtoolBinary, testEnv, type TestNamespace } from '../testenv/fixtures.ts';
+import {
+  adminKubeConfig,
+  createTestNamespace,
+  helmBinary,
+  kubeconfigPath,
+  promtoolBinary,
+  testEnv,
+  type TestNamespace,
+} from '../testenv/fixtures.ts';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..');
@@ -29,27 +37,67 @@ const chart = join(root, 'charts', 'movie-reco');
 const deploy = join(root, 'deploy');
 const rulesFile = join(deploy, 'monitoring', 'movie-reco.rules.yaml');
 const dashboardFile = join(deploy, 'monitoring', 'movie-reco-dashboard.json');
-const monitoringApis = ['--api-versions', 'monitoring.coreos.com/v1/PodMonitor', '--api-versions', 'monitoring.coreos.com/v1/PrometheusRule'];
+const monitoringApis = [
+  '--api-versions',
+  'monitoring.coreos.com/v1/PodMonitor',
+  '--api-versions',
+  'monitoring.coreos.com/v1/PrometheusRule',
+];
 
-type KubeObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; [key: string]: unknown };
+type KubeObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  [key: string]: unknown;
+};
 
 /** Values of a production-like install: external MySQL and S3 through a managed Secret, two operator replicas, one watched namespace. */
 function productionValues(watchNamespace: string): string[] {
   return [
-    '--set', 'mysql.enabled=false', '--set', 'minio.enabled=false', '--set', 'datasetLoad.enabled=false',
-    '--set', 'backend.existingSecret=movie-reco-backend-prod',
-    '--set', 'image.repository=registry.example.com/movie-reco', '--set', 'image.tag=0.1.0', '--set', 'image.pullPolicy=Always',
-    '--set', 'operator.replicas=2', '--set', `operator.watchNamespace=${watchNamespace}`,
-    '--set', 'monitoring.podMonitors.labels.release=kube-prometheus-stack', '--set', 'monitoring.prometheusRule.labels.release=kube-prometheus-stack',
+    '--set',
+    'mysql.enabled=false',
+    '--set',
+    'minio.enabled=false',
+    '--set',
+    'datasetLoad.enabled=false',
+    '--set',
+    'backend.existingSecret=movie-reco-backend-prod',
+    '--set',
+    'image.repository=registry.example.com/movie-reco',
+    '--set',
+    'image.tag=0.1.0',
+    '--set',
+    'image.pullPolicy=Always',
+    '--set',
+    'operator.replicas=2',
+    '--set',
+    `operator.watchNamespace=${watchNamespace}`,
+    '--set',
+    'monitoring.podMonitors.labels.release=kube-prometheus-stack',
+    '--set',
+    'monitoring.prometheusRule.labels.release=kube-prometheus-stack',
   ];
 }
 
 const helm = async (...args: string[]) => (await run(helmBinary(), args, { maxBuffer: 64 << 20 })).stdout;
-const kubectl = async (...args: string[]) => run('kubectl', ['--kubeconfig', kubeconfigPath(), ...args], { maxBuffer: 64 << 20 });
+const kubectl = async (...args: string[]) =>
+  run('kubectl', ['--kubeconfig', kubeconfigPath(), ...args], { maxBuffer: 64 << 20 });
 
 async function render(namespace: string, ...args: string[]): Promise<{ text: string; objects: KubeObject[] }> {
-  const text = await helm('template', 'mr', chart, '--namespace', namespace, '--kube-version', '1.36.0', '--include-crds', ...args);
-  const objects = (k8s.loadAllYaml(text) as (KubeObject | null)[]).filter((o): o is KubeObject => o !== null && typeof o === 'object');
+  const text = await helm(
+    'template',
+    'mr',
+    chart,
+    '--namespace',
+    namespace,
+    '--kube-version',
+    '1.36.0',
+    '--include-crds',
+    ...args,
+  );
+  const objects = (k8s.loadAllYaml(text) as (KubeObject | null)[]).filter(
+    (o): o is KubeObject => o !== null && typeof o === 'object',
+  );
   return { text, objects };
 }
 
@@ -61,18 +109,33 @@ function scratch(): string {
 async function dryRunApply(yamlText: string): Promise<string> {
   const file = join(scratch(), 'objects.yaml');
   writeFileSync(file, yamlText);
-  const { stdout } = await kubectl('apply', '--dry-run=server', '--server-side', '--field-manager=chart-test', '-f', file);
+  const { stdout } = await kubectl(
+    'apply',
+    '--dry-run=server',
+    '--server-side',
+    '--field-manager=chart-test',
+    '-f',
+    file,
+  );
   return stdout;
 }
 
 function podTemplates(objects: KubeObject[]): { owner: string; template: k8s.V1PodTemplateSpec }[] {
   const out: { owner: string; template: k8s.V1PodTemplateSpec }[] = [];
   for (const o of objects) {
-    const spec = o.spec as { template?: k8s.V1PodTemplateSpec; volumeClaimTemplates?: k8s.V1PersistentVolumeClaim[] } | undefined;
+    const spec = o.spec as
+      | { template?: k8s.V1PodTemplateSpec; volumeClaimTemplates?: k8s.V1PersistentVolumeClaim[] }
+      | undefined;
     if (!['Deployment', 'StatefulSet', 'Job', 'DaemonSet'].includes(o.kind) || !spec?.template) continue;
     // A StatefulSet's pods get a persistentVolumeClaim volume per claim template.
-    const claims = (spec.volumeClaimTemplates ?? []).map((c) => ({ name: c.metadata!.name!, persistentVolumeClaim: { claimName: `${c.metadata!.name}-${o.metadata.name}-0` } }));
-    const template = { ...spec.template, spec: { ...spec.template.spec!, volumes: [...(spec.template.spec!.volumes ?? []), ...claims] } };
+    const claims = (spec.volumeClaimTemplates ?? []).map((c) => ({
+      name: c.metadata!.name!,
+      persistentVolumeClaim: { claimName: `${c.metadata!.name}-${o.metadata.name}-0` },
+    }));
+    const template = {
+      ...spec.template,
+      spec: { ...spec.template.spec!, volumes: [...(spec.template.spec!.volumes ?? []), ...claims] },
+    };
     out.push({ owner: `${o.kind}/${o.metadata.name}`, template });
   }
   return out;
@@ -88,13 +151,25 @@ describe('the chart', () => {
 
   beforeAll(async () => {
     // A namespace enforcing the restricted Pod Security standard, like the issue asks installs to be ready for.
-    const restricted = { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' };
-    [ns, watched] = await Promise.all([createTestNamespace('chart', restricted), createTestNamespace('chart-watched', restricted)]);
+    const restricted = {
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/enforce-version': 'latest',
+    };
+    [ns, watched] = await Promise.all([
+      createTestNamespace('chart', restricted),
+      createTestNamespace('chart-watched', restricted),
+    ]);
     await installCrds(kc);
     // The Prometheus Operator's kinds, as schemaless stand-ins, so PodMonitor and PrometheusRule can be dry-run applied.
-    for (const [plural, kind] of [['podmonitors', 'PodMonitor'], ['prometheusrules', 'PrometheusRule']] as const) {
+    for (const [plural, kind] of [
+      ['podmonitors', 'PodMonitor'],
+      ['prometheusrules', 'PrometheusRule'],
+    ] as const) {
       const name = `${plural}.monitoring.coreos.com`;
-      const exists = await crdApi.readCustomResourceDefinition({ name }).then(() => true, () => false);
+      const exists = await crdApi.readCustomResourceDefinition({ name }).then(
+        () => true,
+        () => false,
+      );
       if (exists) continue;
       await crdApi.createCustomResourceDefinition({
         body: {
@@ -103,7 +178,19 @@ describe('the chart', () => {
             group: 'monitoring.coreos.com',
             scope: 'Namespaced',
             names: { plural, kind, singular: kind.toLowerCase(), listKind: `${kind}List` },
-            versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } } } }],
+            versions: [
+              {
+                name: 'v1',
+                served: true,
+                storage: true,
+                schema: {
+                  openAPIV3Schema: {
+                    type: 'object',
+                    properties: { spec: { type: 'object', x_kubernetes_preserve_unknown_fields: true } },
+                  },
+                },
+              },
+            ],
           },
         },
       });
@@ -127,11 +214,17 @@ describe('the chart', () => {
     const names = readdirSync(join(deploy, 'crds')).sort();
     expect(readdirSync(join(chart, 'crds')).sort()).toEqual(names);
     for (const name of names) {
-      expect(readFileSync(join(chart, 'crds', name), 'utf8'), `charts/movie-reco/crds/${name}: run charts/sync.sh`).toBe(readFileSync(join(deploy, 'crds', name), 'utf8'));
+      expect(
+        readFileSync(join(chart, 'crds', name), 'utf8'),
+        `charts/movie-reco/crds/${name}: run charts/sync.sh`,
+      ).toBe(readFileSync(join(deploy, 'crds', name), 'utf8'));
     }
     for (const file of [rulesFile, dashboardFile]) {
       const name = file.split('/').pop()!;
-      expect(readFileSync(join(chart, 'files', name), 'utf8'), `charts/movie-reco/files/${name}: run charts/sync.sh`).toBe(readFileSync(file, 'utf8'));
+      expect(
+        readFileSync(join(chart, 'files', name), 'utf8'),
+        `charts/movie-reco/files/${name}: run charts/sync.sh`,
+      ).toBe(readFileSync(file, 'utf8'));
     }
   });
 
@@ -139,32 +232,55 @@ describe('the chart', () => {
     await helm('lint', '--strict', chart);
     await helm('lint', '--strict', chart, '--set', 'samples.enabled=true');
     await helm('lint', '--strict', chart, ...productionValues('team-a'));
-    for (const bad of [['--set', 'operator.workers=0'], ['--set', 'operator.replicass=2'], ['--set', 'datasetLoad.only=one'], ['--set', 'backend.artifactStore=ftp://x']]) {
-      await expect(helm('template', 'mr', chart, ...bad), bad.join(' ')).rejects.toThrow(/values don't meet the specifications of the schema/);
+    for (const bad of [
+      ['--set', 'operator.workers=0'],
+      ['--set', 'operator.replicass=2'],
+      ['--set', 'datasetLoad.only=one'],
+      ['--set', 'backend.artifactStore=ftp://x'],
+    ]) {
+      await expect(helm('template', 'mr', chart, ...bad), bad.join(' ')).rejects.toThrow(
+        /values don't meet the specifications of the schema/,
+      );
     }
     // External database without a URL or a Secret: a clear message, not a broken Secret.
-    await expect(helm('template', 'mr', chart, '--set', 'mysql.enabled=false')).rejects.toThrow(/backend.databaseUrl is required/);
+    await expect(helm('template', 'mr', chart, '--set', 'mysql.enabled=false')).rejects.toThrow(
+      /backend.databaseUrl is required/,
+    );
   });
 
   it('renders the operator as the issue asks: NODE_OPTIONS, restricted security context, probes, defaults ConfigMap', async () => {
     const { objects } = await render(ns.name);
-    const operator = objects.find((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/name'] === 'movie-reco-operator')!;
+    const operator = objects.find(
+      (o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/name'] === 'movie-reco-operator',
+    )!;
     const pod = (operator.spec as k8s.V1DeploymentSpec).template.spec!;
     const container = pod.containers[0]!;
     expect(container.env).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-semi-space-size=2' });
-    expect(container.args).toEqual(expect.arrayContaining(['operator', '--probe-port=8080', '--leader-elect=true', `--lease-namespace=${ns.name}`]));
+    expect(container.args).toEqual(
+      expect.arrayContaining(['operator', '--probe-port=8080', '--leader-elect=true', `--lease-namespace=${ns.name}`]),
+    );
     expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001 });
     expect(container.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
-    const defaults = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-operator-defaults')) as unknown as k8s.V1ConfigMap;
-    expect(defaults.data).toMatchObject({ MOVIE_RECO_TRAINER_IMAGE: 'movie-reco:0.1.0', MOVIE_RECO_INFERENCE_IMAGE: 'movie-reco:0.1.0', MOVIE_RECO_BACKEND_SECRET: 'mr-movie-reco-backend' });
+    const defaults = objects.find(
+      (o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-operator-defaults'),
+    ) as unknown as k8s.V1ConfigMap;
+    expect(defaults.data).toMatchObject({
+      MOVIE_RECO_TRAINER_IMAGE: 'movie-reco:0.1.0',
+      MOVIE_RECO_INFERENCE_IMAGE: 'movie-reco:0.1.0',
+      MOVIE_RECO_BACKEND_SECRET: 'mr-movie-reco-backend',
+    });
     // No monitoring.coreos.com in the capabilities: no PodMonitor or PrometheusRule.
     expect(objects.filter((o) => o.apiVersion.startsWith('monitoring.coreos.com'))).toEqual([]);
-    expect(objects.map((o) => o.kind)).toEqual(expect.arrayContaining(['StatefulSet', 'Job', 'CustomResourceDefinition', 'ServiceAccount', 'ClusterRole']));
+    expect(objects.map((o) => o.kind)).toEqual(
+      expect.arrayContaining(['StatefulSet', 'Job', 'CustomResourceDefinition', 'ServiceAccount', 'ClusterRole']),
+    );
 
     // The ClusterRole is deploy/rbac's, rule for rule.
     const clusterRole = objects.find((o) => o.kind === 'ClusterRole') as unknown as k8s.V1ClusterRole;
-    const reference = k8s.loadYaml<k8s.V1ClusterRole>(readFileSync(join(deploy, 'rbac', 'operator-clusterrole.yaml'), 'utf8'));
+    const reference = k8s.loadYaml<k8s.V1ClusterRole>(
+      readFileSync(join(deploy, 'rbac', 'operator-clusterrole.yaml'), 'utf8'),
+    );
     expect(clusterRole.rules).toEqual(reference.rules);
 
     // Production-like: no in-chart servers, the managed Secret, a namespaced binding, monitoring objects.
@@ -172,18 +288,37 @@ describe('the chart', () => {
     expect(prod.filter((o) => o.kind === 'StatefulSet' || o.kind === 'Job' || o.kind === 'Secret')).toEqual([]);
     expect(prod.find((o) => o.kind === 'ClusterRoleBinding')).toBeUndefined();
     expect(prod.find((o) => o.kind === 'RoleBinding' && o.metadata.namespace === watched.name)).toBeDefined();
-    expect(prod.filter((o) => o.apiVersion === 'monitoring.coreos.com/v1').map((o) => o.kind).sort()).toEqual(['PodMonitor', 'PodMonitor', 'PrometheusRule']);
+    expect(
+      prod
+        .filter((o) => o.apiVersion === 'monitoring.coreos.com/v1')
+        .map((o) => o.kind)
+        .sort(),
+    ).toEqual(['PodMonitor', 'PodMonitor', 'PrometheusRule']);
     // The PodMonitors select what is really there: the operator pod's metrics port, the inference pods the operator creates.
-    type PodMonitor = { spec: { selector: { matchLabels: Record<string, string> }; podMetricsEndpoints: { port: string }[] } };
+    type PodMonitor = {
+      spec: { selector: { matchLabels: Record<string, string> }; podMetricsEndpoints: { port: string }[] };
+    };
     const monitors = prod.filter((o) => o.kind === 'PodMonitor') as unknown as (KubeObject & PodMonitor)[];
-    const release = { metadata: { name: 'movielens', namespace: watched.name, uid: 'u' }, spec: { model: 'movielens' } } as unknown as ModelRelease;
-    const inferencePod = desiredDeployment(release, { run: 'r', artifactUri: 's3://b/m', digest: 'd' }, { image: 'i' }).spec!.template;
+    const release = {
+      metadata: { name: 'movielens', namespace: watched.name, uid: 'u' },
+      spec: { model: 'movielens' },
+    } as unknown as ModelRelease;
+    const inferencePod = desiredDeployment(release, { run: 'r', artifactUri: 's3://b/m', digest: 'd' }, { image: 'i' })
+      .spec!.template;
     const operatorPod = (prod.find((o) => o.kind === 'Deployment')!.spec as k8s.V1DeploymentSpec).template;
-    for (const [monitor, pod] of [[monitors.find((m) => m.metadata.name.endsWith('-operator'))!, operatorPod], [monitors.find((m) => m.metadata.name.endsWith('-inference'))!, inferencePod]] as const) {
+    for (const [monitor, pod] of [
+      [monitors.find((m) => m.metadata.name.endsWith('-operator'))!, operatorPod],
+      [monitors.find((m) => m.metadata.name.endsWith('-inference'))!, inferencePod],
+    ] as const) {
       expect(pod.metadata!.labels, monitor.metadata.name).toMatchObject(monitor.spec.selector.matchLabels);
-      expect(pod.spec!.containers[0]!.ports!.map((p) => p.name), monitor.metadata.name).toContain(monitor.spec.podMetricsEndpoints[0]!.port);
+      expect(
+        pod.spec!.containers[0]!.ports!.map((p) => p.name),
+        monitor.metadata.name,
+      ).toContain(monitor.spec.podMetricsEndpoints[0]!.port);
     }
-    const dashboard = prod.find((o) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard === '1') as unknown as k8s.V1ConfigMap;
+    const dashboard = prod.find(
+      (o) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard === '1',
+    ) as unknown as k8s.V1ConfigMap;
     expect(JSON.parse(dashboard.data!['movie-reco.json']!)).toEqual(JSON.parse(readFileSync(dashboardFile, 'utf8')));
   });
 
@@ -196,7 +331,10 @@ describe('the chart', () => {
     for (const [label, args] of variants) {
       const { text, objects } = await render(ns.name, ...args);
       const out = await dryRunApply(text);
-      const applied = out.trim().split('\n').filter((line) => /serverside-applied|created|configured|unchanged/.test(line));
+      const applied = out
+        .trim()
+        .split('\n')
+        .filter((line) => /serverside-applied|created|configured|unchanged/.test(line));
       expect(applied.length, `${label}:\n${out}`).toBe(objects.length);
     }
   });
@@ -204,19 +342,58 @@ describe('the chart', () => {
   it('has pod templates (chart workloads, trainer Job, inference Deployment) that restricted Pod Security admits', async () => {
     const { objects } = await render(ns.name, '--set', 'samples.enabled=true');
     const templates = podTemplates(objects);
-    expect(templates.map((t) => t.owner.split('/')[0]).sort()).toEqual(['Deployment', 'Job', 'StatefulSet', 'StatefulSet']);
+    expect(templates.map((t) => t.owner.split('/')[0]).sort()).toEqual([
+      'Deployment',
+      'Job',
+      'StatefulSet',
+      'StatefulSet',
+    ]);
     // What the operator creates at run time, from its own pure functions.
-    const run = { apiVersion: 'reco.mlops.dev/v1alpha1', kind: 'TrainingRun', metadata: { name: 'r1', namespace: ns.name, uid: '00000000-0000-0000-0000-000000000001' }, spec: { model: 'movielens', backendSecretRef: { name: 'b' } } } as unknown as TrainingRun;
-    const release = { apiVersion: 'reco.mlops.dev/v1alpha1', kind: 'ModelRelease', metadata: { name: 'movielens', namespace: ns.name, uid: '00000000-0000-0000-0000-000000000002' }, spec: { model: 'movielens', serving: { backendSecretRef: { name: 'b' } } } } as unknown as ModelRelease;
+    const run = {
+      apiVersion: 'reco.mlops.dev/v1alpha1',
+      kind: 'TrainingRun',
+      metadata: { name: 'r1', namespace: ns.name, uid: '00000000-0000-0000-0000-000000000001' },
+      spec: { model: 'movielens', backendSecretRef: { name: 'b' } },
+    } as unknown as TrainingRun;
+    const release = {
+      apiVersion: 'reco.mlops.dev/v1alpha1',
+      kind: 'ModelRelease',
+      metadata: { name: 'movielens', namespace: ns.name, uid: '00000000-0000-0000-0000-000000000002' },
+      spec: { model: 'movielens', serving: { backendSecretRef: { name: 'b' } } },
+    } as unknown as ModelRelease;
     templates.push({ owner: 'trainer Job', template: desiredJob(run, { image: 'movie-reco:0.1.0' }).spec!.template });
-    templates.push({ owner: 'inference Deployment', template: desiredDeployment(release, { run: 'r1', artifactUri: 's3://b/m', digest: 'sha256:00' }, { image: 'movie-reco:0.1.0' }).spec!.template });
+    templates.push({
+      owner: 'inference Deployment',
+      template: desiredDeployment(
+        release,
+        { run: 'r1', artifactUri: 's3://b/m', digest: 'sha256:00' },
+        { image: 'movie-reco:0.1.0' },
+      ).spec!.template,
+    });
     for (const { owner, template } of templates) {
-      const body: k8s.V1Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: `psa-${owner.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`.slice(0, 63).replace(/-$/, ''), namespace: ns.name, labels: template.metadata?.labels }, spec: template.spec! };
-      await expect(core.createNamespacedPod({ namespace: ns.name, body, dryRun: 'All' }).then(() => 'admitted'), owner).resolves.toBe('admitted');
+      const body: k8s.V1Pod = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: `psa-${owner.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`.slice(0, 63).replace(/-$/, ''),
+          namespace: ns.name,
+          labels: template.metadata?.labels,
+        },
+        spec: template.spec!,
+      };
+      await expect(
+        core.createNamespacedPod({ namespace: ns.name, body, dryRun: 'All' }).then(() => 'admitted'),
+        owner,
+      ).resolves.toBe('admitted');
     }
     // The namespace really enforces: a pod without the restricted settings is refused.
-    const plain: k8s.V1Pod = { metadata: { name: 'psa-plain', namespace: ns.name }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
-    await expect(core.createNamespacedPod({ namespace: ns.name, body: plain, dryRun: 'All' })).rejects.toThrow(/violates PodSecurity .*restricted:latest/);
+    const plain: k8s.V1Pod = {
+      metadata: { name: 'psa-plain', namespace: ns.name },
+      spec: { containers: [{ name: 'c', image: 'busybox' }] },
+    };
+    await expect(core.createNamespacedPod({ namespace: ns.name, body: plain, dryRun: 'All' })).rejects.toThrow(
+      /violates PodSecurity .*restricted:latest/,
+    );
   });
 
   it('installs, upgrades and uninstalls with helm against the API server (hooks off: no kubelet runs the dataset Job)', async () => {
@@ -224,11 +401,26 @@ describe('the chart', () => {
     const common = ['--kubeconfig', kubeconfigPath(), '--namespace', target.name, '--no-hooks'];
     try {
       await helm('install', 'mr', chart, ...common, '--set', 'samples.enabled=true');
-      await helm('upgrade', 'mr', chart, ...common, '--set', 'samples.enabled=true', '--set', 'operator.workers=8', '--set', 'image.tag=0.1.1');
-      const deployment = await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ namespace: target.name, name: 'mr-movie-reco-operator' });
+      await helm(
+        'upgrade',
+        'mr',
+        chart,
+        ...common,
+        '--set',
+        'samples.enabled=true',
+        '--set',
+        'operator.workers=8',
+        '--set',
+        'image.tag=0.1.1',
+      );
+      const deployment = await kc
+        .makeApiClient(k8s.AppsV1Api)
+        .readNamespacedDeployment({ namespace: target.name, name: 'mr-movie-reco-operator' });
       expect(deployment.spec!.template.spec!.containers[0]!.args).toContain('--workers=8');
       expect(deployment.spec!.template.spec!.containers[0]!.image).toBe('movie-reco:0.1.1');
-      expect(await helm('status', 'mr', '--kubeconfig', kubeconfigPath(), '--namespace', target.name)).toMatch(/STATUS: deployed/);
+      expect(await helm('status', 'mr', '--kubeconfig', kubeconfigPath(), '--namespace', target.name)).toMatch(
+        /STATUS: deployed/,
+      );
       const rbacApi = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
       expect((await rbacApi.readClusterRole({ name: `${target.name}-mr-movie-reco-operator` })).rules).toHaveLength(9);
       await helm('uninstall', 'mr', '--kubeconfig', kubeconfigPath(), '--namespace', target.name, '--no-hooks');
@@ -241,7 +433,9 @@ describe('the chart', () => {
   it('grants the operator ServiceAccount what the operator uses and nothing cluster-wide it does not need (kubectl auth can-i)', async () => {
     const release = `canI${Date.now().toString(36)}`.toLowerCase();
     const { objects } = await render(ns.name, '--set', `fullnameOverride=${release}`);
-    const rbac = objects.filter((o) => ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(o.kind));
+    const rbac = objects.filter((o) =>
+      ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(o.kind),
+    );
     const file = join(scratch(), 'rbac.yaml');
     writeFileSync(file, rbac.map((o) => k8s.dumpYaml(o)).join('\n---\n'));
     await kubectl('apply', '--server-side', '--field-manager=chart-test', '-f', file);
@@ -251,28 +445,81 @@ describe('the chart', () => {
       const canI = async (verb: string, resource: string, namespace?: string) => {
         const scope = namespace ? ['-n', namespace] : ['--all-namespaces'];
         const [plural, subresource] = resource.split('/');
-        return kubectl('auth', 'can-i', verb, plural!, ...(subresource ? [`--subresource=${subresource}`] : []), '--as', as, ...scope).then(({ stdout }) => stdout.trim(), (e: { stdout?: string }) => (e.stdout ?? '').trim());
+        return kubectl(
+          'auth',
+          'can-i',
+          verb,
+          plural!,
+          ...(subresource ? [`--subresource=${subresource}`] : []),
+          '--as',
+          as,
+          ...scope,
+        ).then(
+          ({ stdout }) => stdout.trim(),
+          (e: { stdout?: string }) => (e.stdout ?? '').trim(),
+        );
       };
       const allowed: [string, string, string?][] = [
-        ['watch', 'trainingruns.reco.mlops.dev'], ['list', 'modelreleases.reco.mlops.dev'], ['patch', 'trainingruns.reco.mlops.dev/status'],
-        ['patch', 'modelreleases.reco.mlops.dev/status'], ['create', 'trainingruns.reco.mlops.dev'], ['delete', 'trainingruns.reco.mlops.dev'],
-        ['create', 'jobs.batch'], ['watch', 'jobs.batch'], ['list', 'pods'], ['create', 'deployments.apps'], ['patch', 'deployments.apps'],
-        ['patch', 'services'], ['create', 'horizontalpodautoscalers.autoscaling'], ['delete', 'horizontalpodautoscalers.autoscaling'], ['create', 'events'],
-        ['get', 'leases.coordination.k8s.io', ns.name], ['update', 'leases.coordination.k8s.io', ns.name],
+        ['watch', 'trainingruns.reco.mlops.dev'],
+        ['list', 'modelreleases.reco.mlops.dev'],
+        ['patch', 'trainingruns.reco.mlops.dev/status'],
+        ['patch', 'modelreleases.reco.mlops.dev/status'],
+        ['create', 'trainingruns.reco.mlops.dev'],
+        ['delete', 'trainingruns.reco.mlops.dev'],
+        ['create', 'jobs.batch'],
+        ['watch', 'jobs.batch'],
+        ['list', 'pods'],
+        ['create', 'deployments.apps'],
+        ['patch', 'deployments.apps'],
+        ['patch', 'services'],
+        ['create', 'horizontalpodautoscalers.autoscaling'],
+        ['delete', 'horizontalpodautoscalers.autoscaling'],
+        ['create', 'events'],
+        ['get', 'leases.coordination.k8s.io', ns.name],
+        ['update', 'leases.coordination.k8s.io', ns.name],
       ];
       const denied: [string, string, string?][] = [
-        ['get', 'secrets'], ['list', 'secrets'], ['get', 'configmaps'], ['create', 'pods'], ['delete', 'pods'], ['get', 'pods/log'], ['create', 'pods/exec'],
-        ['update', 'trainingruns.reco.mlops.dev'], ['patch', 'modelreleases.reco.mlops.dev'], ['delete', 'modelreleases.reco.mlops.dev'],
-        ['delete', 'jobs.batch'], ['update', 'jobs.batch'], ['delete', 'deployments.apps'], ['delete', 'services'], ['get', 'services'],
-        ['create', 'customresourcedefinitions.apiextensions.k8s.io'], ['create', 'clusterroles.rbac.authorization.k8s.io'], ['create', 'rolebindings.rbac.authorization.k8s.io'],
-        ['list', 'nodes'], ['create', 'namespaces'], ['impersonate', 'serviceaccounts'], ['create', 'serviceaccounts/token'],
-        ['get', 'leases.coordination.k8s.io'], ['delete', 'leases.coordination.k8s.io', ns.name], ['get', 'leases.coordination.k8s.io', 'kube-system'], ['escalate', 'clusterroles.rbac.authorization.k8s.io'],
+        ['get', 'secrets'],
+        ['list', 'secrets'],
+        ['get', 'configmaps'],
+        ['create', 'pods'],
+        ['delete', 'pods'],
+        ['get', 'pods/log'],
+        ['create', 'pods/exec'],
+        ['update', 'trainingruns.reco.mlops.dev'],
+        ['patch', 'modelreleases.reco.mlops.dev'],
+        ['delete', 'modelreleases.reco.mlops.dev'],
+        ['delete', 'jobs.batch'],
+        ['update', 'jobs.batch'],
+        ['delete', 'deployments.apps'],
+        ['delete', 'services'],
+        ['get', 'services'],
+        ['create', 'customresourcedefinitions.apiextensions.k8s.io'],
+        ['create', 'clusterroles.rbac.authorization.k8s.io'],
+        ['create', 'rolebindings.rbac.authorization.k8s.io'],
+        ['list', 'nodes'],
+        ['create', 'namespaces'],
+        ['impersonate', 'serviceaccounts'],
+        ['create', 'serviceaccounts/token'],
+        ['get', 'leases.coordination.k8s.io'],
+        ['delete', 'leases.coordination.k8s.io', ns.name],
+        ['get', 'leases.coordination.k8s.io', 'kube-system'],
+        ['escalate', 'clusterroles.rbac.authorization.k8s.io'],
       ];
-      const answers = await Promise.all([...allowed, ...denied].map(async ([verb, resource, namespace]) => [`${verb} ${resource}${namespace ? ` -n ${namespace}` : ' (all namespaces)'}`, await canI(verb, resource, namespace)] as const));
+      const answers = await Promise.all(
+        [...allowed, ...denied].map(
+          async ([verb, resource, namespace]) =>
+            [
+              `${verb} ${resource}${namespace ? ` -n ${namespace}` : ' (all namespaces)'}`,
+              await canI(verb, resource, namespace),
+            ] as const,
+        ),
+      );
       const expected = [...allowed.map(() => 'yes'), ...denied.map(() => 'no')];
       expect(Object.fromEntries(answers)).toEqual(Object.fromEntries(answers.map(([k], i) => [k, expected[i]])));
     } finally {
-      for (const o of rbac.filter((o) => o.kind.startsWith('Cluster'))) await kubectl('delete', o.kind, o.metadata.name, '--ignore-not-found').catch(() => {});
+      for (const o of rbac.filter((o) => o.kind.startsWith('Cluster')))
+        await kubectl('delete', o.kind, o.metadata.name, '--ignore-not-found').catch(() => {});
     }
   });
 });
@@ -281,22 +528,44 @@ describe('the chart', () => {
 
 /** Every PromQL expression of the dashboard, with Grafana's variables replaced by what Prometheus would see. */
 function dashboardExpressions(): { title: string; expr: string }[] {
-  const dashboard = JSON.parse(readFileSync(dashboardFile, 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[]; templating: { list: { query?: unknown }[] } };
+  const dashboard = JSON.parse(readFileSync(dashboardFile, 'utf8')) as {
+    panels: { title: string; targets?: { expr: string }[] }[];
+    templating: { list: { query?: unknown }[] };
+  };
   const out = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ title: p.title, expr: t.expr })));
   for (const v of dashboard.templating.list) {
     const q = (v.query as { query?: string } | undefined)?.query;
     const m = q && /^label_values\((.+),\s*\w+\)$/.exec(q);
     if (m) out.push({ title: 'variable', expr: m[1]! });
   }
-  return out.map(({ title, expr }) => ({ title, expr: expr.replaceAll('$__rate_interval', '5m').replaceAll('$namespace', '.*') }));
+  return out.map(({ title, expr }) => ({
+    title,
+    expr: expr.replaceAll('$__rate_interval', '5m').replaceAll('$namespace', '.*'),
+  }));
 }
 
 function ruleExpressions(): { title: string; expr: string }[] {
-  const rules = k8s.loadYaml<{ groups: { rules: { alert?: string; record?: string; expr: string }[] }[] }>(readFileSync(rulesFile, 'utf8'));
+  const rules = k8s.loadYaml<{ groups: { rules: { alert?: string; record?: string; expr: string }[] }[] }>(
+    readFileSync(rulesFile, 'utf8'),
+  );
   return rules.groups.flatMap((g) => g.rules.map((r) => ({ title: r.alert ?? r.record ?? '', expr: r.expr })));
 }
 
-const promqlWords = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'offset', 'bool', 'and', 'or', 'unless', 'inf', 'nan']);
+const promqlWords = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'offset',
+  'bool',
+  'and',
+  'or',
+  'unless',
+  'inf',
+  'nan',
+]);
 
 /** The metric names a PromQL expression selects (identifiers that are neither functions, keywords, label names nor strings). */
 export function metricNames(expr: string): string[] {
@@ -340,15 +609,29 @@ describe('monitoring', () => {
     const exprs = dashboardExpressions();
     expect(exprs.length).toBeGreaterThan(15);
     const file = join(scratch(), 'dashboard.rules.yaml');
-    writeFileSync(file, JSON.stringify({ groups: [{ name: 'dashboard', rules: exprs.map((e, i) => ({ record: `dashboard:expr_${i}`, expr: e.expr })) }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        groups: [{ name: 'dashboard', rules: exprs.map((e, i) => ({ record: `dashboard:expr_${i}`, expr: e.expr })) }],
+      }),
+    );
     const { stdout } = await run(promtoolBinary(), ['check', 'rules', file]);
     expect(stdout).toMatch(new RegExp(`SUCCESS: ${exprs.length} rules found`));
   });
 
   it('extracts metric names from PromQL', () => {
-    expect(metricNames('histogram_quantile(0.99, sum by (namespace, le) (rate(a_bucket{route=~"/v1/.*"}[5m]))) > 0.3').sort()).toEqual(['a_bucket']);
-    expect(metricNames('time() - min by (m) (x * on (namespace, pod) group_left (model) y) > 7 * 86400').sort()).toEqual(['x', 'y']);
-    expect(metricNames('(delta(a{phase="Failed"}[6h]) >= 3) unless on (model) (delta(b[6h]) > 0)').sort()).toEqual(['a', 'b']);
+    expect(
+      metricNames(
+        'histogram_quantile(0.99, sum by (namespace, le) (rate(a_bucket{route=~"/v1/.*"}[5m]))) > 0.3',
+      ).sort(),
+    ).toEqual(['a_bucket']);
+    expect(
+      metricNames('time() - min by (m) (x * on (namespace, pod) group_left (model) y) > 7 * 86400').sort(),
+    ).toEqual(['x', 'y']);
+    expect(metricNames('(delta(a{phase="Failed"}[6h]) >= 3) unless on (model) (delta(b[6h]) > 0)').sort()).toEqual([
+      'a',
+      'b',
+    ]);
     expect(metricNames('absent(q == 1) or 1e3').sort()).toEqual(['q']);
   });
 
@@ -357,17 +640,23 @@ describe('monitoring', () => {
     const operatorMetrics = new OperatorMetrics();
     const probe = await startProbeServer(0, operatorMetrics, () => true, '127.0.0.1');
     const serviceMetrics = createServiceMetrics();
-    const holder = new ModelHolder(async () => {
-      throw new Error('no model in this test');
-    }, serviceMetrics, log);
+    const holder = new ModelHolder(
+      async () => {
+        throw new Error('no model in this test');
+      },
+      serviceMetrics,
+      log,
+    );
     const inference = await listen(createApp({ holder, metrics: serviceMetrics, log }), '127.0.0.1', 0, log);
     let exposed: Set<string>;
     try {
-      const texts = await Promise.all([`http://127.0.0.1:${probe.port}/metrics`, `http://127.0.0.1:${inference.port}/metrics`].map(async (url) => {
-        const response = await fetch(url);
-        expect(response.status, url).toBe(200);
-        return response.text();
-      }));
+      const texts = await Promise.all(
+        [`http://127.0.0.1:${probe.port}/metrics`, `http://127.0.0.1:${inference.port}/metrics`].map(async (url) => {
+          const response = await fetch(url);
+          expect(response.status, url).toBe(200);
+          return response.text();
+        }),
+      );
       exposed = exposedNames(texts.join('\n'));
     } finally {
       await probe.close();
@@ -384,7 +673,16 @@ describe('monitoring', () => {
     expect(unknown).toEqual([]);
     // And the panels the issue lists are there.
     const all = [...dashboardExpressions(), ...ruleExpressions()].map((e) => e.expr).join('\n');
-    for (const name of ['movie_reco_champion_metric', 'movie_reco_promotions_total', 'movie_reco_training_runs', 'http_request_duration_seconds_bucket', 'movie_reco_recommendations_total', 'movie_reco_ratings_stored_total', 'controller_runtime_reconcile_errors_total', 'workqueue_depth']) {
+    for (const name of [
+      'movie_reco_champion_metric',
+      'movie_reco_promotions_total',
+      'movie_reco_training_runs',
+      'http_request_duration_seconds_bucket',
+      'movie_reco_recommendations_total',
+      'movie_reco_ratings_stored_total',
+      'controller_runtime_reconcile_errors_total',
+      'workqueue_depth',
+    ]) {
       expect(all).toContain(name);
     }
   });

@@ -35,7 +35,7 @@ export async function dataCommand(argv: string[]): Promise<number> {
       log,
       onProgress: (bytes, total) => log.info('downloading', { bytes, total }),
     });
-    process.stdout.write(folder + '\n');
+    process.stdout.write(`${folder}\n`);
     return 0;
   }
   if (action === 'load') return load(rest, log);
@@ -46,7 +46,12 @@ export async function dataCommand(argv: string[]): Promise<number> {
 async function load(argv: string[], log: ReturnType<typeof createLogger>): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { database: { type: 'string' }, dataset: { type: 'string' }, batches: { type: 'string' }, only: { type: 'string' } },
+    options: {
+      database: { type: 'string' },
+      dataset: { type: 'string' },
+      batches: { type: 'string' },
+      only: { type: 'string' },
+    },
     strict: true,
   });
   const databaseUrl = values.database ?? process.env.MOVIE_RECO_DATABASE_URL;
@@ -63,7 +68,9 @@ async function load(argv: string[], log: ReturnType<typeof createLogger>): Promi
       onMovies: (movies) => log.info('movies loaded', { movies }),
       onProgress: (rows) => log.info('ratings loaded', { rows }),
     });
-    process.stdout.write(JSON.stringify({ dataset, movies: summary.movies, ratings: summary.ratings, batches: summary.batches }) + '\n');
+    process.stdout.write(
+      `${JSON.stringify({ dataset, movies: summary.movies, ratings: summary.ratings, batches: summary.batches })}\n`,
+    );
     return 0;
   } finally {
     await db.close();
@@ -85,7 +92,8 @@ async function generate(argv: string[], log: ReturnType<typeof createLogger>): P
   });
   const out = requiredString(values, 'out');
   const preset = values.preset ?? 'ml-1m';
-  if (!(preset in SYNTHETIC_PRESETS)) throw new UsageError(`--preset must be one of ${Object.keys(SYNTHETIC_PRESETS).join(', ')}`);
+  if (!(preset in SYNTHETIC_PRESETS))
+    throw new UsageError(`--preset must be one of ${Object.keys(SYNTHETIC_PRESETS).join(', ')}`);
   const base: SyntheticConfig = SYNTHETIC_PRESETS[preset as keyof typeof SYNTHETIC_PRESETS];
   const config: SyntheticConfig = {
     ...base,
@@ -109,11 +117,11 @@ async function generate(argv: string[], log: ReturnType<typeof createLogger>): P
     for (let k = start; k < Math.min(ratings.length, start + 10_000); k++) {
       lines.push(`${ratings.userIds[k]},${ratings.movieIds[k]},${ratings.values[k]},${ratings.timestamps[k]}`);
     }
-    await write(lines.join('\n') + '\n');
+    await write(`${lines.join('\n')}\n`);
   }
   target.end();
   await once(file, 'close');
-  process.stdout.write(out + '\n');
+  process.stdout.write(`${out}\n`);
   return 0;
 }
 
@@ -123,11 +131,16 @@ function parseRange(value: string | undefined, batches: number): { from: number;
   const from = Number(match?.[1]);
   const to = Number(match?.[2] ?? match?.[1]);
   if (!match || from < 1 || to < from || to > batches) {
-    throw new UsageError(`--only must be a batch or range within 1-${batches}, such as 1 or 2-${batches}; got ${JSON.stringify(value)}`);
+    throw new UsageError(
+      `--only must be a batch or range within 1-${batches}, such as 1 or 2-${batches}; got ${JSON.stringify(value)}`,
+    );
   }
   return { from, to };
 }
 
 async function isFolder(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isDirectory(), () => false);
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }

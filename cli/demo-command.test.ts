@@ -14,9 +14,13 @@ afterAll(() => rm(workdir, { recursive: true, force: true }));
 
 describe('movie-reco demo (the quickstart job)', () => {
   it('loads, trains, evaluates and leaves a verifiable artifact, with no server', async () => {
-    const { stdout } = await run(process.execPath, [bin, 'demo', '--dataset', 'ml-100k', '--workdir', workdir, '--algorithm', 'svd', '--epochs', '10'], {
-      maxBuffer: 1 << 24,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [bin, 'demo', '--dataset', 'ml-100k', '--workdir', workdir, '--algorithm', 'svd', '--epochs', '10'],
+      {
+        maxBuffer: 1 << 24,
+      },
+    );
     expect(stdout).toMatch(/ml-100k: 100000 ratings, 943 users, 1682 movies/);
     const rmse = Number(/RMSE\s+([\d.]+)/.exec(stdout)?.[1]);
     expect(rmse).toBeGreaterThan(0.8);

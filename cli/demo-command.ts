@@ -46,7 +46,12 @@ export async function demoCommand(argv: string[]): Promise<number> {
         batches,
         onProgress: (rows) => log.info('ratings loaded', { rows }),
       });
-      log.info('dataset loaded', { dataset, movies: loaded.movies, ratings: loaded.ratings, batches: loaded.batches.length });
+      log.info('dataset loaded', {
+        dataset,
+        movies: loaded.movies,
+        ratings: loaded.ratings,
+        batches: loaded.batches.length,
+      });
     } else {
       log.info('database already holds ratings; reusing them', { database: join(workdir, 'movie-reco.db') });
     }
@@ -63,7 +68,10 @@ export async function demoCommand(argv: string[]): Promise<number> {
     });
     const m = result.metrics;
     const rows: [string, string][] = [
-      ['dataset', `${dataset}: ${result.dataset.ratings} ratings, ${result.dataset.users} users, ${result.dataset.movies} movies`],
+      [
+        'dataset',
+        `${dataset}: ${result.dataset.ratings} ratings, ${result.dataset.users} users, ${result.dataset.movies} movies`,
+      ],
       ['held-out ratings', String(m.testRatings)],
       ['RMSE', m.rmse.toFixed(4)],
       ['MAE', m.mae.toFixed(4)],
@@ -76,7 +84,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       ['artifact', result.artifact.uri],
       ['digest', result.artifact.digest],
     ];
-    process.stdout.write(rows.map(([key, value]) => `${key.padEnd(20)} ${value}`).join('\n') + '\n');
+    process.stdout.write(`${rows.map(([key, value]) => `${key.padEnd(20)} ${value}`).join('\n')}\n`);
     return 0;
   } finally {
     await db.close();

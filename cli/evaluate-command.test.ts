@@ -15,8 +15,9 @@ let test: Ratings;
 
 function csv(ratings: Ratings): string {
   const lines = ['movieId,userId,rating'];
-  for (let k = 0; k < ratings.length; k++) lines.push(`${ratings.movieIds[k]},${ratings.userIds[k]},${ratings.values[k]}`);
-  return lines.join('\r\n') + '\r\n';
+  for (let k = 0; k < ratings.length; k++)
+    lines.push(`${ratings.movieIds[k]},${ratings.userIds[k]},${ratings.values[k]}`);
+  return `${lines.join('\r\n')}\r\n`;
 }
 
 beforeAll(async () => {
@@ -33,12 +34,28 @@ afterAll(async () => {
 
 describe('movie-reco evaluate', () => {
   it('prints the contract JSON on stdout, predicting every test row', async () => {
-    const { stdout, stderr } = await run(process.execPath, [bin, 'evaluate', '--train', join(dir, 'train.csv.gz'), '--test', join(dir, 'test.csv'), '--seed', '3', '--json'], {
-      maxBuffer: 1 << 24,
-    });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [bin, 'evaluate', '--train', join(dir, 'train.csv.gz'), '--test', join(dir, 'test.csv'), '--seed', '3', '--json'],
+      {
+        maxBuffer: 1 << 24,
+      },
+    );
     const result = JSON.parse(stdout) as Record<string, number>;
-    for (const key of ['rmse', 'mae', 'precisionAt10', 'recallAt10', 'ndcgAt10', 'fitSeconds', 'predictSeconds', 'trainRatings', 'testRatings',
-      'popularityPrecisionAt10', 'popularityRecallAt10', 'popularityNdcgAt10']) {
+    for (const key of [
+      'rmse',
+      'mae',
+      'precisionAt10',
+      'recallAt10',
+      'ndcgAt10',
+      'fitSeconds',
+      'predictSeconds',
+      'trainRatings',
+      'testRatings',
+      'popularityPrecisionAt10',
+      'popularityRecallAt10',
+      'popularityNdcgAt10',
+    ]) {
       expect(typeof result[key], key).toBe('number');
     }
     expect(result.testRatings).toBe(test.length);
@@ -52,16 +69,36 @@ describe('movie-reco evaluate', () => {
   });
 
   it('refuses bad flags with a message naming the flag and exit code 2', async () => {
-    const failure = await run(process.execPath, [bin, 'evaluate', '--train', join(dir, 'test.csv'), '--test', join(dir, 'test.csv'), '--factors', 'ten'])
-      .then(() => null, (error: { code: number; stderr: string }) => error);
+    const failure = await run(process.execPath, [
+      bin,
+      'evaluate',
+      '--train',
+      join(dir, 'test.csv'),
+      '--test',
+      join(dir, 'test.csv'),
+      '--factors',
+      'ten',
+    ]).then(
+      () => null,
+      (error: { code: number; stderr: string }) => error,
+    );
     expect(failure?.code).toBe(2);
     expect(failure?.stderr).toMatch(/--factors must be an integer/);
   });
 
   it('names the file and line of a malformed row', async () => {
     await writeFile(join(dir, 'bad.csv'), 'userId,movieId,rating\n1,2,4\n1,x,3\n');
-    const failure = await run(process.execPath, [bin, 'evaluate', '--train', join(dir, 'bad.csv'), '--test', join(dir, 'test.csv')])
-      .then(() => null, (error: { code: number; stderr: string }) => error);
+    const failure = await run(process.execPath, [
+      bin,
+      'evaluate',
+      '--train',
+      join(dir, 'bad.csv'),
+      '--test',
+      join(dir, 'test.csv'),
+    ]).then(
+      () => null,
+      (error: { code: number; stderr: string }) => error,
+    );
     expect(failure?.code).toBe(1);
     expect(failure?.stderr).toMatch(/bad\.csv:3/);
   });

@@ -49,10 +49,12 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
     epochs: result.chosenEpochs,
   };
   if (values.json) {
-    process.stdout.write(JSON.stringify(output) + '\n');
+    process.stdout.write(`${JSON.stringify(output)}\n`);
   } else {
     for (const [key, value] of Object.entries(output)) {
-      process.stdout.write(`${key.padEnd(24)} ${typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(4) : value}\n`);
+      process.stdout.write(
+        `${key.padEnd(24)} ${typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(4) : value}\n`,
+      );
     }
   }
   return 0;

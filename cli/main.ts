@@ -13,12 +13,36 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
-  demo: { summary: 'load MovieLens into an embedded database, train, evaluate, save the model', help: demoHelp, run: demoCommand },
-  train: { summary: 'the trainer Job: snapshot ratings, train, evaluate, write artifact and run record', help: trainHelp, run: trainCommand },
-  data: { summary: 'download MovieLens, load it into MySQL/SQLite in batches, generate synthetic ratings', help: dataHelp, run: dataCommand },
-  serve: { summary: 'the inference service: recommendations, predictions, ratings, metrics', help: serveHelp, run: serveCommand },
-  operator: { summary: 'reconcile TrainingRuns and ModelReleases (trainer Jobs, champion, inference rollout)', help: operatorHelp, run: operatorCommand },
-  evaluate: { summary: 'train on one ratings file, score on another, print the metrics', help: evaluateHelp, run: evaluateCommand },
+  demo: {
+    summary: 'load MovieLens into an embedded database, train, evaluate, save the model',
+    help: demoHelp,
+    run: demoCommand,
+  },
+  train: {
+    summary: 'the trainer Job: snapshot ratings, train, evaluate, write artifact and run record',
+    help: trainHelp,
+    run: trainCommand,
+  },
+  data: {
+    summary: 'download MovieLens, load it into MySQL/SQLite in batches, generate synthetic ratings',
+    help: dataHelp,
+    run: dataCommand,
+  },
+  serve: {
+    summary: 'the inference service: recommendations, predictions, ratings, metrics',
+    help: serveHelp,
+    run: serveCommand,
+  },
+  operator: {
+    summary: 'reconcile TrainingRuns and ModelReleases (trainer Jobs, champion, inference rollout)',
+    help: operatorHelp,
+    run: operatorCommand,
+  },
+  evaluate: {
+    summary: 'train on one ratings file, score on another, print the metrics',
+    help: evaluateHelp,
+    run: evaluateCommand,
+  },
 };
 
 function overview(): string {
@@ -34,7 +58,7 @@ ${lines.join('\n')}`;
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(overview() + '\n');
+    process.stdout.write(`${overview()}\n`);
     return name ? 0 : 2;
   }
   const command = commands[name];
@@ -43,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(command.help + '\n');
+    process.stdout.write(`${command.help}\n`);
     return 0;
   }
   try {

@@ -66,7 +66,8 @@ export async function operatorCommand(argv: string[]): Promise<number> {
   if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
   else kc.loadFromDefault();
   const log = createLogger({ component: 'operator' });
-  const leaseNamespace = values['lease-namespace'] ?? env.POD_NAMESPACE ?? values.namespace ?? inClusterNamespace() ?? 'default';
+  const leaseNamespace =
+    values['lease-namespace'] ?? env.POD_NAMESPACE ?? values.namespace ?? inClusterNamespace() ?? 'default';
 
   const databaseUrl = values.database ?? env.MOVIE_RECO_DATABASE_URL;
   const db = databaseUrl ? await openMigratedDatabase(databaseUrl) : undefined;
@@ -89,7 +90,9 @@ export async function operatorCommand(argv: string[]): Promise<number> {
           },
         }
       : {}),
-    ...(values['ratings-poll-seconds'] ? { ratingsPollMs: numberOption(values, 'ratings-poll-seconds', { integer: true, min: 1, max: 86400 })! * 1000 } : {}),
+    ...(values['ratings-poll-seconds']
+      ? { ratingsPollMs: numberOption(values, 'ratings-poll-seconds', { integer: true, min: 1, max: 86400 })! * 1000 }
+      : {}),
     probePort: numberOption(values, 'probe-port', { integer: true, min: 0, max: 65535 }) ?? 8080,
     probeHost: values['probe-host'] ?? '0.0.0.0',
     workers: numberOption(values, 'workers', { integer: true, min: 1, max: 64 }) ?? 4,

@@ -32,13 +32,18 @@ answers /v1/recommendations, /v1/predict, /v1/movies/:id/similar, /v1/ratings, /
 
 /** `movie-reco serve`: runs until SIGTERM or SIGINT, then drains and exits 0. */
 export async function serveCommand(argv: string[]): Promise<number> {
-  if (argv.length > 0) throw new UsageError(`serve takes no arguments (configuration comes from the environment), got ${argv.join(' ')}`);
+  if (argv.length > 0)
+    throw new UsageError(`serve takes no arguments (configuration comes from the environment), got ${argv.join(' ')}`);
   const log = createLogger({ component: 'serve' });
   const config = serveConfigFromEnv();
   const service = await startService(config, log);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
-      log.info('draining', { signal, shutdownDelaySeconds: config.shutdownDelaySeconds, drainSeconds: config.drainSeconds });
+      log.info('draining', {
+        signal,
+        shutdownDelaySeconds: config.shutdownDelaySeconds,
+        drainSeconds: config.drainSeconds,
+      });
       resolve();
     };
     process.once('SIGTERM', () => stop('SIGTERM'));

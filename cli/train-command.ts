@@ -46,7 +46,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const model = values.model ?? env.MOVIE_RECO_MODEL;
   if (!databaseUrl) throw new UsageError('--database (or MOVIE_RECO_DATABASE_URL) is required');
   if (!storeUri) throw new UsageError('--store (or MOVIE_RECO_ARTIFACT_STORE) is required');
-  if (!model || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(model)) throw new UsageError('--model must be a DNS-1123 label such as "movielens"');
+  if (!model || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(model))
+    throw new UsageError('--model must be a DNS-1123 label such as "movielens"');
   const runId = values.run ?? env.MOVIE_RECO_RUN_ID ?? randomUUID();
   const upToBatch = numberOption(values, 'up-to-batch', { integer: true, min: 1 });
   const maxRatingId = numberOption(values, 'max-rating-id', { integer: true, min: 1 });
@@ -67,11 +68,15 @@ export async function trainCommand(argv: string[]): Promise<number> {
       testFraction,
       log,
     });
-    process.stdout.write(JSON.stringify(result) + '\n');
+    process.stdout.write(`${JSON.stringify(result)}\n`);
     if (resultFile) await writeFile(resultFile, terminationMessage(result));
     return 0;
   } catch (error) {
-    if (resultFile) await writeFile(resultFile, JSON.stringify({ runId, model, phase: 'Failed', reason: (error as Error).message }).slice(0, 4000));
+    if (resultFile)
+      await writeFile(
+        resultFile,
+        JSON.stringify({ runId, model, phase: 'Failed', reason: (error as Error).message }).slice(0, 4000),
+      );
     throw error;
   } finally {
     await db.close();

@@ -26,7 +26,10 @@ describe('createLineBuffer', () => {
   it('writes at once past the size limit, and on flush', () => {
     vi.useFakeTimers();
     const chunks: string[] = [];
-    const buffer = createLineBuffer((chunk) => chunks.push(Buffer.from(chunk).toString()), { maxBytes: 10, maxDelayMs: 30 });
+    const buffer = createLineBuffer((chunk) => chunks.push(Buffer.from(chunk).toString()), {
+      maxBytes: 10,
+      maxDelayMs: 30,
+    });
     buffer.write('0123456789');
     expect(chunks).toEqual(['0123456789\n']);
     buffer.write('x');
@@ -70,12 +73,21 @@ describe('createLogger', () => {
     log.debug('hidden');
     log.child({ run: 'r1' }).info('epoch', { loss: 0.5 });
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'info', msg: 'epoch', component: 'test', run: 'r1', loss: 0.5 });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 'info',
+      msg: 'epoch',
+      component: 'test',
+      run: 'r1',
+      loss: 0.5,
+    });
   });
 
   it('writes an Error field as its name and message', () => {
     const lines: string[] = [];
-    createLogger({}, { write: (line) => lines.push(line) }).error('failed', { error: new RangeError('too far'), attempt: 2 });
+    createLogger({}, { write: (line) => lines.push(line) }).error('failed', {
+      error: new RangeError('too far'),
+      attempt: 2,
+    });
     expect(JSON.parse(lines[0]!)).toMatchObject({ error: { name: 'RangeError', message: 'too far' }, attempt: 2 });
   });
 });
@@ -143,7 +155,14 @@ describe('fixedLine', () => {
     line('debug', [1, 2, 3, 4]);
     line('info', [undefined, Number.NaN, () => 0, Number.POSITIVE_INFINITY]);
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toEqual({ time: expect.any(String), level: 'info', msg: 'm', b: null, c: null, d: null });
+    expect(JSON.parse(lines[0]!)).toEqual({
+      time: expect.any(String),
+      level: 'info',
+      msg: 'm',
+      b: null,
+      c: null,
+      d: null,
+    });
   });
 
   it('refuses a field name that a line or base field already has', () => {
@@ -157,7 +176,9 @@ describe('fixedLine', () => {
 describe('isoNow', () => {
   it('formats as Date#toISOString, across second boundaries and in any order', () => {
     const start = Date.UTC(2026, 10, 25, 23, 59, 58, 990);
-    const instants = [0, 1, 9, 10, 11, 1009, 1010, 1999, 2000, 2010, 86_400_000, 5, -1000].map((offset) => start + offset);
+    const instants = [0, 1, 9, 10, 11, 1009, 1010, 1999, 2000, 2010, 86_400_000, 5, -1000].map(
+      (offset) => start + offset,
+    );
     for (const at of instants) expect(isoNow(at)).toBe(new Date(at).toISOString());
   });
 });

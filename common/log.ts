@@ -105,7 +105,8 @@ export function createLogger(base: LogFields = {}, options: LoggerOptions = {}):
     const time = isoNow();
     const readable = fields && withReadableErrors(fields);
     // A field named like a line or base field replaces it in its place: the merged record.
-    if (readable && overlaps(base, readable)) return write(JSON.stringify({ time, level: lvl, msg, ...base, ...readable }));
+    if (readable && overlaps(base, readable))
+      return write(JSON.stringify({ time, level: lvl, msg, ...base, ...readable }));
     const head = `{"time":"${time}","level":"${lvl}","msg":${JSON.stringify(msg)}${baseJson}`;
     const own = readable ? JSON.stringify(readable) : '{}';
     write(own.length > 2 ? `${head},${own.slice(1)}` : `${head}}`);
@@ -140,10 +141,14 @@ export function createLogger(base: LogFields = {}, options: LoggerOptions = {}):
             }
             line += lastMembers[k]!;
           } else {
-            line += names[k]! + (typeof value === 'number' && Number.isFinite(value) ? String(value) : (JSON.stringify(readableValue(value)) ?? 'null'));
+            line +=
+              names[k]! +
+              (typeof value === 'number' && Number.isFinite(value)
+                ? String(value)
+                : (JSON.stringify(readableValue(value)) ?? 'null'));
           }
         }
-        write(line + '}');
+        write(`${line}}`);
       };
     },
   };

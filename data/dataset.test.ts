@@ -31,7 +31,15 @@ function summarize(r: Ratings) {
     maxTime = Math.max(maxTime, r.timestamps[i]!);
   }
   const day = (t: number) => new Date(t * 1000).toISOString().slice(0, 10);
-  return { rows: r.length, users: users.size, movies: movies.size, pairs: pairs.size, histogram, first: day(minTime), last: day(maxTime) };
+  return {
+    rows: r.length,
+    users: users.size,
+    movies: movies.size,
+    pairs: pairs.size,
+    histogram,
+    first: day(minTime),
+    last: day(maxTime),
+  };
 }
 
 async function allMovies(source: { movies(): AsyncIterable<Movie> }): Promise<Movie[]> {
@@ -54,13 +62,23 @@ describe('ml-latest-small (shared copy)', () => {
       movies: 9_724,
       pairs: 100_836,
       histogram: {
-        '0.5': 1_370, '1.0': 2_811, '1.5': 1_791, '2.0': 7_551, '2.5': 5_550,
-        '3.0': 20_047, '3.5': 13_136, '4.0': 26_818, '4.5': 8_551, '5.0': 13_211,
+        '0.5': 1_370,
+        '1.0': 2_811,
+        '1.5': 1_791,
+        '2.0': 7_551,
+        '2.5': 5_550,
+        '3.0': 20_047,
+        '3.5': 13_136,
+        '4.0': 26_818,
+        '4.5': 8_551,
+        '5.0': 13_211,
       },
       first: '1996-03-29',
       last: '2018-09-24',
     });
-    expect([ratings.userIds[0], ratings.movieIds[0], ratings.values[0], ratings.timestamps[0]]).toEqual([1, 1, 4, 964982703]);
+    expect([ratings.userIds[0], ratings.movieIds[0], ratings.values[0], ratings.timestamps[0]]).toEqual([
+      1, 1, 4, 964982703,
+    ]);
   });
 
   it('reads every movie, quoted titles included, with 20 distinct genres', async () => {
@@ -70,7 +88,11 @@ describe('ml-latest-small (shared copy)', () => {
     expect(movies.length).toBe(9_742);
     expect(new Set(movies.map((m) => m.movieId)).size).toBe(9_742);
     expect(new Set(movies.flatMap((m) => m.genres)).size).toBe(20);
-    expect(movies[0]).toEqual({ movieId: 1, title: 'Toy Story (1995)', genres: ['Adventure', 'Animation', 'Children', 'Comedy', 'Fantasy'] });
+    expect(movies[0]).toEqual({
+      movieId: 1,
+      title: 'Toy Story (1995)',
+      genres: ['Adventure', 'Animation', 'Children', 'Comedy', 'Fantasy'],
+    });
     expect(movies.find((m) => m.movieId === 11)?.title).toBe('American President, The (1995)');
     expect(movies.some((m) => m.title.includes('"'))).toBe(true);
     expect(movies.every((m) => !m.title.includes('\r') && m.genres.length > 0)).toBe(true);
@@ -120,7 +142,10 @@ describe('formats without a shared copy (generated files)', () => {
 
   it('reads an ml-1m style folder: ::-separated .dat, Latin-1 movie titles', async () => {
     await dir.write('ratings.dat', '1::10::5::978300760\n2::20::3::978302109\n');
-    await dir.write('movies.dat', Buffer.from('10::Amélie (2001)::Comedy|Romance\n20::Heat (1995)::Action|Crime|Thriller\n', 'latin1'));
+    await dir.write(
+      'movies.dat',
+      Buffer.from('10::Amélie (2001)::Comedy|Romance\n20::Heat (1995)::Action|Crime|Thriller\n', 'latin1'),
+    );
     const source = await openDataset(dir.path);
     expect(source.format).toBe('dat');
     expect(await allMovies(source)).toEqual([
@@ -140,7 +165,10 @@ describe('formats without a shared copy (generated files)', () => {
 
   it('reads an ml-25m style CSV folder with LF endings and a multi-line quoted title', async () => {
     await dir.write('ratings.csv', 'userId,movieId,rating,timestamp\n1,296,5.0,1147880044\n');
-    await dir.write('movies.csv', 'movieId,title,genres\n296,"Pulp ""Fiction""\nRedux, The (1994)",Comedy|Crime\n5,Plain (2000),(no genres listed)\n');
+    await dir.write(
+      'movies.csv',
+      'movieId,title,genres\n296,"Pulp ""Fiction""\nRedux, The (1994)",Comedy|Crime\n5,Plain (2000),(no genres listed)\n',
+    );
     expect(await allMovies(await openDataset(dir.path))).toEqual([
       { movieId: 296, title: 'Pulp "Fiction"\nRedux, The (1994)', genres: ['Comedy', 'Crime'] },
       { movieId: 5, title: 'Plain (2000)', genres: ['(no genres listed)'] },
@@ -150,7 +178,9 @@ describe('formats without a shared copy (generated files)', () => {
   it('names the file and line of a malformed movie', async () => {
     await dir.write('ratings.dat', '1::10::5::978300760\n');
     await dir.write('movies.dat', '10::Fine (2001)::Comedy\nten::Broken::Drama\n');
-    await expect(allMovies(await openDataset(dir.path))).rejects.toThrow(/movies\.dat:2: movieId "ten" is not a non-negative integer/);
+    await expect(allMovies(await openDataset(dir.path))).rejects.toThrow(
+      /movies\.dat:2: movieId "ten" is not a non-negative integer/,
+    );
     await dir.write('u.data', '1\t2\t3\t4\n');
     await dir.write('movies.csv', 'movieId,title,genres\n1,"Unclosed,Drama\n');
     await dir.write('ratings.csv', 'userId,movieId,rating\n');
@@ -159,6 +189,8 @@ describe('formats without a shared copy (generated files)', () => {
 
   it('refuses a folder that is not a MovieLens dataset', async () => {
     await dir.write('notes.txt', 'hello');
-    await expect(openDataset(dir.path)).rejects.toThrow(/not a MovieLens dataset folder \(expected ratings\.csv, u\.data or ratings\.dat/);
+    await expect(openDataset(dir.path)).rejects.toThrow(
+      /not a MovieLens dataset folder \(expected ratings\.csv, u\.data or ratings\.dat/,
+    );
   });
 });

@@ -4,7 +4,14 @@ import type { Ratings } from '../model/ratings.ts';
 import { findDataFile, readFileChunks } from './file-input.ts';
 import { readMoviesCsv, readMoviesDat, readMoviesItem, type Movie } from './movies.ts';
 import { collectRatings, type ProgressCallback } from './ratings-chunks.ts';
-import { CSV_RATINGS, DAT_RATINGS, DEFAULT_CHUNK_ROWS, parseRatings, TAB_RATINGS, type RatingsLayout } from './ratings-parser.ts';
+import {
+  CSV_RATINGS,
+  DAT_RATINGS,
+  DEFAULT_CHUNK_ROWS,
+  parseRatings,
+  TAB_RATINGS,
+  type RatingsLayout,
+} from './ratings-parser.ts';
 
 /**
  * The three MovieLens file layouts:
@@ -56,12 +63,14 @@ export async function openDataset(dir: string): Promise<DatasetSource> {
       movies: () => readMovies(candidate.format, moviesFile, genreFile),
     };
   }
-  throw new Error(
-    `${dir}: not a MovieLens dataset folder (expected ratings.csv, u.data or ratings.dat, plain or .gz)`,
-  );
+  throw new Error(`${dir}: not a MovieLens dataset folder (expected ratings.csv, u.data or ratings.dat, plain or .gz)`);
 }
 
-async function* readMovies(format: DatasetFormat, file: string | null, genreFile: string | null): AsyncGenerator<Movie> {
+async function* readMovies(
+  format: DatasetFormat,
+  file: string | null,
+  genreFile: string | null,
+): AsyncGenerator<Movie> {
   if (!file) return;
   if (format === 'csv') yield* readMoviesCsv(file);
   else if (format === 'dat') yield* readMoviesDat(file);

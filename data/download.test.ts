@@ -12,8 +12,12 @@ import { downloadDataset, resolveDataset } from './download.ts';
 /** A zip shaped like GroupLens's ml-latest-small.zip, from a few generated rows. */
 async function buildZip(): Promise<Buffer> {
   const zip = new yazl.ZipFile();
-  const ratings = ['userId,movieId,rating,timestamp', '1,10,4.0,1000', '1,20,3.5,1001', '2,10,5.0,1002'].join('\r\n') + '\r\n';
-  const movies = ['movieId,title,genres', '10,"Made Up, The (2001)",Comedy|Drama', '20,Another (2002),(no genres listed)'].join('\r\n') + '\r\n';
+  const ratings =
+    `${['userId,movieId,rating,timestamp', '1,10,4.0,1000', '1,20,3.5,1001', '2,10,5.0,1002'].join('\r\n')}\r\n`;
+  const movies =
+    `${['movieId,title,genres', '10,"Made Up, The (2001)",Comedy|Drama', '20,Another (2002),(no genres listed)'].join(
+      '\r\n',
+    )}\r\n`;
   zip.addEmptyDirectory('ml-latest-small/');
   zip.addBuffer(Buffer.from(ratings), 'ml-latest-small/ratings.csv');
   zip.addBuffer(Buffer.from(movies), 'ml-latest-small/movies.csv');
@@ -75,7 +79,12 @@ describe('downloadDataset', () => {
 
   it('downloads, verifies, extracts without the top folder, and reads as a dataset', async () => {
     const progress: number[] = [];
-    const dir = await downloadDataset('ml-latest-small', { cacheDir, baseUrl, checksums: checksums(), onProgress: (b) => progress.push(b) });
+    const dir = await downloadDataset('ml-latest-small', {
+      cacheDir,
+      baseUrl,
+      checksums: checksums(),
+      onProgress: (b) => progress.push(b),
+    });
     expect(dir).toBe(join(cacheDir, 'ml-latest-small'));
     expect((await readdir(dir)).sort()).toEqual(['.movie-reco-complete', 'README.txt', 'movies.csv', 'ratings.csv']);
     expect(await readdir(cacheDir)).toEqual(['ml-latest-small']);
@@ -118,7 +127,9 @@ describe('downloadDataset', () => {
   });
 
   it('rejects unknown names and HTTP errors', async () => {
-    await expect(downloadDataset('ml-3m', { cacheDir, baseUrl })).rejects.toThrow(/unknown dataset ml-3m; known: ml-latest-small, ml-100k/);
+    await expect(downloadDataset('ml-3m', { cacheDir, baseUrl })).rejects.toThrow(
+      /unknown dataset ml-3m; known: ml-latest-small, ml-100k/,
+    );
     await expect(downloadDataset('ml-1m', { cacheDir, baseUrl })).rejects.toThrow(/ml-1m.zip: HTTP 404/);
   });
 
@@ -126,7 +137,9 @@ describe('downloadDataset', () => {
     const local = await mkdtemp(join(tmpdir(), 'movie-reco-local-'));
     try {
       await mkdir(join(local, 'ml-100k'));
-      expect(await resolveDataset('ml-100k', { cacheDir, baseUrl, env: { MOVIELENS_DIR: local } })).toBe(join(local, 'ml-100k'));
+      expect(await resolveDataset('ml-100k', { cacheDir, baseUrl, env: { MOVIELENS_DIR: local } })).toBe(
+        join(local, 'ml-100k'),
+      );
       expect(requests).toEqual([]);
     } finally {
       await rm(local, { recursive: true, force: true });

@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../common/log.ts';
-import { GROUPLENS_BASE_URL, isMovieLensName, MOVIELENS_NAMES, MOVIELENS_RELEASES, type MovieLensRelease } from './movielens-catalog.ts';
+import {
+  GROUPLENS_BASE_URL,
+  isMovieLensName,
+  MOVIELENS_NAMES,
+  MOVIELENS_RELEASES,
+  type MovieLensRelease,
+} from './movielens-catalog.ts';
 import { extractZip } from './unzip.ts';
 
 export interface DownloadOptions {
@@ -70,7 +76,10 @@ export async function downloadDataset(name: string, options: DownloadOptions = {
  * Prefers a local copy: MOVIELENS_DIR/<name> when that folder exists (tests and air-gapped
  * machines), else the cache, downloading on first use.
  */
-export async function resolveDataset(name: string, options: DownloadOptions & { env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+export async function resolveDataset(
+  name: string,
+  options: DownloadOptions & { env?: NodeJS.ProcessEnv } = {},
+): Promise<string> {
   const local = (options.env ?? process.env).MOVIELENS_DIR;
   if (local && (await exists(join(local, name)))) return join(local, name);
   return downloadDataset(name, options);
@@ -113,19 +122,24 @@ async function verifyChecksums(path: string, release: MovieLensRelease, url: str
   const actual = { md5: md5.digest('hex'), sha256: sha256.digest('hex') };
   const expectedMd5 = release.md5 ?? (release.sha256 ? undefined : await fetchPublishedMd5(`${url}.md5`));
   const mismatches: string[] = [];
-  if (release.sizeBytes !== undefined && size !== release.sizeBytes) mismatches.push(`size ${size}, expected ${release.sizeBytes}`);
-  if (release.sha256 && actual.sha256 !== release.sha256) mismatches.push(`sha256 ${actual.sha256}, expected ${release.sha256}`);
+  if (release.sizeBytes !== undefined && size !== release.sizeBytes)
+    mismatches.push(`size ${size}, expected ${release.sizeBytes}`);
+  if (release.sha256 && actual.sha256 !== release.sha256)
+    mismatches.push(`sha256 ${actual.sha256}, expected ${release.sha256}`);
   if (expectedMd5 && actual.md5 !== expectedMd5) mismatches.push(`md5 ${actual.md5}, expected ${expectedMd5}`);
   if (mismatches.length > 0) {
     await rm(path, { force: true });
-    throw new Error(`${url}: download does not match the published checksums (${mismatches.join('; ')}); deleted it, run again to retry`);
+    throw new Error(
+      `${url}: download does not match the published checksums (${mismatches.join('; ')}); deleted it, run again to retry`,
+    );
   }
 }
 
 /** GroupLens's `<name>.zip.md5`: `MD5 (ml-latest-small.zip) = <hex>` or `<hex>  <file>`. */
 async function fetchPublishedMd5(url: string): Promise<string> {
   const response = await fetch(url);
-  if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}: cannot verify the download without its checksum`);
+  if (!response.ok)
+    throw new Error(`GET ${url}: HTTP ${response.status}: cannot verify the download without its checksum`);
   const match = /\b[0-9a-f]{32}\b/i.exec(await response.text());
   if (!match) throw new Error(`${url} holds no md5 checksum`);
   return match[0].toLowerCase();
@@ -145,4 +159,3 @@ async function exists(path: string): Promise<boolean> {
     return false;
   }
 }
-

@@ -25,7 +25,8 @@ export async function* readMoviesCsv(file: string): AsyncGenerator<Movie> {
   }
   for (const { fields, line } of records) {
     const title = fields[titleColumn];
-    if (title === undefined) throw new DataFormatError(file, line, `expected ${names.length} fields, found ${fields.length}`);
+    if (title === undefined)
+      throw new DataFormatError(file, line, `expected ${names.length} fields, found ${fields.length}`);
     const genres = genresColumn >= 0 ? (fields[genresColumn] ?? '') : '';
     yield { movieId: parseMovieId(fields[idColumn], file, line), title, genres: splitGenres(genres) };
   }
@@ -39,7 +40,8 @@ export async function* readMoviesDat(file: string): AsyncGenerator<Movie> {
     if (text === '') continue;
     const first = text.indexOf('::');
     const last = text.lastIndexOf('::');
-    if (first < 0 || last === first) throw new DataFormatError(file, line, `expected MovieID::Title::Genres: "${text}"`);
+    if (first < 0 || last === first)
+      throw new DataFormatError(file, line, `expected MovieID::Title::Genres: "${text}"`);
     yield {
       movieId: parseMovieId(text.slice(0, first), file, line),
       title: text.slice(first + 2, last),
@@ -50,8 +52,25 @@ export async function* readMoviesDat(file: string): AsyncGenerator<Movie> {
 
 /** The 19 genres of ml-100k, in u.genre order (the flag order of u.item). */
 export const ML_100K_GENRES: readonly string[] = [
-  'unknown', 'Action', 'Adventure', 'Animation', "Children's", 'Comedy', 'Crime', 'Documentary', 'Drama', 'Fantasy',
-  'Film-Noir', 'Horror', 'Musical', 'Mystery', 'Romance', 'Sci-Fi', 'Thriller', 'War', 'Western',
+  'unknown',
+  'Action',
+  'Adventure',
+  'Animation',
+  "Children's",
+  'Comedy',
+  'Crime',
+  'Documentary',
+  'Drama',
+  'Fantasy',
+  'Film-Noir',
+  'Horror',
+  'Musical',
+  'Mystery',
+  'Romance',
+  'Sci-Fi',
+  'Thriller',
+  'War',
+  'Western',
 ];
 
 /**

@@ -3,7 +3,14 @@ import type { Ratings } from '../model/ratings.ts';
 import { readRatings, readRatingsCsv } from './dataset.ts';
 import { DataFormatError } from './data-format-error.ts';
 import { concatRatings } from './ratings-chunks.ts';
-import { CSV_RATINGS, DAT_RATINGS, parseNumber, parseRatings, TAB_RATINGS, type RatingsLayout } from './ratings-parser.ts';
+import {
+  CSV_RATINGS,
+  DAT_RATINGS,
+  parseNumber,
+  parseRatings,
+  TAB_RATINGS,
+  type RatingsLayout,
+} from './ratings-parser.ts';
 import { tempDir, type TempDir } from './test-files.ts';
 
 async function parse(text: string, layout: RatingsLayout, pieceSize = 1 << 20, chunkRows?: number): Promise<Ratings[]> {
@@ -20,10 +27,15 @@ const rows = (r: Ratings) =>
   Array.from({ length: r.length }, (_, i) => [r.userIds[i], r.movieIds[i], r.values[i], r.timestamps[i]]);
 
 describe('parseRatings', () => {
-  const csv = 'userId,movieId,rating,timestamp\r\n1,31,2.5,1260759144\r\n1,1029,3.0,1260759179\r\n7,5,0.5,964982703\r\n';
+  const csv =
+    'userId,movieId,rating,timestamp\r\n1,31,2.5,1260759144\r\n1,1029,3.0,1260759179\r\n7,5,0.5,964982703\r\n';
 
   it('reads CSV with CRLF, whatever the input split and chunk size', async () => {
-    const expected = [[1, 31, 2.5, 1260759144], [1, 1029, 3, 1260759179], [7, 5, 0.5, 964982703]];
+    const expected = [
+      [1, 31, 2.5, 1260759144],
+      [1, 1029, 3, 1260759179],
+      [7, 5, 0.5, 964982703],
+    ];
     for (const pieceSize of [1, 2, 3, 7, 1000]) {
       for (const chunkRows of [1, 2, 100]) {
         const chunks = await parse(csv, CSV_RATINGS, pieceSize, chunkRows);
@@ -35,7 +47,10 @@ describe('parseRatings', () => {
 
   it('reads LF, a missing final newline, blank lines, a BOM, and any column order', async () => {
     const text = '\uFEFFrating,timestamp,movieId,userId\n4,100,2,1\n\n3.5,200,3,1';
-    expect(rows(concatRatings(await parse(text, CSV_RATINGS)))).toEqual([[1, 2, 4, 100], [1, 3, 3.5, 200]]);
+    expect(rows(concatRatings(await parse(text, CSV_RATINGS)))).toEqual([
+      [1, 2, 4, 100],
+      [1, 3, 3.5, 200],
+    ]);
   });
 
   it('accepts a header without timestamp (timestamps 0) and quoted numbers', async () => {
@@ -44,11 +59,15 @@ describe('parseRatings', () => {
   });
 
   it('reads tab-separated u.data and ::-separated ratings.dat', async () => {
-    expect(rows(concatRatings(await parse('196\t242\t3\t881250949\n186\t302\t3\t891717742\n', TAB_RATINGS, 5)))).toEqual([
+    expect(
+      rows(concatRatings(await parse('196\t242\t3\t881250949\n186\t302\t3\t891717742\n', TAB_RATINGS, 5))),
+    ).toEqual([
       [196, 242, 3, 881250949],
       [186, 302, 3, 891717742],
     ]);
-    expect(rows(concatRatings(await parse('1::1193::5::978300760\r\n1::661::3::978302109\r\n', DAT_RATINGS, 3)))).toEqual([
+    expect(
+      rows(concatRatings(await parse('1::1193::5::978300760\r\n1::661::3::978302109\r\n', DAT_RATINGS, 3))),
+    ).toEqual([
       [1, 1193, 5, 978300760],
       [1, 661, 3, 978302109],
     ]);
@@ -56,14 +75,23 @@ describe('parseRatings', () => {
 
   it('names the file and line of a malformed row', async () => {
     const cases: Array<[string, RegExp]> = [
-      ['userId,movieId,rating,timestamp\n1,2,3,4\n1,x,3,4\n', /^ratings\.csv:3: movieId is not a non-negative integer: "1,x,3,4"$/],
-      ['userId,movieId,rating,timestamp\n1,2,3,4\n\n1,2\n', /^ratings\.csv:4: expected at least 4 fields, found 2: "1,2"$/],
+      [
+        'userId,movieId,rating,timestamp\n1,2,3,4\n1,x,3,4\n',
+        /^ratings\.csv:3: movieId is not a non-negative integer: "1,x,3,4"$/,
+      ],
+      [
+        'userId,movieId,rating,timestamp\n1,2,3,4\n\n1,2\n',
+        /^ratings\.csv:4: expected at least 4 fields, found 2: "1,2"$/,
+      ],
       ['userId,movieId,rating\n-1,2,3\n', /^ratings\.csv:2: userId is not/],
       ['userId,movieId,rating\n1,2,abc\n', /^ratings\.csv:2: rating is not a number/],
       ['userId,movieId,rating\n1,2,\n', /^ratings\.csv:2: rating is not a number/],
       ['userId,movieId,rating,timestamp\n1,2,3,0x10\n', /^ratings\.csv:2: timestamp is not a number/],
       ['userId,movieId,rating\n1.5,2,3\n', /^ratings\.csv:2: userId is not/],
-      ['user,item,score\n1,2,3\n', /^ratings\.csv:1: header must name userId, movieId and rating columns; found "user,item,score"$/],
+      [
+        'user,item,score\n1,2,3\n',
+        /^ratings\.csv:1: header must name userId, movieId and rating columns; found "user,item,score"$/,
+      ],
       ['', /^ratings\.csv:1: empty file/],
     ];
     for (const [text, message] of cases) {
@@ -108,7 +136,7 @@ describe('readRatings and readRatingsCsv on files', () => {
   });
 
   it('reports progress as rows accumulate', async () => {
-    const text = 'userId,movieId,rating\n' + Array.from({ length: 70_000 }, (_, i) => `${i},1,4`).join('\n');
+    const text = `userId,movieId,rating\n${Array.from({ length: 70_000 }, (_, i) => `${i},1,4`).join('\n')}`;
     const seen: number[] = [];
     const ratings = await readRatingsCsv(await dir.write('big.csv', text), { onProgress: (n) => seen.push(n) });
     expect(ratings.length).toBe(70_000);

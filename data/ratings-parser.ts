@@ -96,10 +96,19 @@ function parserFromHeader(
   file: string,
   chunkRows: number,
 ): RatingRowParser {
-  const text = buf.toString('utf8', start, end).replace(/^\uFEFF/, '').replace(/\r$/, '');
+  const text = buf
+    .toString('utf8', start, end)
+    .replace(/^\uFEFF/, '')
+    .replace(/\r$/, '');
   const found: Partial<Record<keyof RatingColumns, number>> = {};
   text.split(separator).forEach((raw, index) => {
-    const role = HEADER_NAMES[raw.trim().replace(/^"(.*)"$/, '$1').toLowerCase()];
+    const role =
+      HEADER_NAMES[
+        raw
+          .trim()
+          .replace(/^"(.*)"$/, '$1')
+          .toLowerCase()
+      ];
     if (role && found[role] === undefined) found[role] = index;
   });
   if (found.user === undefined || found.movie === undefined || found.rating === undefined) {
@@ -135,7 +144,8 @@ class RatingRowParser {
   #timestamps!: Float64Array;
 
   constructor(file: string, separator: string, columns: RatingColumns, capacity: number) {
-    if (separator.length < 1 || separator.length > 2) throw new Error(`unsupported separator ${JSON.stringify(separator)}`);
+    if (separator.length < 1 || separator.length > 2)
+      throw new Error(`unsupported separator ${JSON.stringify(separator)}`);
     this.#file = file;
     this.#sep0 = separator.charCodeAt(0);
     this.#sep1 = separator.length === 2 ? separator.charCodeAt(1) : -1;
@@ -206,7 +216,8 @@ class RatingRowParser {
       if (role === ROLE_USER) user = parseNumber(buf, fieldStart, fieldEnd);
       else if (role === ROLE_MOVIE) movie = parseNumber(buf, fieldStart, fieldEnd);
       else if (role === ROLE_RATING) rating = parseNumber(buf, fieldStart, fieldEnd);
-      else if (role === ROLE_TIMESTAMP && !isBlank(buf, fieldStart, fieldEnd)) timestamp = parseNumber(buf, fieldStart, fieldEnd);
+      else if (role === ROLE_TIMESTAMP && !isBlank(buf, fieldStart, fieldEnd))
+        timestamp = parseNumber(buf, fieldStart, fieldEnd);
       field++;
       if (fieldEnd >= end) break;
       fieldStart = fieldEnd + this.#sepLength;

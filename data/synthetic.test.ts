@@ -63,7 +63,12 @@ describe('generateSynthetic', () => {
     const { ratings, config } = generateSynthetic('ml-20m');
     const seconds = (performance.now() - started) / 1000;
     expect(ratings.length).toBe(20_000_263);
-    expect(ratings.userIds.byteLength + ratings.movieIds.byteLength + ratings.values.byteLength + ratings.timestamps.byteLength).toBe(20_000_263 * 20);
+    expect(
+      ratings.userIds.byteLength +
+        ratings.movieIds.byteLength +
+        ratings.values.byteLength +
+        ratings.timestamps.byteLength,
+    ).toBe(20_000_263 * 20);
     // Rows come grouped by user, so one marker array per movie finds any repeat in one pass.
     const lastUserOf = new Int32Array(config.movies + 1);
     const seenUsers = new Uint8Array(config.users + 1);
@@ -113,7 +118,9 @@ describe('generateSynthetic', () => {
 
   it('spreads timestamps over the configured period', () => {
     const { ratings, config } = generateSynthetic(small);
-    expect(ratings.timestamps.every((t) => t >= config.startTime && t < config.endTime && Number.isInteger(t))).toBe(true);
+    expect(ratings.timestamps.every((t) => t >= config.startTime && t < config.endTime && Number.isInteger(t))).toBe(
+      true,
+    );
   });
 
   it('refuses impossible shapes', () => {

@@ -75,9 +75,11 @@ export function plantedScore(planted: PlantedModel, userId: number, movieId: num
 export function resolveSyntheticConfig(config: SyntheticConfig): Required<SyntheticConfig> {
   const { users, movies, ratings } = config;
   for (const [name, value] of Object.entries({ users, movies, ratings })) {
-    if (!Number.isInteger(value) || value < 1) throw new Error(`synthetic ${name} must be a positive integer, got ${value}`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`synthetic ${name} must be a positive integer, got ${value}`);
   }
-  if (ratings < users) throw new Error(`synthetic ratings (${ratings}) must be at least users (${users}): every user rates`);
+  if (ratings < users)
+    throw new Error(`synthetic ratings (${ratings}) must be at least users (${users}): every user rates`);
   if (ratings > users * movies) {
     throw new Error(`synthetic ratings (${ratings}) exceed users x movies (${users * movies}): pairs would repeat`);
   }
@@ -110,8 +112,14 @@ export function resolveSyntheticConfig(config: SyntheticConfig): Required<Synthe
  * Draws a ratings set from a planted low-rank model, straight into typed arrays: seeded and
  * deterministic, no (user, movie) pair twice.
  */
-export function generateSynthetic(input: SyntheticConfig | SyntheticPreset, overrides: Partial<SyntheticConfig> = {}): SyntheticDataset {
-  const config = resolveSyntheticConfig({ ...(typeof input === 'string' ? SYNTHETIC_PRESETS[input] : input), ...overrides });
+export function generateSynthetic(
+  input: SyntheticConfig | SyntheticPreset,
+  overrides: Partial<SyntheticConfig> = {},
+): SyntheticDataset {
+  const config = resolveSyntheticConfig({
+    ...(typeof input === 'string' ? SYNTHETIC_PRESETS[input] : input),
+    ...overrides,
+  });
   const random = new Random(config.seed);
   const planted = drawPlantedModel(config, random);
   const counts = userActivityCounts(config, random);
@@ -127,7 +135,7 @@ export function generateSynthetic(input: SyntheticConfig | SyntheticPreset, over
 function drawPlantedModel(config: Required<SyntheticConfig>, random: Random): PlantedModel {
   const { users, movies, rank } = config;
   // Var(p·q) = rank * s^4 for independent N(0, s^2) entries.
-  const factorStd = Math.sqrt(config.interactionStd) / Math.pow(rank, 0.25);
+  const factorStd = Math.sqrt(config.interactionStd) / rank ** 0.25;
   const normals = (n: number, std: number): Float32Array => {
     const out = new Float32Array(n);
     for (let i = 0; i < n; i++) out[i] = random.normal() * std;
@@ -146,7 +154,7 @@ function drawPlantedModel(config: Required<SyntheticConfig>, random: Random): Pl
 
 function zipfWeights(n: number, exponent: number, offset: number): Float64Array {
   const weights = new Float64Array(n);
-  for (let r = 0; r < n; r++) weights[r] = Math.pow(r + 1 + offset, -exponent);
+  for (let r = 0; r < n; r++) weights[r] = (r + 1 + offset) ** -exponent;
   return weights;
 }
 
@@ -289,7 +297,7 @@ function drawRatings(
     const rating = Math.round((score + noiseStd * noise.next()) * 2) / 2;
     userIds[row] = u + 1;
     movieIds[row] = m + 1;
-    values[row] = rating < 0.5 ? 0.5 : rating > 5 ? 5 : rating;
+    values[row] = rating < 0.5 ? 0.5 : Math.min(rating , 5);
     timestamps[row] = Math.floor(userStart + random.next() * userSpan);
     row++;
   };

@@ -11,7 +11,9 @@ import yauzl from 'yauzl';
  */
 export async function extractZip(zipPath: string, dir: string): Promise<string[]> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(zipPath, { lazyEntries: true, autoClose: true }, (error, opened) => (error ? reject(error) : resolve(opened))),
+    yauzl.open(zipPath, { lazyEntries: true, autoClose: true }, (error, opened) =>
+      error ? reject(error) : resolve(opened),
+    ),
   );
   const written: string[] = [];
   try {

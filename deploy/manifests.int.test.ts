@@ -11,13 +11,24 @@ import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installCrds } from '../operator/api/install-crds.ts';
-import { adminKubeConfig, createTestNamespace, kubeconfigPath, testEnv, type TestNamespace } from '../testenv/fixtures.ts';
+import {
+  adminKubeConfig,
+  createTestNamespace,
+  kubeconfigPath,
+  testEnv,
+  type TestNamespace,
+} from '../testenv/fixtures.ts';
 
 const run = promisify(execFile);
 const deploy = import.meta.dirname;
-const kubectl = async (...args: string[]) => (await run('kubectl', ['--kubeconfig', kubeconfigPath(), ...args], { maxBuffer: 64 << 20 })).stdout;
+const kubectl = async (...args: string[]) =>
+  (await run('kubectl', ['--kubeconfig', kubeconfigPath(), ...args], { maxBuffer: 64 << 20 })).stdout;
 
-type KubeObject = { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: unknown };
+type KubeObject = {
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: unknown;
+};
 
 async function kustomize(dir: string, from: string, to: string): Promise<KubeObject[]> {
   const text = (await kubectl('kustomize', join(deploy, dir))).replaceAll(from, to);
@@ -36,7 +47,10 @@ describe('deploy/ (kustomize)', () => {
   let ns: TestNamespace;
 
   beforeAll(async () => {
-    ns = await createTestNamespace('deploy', { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' });
+    ns = await createTestNamespace('deploy', {
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/enforce-version': 'latest',
+    });
     await installCrds(kc);
   });
   afterAll(async () => ns?.delete());
@@ -48,7 +62,17 @@ describe('deploy/ (kustomize)', () => {
 
   it('applies the operator manifests with server-side dry run, and its pod is admitted under restricted', async () => {
     const objects = await kustomize('.', 'movie-reco-system', ns.name);
-    expect(objects.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'CustomResourceDefinition', 'CustomResourceDefinition', 'Deployment', 'Role', 'RoleBinding', 'ServiceAccount']);
+    expect(objects.map((o) => o.kind).sort()).toEqual([
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'ConfigMap',
+      'CustomResourceDefinition',
+      'CustomResourceDefinition',
+      'Deployment',
+      'Role',
+      'RoleBinding',
+      'ServiceAccount',
+    ]);
     expect(await dryRun(objects)).toHaveLength(objects.length);
 
     const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as k8s.V1Deployment;
@@ -59,14 +83,22 @@ describe('deploy/ (kustomize)', () => {
     // The generated ConfigMap's hashed name is what the Deployment refers to.
     const configMap = objects.find((o) => o.kind === 'ConfigMap')!;
     expect(container.envFrom).toEqual([{ configMapRef: { name: configMap.metadata.name } }]);
-    await kc.makeApiClient(k8s.CoreV1Api).createNamespacedPod({ namespace: ns.name, dryRun: 'All', body: { metadata: { name: 'deploy-operator', labels: pod.metadata?.labels }, spec: pod.spec! } });
+    await kc
+      .makeApiClient(k8s.CoreV1Api)
+      .createNamespacedPod({
+        namespace: ns.name,
+        dryRun: 'All',
+        body: { metadata: { name: 'deploy-operator', labels: pod.metadata?.labels }, spec: pod.spec! },
+      });
   });
 
   it('applies the samples (and the backend Secret example) with server-side dry run', async () => {
     const objects = await kustomize('samples', 'namespace: movie-reco\n', `namespace: ${ns.name}\n`);
     expect(objects.map((o) => o.kind).sort()).toEqual(['ModelRelease', 'Secret', 'TrainingRun']);
     expect(objects.every((o) => o.metadata.namespace === ns.name)).toBe(true);
-    const example = k8s.loadYaml<KubeObject>(readFileSync(join(deploy, 'samples', 'backend-secret.example.yaml'), 'utf8'));
+    const example = k8s.loadYaml<KubeObject>(
+      readFileSync(join(deploy, 'samples', 'backend-secret.example.yaml'), 'utf8'),
+    );
     example.metadata.namespace = ns.name;
     expect(await dryRun([...objects, example])).toHaveLength(objects.length + 1);
   });

@@ -17,7 +17,14 @@ import { startEtcd, type EtcdServer } from '../testenv/etcd.ts';
 import { startKubeApiServer, type KubeApiServer } from '../testenv/kube-apiserver.ts';
 import { startKubeControllerManager, type KubeControllerManager } from '../testenv/kube-controller-manager.ts';
 import { createControlPlanePki, type ControlPlanePki } from '../testenv/pki.ts';
-import { authSecret, backendSecret, startLocalCluster, trainingRunManifest, waitFor, type LocalCluster } from './local-cluster.ts';
+import {
+  authSecret,
+  backendSecret,
+  startLocalCluster,
+  trainingRunManifest,
+  waitFor,
+  type LocalCluster,
+} from './local-cluster.ts';
 import { StoryLog } from './story-log.ts';
 
 const story = new StoryLog();
@@ -34,22 +41,37 @@ let cluster: LocalCluster;
 beforeAll(async () => {
   story.chapter('Drill: restart kube-apiserver and etcd mid-run');
   dir = mkdtempSync(join(tmpdir(), 'movie-reco-apiserver-drill-'));
-  binaries = { etcd: (await resolveGoTool('etcd', log)).path, apiserver: (await resolveGoTool('kube-apiserver', log)).path };
+  binaries = {
+    etcd: (await resolveGoTool('etcd', log)).path,
+    apiserver: (await resolveGoTool('kube-apiserver', log)).path,
+  };
   pki = await createControlPlanePki(join(dir, 'pki'));
   etcd = await startEtcd(binaries.etcd, dir);
   apiserver = await startKubeApiServer(binaries.apiserver, dir, etcd.url, pki);
   controllerManager = await startKubeControllerManager(
-    { binary: (await resolveGoTool('kube-controller-manager', log)).path, kubeconfig: apiserver.adminKubeconfig, caCert: pki.caCert, serviceAccountKey: pki.serviceAccountKey },
+    {
+      binary: (await resolveGoTool('kube-controller-manager', log)).path,
+      kubeconfig: apiserver.adminKubeconfig,
+      caCert: pki.caCert,
+      serviceAccountKey: pki.serviceAccountKey,
+    },
     join(dir, 'kcm'),
   );
-  cluster = await startLocalCluster({ prefix: 'e2e-apiserver', kubeconfig: apiserver.adminKubeconfig, leaseDurationSeconds: 5 });
+  cluster = await startLocalCluster({
+    prefix: 'e2e-apiserver',
+    kubeconfig: apiserver.adminKubeconfig,
+    leaseDurationSeconds: 5,
+  });
   story.say('own control plane up', { apiserver: apiserver.url });
   await cluster.loadRatings(1, '1');
   await cluster.apply({
     apiVersion,
     kind: 'ModelRelease',
     metadata: { name: release },
-    spec: { model: 'movielens', serving: { replicas: 1, backendSecretRef: { name: backendSecret }, authSecretRef: { name: authSecret } } },
+    spec: {
+      model: 'movielens',
+      serving: { replicas: 1, backendSecretRef: { name: backendSecret }, authSecretRef: { name: authSecret } },
+    },
   });
 });
 
@@ -65,7 +87,9 @@ describe('kube-apiserver and etcd restarted during a training run', () => {
   it('informers recover and the run, the promotion and the rollout converge', async () => {
     await cluster.apply(trainingRunManifest('movielens-restart'));
     await waitFor('the trainer pod running', async () => {
-      const pods = await cluster.kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'job-name=movielens-restart-train' });
+      const pods = await cluster.kc
+        .makeApiClient(k8s.CoreV1Api)
+        .listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'job-name=movielens-restart-train' });
       return pods.items.some((pod) => pod.status?.phase === 'Running');
     });
     await apiserver.process.stop();
@@ -80,7 +104,11 @@ describe('kube-apiserver and etcd restarted during a training run', () => {
 
     const run = await cluster.succeededRun('movielens-restart', 180_000);
     await waitFor('the run promoted and served', () => cluster.servingRun(release, 'movielens-restart', 1), 180_000);
-    story.say('converged', { secondsAfterTheApiServerCameBack: (Date.now() - back) / 1000, rmse: run.status?.metrics?.rmse, operatorRestarts: cluster.operator.restarts });
+    story.say('converged', {
+      secondsAfterTheApiServerCameBack: (Date.now() - back) / 1000,
+      rmse: run.status?.metrics?.rmse,
+      operatorRestarts: cluster.operator.restarts,
+    });
     const jobs = await cluster.kc.makeApiClient(k8s.BatchV1Api).listNamespacedJob({ namespace: cluster.namespace });
     expect(jobs.items.map((job) => job.metadata!.name)).toEqual(['movielens-restart-train']);
   });

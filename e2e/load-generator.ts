@@ -4,7 +4,7 @@
  * every quarter second.
  * Counts every answer by status and by the model run that gave it, and keeps every failure.
  */
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readyEndpoints } from '../testenv/pod-runner.ts';
 
@@ -67,7 +67,9 @@ export function startLoad(options: LoadOptions): LoadGenerator {
       const begin = performance.now();
       requests++;
       try {
-        const response = await fetch(`http://${endpoint}/v1/recommendations?userId=${userId}&n=10`, { headers: { authorization: options.authorization } });
+        const response = await fetch(`http://${endpoint}/v1/recommendations?userId=${userId}&n=10`, {
+          headers: { authorization: options.authorization },
+        });
         const body = (await response.json()) as { model?: { run?: string } };
         latencies.push(performance.now() - begin);
         if (response.status !== 200) {
@@ -78,7 +80,9 @@ export function startLoad(options: LoadOptions): LoadGenerator {
         const run = body.model?.run ?? 'unknown';
         byRun[run] = (byRun[run] ?? 0) + 1;
       } catch (error) {
-        failures.push(`${endpoint} user ${userId}: ${(error as Error).message} ${String((error as Error).cause ?? '')}`);
+        failures.push(
+          `${endpoint} user ${userId}: ${(error as Error).message} ${String((error as Error).cause ?? '')}`,
+        );
       }
     }
   };
@@ -91,7 +95,15 @@ export function startLoad(options: LoadOptions): LoadGenerator {
       await Promise.all([refresh, ...workers]);
       const sorted = latencies.sort((a, b) => a - b);
       const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-      return { requests, ok, failures, byRun: { ...byRun }, p50Ms: at(0.5), p99Ms: at(0.99), seconds: (Date.now() - started) / 1000 };
+      return {
+        requests,
+        ok,
+        failures,
+        byRun: { ...byRun },
+        p50Ms: at(0.5),
+        p99Ms: at(0.99),
+        seconds: (Date.now() - started) / 1000,
+      };
     },
   };
 }

@@ -13,7 +13,14 @@ import * as k8s from '@kubernetes/client-node';
 import { apiVersion, group, version, type ModelRelease, type TrainingRun } from '../operator/api/resources.ts';
 import { installCrds } from '../operator/api/install-crds.ts';
 import { movielensDir } from '../model/test-data.ts';
-import { createTestBucket, createTestDatabase, kubeconfigPath, s3Coordinates, type TestBucket, type TestDatabase } from '../testenv/fixtures.ts';
+import {
+  createTestBucket,
+  createTestDatabase,
+  kubeconfigPath,
+  s3Coordinates,
+  type TestBucket,
+  type TestDatabase,
+} from '../testenv/fixtures.ts';
 import { readyEndpoints, startPodRunner, type PodRunner } from '../testenv/pod-runner.ts';
 import { pollUntil } from '../testenv/poll.ts';
 import { startOperator, type OperatorProcess } from './operator-process.ts';
@@ -29,7 +36,12 @@ export const writer = 'Bearer e2e-writer';
 
 /** A TrainingRun of model movielens on the backend Secret; the trainer's defaults unless `algorithm` says otherwise. */
 export function trainingRunManifest(name: string, algorithm?: object): object {
-  return { apiVersion, kind: 'TrainingRun', metadata: { name }, spec: { model: 'movielens', ...(algorithm ? { algorithm } : {}), backendSecretRef: { name: backendSecret } } };
+  return {
+    apiVersion,
+    kind: 'TrainingRun',
+    metadata: { name },
+    spec: { model: 'movielens', ...(algorithm ? { algorithm } : {}), backendSecretRef: { name: backendSecret } },
+  };
 }
 
 export interface LocalCluster {
@@ -75,7 +87,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const namespace = `${options.prefix}-${randomBytes(3).toString('hex')}`;
   const core = kc.makeApiClient(k8s.CoreV1Api);
   // Pod Security "restricted", as the chart's namespace: the operator's pods must be admitted there.
-  await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } } });
+  await core.createNamespace({
+    body: { metadata: { name: namespace, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } },
+  });
   const database = await createTestDatabase(options.prefix.replace(/-/g, '_'));
   const bucket = await createTestBucket(options.prefix);
   const s3 = s3Coordinates();
@@ -94,10 +108,17 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   });
   await core.createNamespacedSecret({
     namespace,
-    body: { metadata: { name: authSecret }, stringData: { MOVIE_RECO_AUTH_READ: 'bearer:e2e-reader', MOVIE_RECO_AUTH_WRITE: 'bearer:e2e-writer' } },
+    body: {
+      metadata: { name: authSecret },
+      stringData: { MOVIE_RECO_AUTH_READ: 'bearer:e2e-reader', MOVIE_RECO_AUTH_WRITE: 'bearer:e2e-writer' },
+    },
   });
 
-  const runner = await startPodRunner({ kubeConfig: kc, nodeName: `${options.prefix}-node`, logDir: join(dir, 'pods') });
+  const runner = await startPodRunner({
+    kubeConfig: kc,
+    nodeName: `${options.prefix}-node`,
+    logDir: join(dir, 'pods'),
+  });
   const operatorOptions = {
     kubeconfig,
     namespace,
@@ -108,7 +129,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     ...(options.leaseDurationSeconds ? { leaseDurationSeconds: options.leaseDurationSeconds } : {}),
   };
   const objects = kc.makeApiClient(k8s.CustomObjectsApi);
-  const get = <T>(plural: string, name: string) => objects.getNamespacedCustomObject({ group, version, namespace, plural, name }) as Promise<T>;
+  const get = <T>(plural: string, name: string) =>
+    objects.getNamespacedCustomObject({ group, version, namespace, plural, name }) as Promise<T>;
 
   const cluster: LocalCluster = {
     kc,
@@ -133,13 +155,22 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     release: (name) => get<ModelRelease>('modelreleases', name),
     trainingRun: (name) => get<TrainingRun>('trainingruns', name),
     succeededRun: (name, timeoutMs = 120_000) =>
-      waitFor(`${name} to succeed`, async () => {
-        const run = await cluster.trainingRun(name);
-        if (run.status?.phase === 'Failed') throw new Error(`the run failed: ${run.status.message}`);
-        return run.status?.phase === 'Succeeded' && run;
-      }, timeoutMs),
+      waitFor(
+        `${name} to succeed`,
+        async () => {
+          const run = await cluster.trainingRun(name);
+          if (run.status?.phase === 'Failed') throw new Error(`the run failed: ${run.status.message}`);
+          return run.status?.phase === 'Succeeded' && run;
+        },
+        timeoutMs,
+      ),
     async trainingRuns() {
-      const list = (await objects.listNamespacedCustomObject({ group, version, namespace, plural: 'trainingruns' })) as { items: TrainingRun[] };
+      const list = (await objects.listNamespacedCustomObject({
+        group,
+        version,
+        namespace,
+        plural: 'trainingruns',
+      })) as { items: TrainingRun[] };
       return list.items;
     },
     async servingRun(release, run, replicas) {
@@ -156,11 +187,17 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     },
     async loadRatings(batches, only) {
       const { stdout } = await run(process.execPath, [
-        join(repo, 'bin/movie-reco.js'), 'data', 'load',
-        '--database', database.url,
-        '--dataset', join(movielensDir(), 'ml-latest-small'),
-        '--batches', String(batches),
-        '--only', only,
+        join(repo, 'bin/movie-reco.js'),
+        'data',
+        'load',
+        '--database',
+        database.url,
+        '--dataset',
+        join(movielensDir(), 'ml-latest-small'),
+        '--batches',
+        String(batches),
+        '--only',
+        only,
       ]);
       const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as { ratings: number };
       return { ratings: summary.ratings };
@@ -179,6 +216,11 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
 }
 
 /** Polls until `probe` returns a value; the error names what was awaited and the last state seen. */
-export function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000, intervalMs = 100): Promise<T> {
+export function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 120_000,
+  intervalMs = 100,
+): Promise<T> {
   return pollUntil(what, probe, { timeoutMs, intervalMs });
 }

@@ -8,7 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiVersion } from '../operator/api/resources.ts';
 import { openDatabase, type Database } from '../storage/database.ts';
 import { listPromotions } from '../storage/promotions.ts';
-import { authSecret, backendSecret, startLocalCluster, trainingRunManifest, waitFor, type LocalCluster } from './local-cluster.ts';
+import {
+  authSecret,
+  backendSecret,
+  startLocalCluster,
+  trainingRunManifest,
+  waitFor,
+  type LocalCluster,
+} from './local-cluster.ts';
 import { StoryLog } from './story-log.ts';
 
 const story = new StoryLog();
@@ -17,9 +24,10 @@ const service = `${release}-inference`;
 let cluster: LocalCluster;
 let db: Database;
 
-
 async function jobsOf(run: string): Promise<string[]> {
-  const jobs = await cluster.kc.makeApiClient(k8s.BatchV1Api).listNamespacedJob({ namespace: cluster.namespace, labelSelector: `reco.mlops.dev/training-run=${run}` });
+  const jobs = await cluster.kc
+    .makeApiClient(k8s.BatchV1Api)
+    .listNamespacedJob({ namespace: cluster.namespace, labelSelector: `reco.mlops.dev/training-run=${run}` });
   return jobs.items.map((job) => job.metadata!.name!);
 }
 
@@ -33,7 +41,11 @@ beforeAll(async () => {
     apiVersion,
     kind: 'ModelRelease',
     metadata: { name: release },
-    spec: { model: 'movielens', promotion: { metric: 'rmse' }, serving: { replicas: 2, backendSecretRef: { name: backendSecret }, authSecretRef: { name: authSecret } } },
+    spec: {
+      model: 'movielens',
+      promotion: { metric: 'rmse' },
+      serving: { replicas: 2, backendSecretRef: { name: backendSecret }, authSecretRef: { name: authSecret } },
+    },
   });
 });
 
@@ -46,18 +58,26 @@ describe('the operator killed and restarted', () => {
   it('during a training run: one Job, the run finishes, the model is promoted and served', async () => {
     await cluster.apply(trainingRunManifest('movielens-svd', { name: 'svd', factors: 16, epochs: 5 }));
     await waitFor('the trainer pod running', async () => {
-      const pods = await cluster.kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'job-name=movielens-svd-train' });
+      const pods = await cluster.kc
+        .makeApiClient(k8s.CoreV1Api)
+        .listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'job-name=movielens-svd-train' });
       return pods.items.some((pod) => pod.status?.phase === 'Running');
     });
     await cluster.operator.kill();
     story.say('operator killed while the trainer runs');
     await waitFor('the Job to complete without the operator', async () => {
-      const job = await cluster.kc.makeApiClient(k8s.BatchV1Api).readNamespacedJob({ namespace: cluster.namespace, name: 'movielens-svd-train' });
+      const job = await cluster.kc
+        .makeApiClient(k8s.BatchV1Api)
+        .readNamespacedJob({ namespace: cluster.namespace, name: 'movielens-svd-train' });
       return (job.status?.succeeded ?? 0) > 0;
     });
     const restarted = Date.now();
     await cluster.restartOperator();
-    await waitFor('the run promoted and served after the restart', () => cluster.servingRun(release, 'movielens-svd', 2), 120_000);
+    await waitFor(
+      'the run promoted and served after the restart',
+      () => cluster.servingRun(release, 'movielens-svd', 2),
+      120_000,
+    );
     story.say('converged after the restart', { seconds: (Date.now() - restarted) / 1000 });
     expect(await jobsOf('movielens-svd')).toEqual(['movielens-svd-train']);
     expect((await cluster.trainingRun('movielens-svd')).status?.phase).toBe('Succeeded');
@@ -65,14 +85,28 @@ describe('the operator killed and restarted', () => {
 
   it('during a rollout: the rollout finishes and the promotion is recorded exactly once', async () => {
     await cluster.apply(trainingRunManifest('movielens-blend', { name: 'blend' }));
-    await waitFor('the blend run promoted', async () => (await cluster.release(release)).status?.champion?.run === 'movielens-blend', 180_000, 20);
+    await waitFor(
+      'the blend run promoted',
+      async () => (await cluster.release(release)).status?.champion?.run === 'movielens-blend',
+      180_000,
+      20,
+    );
     // The champion changed in status, the Deployment is mid-rollout: that is the moment to die.
     await cluster.operator.kill();
-    const deployment = await cluster.kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ namespace: cluster.namespace, name: service });
-    story.say('operator killed mid-rollout', { updatedReplicas: deployment.status?.updatedReplicas ?? 0, readyReplicas: deployment.status?.readyReplicas ?? 0 });
+    const deployment = await cluster.kc
+      .makeApiClient(k8s.AppsV1Api)
+      .readNamespacedDeployment({ namespace: cluster.namespace, name: service });
+    story.say('operator killed mid-rollout', {
+      updatedReplicas: deployment.status?.updatedReplicas ?? 0,
+      readyReplicas: deployment.status?.readyReplicas ?? 0,
+    });
     const restarted = Date.now();
     await cluster.restartOperator();
-    await waitFor('the new champion served on both replicas', () => cluster.servingRun(release, 'movielens-blend', 2), 120_000);
+    await waitFor(
+      'the new champion served on both replicas',
+      () => cluster.servingRun(release, 'movielens-blend', 2),
+      120_000,
+    );
     story.say('converged after the restart', { seconds: (Date.now() - restarted) / 1000 });
     const current = await cluster.release(release);
     expect(current.status?.history?.filter((entry) => entry.run === 'movielens-blend')).toHaveLength(1);

@@ -37,15 +37,24 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorP
   const args = [
     join(repo, 'bin/movie-reco.js'),
     'operator',
-    '--kubeconfig', options.kubeconfig,
-    '--namespace', options.namespace,
-    '--trainer-image', options.image,
-    '--database', options.databaseUrl,
-    '--probe-host', loopback,
-    '--probe-port', String(port),
-    '--lease-namespace', options.namespace,
-    '--lease-duration', String(options.leaseDurationSeconds ?? 15),
-    '--ratings-poll-seconds', String(options.ratingsPollSeconds ?? 60),
+    '--kubeconfig',
+    options.kubeconfig,
+    '--namespace',
+    options.namespace,
+    '--trainer-image',
+    options.image,
+    '--database',
+    options.databaseUrl,
+    '--probe-host',
+    loopback,
+    '--probe-port',
+    String(port),
+    '--lease-namespace',
+    options.namespace,
+    '--lease-duration',
+    String(options.leaseDurationSeconds ?? 15),
+    '--ratings-poll-seconds',
+    String(options.ratingsPollSeconds ?? 60),
   ];
   let wanted = true;
   let restarts = 0;
@@ -54,7 +63,10 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorP
   const launch = () => {
     const log = openSync(options.logFile, 'a');
     try {
-      child = spawn(process.execPath, args, { stdio: ['ignore', log, log], env: { ...process.env, NODE_OPTIONS: '--max-semi-space-size=2' } });
+      child = spawn(process.execPath, args, {
+        stdio: ['ignore', log, log],
+        env: { ...process.env, NODE_OPTIONS: '--max-semi-space-size=2' },
+      });
     } finally {
       closeSync(log);
     }
@@ -71,7 +83,10 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorP
   launch();
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const healthy = await fetch(`http://${metricsAddress}/healthz`).then((r) => r.ok, () => false);
+    const healthy = await fetch(`http://${metricsAddress}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (healthy) break;
     if (Date.now() > deadline) throw new Error(`the operator did not come up; see ${options.logFile}`);
     await sleep(100);

@@ -7,7 +7,11 @@ export class StoryLog {
   }
 
   say(text: string, fields?: Record<string, unknown>): void {
-    const detail = fields ? ` ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}` : '';
+    const detail = fields
+      ? ` ${Object.entries(fields)
+          .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+          .join(' ')}`
+      : '';
     process.stdout.write(`[${this.#clock()}]    ${text}${detail}\n`);
   }
 

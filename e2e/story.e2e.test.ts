@@ -14,7 +14,16 @@ import { prometheusBinary } from '../testenv/fixtures.ts';
 import { dashboardQueries } from './dashboard-queries.ts';
 import { readyEndpoints } from '../testenv/pod-runner.ts';
 import { startLoad } from './load-generator.ts';
-import { authSecret, backendSecret, reader, startLocalCluster, trainingRunManifest, waitFor, writer, type LocalCluster } from './local-cluster.ts';
+import {
+  authSecret,
+  backendSecret,
+  reader,
+  startLocalCluster,
+  trainingRunManifest,
+  waitFor,
+  writer,
+  type LocalCluster,
+} from './local-cluster.ts';
 import { StoryLog } from './story-log.ts';
 
 const story = new StoryLog();
@@ -44,7 +53,6 @@ function modelRelease(): object {
   };
 }
 
-
 interface LogLine {
   time: string;
   msg: string;
@@ -52,7 +60,9 @@ interface LogLine {
 }
 
 async function trainerLog(run: string): Promise<LogLine[]> {
-  const pods = await cluster.kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: cluster.namespace, labelSelector: `job-name=${run}-train` });
+  const pods = await cluster.kc
+    .makeApiClient(k8s.CoreV1Api)
+    .listNamespacedPod({ namespace: cluster.namespace, labelSelector: `job-name=${run}-train` });
   const pod = pods.items.at(-1);
   if (!pod) return [];
   return cluster.runner
@@ -69,13 +79,24 @@ function followTargets(): () => void {
   void (async () => {
     while (running) {
       try {
-        prometheus.setTargets('operator', [{ address: cluster.operator.metricsAddress, labels: { namespace: cluster.namespace, pod: 'movie-reco-operator' } }]);
-        const pods = await core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'app.kubernetes.io/name=movie-reco-inference' });
+        prometheus.setTargets('operator', [
+          {
+            address: cluster.operator.metricsAddress,
+            labels: { namespace: cluster.namespace, pod: 'movie-reco-operator' },
+          },
+        ]);
+        const pods = await core.listNamespacedPod({
+          namespace: cluster.namespace,
+          labelSelector: 'app.kubernetes.io/name=movie-reco-inference',
+        });
         prometheus.setTargets(
           'inference',
           pods.items
             .filter((pod) => pod.status?.phase === 'Running' && pod.status.podIP)
-            .map((pod) => ({ address: `${pod.status!.podIP}:8080`, labels: { namespace: cluster.namespace, pod: pod.metadata!.name! } })),
+            .map((pod) => ({
+              address: `${pod.status!.podIP}:8080`,
+              labels: { namespace: cluster.namespace, pod: pod.metadata!.name! },
+            })),
         );
       } catch {
         // The next round tries again.
@@ -93,7 +114,12 @@ beforeAll(async () => {
   cluster = await startLocalCluster({ prefix: 'e2e-story', ratingsPollSeconds: 2 });
   prometheus = await startPrometheus({ binary: prometheusBinary(), dir: cluster.dir, jobs: ['operator', 'inference'] });
   stopTargets = followTargets();
-  story.say('ready', { namespace: cluster.namespace, operatorMetrics: cluster.operator.metricsAddress, prometheus: prometheus.url, logs: cluster.dir });
+  story.say('ready', {
+    namespace: cluster.namespace,
+    operatorMetrics: cluster.operator.metricsAddress,
+    prometheus: prometheus.url,
+    logs: cluster.dir,
+  });
 });
 
 afterAll(async () => {
@@ -118,12 +144,20 @@ describe('the movie-reco story on a local control plane', () => {
     story.say('TrainingRun movielens-initial applied');
 
     const succeeded = await cluster.succeededRun('movielens-initial');
-    story.say('run Succeeded', { rmse: succeeded.status?.metrics?.rmse, ndcgAt10: succeeded.status?.metrics?.ndcgAt10, ratings: succeeded.status?.dataset?.ratings });
+    story.say('run Succeeded', {
+      rmse: succeeded.status?.metrics?.rmse,
+      ndcgAt10: succeeded.status?.metrics?.ndcgAt10,
+      ratings: succeeded.status?.dataset?.ratings,
+    });
     const promoted = await waitFor('the release to promote it', async () => {
       const current = await cluster.release(release);
       return current.status?.champion?.run === 'movielens-initial' && Date.now();
     });
-    const endpoints = await waitFor('two ready replicas serving it', () => cluster.servingRun(release, 'movielens-initial', 2), 120_000);
+    const endpoints = await waitFor(
+      'two ready replicas serving it',
+      () => cluster.servingRun(release, 'movielens-initial', 2),
+      120_000,
+    );
     const serving = Date.now();
 
     const log = await trainerLog('movielens-initial');
@@ -142,19 +176,32 @@ describe('the movie-reco story on a local control plane', () => {
     for (const value of Object.values(breakdown)) expect(Number.isFinite(value) && value >= 0).toBe(true);
     expect(breakdown.totalSeconds).toBeLessThan(60);
 
-    const response = await fetch(`http://${endpoints[0]}/v1/recommendations?userId=1&n=5`, { headers: { authorization: reader } });
+    const response = await fetch(`http://${endpoints[0]}/v1/recommendations?userId=1&n=5`, {
+      headers: { authorization: reader },
+    });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { recommendations: { movieId: number; title: string | null; predictedRating: number }[] };
+    const body = (await response.json()) as {
+      recommendations: { movieId: number; title: string | null; predictedRating: number }[];
+    };
     story.say('recommendations for user 1', { titles: body.recommendations.map((movie) => movie.title) });
     expect(body.recommendations).toHaveLength(5);
-    expect(body.recommendations.every((movie) => typeof movie.title === 'string' && movie.predictedRating >= 0.5)).toBe(true);
+    expect(body.recommendations.every((movie) => typeof movie.title === 'string' && movie.predictedRating >= 0.5)).toBe(
+      true,
+    );
   });
 
   let generatorReport: Awaited<ReturnType<ReturnType<typeof startLoad>['stop']>> | undefined;
 
   it('retrains on the new ratings and rolls the better model out under load without a failed request', async () => {
     story.chapter('New data: batches 2 to 5 arrive and users rate through the API');
-    const load = startLoad({ kc: cluster.kc, namespace: cluster.namespace, service, userIds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], authorization: reader, concurrency: 4 });
+    const load = startLoad({
+      kc: cluster.kc,
+      namespace: cluster.namespace,
+      service,
+      userIds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      authorization: reader,
+      concurrency: 4,
+    });
     const loaded = await cluster.loadRatings(batches, `2-${batches}`);
     story.say('ratings loaded', loaded);
     const endpoints = await readyEndpoints(cluster.kc, cluster.namespace, service);
@@ -163,7 +210,11 @@ describe('the movie-reco story on a local control plane', () => {
       const response = await fetch(`http://${endpoints[i % endpoints.length]}/v1/ratings`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: writer },
-        body: JSON.stringify({ userId: 611, movieId: [1, 2, 3, 6, 10, 32, 47, 50, 110, 150, 260, 296, 318, 356, 480, 527, 589, 593, 1196, 2571][i], rating: 4.5 }),
+        body: JSON.stringify({
+          userId: 611,
+          movieId: [1, 2, 3, 6, 10, 32, 47, 50, 110, 150, 260, 296, 318, 356, 480, 527, 589, 593, 1196, 2571][i],
+          rating: 4.5,
+        }),
       });
       expect(response.status).toBe(201);
       acknowledged++;
@@ -171,12 +222,21 @@ describe('the movie-reco story on a local control plane', () => {
     story.say('ratings posted through the pods and acknowledged', { acknowledged, user: 611 });
 
     story.chapter('Retraining: the release notices the new ratings');
-    const retrain = await waitFor('a retrain run', async () => (await cluster.trainingRuns()).find((run) => run.metadata.labels?.['reco.mlops.dev/model-release'] === release));
+    const retrain = await waitFor('a retrain run', async () =>
+      (await cluster.trainingRuns()).find((run) => run.metadata.labels?.['reco.mlops.dev/model-release'] === release),
+    );
     const retrainName = retrain.metadata.name!;
     story.say('retrain run created by the operator', { run: retrainName });
     const finished = await cluster.succeededRun(retrainName, 180_000);
-    story.say('retrain Succeeded', { rmse: finished.status?.metrics?.rmse, ratings: finished.status?.dataset?.ratings });
-    await waitFor('the better model serving on both replicas', () => cluster.servingRun(release, retrainName, 2), 120_000);
+    story.say('retrain Succeeded', {
+      rmse: finished.status?.metrics?.rmse,
+      ratings: finished.status?.dataset?.ratings,
+    });
+    await waitFor(
+      'the better model serving on both replicas',
+      () => cluster.servingRun(release, retrainName, 2),
+      120_000,
+    );
     const current = await cluster.release(release);
     story.say('promoted and rolled out', { decision: current.status?.lastDecision?.reason });
     expect(current.status?.lastDecision).toMatchObject({ run: retrainName, outcome: 'Promoted' });
@@ -206,9 +266,18 @@ describe('the movie-reco story on a local control plane', () => {
     const db = await openDatabase(cluster.database.url);
     try {
       const decisions = await listGateDecisions(db, 'movielens');
-      story.say('gate decisions in MySQL', { decisions: decisions.map((d) => `${d.outcome} ${d.runId.split('/')[1]}`) });
-      expect(decisions.filter((d) => d.runId === runIdOf('movielens-tiny'))).toEqual([expect.objectContaining({ outcome: 'Rejected', reason: judged.status?.lastDecision?.reason })]);
-      expect(decisions.filter((d) => d.outcome === 'Promoted').map((d) => d.runId).sort()).toEqual([runIdOf('movielens-1'), runIdOf('movielens-initial')].sort());
+      story.say('gate decisions in MySQL', {
+        decisions: decisions.map((d) => `${d.outcome} ${d.runId.split('/')[1]}`),
+      });
+      expect(decisions.filter((d) => d.runId === runIdOf('movielens-tiny'))).toEqual([
+        expect.objectContaining({ outcome: 'Rejected', reason: judged.status?.lastDecision?.reason }),
+      ]);
+      expect(
+        decisions
+          .filter((d) => d.outcome === 'Promoted')
+          .map((d) => d.runId)
+          .sort(),
+      ).toEqual([runIdOf('movielens-1'), runIdOf('movielens-initial')].sort());
     } finally {
       await db.close();
     }
@@ -218,11 +287,22 @@ describe('the movie-reco story on a local control plane', () => {
     story.chapter('Rollback: pin movielens-initial');
     const objects = cluster.kc.makeApiClient(k8s.CustomObjectsApi);
     await objects.patchNamespacedCustomObject(
-      { group, version, namespace: cluster.namespace, plural: 'modelreleases', name: release, body: { spec: { promotion: { pinnedRun: 'movielens-initial' } } } },
+      {
+        group,
+        version,
+        namespace: cluster.namespace,
+        plural: 'modelreleases',
+        name: release,
+        body: { spec: { promotion: { pinnedRun: 'movielens-initial' } } },
+      },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
     );
     const pinnedAt = Date.now();
-    await waitFor('the pinned model serving on both replicas', () => cluster.servingRun(release, 'movielens-initial', 2), 120_000);
+    await waitFor(
+      'the pinned model serving on both replicas',
+      () => cluster.servingRun(release, 'movielens-initial', 2),
+      120_000,
+    );
     const current: ModelRelease = await cluster.release(release);
     story.say('rolled back', { seconds: (Date.now() - pinnedAt) / 1000, decision: current.status?.lastDecision });
     expect(current.status?.lastDecision).toMatchObject({ run: 'movielens-initial', outcome: 'Pinned' });
@@ -233,12 +313,18 @@ describe('the movie-reco story on a local control plane', () => {
     // The rollout traffic has to be in range of the rate() windows.
     const queries = dashboardQueries(cluster.namespace, '5m');
     const results: { panel: string; expr: string; samples: number }[] = [];
-    await waitFor('the inference pods scraped', async () => (await prometheus.query(`up{job="inference"} == 1`)).length === 2);
+    await waitFor(
+      'the inference pods scraped',
+      async () => (await prometheus.query(`up{job="inference"} == 1`)).length === 2,
+    );
     for (const { panel, expr } of queries) {
       const samples = await prometheus.query(expr);
       results.push({ panel, expr, samples: samples.length });
     }
-    for (const result of results) story.say(`${result.samples > 0 ? 'data' : 'EMPTY'} ${result.panel}`, { samples: result.samples });
-    expect(results.filter((result) => result.samples === 0).map((result) => `${result.panel}: ${result.expr}`)).toEqual([]);
+    for (const result of results)
+      story.say(`${result.samples > 0 ? 'data' : 'EMPTY'} ${result.panel}`, { samples: result.samples });
+    expect(results.filter((result) => result.samples === 0).map((result) => `${result.panel}: ${result.expr}`)).toEqual(
+      [],
+    );
   });
 });

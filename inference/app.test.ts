@@ -20,7 +20,11 @@ describe('inference app', () => {
     db = await openDatabase('sqlite::memory:');
     await migrateToLatest(db);
     await db.knex('movies').insert({ movie_id: 1, title: 'Movie One (1999)', genres: 'Comedy|Drama' });
-    app = await startTestApp({ a: serving }, 'a', { db, overlay: new RatingOverlay(), catalog: new Map([[1, { title: 'Movie One (1999)', genres: ['Comedy', 'Drama'] }]]) });
+    app = await startTestApp({ a: serving }, 'a', {
+      db,
+      overlay: new RatingOverlay(),
+      catalog: new Map([[1, { title: 'Movie One (1999)', genres: ['Comedy', 'Drama'] }]]),
+    });
   });
   afterAll(async () => {
     await app.close();
@@ -82,7 +86,11 @@ describe('inference app', () => {
     const bad = await post('/v1/recommendations', { ratings: [{ movieId: 1, rating: 7 }] });
     expect(bad.status).toBe(400);
     expect(bad.body.error.parameter).toBe('ratings.0.rating');
-    const notJson = await get('/v1/recommendations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+    const notJson = await get('/v1/recommendations', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{',
+    });
     expect(notJson.status).toBe(400);
   });
 
@@ -112,10 +120,15 @@ describe('inference app', () => {
     const { status, body } = await get(`/v1/movies/${movieId}/similar?n=5`);
     expect(status).toBe(200);
     const cosine = (a: number, b: number) => {
-      let dot = 0, na = 0, nb = 0;
+      let dot = 0,
+        na = 0,
+        nb = 0;
       for (let k = 0; k < f.stride; k++) {
-        const x = f.itemFactors[a * f.stride + k]!, y = f.itemFactors[b * f.stride + k]!;
-        dot += x * y; na += x * x; nb += y * y;
+        const x = f.itemFactors[a * f.stride + k]!,
+          y = f.itemFactors[b * f.stride + k]!;
+        dot += x * y;
+        na += x * x;
+        nb += y * y;
       }
       return dot / Math.sqrt(na * nb);
     };
@@ -127,10 +140,15 @@ describe('inference app', () => {
   it('recommends for a visitor from a few ratings, by fold-in', async () => {
     const model = serving.recommender;
     const ratings = [0, 1, 2, 3].map((i) => ({ movieId: model.factors.items.idAt(i), rating: 4.5 }));
-    const { status, body } = await post('/v1/recommendations', { ratings: [...ratings, { movieId: 987654, rating: 3 }], n: 6 });
+    const { status, body } = await post('/v1/recommendations', {
+      ratings: [...ratings, { movieId: 987654, rating: 3 }],
+      n: 6,
+    });
     expect(status).toBe(200);
     const expected = recommend(model, prepareProfile(model, visitorProfile(model, ratings)), 6);
-    expect(body.recommendations.map((r: any) => r.movieId)).toEqual(Array.from(expected.items, (i) => model.factors.items.idAt(i)));
+    expect(body.recommendations.map((r: any) => r.movieId)).toEqual(
+      Array.from(expected.items, (i) => model.factors.items.idAt(i)),
+    );
     expect(body.ignoredMovieIds).toEqual([987654]);
   });
 
@@ -149,7 +167,9 @@ describe('inference app', () => {
     const known = knownUserProfile(model, user);
     const merged = makeProfile(user, [...known.items, model.factors.items.indexOf(movieId)], [...known.ratings, 0.5]);
     const expected = recommend(model, prepareProfile(model, merged, false), 5);
-    expect(after.body.recommendations.map((r: any) => r.movieId)).toEqual(Array.from(expected.items, (i) => model.factors.items.idAt(i)));
+    expect(after.body.recommendations.map((r: any) => r.movieId)).toEqual(
+      Array.from(expected.items, (i) => model.factors.items.idAt(i)),
+    );
   });
 
   it('refuses a bad rating with 400 and an unknown movie with 404', async () => {
@@ -163,16 +183,18 @@ describe('inference app', () => {
     expect(model.body).toMatchObject({ model: 'test', run: 'run-a', digest: serving.digest });
     expect((await get('/healthz')).status).toBe(200);
     expect((await get('/readyz')).body.ready).toBe(true);
-    expect((await fetch(app.url + '/docs')).headers.get('content-type')).toMatch(/text\/html/);
-    const metrics = await (await fetch(app.url + '/metrics')).text();
-    expect(metrics).toContain('movie_reco_model_info{model="test",run="run-a",digest="' + serving.digest + '"} 1');
-    expect(metrics).toContain('http_request_duration_seconds_bucket{le="0.3",method="GET",route="/v1/recommendations",status_code="200"}');
+    expect((await fetch(`${app.url}/docs`)).headers.get('content-type')).toMatch(/text\/html/);
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(metrics).toContain(`movie_reco_model_info{model="test",run="run-a",digest="${serving.digest}"} 1`);
+    expect(metrics).toContain(
+      'http_request_duration_seconds_bucket{le="0.3",method="GET",route="/v1/recommendations",status_code="200"}',
+    );
   });
 
   it('counts predictions and recommendation lists by label set, as served', async () => {
     const sample = async (series: string) => {
-      const text = await (await fetch(app.url + '/metrics')).text();
-      const line = text.split('\n').find((l) => l.startsWith(series + ' '));
+      const text = await (await fetch(`${app.url}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
       return line ? Number(line.slice(series.length + 1)) : 0;
     };
     const model = serving.recommender;
@@ -184,7 +206,9 @@ describe('inference app', () => {
       coldUserLists: 'movie_reco_recommendations_total{kind="user",cold_start="true"}',
       visitorLists: 'movie_reco_recommendations_total{kind="visitor",cold_start="false"}',
     };
-    const before = Object.fromEntries(await Promise.all(Object.entries(series).map(async ([k, s]) => [k, await sample(s)])));
+    const before = Object.fromEntries(
+      await Promise.all(Object.entries(series).map(async ([k, s]) => [k, await sample(s)])),
+    );
     for (let k = 0; k < 3; k++) await get(`/v1/predict?userId=${known}&movieId=${movieId}`);
     await get(`/v1/predict?userId=987654&movieId=${movieId}`);
     await get('/v1/recommendations?userId=987654&n=3');
@@ -227,7 +251,10 @@ describe('inference app', () => {
   it('writes one JSON log line per request with route, status and duration', async () => {
     const before = app.logLines.length;
     await get('/v1/movies/1/similar?n=2');
-    const lines = app.logLines.slice(before).map((l) => JSON.parse(l)).filter((l) => l.msg === 'request');
+    const lines = app.logLines
+      .slice(before)
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.msg === 'request');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ method: 'GET', route: '/v1/movies/:movieId/similar', status: 200 });
     expect(typeof lines[0].durationMs).toBe('number');
@@ -262,7 +289,11 @@ describe('inference app with credentials', () => {
 
   it('protects writes separately: a read credential cannot post a rating', async () => {
     const post = (authorization: string) =>
-      fetch(`${app.url}/v1/ratings`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: '{"userId":1,"movieId":1,"rating":4}' });
+      fetch(`${app.url}/v1/ratings`, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json' },
+        body: '{"userId":1,"movieId":1,"rating":4}',
+      });
     expect((await post('Bearer read-token-s3cret')).status).toBe(401);
     // accepted by auth; no database here, so the store answers 503 (or 404 for a movie the model lacks)
     expect([404, 503]).toContain((await post(basic('writer', 'pa55word'))).status);
@@ -272,7 +303,12 @@ describe('inference app with credentials', () => {
     expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${app.url}/metrics`)).status).toBe(200);
     const log = app.logLines.join('\n');
-    for (const secret of ['read-token-s3cret', 'wonder-land', 'pa55word', Buffer.from('alice:wonder-land').toString('base64')]) {
+    for (const secret of [
+      'read-token-s3cret',
+      'wonder-land',
+      'pa55word',
+      Buffer.from('alice:wonder-land').toString('base64'),
+    ]) {
       expect(log).not.toContain(secret);
     }
   });

@@ -22,7 +22,8 @@ export function parseCredential(text: string): Credential {
   if (text.startsWith('basic:')) {
     const rest = text.slice('basic:'.length);
     const colon = rest.indexOf(':');
-    if (colon <= 0 || colon === rest.length - 1) throw new Error('a basic credential is basic:USER:PASSWORD with both parts non-empty');
+    if (colon <= 0 || colon === rest.length - 1)
+      throw new Error('a basic credential is basic:USER:PASSWORD with both parts non-empty');
     return { scheme: 'basic', principal: rest.slice(0, colon), digest: hash(`basic:${rest}`) };
   }
   if (text.startsWith('bearer:') && text.length > 'bearer:'.length) {
@@ -75,7 +76,11 @@ function requireCredential(credentials: Credential[]): Middleware {
     }
     if (!match) {
       ctx.set('WWW-Authenticate', 'Basic realm="movie-reco", Bearer realm="movie-reco"');
-      throw new HttpError(401, 'unauthorized', given ? 'the credentials are not accepted' : 'credentials are required (HTTP basic or bearer)');
+      throw new HttpError(
+        401,
+        'unauthorized',
+        given ? 'the credentials are not accepted' : 'credentials are required (HTTP basic or bearer)',
+      );
     }
     ctx.state.principal = match.principal ?? `${match.scheme}-token`;
     return next();

@@ -8,7 +8,13 @@ import { parseCredential } from './auth.ts';
 describe('serveConfigFromEnv', () => {
   it('applies defaults', () => {
     const config = serveConfigFromEnv({ MOVIE_RECO_MODEL_URI: '/models/run-1' });
-    expect(config).toMatchObject({ host: '0.0.0.0', port: 8080, modelUri: '/models/run-1', drainSeconds: 20, precompute: true });
+    expect(config).toMatchObject({
+      host: '0.0.0.0',
+      port: 8080,
+      modelUri: '/models/run-1',
+      drainSeconds: 20,
+      precompute: true,
+    });
     expect(config.auth).toEqual({ read: [], write: [], admin: [] });
   });
 
@@ -21,16 +27,20 @@ describe('serveConfigFromEnv', () => {
   });
 
   it('reads credentials from the environment or a mounted file, never echoing a secret', () => {
-    const fromEnv = serveConfigFromEnv({ MOVIE_RECO_MODEL_URI: 'x/y', MOVIE_RECO_AUTH_READ: 'bearer:t1, basic:bob:pw', MOVIE_RECO_AUTH_WRITE: 'basic:w:pw2' });
+    const fromEnv = serveConfigFromEnv({
+      MOVIE_RECO_MODEL_URI: 'x/y',
+      MOVIE_RECO_AUTH_READ: 'bearer:t1, basic:bob:pw',
+      MOVIE_RECO_AUTH_WRITE: 'basic:w:pw2',
+    });
     expect(fromEnv.auth.read.map((c) => c.principal)).toEqual([undefined, 'bob']);
     expect(fromEnv.auth.write).toHaveLength(1);
     const dir = mkdtempSync(join(tmpdir(), 'auth-'));
     writeFileSync(join(dir, 'auth.json'), JSON.stringify({ read: ['bearer:abc'], write: ['basic:x:y'] }));
     const fromFile = serveConfigFromEnv({ MOVIE_RECO_MODEL_URI: 'x/y', MOVIE_RECO_AUTH_FILE: join(dir, 'auth.json') });
     expect(fromFile.auth.read).toHaveLength(1);
-    expect(() => serveConfigFromEnv({ MOVIE_RECO_MODEL_URI: 'x/y', MOVIE_RECO_AUTH_READ: 'token-without-scheme-s3cret' })).toThrow(
-      expect.objectContaining({ message: expect.not.stringContaining('s3cret') }),
-    );
+    expect(() =>
+      serveConfigFromEnv({ MOVIE_RECO_MODEL_URI: 'x/y', MOVIE_RECO_AUTH_READ: 'token-without-scheme-s3cret' }),
+    ).toThrow(expect.objectContaining({ message: expect.not.stringContaining('s3cret') }));
     expect(() => parseCredential('basic:onlyuser')).toThrow(/basic:USER:PASSWORD/);
   });
 });

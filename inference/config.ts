@@ -32,7 +32,12 @@ export class ConfigError extends Error {
 }
 
 const integer = (min: number, max: number, fallback: number) =>
-  z.string().regex(/^\d+$/, 'must be an integer').transform(Number).pipe(z.number().min(min).max(max)).default(fallback);
+  z
+    .string()
+    .regex(/^\d+$/, 'must be an integer')
+    .transform(Number)
+    .pipe(z.number().min(min).max(max))
+    .default(fallback);
 
 const envSchema = z
   .object({
@@ -40,7 +45,10 @@ const envSchema = z
     MOVIE_RECO_PORT: integer(0, 65535, 8080),
     MOVIE_RECO_MODEL_URI: z.string().min(1).optional(),
     MOVIE_RECO_MODEL_URI_FILE: z.string().min(1).optional(),
-    MOVIE_RECO_MODEL_DIGEST: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must look like sha256:<64 hex digits>').optional(),
+    MOVIE_RECO_MODEL_DIGEST: z
+      .string()
+      .regex(/^sha256:[0-9a-f]{64}$/, 'must look like sha256:<64 hex digits>')
+      .optional(),
     MOVIE_RECO_DATABASE_URL: z.string().min(1).optional(),
     MOVIE_RECO_DATABASE_TIMEOUT_MS: integer(100, 120_000, 5000),
     MOVIE_RECO_DRAIN_SECONDS: integer(0, 600, 20),
@@ -101,10 +109,21 @@ export function serveConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ServeC
   };
 }
 
-function authFromEnv(e: { MOVIE_RECO_AUTH_READ?: string | undefined; MOVIE_RECO_AUTH_WRITE?: string | undefined; MOVIE_RECO_AUTH_ADMIN?: string | undefined }): AuthConfig {
+function authFromEnv(e: {
+  MOVIE_RECO_AUTH_READ?: string | undefined;
+  MOVIE_RECO_AUTH_WRITE?: string | undefined;
+  MOVIE_RECO_AUTH_ADMIN?: string | undefined;
+}): AuthConfig {
   const list = (name: string, value: string | undefined) => {
     try {
-      return parseCredentialList(value ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
+      return parseCredentialList(
+        value
+          ? value
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : [],
+      );
     } catch (error) {
       throw new ConfigError(`${name}: ${(error as Error).message}`);
     }
@@ -125,7 +144,9 @@ function authFromFile(path: string): AuthConfig {
   }
   const parsed = authFileSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(`MOVIE_RECO_AUTH_FILE ${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new ConfigError(
+      `MOVIE_RECO_AUTH_FILE ${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   try {
     return {

@@ -71,7 +71,7 @@ class GatedProxy {
   }
 }
 
-describe("a corrupted champion artifact", () => {
+describe('a corrupted champion artifact', () => {
   let bucket: TestBucket;
   let serving: RunningService;
   let proxy: GatedProxy;
@@ -82,7 +82,13 @@ describe("a corrupted champion artifact", () => {
   beforeAll(async () => {
     bucket = await createTestBucket('corrupt');
     const s3 = s3Coordinates();
-    digest = (await writeArtifact(openObjectStore(`s3://${bucket.name}/models`, { s3 }), 'run-x', await smallArtifact('run-x', 5))).digest;
+    digest = (
+      await writeArtifact(
+        openObjectStore(`s3://${bucket.name}/models`, { s3 }),
+        'run-x',
+        await smallArtifact('run-x', 5),
+      )
+    ).digest;
     serving = await startService(
       serveConfigFromEnv({
         MOVIE_RECO_MODEL_URI: uri(),
@@ -115,7 +121,8 @@ describe("a corrupted champion artifact", () => {
     // Corrupt X's model.bin in place: same size, 4 KiB of its middle overwritten.
     await bucket.rewrite(`models/run-x/${MODEL_FILE}`, (bytes) => {
       const middle = Math.floor(bytes.length / 2);
-      for (let k = 0; k < 4096 && middle + k < bytes.length; k++) bytes[middle + k] = (bytes[middle + k]! + 1 + (k % 251)) & 0xff;
+      for (let k = 0; k < 4096 && middle + k < bytes.length; k++)
+        bytes[middle + k] = (bytes[middle + k]! + 1 + (k % 251)) & 0xff;
     });
 
     // Load on the serving instance for the whole drill.
@@ -123,7 +130,10 @@ describe("a corrupted champion artifact", () => {
     let stop = false;
     const client = async (id: number) => {
       for (let k = 0; !stop; k++) {
-        const path = k % 2 === 0 ? `/v1/recommendations?userId=${1 + ((k * 7 + id) % 300)}` : `/v1/predict?userId=${1 + (k % 300)}&movieId=${1 + (k % 100)}`;
+        const path =
+          k % 2 === 0
+            ? `/v1/recommendations?userId=${1 + ((k * 7 + id) % 300)}`
+            : `/v1/predict?userId=${1 + (k % 300)}&movieId=${1 + (k % 100)}`;
         const res = await fetch(`${base}${path}`);
         await res.arrayBuffer();
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
@@ -161,7 +171,10 @@ describe("a corrupted champion artifact", () => {
     const code = await Promise.race([exited, sleep(20_000).then(() => 'timeout' as const)]);
     const refusedAfter = performance.now() - started;
     if (code === 'timeout') fresh.kill('SIGKILL');
-    const freshReadyAfterwards = await fetch(`http://127.0.0.1:${freshPort}/readyz`).then((r) => r.status, () => 'connection refused');
+    const freshReadyAfterwards = await fetch(`http://127.0.0.1:${freshPort}/readyz`).then(
+      (r) => r.status,
+      () => 'connection refused',
+    );
 
     // The serving instance is asked to reload X: it must refuse and keep what it has.
     const reload = await fetch(`${base}/v1/admin/model`, {
@@ -195,11 +208,15 @@ describe("a corrupted champion artifact", () => {
     expect(failure).toMatch(/"refused":true/);
     expect(failure).toMatch(/model\.bin sha256 [0-9a-f]{64} does not match the manifest's [0-9a-f]{64}/);
     expect(failure).toMatch(/"msg":"model load failed; no model is serving"/);
-    expect(reason).toMatch(/^movie-reco serve: artifact refused: model\.bin sha256 [0-9a-f]{64} does not match the manifest's/);
+    expect(reason).toMatch(
+      /^movie-reco serve: artifact refused: model\.bin sha256 [0-9a-f]{64} does not match the manifest's/,
+    );
 
     expect(reload.status).toBe(422);
     expect(reloadBody.error.code).toBe('artifact_refused');
-    expect(reloadBody.error.message).toMatch(/model\.bin sha256 .* does not match the manifest's .*; still serving run-x/);
+    expect(reloadBody.error.message).toMatch(
+      /model\.bin sha256 .* does not match the manifest's .*; still serving run-x/,
+    );
     expect([...statuses.keys()]).toEqual([200]);
     expect(statuses.get(200)).toBeGreaterThan(50);
     expect(model.digest).toBe(digest);

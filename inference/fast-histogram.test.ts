@@ -9,7 +9,12 @@ const labelNames = ['method', 'route', 'status_code'] as const;
 function pair() {
   const reference = new Registry();
   const fast = new Registry();
-  const config = { name: 'http_request_duration_seconds', help: 'HTTP request duration', labelNames: [...labelNames], buckets };
+  const config = {
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration',
+    labelNames: [...labelNames],
+    buckets,
+  };
   return {
     reference: new Histogram({ ...config, registers: [reference] }),
     fast: new FastHistogram({ ...config, registers: [fast] }),
@@ -28,7 +33,7 @@ describe('FastHistogram', () => {
     const refChildren = sets.map((labels) => reference.labels(labels));
     const fastChildren = sets.map((labels) => fast.labels(labels));
     let state = 5;
-    const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const random = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     const edges = [...buckets, 0, 12, 1e-9];
     for (let k = 0; k < 5_000; k++) {
       const value = k % 10 === 0 ? edges[k % edges.length]! : random() ** 4 * 2;
@@ -38,7 +43,9 @@ describe('FastHistogram', () => {
     }
     const [expected, actual] = await text();
     expect(actual).toBe(expected);
-    expect(actual).toContain('http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/v1/predict",status_code="200"}');
+    expect(actual).toContain(
+      'http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/v1/predict",status_code="200"}',
+    );
   });
 
   it('shows a label set from its first observation, in that order, and forgets them all on reset until observed again', async () => {
@@ -48,7 +55,10 @@ describe('FastHistogram', () => {
     const fastA = fast.labels(a);
     const fastB = fast.labels(b);
     expect((await text())[1]).not.toContain('route="/a"');
-    for (const [ref, mine] of [[reference.labels(b), fastB], [reference.labels(a), fastA]] as const) {
+    for (const [ref, mine] of [
+      [reference.labels(b), fastB],
+      [reference.labels(a), fastA],
+    ] as const) {
       ref.observe(0.002);
       mine.observe(0.002);
     }
@@ -67,6 +77,8 @@ describe('FastHistogram', () => {
   it('refuses an unknown label and a value that is not a number, as prom-client does', () => {
     const { fast } = pair();
     expect(() => fast.labels({ method: 'GET', path: '/x' } as never)).toThrow(/unknown label path/);
-    expect(() => fast.labels({ method: 'GET', route: '/', status_code: '200' }).observe(Number.NaN)).toThrow(/not a valid number/);
+    expect(() => fast.labels({ method: 'GET', route: '/', status_code: '200' }).observe(Number.NaN)).toThrow(
+      /not a valid number/,
+    );
   });
 });

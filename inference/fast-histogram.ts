@@ -31,12 +31,19 @@ export class FastHistogram<L extends string> {
   /** The label sets observed since the start or the last reset, in the order of their first observation. */
   readonly #exposed = new Map<string, Series>();
 
-  constructor(config: { name: string; help: string; labelNames: readonly L[]; buckets: readonly number[]; registers: Registry[] }) {
+  constructor(config: {
+    name: string;
+    help: string;
+    labelNames: readonly L[];
+    buckets: readonly number[];
+    registers: Registry[];
+  }) {
     this.name = config.name;
     this.help = config.help;
     this.labelNames = config.labelNames;
     const bounds = [...config.buckets].sort((a, b) => a - b);
-    if (bounds.some((bound, k) => !Number.isFinite(bound) || bound === bounds[k - 1])) throw new Error(`${config.name}: buckets must be distinct finite numbers`);
+    if (bounds.some((bound, k) => !Number.isFinite(bound) || bound === bounds[k - 1]))
+      throw new Error(`${config.name}: buckets must be distinct finite numbers`);
     this.#bounds = Float64Array.from(bounds);
     // The registry reads any object with prom-client's metric shape (name, help, type, get, reset).
     for (const registry of config.registers) registry.registerMetric(this as unknown as Metric);
@@ -50,7 +57,9 @@ export class FastHistogram<L extends string> {
     const key = this.labelNames.map((name) => `${String(values[name] ?? '')}\u0000`).join('');
     let series = this.#children.get(key);
     if (!series) {
-      const labels = Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string | number] => entry[1] !== undefined));
+      const labels = Object.fromEntries(
+        Object.entries(values).filter((entry): entry is [string, string | number] => entry[1] !== undefined),
+      );
       const created = new Series(labels, this.#bounds, () => this.#exposed.set(key, created));
       series = created;
       this.#children.set(key, series);
@@ -65,7 +74,13 @@ export class FastHistogram<L extends string> {
   }
 
   /** The samples in prom-client's shape: for each label set its cumulative buckets, +Inf, sum and count. */
-  async get(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: HistogramSample[] }> {
+  async get(): Promise<{
+    name: string;
+    help: string;
+    type: 'histogram';
+    aggregator: 'sum';
+    values: HistogramSample[];
+  }> {
     const values: HistogramSample[] = [];
     const bucket = `${this.name}_bucket`;
     for (const { labels, counts, sum, count } of this.#exposed.values()) {

@@ -17,7 +17,13 @@ import { MODEL_FILE } from '../model/artifact.ts';
 import { Random } from '../model/random.ts';
 import { writeArtifact } from '../storage/artifact-store.ts';
 import { openObjectStore } from '../storage/open-object-store.ts';
-import { createTestBucket, createTestDatabase, s3Coordinates, type TestBucket, type TestDatabase } from '../testenv/fixtures.ts';
+import {
+  createTestBucket,
+  createTestDatabase,
+  s3Coordinates,
+  type TestBucket,
+  type TestDatabase,
+} from '../testenv/fixtures.ts';
 import { serveConfigFromEnv } from './config.ts';
 import { startService, type RunningService } from './service.ts';
 import { seedCatalogue } from './testing/catalogue.ts';
@@ -142,11 +148,35 @@ function integerText(r: Random): string {
     case 3:
       return String(-1 - r.int(1000));
     case 4:
-      return pick(r, ['2147483647', '2147483648', '4294967296', '9007199254740993', '1e309', '99999999999999999999999999']);
+      return pick(r, [
+        '2147483647',
+        '2147483648',
+        '4294967296',
+        '9007199254740993',
+        '1e309',
+        '99999999999999999999999999',
+      ]);
     case 5:
       return `${r.int(100)}.${r.int(100)}`;
     case 6:
-      return pick(r, ['', ' ', '+1', ' 1', '1 ', '0x10', '1e2', '-0', '00001', 'NaN', 'Infinity', '-Infinity', 'null', 'true', '[]', '{}']);
+      return pick(r, [
+        '',
+        ' ',
+        '+1',
+        ' 1',
+        '1 ',
+        '0x10',
+        '1e2',
+        '-0',
+        '00001',
+        'NaN',
+        'Infinity',
+        '-Infinity',
+        'null',
+        'true',
+        '[]',
+        '{}',
+      ]);
     case 7:
       return pick(r, ['\u0661\u0662', '\uff11', '\u00b2', '\u2163', '\ud83c\udfac', '\u0000', 'caf\u00e9', '\u202e1']);
     case 8:
@@ -178,14 +208,30 @@ function queryString(r: Random, names: readonly string[]): string {
   for (const name of names) {
     if (chance(r, 0.12)) continue; // missing
     const times = chance(r, 0.08) ? 2 + r.int(3) : 1; // repeated
-    for (let k = 0; k < times; k++) parts.push(`${name}=${encodeValue(r, textParams.has(name) ? textValue(r) : integerText(r))}`);
+    for (let k = 0; k < times; k++)
+      parts.push(`${name}=${encodeValue(r, textParams.has(name) ? textValue(r) : integerText(r))}`);
   }
   if (chance(r, 0.2)) {
     parts.push(
-      pick(r, ['x=1', 'userId', 'n', '=1', '&&&', '__proto__=1', 'constructor[prototype]=1', 'userId[]=1', 'userId[0]=1', 'a=%', `pad=${repeat('a', r.int(4000))}`, 'n=', 'userId=']),
+      pick(r, [
+        'x=1',
+        'userId',
+        'n',
+        '=1',
+        '&&&',
+        '__proto__=1',
+        'constructor[prototype]=1',
+        'userId[]=1',
+        'userId[0]=1',
+        'a=%',
+        `pad=${repeat('a', r.int(4000))}`,
+        'n=',
+        'userId=',
+      ]),
     );
   }
-  for (let k = r.int(3); k > 0; k--) parts.push(`${encodeURIComponent(randomText(r, 8))}=${encodeURIComponent(randomText(r, 8))}`);
+  for (let k = r.int(3); k > 0; k--)
+    parts.push(`${encodeURIComponent(randomText(r, 8))}=${encodeURIComponent(randomText(r, 8))}`);
   const shuffled = parts.sort(() => r.next() - 0.5);
   return shuffled.length > 0 || chance(r, 0.5) ? `?${shuffled.join('&')}` : '';
 }
@@ -193,11 +239,31 @@ function queryString(r: Random, names: readonly string[]): string {
 const textParams = new Set(['q', 'model', 'runId']);
 
 function textValue(r: Random): string {
-  return pick(r, [() => randomText(r, 30), () => 'toy story', () => 'movielens', () => 'run-a', () => repeat('a', 150 + r.int(400)), () => '%', () => '', () => '../../etc/passwd', () => "' OR 1=1 --", () => '.*(a+)+$'])();
+  return pick(r, [
+    () => randomText(r, 30),
+    () => 'toy story',
+    () => 'movielens',
+    () => 'run-a',
+    () => repeat('a', 150 + r.int(400)),
+    () => '%',
+    () => '',
+    () => '../../etc/passwd',
+    () => "' OR 1=1 --",
+    () => '.*(a+)+$',
+  ])();
 }
 
 function randomText(r: Random, max: number): string {
-  const alphabets = ['abcxyz', '0123456789', ' \t', '\u00e9\u00fc\u00df', '\u4e2d\u6587', '\ud83c\udfac', '<>"\'`', '{}[]:,'];
+  const alphabets = [
+    'abcxyz',
+    '0123456789',
+    ' \t',
+    '\u00e9\u00fc\u00df',
+    '\u4e2d\u6587',
+    '\ud83c\udfac',
+    '<>"\'`',
+    '{}[]:,',
+  ];
   let text = '';
   for (let k = r.int(max + 1); k > 0; k--) {
     const alphabet = pick(r, alphabets);
@@ -250,7 +316,12 @@ function jsonValue(r: Random, depth = 0): unknown {
     case 6:
       return Array.from({ length: r.int(5) }, () => jsonValue(r, depth + 1));
     default:
-      return Object.fromEntries(Array.from({ length: r.int(4) }, () => [pick(r, ['userId', 'movieId', 'rating', 'ratings', 'n', 'uri', 'digest', randomText(r, 6)]), jsonValue(r, depth + 1)]));
+      return Object.fromEntries(
+        Array.from({ length: r.int(4) }, () => [
+          pick(r, ['userId', 'movieId', 'rating', 'ratings', 'n', 'uri', 'digest', randomText(r, 6)]),
+          jsonValue(r, depth + 1),
+        ]),
+      );
   }
 }
 
@@ -265,8 +336,20 @@ function body(r: Random, route: string, bucket: string): { text: Buffer; oversiz
     route === '/v1/ratings'
       ? validRating(r)
       : route === '/v1/admin/model'
-        ? { uri: pick(r, [`s3://${bucket}/models/run-a`, `s3://${bucket}/models/run-b`, `s3://${bucket}/models/run-corrupt`]) }
-        : { ratings: Array.from({ length: r.int(8) }, () => ({ movieId: 1 + r.int(MOVIES + 20), rating: pick(r, ratingValues) })), n: 1 + r.int(20) };
+        ? {
+            uri: pick(r, [
+              `s3://${bucket}/models/run-a`,
+              `s3://${bucket}/models/run-b`,
+              `s3://${bucket}/models/run-corrupt`,
+            ]),
+          }
+        : {
+            ratings: Array.from({ length: r.int(8) }, () => ({
+              movieId: 1 + r.int(MOVIES + 20),
+              rating: pick(r, ratingValues),
+            })),
+            n: 1 + r.int(20),
+          };
   switch (r.int(20)) {
     case 0:
     case 1:
@@ -291,7 +374,12 @@ function body(r: Random, route: string, bucket: string): { text: Buffer; oversiz
       // deep nesting
       const depth = pick(r, [100, 1000, 20_000, 100_000]);
       const kind = r.int(3);
-      const text = kind === 0 ? `${'['.repeat(depth)}${']'.repeat(depth)}` : kind === 1 ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` : `{"ratings":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+      const text =
+        kind === 0
+          ? `${'['.repeat(depth)}${']'.repeat(depth)}`
+          : kind === 1
+            ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`
+            : `{"ratings":${'['.repeat(depth)}${']'.repeat(depth)}}`;
       return { text: Buffer.from(text) };
     }
     case 9: {
@@ -301,7 +389,13 @@ function body(r: Random, route: string, bucket: string): { text: Buffer; oversiz
       return json(chance(r, 0.5) ? { ratings } : { ...base, ratings: Array.from({ length: 30_000 }, () => 1) });
     }
     case 10:
-      return json({ ratings: Array.from({ length: 1000 }, () => ({ movieId: 1 + r.int(MOVIES * 2), rating: pick(r, ratingValues) })), n: 100 });
+      return json({
+        ratings: Array.from({ length: 1000 }, () => ({
+          movieId: 1 + r.int(MOVIES * 2),
+          rating: pick(r, ratingValues),
+        })),
+        n: 100,
+      });
     case 11: {
       // malformed JSON
       const good = JSON.stringify(base);
@@ -336,9 +430,28 @@ function body(r: Random, route: string, bucket: string): { text: Buffer; oversiz
       // oversize: just above the limit, or far above it
       return { text: Buffer.from(`{"pad":"${repeat('x', pick(r, [262_144, 300_000, 2_000_000]))}"}`), oversize: true };
     case 14:
-      return json({ userId: base.userId ?? 1, movieId: pick(r, [0, 999_999, -5, 2 ** 31, 1.5]), rating: pick(r, [0, 0.25, 5.5, -1, 3.3, 1e308]) });
+      return json({
+        userId: base.userId ?? 1,
+        movieId: pick(r, [0, 999_999, -5, 2 ** 31, 1.5]),
+        rating: pick(r, [0, 0.25, 5.5, -1, 3.3, 1e308]),
+      });
     case 15:
-      return json({ uri: pick(r, ['', '/', 's3://', 's3://nope', `s3://${bucket}`, 'file:///etc', '/etc/passwd', '../../etc', 'http://example.com/x', `s3://${bucket}/models/../models/run-a`, repeat('a', 5000)]), digest: pick(r, [undefined, 'sha256:00', `sha256:${'0'.repeat(64)}`, 'md5:x']) });
+      return json({
+        uri: pick(r, [
+          '',
+          '/',
+          's3://',
+          's3://nope',
+          `s3://${bucket}`,
+          'file:///etc',
+          '/etc/passwd',
+          '../../etc',
+          'http://example.com/x',
+          `s3://${bucket}/models/../models/run-a`,
+          repeat('a', 5000),
+        ]),
+        digest: pick(r, [undefined, 'sha256:00', `sha256:${'0'.repeat(64)}`, 'md5:x']),
+      });
     default:
       return json(base);
   }
@@ -346,7 +459,12 @@ function body(r: Random, route: string, bucket: string): { text: Buffer; oversiz
 
 function authorization(r: Random, route: string): string | undefined {
   const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-  const right = route === '/v1/ratings' ? `Bearer ${WRITER_TOKEN}` : route === '/v1/admin/model' ? `Bearer ${ADMIN_TOKEN}` : basic('reader', 'reader-pw');
+  const right =
+    route === '/v1/ratings'
+      ? `Bearer ${WRITER_TOKEN}`
+      : route === '/v1/admin/model'
+        ? `Bearer ${ADMIN_TOKEN}`
+        : basic('reader', 'reader-pw');
   switch (r.int(16)) {
     case 0:
       return undefined;
@@ -363,7 +481,14 @@ function authorization(r: Random, route: string): string | undefined {
     case 6:
       return `bearer ${WRITER_TOKEN}`;
     case 7:
-      return pick(r, ['Digest username="x"', 'Negotiate abc', 'Token abc', `Bearer ${WRITER_TOKEN}x`, `Basic ${Buffer.from('reader').toString('base64')}`, 'Basic \u00e9\u00e9']);
+      return pick(r, [
+        'Digest username="x"',
+        'Negotiate abc',
+        'Token abc',
+        `Bearer ${WRITER_TOKEN}x`,
+        `Basic ${Buffer.from('reader').toString('base64')}`,
+        'Basic \u00e9\u00e9',
+      ]);
     case 8:
       return `Bearer ${ADMIN_TOKEN}`;
     default:
@@ -385,7 +510,22 @@ const contentTypes = [
   '*/*',
 ];
 
-const methods = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'TRACE', 'PROPFIND', 'MKCOL', 'LOCK', 'PURGE', 'SEARCH', 'REPORT'];
+const methods = [
+  'GET',
+  'POST',
+  'PUT',
+  'DELETE',
+  'PATCH',
+  'HEAD',
+  'OPTIONS',
+  'TRACE',
+  'PROPFIND',
+  'MKCOL',
+  'LOCK',
+  'PURGE',
+  'SEARCH',
+  'REPORT',
+];
 
 /** Messages an HTTP client would not send: bad request lines, bad headers, bad framing. */
 function rawRequest(r: Random, port: number): Buffer {
@@ -411,7 +551,10 @@ function rawRequest(r: Random, port: number): Buffer {
     `GET /v1/model HTTP/1.1\r\n${host}Authorization: Basic ${Buffer.from('reader:reader-pw').toString('base64')}\r\nConnection: close\r\n\r\n`,
   ];
   const text = pick(r, messages);
-  return Buffer.from(text.includes('Connection: close') ? text : text.replace(/\r\n\r\n/, '\r\nConnection: close\r\n\r\n'), 'latin1');
+  return Buffer.from(
+    text.includes('Connection: close') ? text : text.replace(/\r\n\r\n/, '\r\nConnection: close\r\n\r\n'),
+    'latin1',
+  );
 }
 
 function generate(index: number, port: number, bucket: string): FuzzRequest {
@@ -463,7 +606,8 @@ function generate(index: number, port: number, bucket: string): FuzzRequest {
     const type = chance(r, 0.85) ? 'application/json' : pick(r, contentTypes);
     if (type) headers['content-type'] = type;
     // Framed as a client frames it: Content-Length, or chunked where Node's client chunks (POST, PUT, PATCH).
-    if (!['POST', 'PUT', 'PATCH'].includes(method) || chance(r, 0.9)) headers['content-length'] = String(payload.length);
+    if (!['POST', 'PUT', 'PATCH'].includes(method) || chance(r, 0.9))
+      headers['content-length'] = String(payload.length);
   }
   if (chance(r, 0.05)) headers.accept = pick(r, ['text/html', 'application/xml', '*/*', '', 'application/json;q=0']);
   if (chance(r, 0.03)) headers['content-encoding'] = pick(r, ['gzip', 'br', 'identity', 'x-unknown']);
@@ -487,12 +631,25 @@ function sendHttp(port: number, agent: http.Agent, request: FuzzRequest): Promis
     };
     let req: http.ClientRequest;
     try {
-      req = http.request({ host: '127.0.0.1', port, method: request.method, path: request.path, headers: request.headers, agent, timeout: CLIENT_TIMEOUT_MS }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => done({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', (error) => done({ status: res.statusCode, headers: res.headers, error: `response: ${error.message}` }));
-      });
+      req = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: request.method,
+          path: request.path,
+          headers: request.headers,
+          agent,
+          timeout: CLIENT_TIMEOUT_MS,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => done({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on('error', (error) =>
+            done({ status: res.statusCode, headers: res.headers, error: `response: ${error.message}` }),
+          );
+        },
+      );
     } catch (error) {
       done({ error: `client refused to send: ${(error as Error).message}` });
       return;
@@ -509,7 +666,10 @@ function sendRaw(port: number, request: FuzzRequest): Promise<Outcome> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
-    const timer = setTimeout(() => socket.destroy(new Error(`no answer within ${CLIENT_TIMEOUT_MS} ms`)), CLIENT_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => socket.destroy(new Error(`no answer within ${CLIENT_TIMEOUT_MS} ms`)),
+      CLIENT_TIMEOUT_MS,
+    );
     const finish = (error?: Error) => {
       clearTimeout(timer);
       const text = Buffer.concat(chunks);
@@ -555,7 +715,12 @@ function dechunk(bytes: Buffer): Buffer {
 /** 5xx the service documents for these requests; anything else at or above 500 is a failure. */
 function documented5xx(request: FuzzRequest, status: number, code: string | undefined): boolean {
   // POST /v1/admin/model: 502 artifact_unreachable when the named store or artifact cannot be read (openapi.ts).
-  return status === 502 && code === 'artifact_unreachable' && request.method === 'POST' && request.path.startsWith('/v1/admin/model');
+  return (
+    status === 502 &&
+    code === 'artifact_unreachable' &&
+    request.method === 'POST' &&
+    request.path.startsWith('/v1/admin/model')
+  );
 }
 
 function problems(request: FuzzRequest, outcome: Outcome): string[] {
@@ -575,8 +740,12 @@ function problems(request: FuzzRequest, outcome: Outcome): string[] {
   const code = (parsed as { error?: { code?: string } } | undefined)?.error?.code;
   if (status >= 500 && !documented5xx(request, status, code)) found.push(`status ${status} (${code ?? 'no code'})`);
   if (status >= 400 && hasBody) {
-    if (!type.startsWith('application/json')) found.push(`error ${status} is not JSON (content-type ${JSON.stringify(type)}): ${outcome.body!.toString('utf8').slice(0, 200)}`);
-    else if (parsed !== undefined && !isErrorShape(parsed)) found.push(`error ${status} does not have the service's error shape: ${JSON.stringify(parsed).slice(0, 200)}`);
+    if (!type.startsWith('application/json'))
+      found.push(
+        `error ${status} is not JSON (content-type ${JSON.stringify(type)}): ${outcome.body!.toString('utf8').slice(0, 200)}`,
+      );
+    else if (parsed !== undefined && !isErrorShape(parsed))
+      found.push(`error ${status} does not have the service's error shape: ${JSON.stringify(parsed).slice(0, 200)}`);
   }
   if (status === 401 && !outcome.headers?.['www-authenticate']) found.push('401 without WWW-Authenticate');
   if (outcome.error && status < 400) found.push(`answered ${status} but: ${outcome.error}`);
@@ -589,15 +758,23 @@ function isErrorShape(value: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const e = error as Record<string, unknown>;
   const keys = Object.keys(e);
-  return typeof e.code === 'string' && e.code !== '' && typeof e.message === 'string' && e.message !== '' &&
-    keys.every((k) => k === 'code' || k === 'message' || (k === 'parameter' && typeof e.parameter === 'string'));
+  return (
+    typeof e.code === 'string' &&
+    e.code !== '' &&
+    typeof e.message === 'string' &&
+    e.message !== '' &&
+    keys.every((k) => k === 'code' || k === 'message' || (k === 'parameter' && typeof e.parameter === 'string'))
+  );
 }
 
 function describeRequest(request: FuzzRequest): string {
-  const cut = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max)}... (${text.length} chars)` : text);
+  const cut = (text: string, max = 300) =>
+    text.length > max ? `${text.slice(0, max)}... (${text.length} chars)` : text;
   if (request.raw) return `raw ${JSON.stringify(cut(request.raw.toString('latin1')))}`;
   const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, cut(String(v), 80)]));
-  const body = request.body ? ` body=${JSON.stringify(cut(request.body.toString('utf8'), 200))} (${request.body.length} bytes)` : '';
+  const body = request.body
+    ? ` body=${JSON.stringify(cut(request.body.toString('utf8'), 200))} (${request.body.length} bytes)`
+    : '';
   return `${request.method} ${cut(request.path)} headers=${JSON.stringify(headers)}${body}`;
 }
 
@@ -621,7 +798,12 @@ describe('fuzzing the inference service', () => {
     bucket = await createTestBucket('fuzz');
     const s3 = s3Coordinates();
     const store = openObjectStore(`s3://${bucket.name}/models`, { s3 });
-    for (const [run, seed] of [['run-a', 1], ['run-b', 2], ['run-corrupt', 3]] as const) await writeArtifact(store, run, await smallArtifact(run, seed));
+    for (const [run, seed] of [
+      ['run-a', 1],
+      ['run-b', 2],
+      ['run-corrupt', 3],
+    ] as const)
+      await writeArtifact(store, run, await smallArtifact(run, seed));
     await bucket.rewrite(`models/run-corrupt/${MODEL_FILE}`, (bytes) => {
       bytes[100]! ^= 0xff;
     });
@@ -672,7 +854,9 @@ describe('fuzzing the inference service', () => {
         if (process.env.FUZZ_DEBUG && found.length > 0) found.push(`after ${previous}`);
         previous = describeRequest(request).slice(0, 400);
         if (found.length > 0) {
-          failures.push(`#${request.index} (FUZZ_SEED=${SEED} FUZZ_ONLY=${request.index}): ${found.join('; ')}\n    request: ${describeRequest(request)}`);
+          failures.push(
+            `#${request.index} (FUZZ_SEED=${SEED} FUZZ_ONLY=${request.index}): ${found.join('; ')}\n    request: ${describeRequest(request)}`,
+          );
         }
       }
     };
@@ -682,9 +866,14 @@ describe('fuzzing the inference service', () => {
 
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
-    const model = await fetch(`http://127.0.0.1:${port}/v1/recommendations?userId=1&n=5`, { headers: { authorization: `Basic ${Buffer.from('reader:reader-pw').toString('base64')}` } });
+    const model = await fetch(`http://127.0.0.1:${port}/v1/recommendations?userId=1&n=5`, {
+      headers: { authorization: `Basic ${Buffer.from('reader:reader-pw').toString('base64')}` },
+    });
     const after = heapAfterGc();
-    const histogram = [...statuses.entries()].sort((a, b) => String(a[0]).localeCompare(String(b[0]))).map(([s, n]) => `${s}:${n}`).join(' ');
+    const histogram = [...statuses.entries()]
+      .sort((a, b) => String(a[0]).localeCompare(String(b[0])))
+      .map(([s, n]) => `${s}:${n}`)
+      .join(' ');
     console.log(
       `fuzz: ${indices.length} requests (seed ${SEED}) in ${seconds.toFixed(1)} s, ${(indices.length / seconds).toFixed(0)} req/s; ` +
         `statuses ${histogram}; failures ${failures.length}; slowest ${slowest.ms.toFixed(0)} ms (${slowest.request.slice(0, 160)}); ` +
@@ -697,12 +886,16 @@ describe('fuzzing the inference service', () => {
         const kind = /\): ([^:(]*)/.exec(failure)?.[1] ?? failure;
         byKind.set(kind, [...(byKind.get(kind) ?? []), failure]);
       }
-      const lines = [...byKind.entries()].map(([kind, list]) => `${list.length} x ${kind}:\n${list.slice(0, Number(process.env.FUZZ_EXAMPLES ?? 3)).join('\n')}`);
+      const lines = [...byKind.entries()].map(
+        ([kind, list]) =>
+          `${list.length} x ${kind}:\n${list.slice(0, Number(process.env.FUZZ_EXAMPLES ?? 3)).join('\n')}`,
+      );
       console.log(`fuzz failures (${failures.length}):\n${lines.join('\n')}`);
     }
     expect(failures.slice(0, 20)).toEqual([]);
     // The run reached every layer: stored ratings, refused credentials, bodies, methods, the HTTP parser.
-    for (const status of [200, 201, 400, 401, 404, 405, 413, 415, 422, 431]) expect(statuses.get(status) ?? 0, `answers ${status}`).toBeGreaterThan(0);
+    for (const status of [200, 201, 400, 401, 404, 405, 413, 415, 422, 431])
+      expect(statuses.get(status) ?? 0, `answers ${status}`).toBeGreaterThan(0);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
     expect(ready.status).toBe(200);

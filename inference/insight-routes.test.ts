@@ -30,16 +30,79 @@ describe('insight and search endpoints', () => {
     db = await openDatabase('sqlite::memory:');
     await migrateToLatest(db);
     // Two finished runs of the served model ('test'), one of another model, and the promotions between them.
-    for (const [runId, model, factors, rmse, day] of [['run-a', 'test', 8, 0.95, 1], ['run-b', 'test', 16, 0.9, 2], ['other-1', 'other', 4, 1.1, 3]] as const) {
-      await startRun(db, { runId, model, params: { factors: { factors, epochs: 3 }, seed: 42 }, startedAt: new Date(Date.UTC(2025, 0, day)) });
-      for (let epoch = 1; epoch <= 3; epoch++) await recordEpoch(db, runId, { epoch, trainLoss: 1 - epoch / 10, validationRmse: rmse + 0.1 / epoch, seconds: 0.1 });
-      await finishRun(db, runId, { status: 'Succeeded', metrics: { rmse, ndcgAt10: 0.2 }, finishedAt: new Date(Date.UTC(2025, 0, day, 1)) });
+    for (const [runId, model, factors, rmse, day] of [
+      ['run-a', 'test', 8, 0.95, 1],
+      ['run-b', 'test', 16, 0.9, 2],
+      ['other-1', 'other', 4, 1.1, 3],
+    ] as const) {
+      await startRun(db, {
+        runId,
+        model,
+        params: { factors: { factors, epochs: 3 }, seed: 42 },
+        startedAt: new Date(Date.UTC(2025, 0, day)),
+      });
+      for (let epoch = 1; epoch <= 3; epoch++)
+        await recordEpoch(db, runId, {
+          epoch,
+          trainLoss: 1 - epoch / 10,
+          validationRmse: rmse + 0.1 / epoch,
+          seconds: 0.1,
+        });
+      await finishRun(db, runId, {
+        status: 'Succeeded',
+        metrics: { rmse, ndcgAt10: 0.2 },
+        finishedAt: new Date(Date.UTC(2025, 0, day, 1)),
+      });
     }
-    await recordPromotion(db, { model: 'test', runId: 'run-a', reason: 'first champion', metric: 'rmse', metricValue: 0.95, promotedAt: new Date(Date.UTC(2025, 0, 1, 2)) });
-    await recordPromotion(db, { model: 'test', runId: 'run-b', previousRunId: 'run-a', reason: 'rmse 0.9 beats run-a (0.95) by 0.05', metric: 'rmse', metricValue: 0.9, previousMetricValue: 0.95, promotedAt: new Date(Date.UTC(2025, 0, 2, 2)) });
-    await recordGateDecision(db, { model: 'test', runId: 'run-a', outcome: 'Promoted', reason: 'first champion', metric: 'rmse', metricValue: 0.95, decidedAt: new Date(Date.UTC(2025, 0, 1, 2)) });
-    await recordGateDecision(db, { model: 'test', runId: 'run-b', outcome: 'Promoted', reason: 'rmse 0.9 beats run-a (0.95) by 0.05', metric: 'rmse', metricValue: 0.9, championRunId: 'run-a', championMetricValue: 0.95, decidedAt: new Date(Date.UTC(2025, 0, 2, 2)) });
-    await recordGateDecision(db, { model: 'test', runId: 'run-a', outcome: 'Rejected', reason: 'rmse 0.95 is not better than champion run-b (0.9)', metric: 'rmse', metricValue: 0.95, championRunId: 'run-b', championMetricValue: 0.9, decidedAt: new Date(Date.UTC(2025, 0, 3)) });
+    await recordPromotion(db, {
+      model: 'test',
+      runId: 'run-a',
+      reason: 'first champion',
+      metric: 'rmse',
+      metricValue: 0.95,
+      promotedAt: new Date(Date.UTC(2025, 0, 1, 2)),
+    });
+    await recordPromotion(db, {
+      model: 'test',
+      runId: 'run-b',
+      previousRunId: 'run-a',
+      reason: 'rmse 0.9 beats run-a (0.95) by 0.05',
+      metric: 'rmse',
+      metricValue: 0.9,
+      previousMetricValue: 0.95,
+      promotedAt: new Date(Date.UTC(2025, 0, 2, 2)),
+    });
+    await recordGateDecision(db, {
+      model: 'test',
+      runId: 'run-a',
+      outcome: 'Promoted',
+      reason: 'first champion',
+      metric: 'rmse',
+      metricValue: 0.95,
+      decidedAt: new Date(Date.UTC(2025, 0, 1, 2)),
+    });
+    await recordGateDecision(db, {
+      model: 'test',
+      runId: 'run-b',
+      outcome: 'Promoted',
+      reason: 'rmse 0.9 beats run-a (0.95) by 0.05',
+      metric: 'rmse',
+      metricValue: 0.9,
+      championRunId: 'run-a',
+      championMetricValue: 0.95,
+      decidedAt: new Date(Date.UTC(2025, 0, 2, 2)),
+    });
+    await recordGateDecision(db, {
+      model: 'test',
+      runId: 'run-a',
+      outcome: 'Rejected',
+      reason: 'rmse 0.95 is not better than champion run-b (0.9)',
+      metric: 'rmse',
+      metricValue: 0.95,
+      championRunId: 'run-b',
+      championMetricValue: 0.9,
+      decidedAt: new Date(Date.UTC(2025, 0, 3)),
+    });
     await insertRating(db, { userId: 1, movieId: 1, rating: 4, ratedAt: Date.UTC(2020, 0, 1) / 1000, batch: 1 });
     await insertRating(db, { userId: 2, movieId: 1, rating: 5, ratedAt: Date.UTC(2020, 1, 1) / 1000, batch: 2 });
     app = await startTestApp({ b: serving }, 'b', { db, catalog });
@@ -57,7 +120,8 @@ describe('insight and search endpoints', () => {
   };
 
   it('searches titles by words, ignoring case, accents and MovieLens’s trailing articles', async () => {
-    const titles = async (q: string, n = 10) => (await get(app, `/v1/movies?q=${encodeURIComponent(q)}&n=${n}`)).body.movies.map((m: any) => m.title);
+    const titles = async (q: string, n = 10) =>
+      (await get(app, `/v1/movies?q=${encodeURIComponent(q)}&n=${n}`)).body.movies.map((m: any) => m.title);
     expect(await titles('the matrix')).toEqual(['Matrix, The (1999)']);
     expect(await titles('AMÉLIE')).toEqual(["Amelie (Fabuleux destin d'Amélie Poulain, Le) (2001)"]);
     expect(await titles('story toy')).toEqual(expect.arrayContaining(['Toy Story (1995)', 'Toy Story 99 (2099)']));
@@ -65,7 +129,9 @@ describe('insight and search endpoints', () => {
     const { body } = await get(app, '/v1/movies?q=toy&n=5');
     // All three start with "toy"; the model's movies come first, most rated first; one it lacks has 0 ratings.
     const known = body.movies.filter((m: any) => m.ratings > 0);
-    expect(known.map((m: any) => m.ratings)).toEqual([...known.map((m: any) => m.ratings)].sort((a: number, b: number) => b - a));
+    expect(known.map((m: any) => m.ratings)).toEqual(
+      [...known.map((m: any) => m.ratings)].sort((a: number, b: number) => b - a),
+    );
     expect(body.movies.at(-1)).toMatchObject({ movieId: 100_000, ratings: 0 });
     expect(await titles('story', 1)).toHaveLength(1);
     // "story" starts "Story of Us, The" and "The Story of Us", so that one comes first.
@@ -73,7 +139,13 @@ describe('insight and search endpoints', () => {
   });
 
   it('answers 400 for a bad search and 503 without a catalogue', async () => {
-    for (const path of ['/v1/movies', '/v1/movies?q=', `/v1/movies?q=${'x'.repeat(201)}`, '/v1/movies?q=a&q=b', '/v1/movies?q=toy&n=0']) {
+    for (const path of [
+      '/v1/movies',
+      '/v1/movies?q=',
+      `/v1/movies?q=${'x'.repeat(201)}`,
+      '/v1/movies?q=a&q=b',
+      '/v1/movies?q=toy&n=0',
+    ]) {
       const { status, body } = await get(app, path);
       expect(status, path).toBe(400);
       expect(body.error.code).toBe('bad_parameter');
@@ -87,21 +159,50 @@ describe('insight and search endpoints', () => {
     const { status, body } = await get(app, '/v1/insights/models');
     expect(status).toBe(200);
     expect(body.model).toBe('test');
-    expect(body.models.map((m: any) => [m.model, m.runs])).toEqual([['other', 1], ['test', 2]]);
+    expect(body.models.map((m: any) => [m.model, m.runs])).toEqual([
+      ['other', 1],
+      ['test', 2],
+    ]);
     expect(body.serving).toEqual({ model: 'test', run: 'run-b', digest: serving.digest });
-    expect(body.champion).toMatchObject({ runId: 'run-b', previousRunId: 'run-a', reason: 'rmse 0.9 beats run-a (0.95) by 0.05', promotedAt: '2025-01-02T02:00:00.000Z' });
+    expect(body.champion).toMatchObject({
+      runId: 'run-b',
+      previousRunId: 'run-a',
+      reason: 'rmse 0.9 beats run-a (0.95) by 0.05',
+      promotedAt: '2025-01-02T02:00:00.000Z',
+    });
     expect(body.runs.map((r: any) => r.runId)).toEqual(['run-b', 'run-a']);
-    expect(body.runs[0]).toMatchObject({ status: 'Succeeded', params: { factors: { factors: 16, epochs: 3 } }, metrics: { rmse: 0.9, ndcgAt10: 0.2, mae: null } });
+    expect(body.runs[0]).toMatchObject({
+      status: 'Succeeded',
+      params: { factors: { factors: 16, epochs: 3 } },
+      metrics: { rmse: 0.9, ndcgAt10: 0.2, mae: null },
+    });
     expect(body.promotions.map((p: any) => p.runId)).toEqual(['run-b', 'run-a']);
-    expect(body.decisions.map((d: any) => [d.runId, d.outcome])).toEqual([['run-a', 'Rejected'], ['run-b', 'Promoted'], ['run-a', 'Promoted']]);
+    expect(body.decisions.map((d: any) => [d.runId, d.outcome])).toEqual([
+      ['run-a', 'Rejected'],
+      ['run-b', 'Promoted'],
+      ['run-a', 'Promoted'],
+    ]);
     expect(body.decisions[0]).toEqual({
-      id: expect.any(Number), model: 'test', runId: 'run-a', outcome: 'Rejected', reason: 'rmse 0.95 is not better than champion run-b (0.9)', metric: 'rmse',
-      metricValue: 0.95, championRunId: 'run-b', championMetricValue: 0.9, decidedAt: '2025-01-03T00:00:00.000Z',
+      id: expect.any(Number),
+      model: 'test',
+      runId: 'run-a',
+      outcome: 'Rejected',
+      reason: 'rmse 0.95 is not better than champion run-b (0.9)',
+      metric: 'rmse',
+      metricValue: 0.95,
+      championRunId: 'run-b',
+      championMetricValue: 0.9,
+      decidedAt: '2025-01-03T00:00:00.000Z',
     });
     const other = (await get(app, '/v1/insights/models?model=other')).body;
     expect(other).toMatchObject({ model: 'other', champion: null, promotions: [], decisions: [] });
     expect(other.runs.map((r: any) => r.runId)).toEqual(['other-1']);
-    expect((await get(app, '/v1/insights/models?model=nobody')).body).toMatchObject({ model: 'nobody', runs: [], champion: null, decisions: [] });
+    expect((await get(app, '/v1/insights/models?model=nobody')).body).toMatchObject({
+      model: 'nobody',
+      runs: [],
+      champion: null,
+      decisions: [],
+    });
     const bad = await get(app, '/v1/insights/models?model=%20drop');
     expect([bad.status, bad.body.error.parameter]).toEqual([400, 'model']);
   });
@@ -109,16 +210,29 @@ describe('insight and search endpoints', () => {
   it('returns the epochs of several runs in the order asked', async () => {
     const { status, body } = await get(app, '/v1/insights/epochs?runId=run-b&runId=run-a&runId=run-b');
     expect(status).toBe(200);
-    expect(body.runs.map((r: any) => [r.runId, r.epochs.length])).toEqual([['run-b', 3], ['run-a', 3]]);
+    expect(body.runs.map((r: any) => [r.runId, r.epochs.length])).toEqual([
+      ['run-b', 3],
+      ['run-a', 3],
+    ]);
     expect(body.runs[1].epochs[0]).toEqual({ epoch: 1, trainLoss: 0.9, validationRmse: 1.05, seconds: 0.1 });
     expect((await get(app, '/v1/insights/epochs')).status).toBe(400);
-    expect((await get(app, `/v1/insights/epochs?${Array.from({ length: 13 }, (_, k) => `runId=r${k}`).join('&')}`)).status).toBe(400);
+    expect(
+      (await get(app, `/v1/insights/epochs?${Array.from({ length: 13 }, (_, k) => `runId=r${k}`).join('&')}`)).status,
+    ).toBe(400);
   });
 
   it('describes the ratings, and keeps the answer for a minute', async () => {
     const { status, body } = await get(app, '/v1/insights/ratings');
     expect(status).toBe(200);
-    expect(body).toMatchObject({ ratings: 2, users: 2, movies: 1, perMonth: [{ month: '2020-01', count: 1 }, { month: '2020-02', count: 1 }] });
+    expect(body).toMatchObject({
+      ratings: 2,
+      users: 2,
+      movies: 1,
+      perMonth: [
+        { month: '2020-01', count: 1 },
+        { month: '2020-02', count: 1 },
+      ],
+    });
     await insertRating(db, { userId: 3, movieId: 1, rating: 3 });
     const again = (await get(app, '/v1/insights/ratings')).body;
     expect(again).toEqual(body);
@@ -130,7 +244,11 @@ describe('insight and search endpoints', () => {
     const userId = serving.recommender.factors.users.idAt(0);
     await fetch(`${bare.url}/v1/recommendations?userId=${userId}`);
     await fetch(`${bare.url}/v1/recommendations?userId=99999999`);
-    await fetch(`${bare.url}/v1/recommendations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"ratings":[]}' });
+    await fetch(`${bare.url}/v1/recommendations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"ratings":[]}',
+    });
     await fetch(`${bare.url}/v1/predict?userId=99999999&movieId=${serving.recommender.factors.items.idAt(0)}`);
     const { status, body } = await get(bare, '/v1/insights/traffic');
     expect(status).toBe(200);

@@ -65,8 +65,10 @@ export function addInsightRoutes(router: Router, deps: InsightDeps, read: readon
     const raw = ctx.query.runId;
     const runIds = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
     if (runIds.length === 0) throw badParameter('runId', 'is required (repeat it for several runs)');
-    if (runIds.length > MAX_EPOCH_RUNS) throw badParameter('runId', `at most ${MAX_EPOCH_RUNS} runs at once, got ${runIds.length}`);
-    for (const id of runIds) if (!NAME.test(id)) throw badParameter('runId', `is not a run id: ${JSON.stringify(id.slice(0, 40))}`);
+    if (runIds.length > MAX_EPOCH_RUNS)
+      throw badParameter('runId', `at most ${MAX_EPOCH_RUNS} runs at once, got ${runIds.length}`);
+    for (const id of runIds)
+      if (!NAME.test(id)) throw badParameter('runId', `is not a run id: ${JSON.stringify(id.slice(0, 40))}`);
     ctx.body = { runs: await query((db) => listEpochsOfRuns(db, [...new Set(runIds)])) };
   });
 
@@ -109,17 +111,28 @@ function nameParam(ctx: Context, name: string): string | undefined {
 
 async function queryDatabase<T>(db: Database | null, timeoutMs: number, run: (db: Database) => Promise<T>): Promise<T> {
   if (!db) {
-    throw new HttpError(503, 'no_database', 'this service has no database (MOVIE_RECO_DATABASE_URL): training runs, promotions and rating statistics are not available');
+    throw new HttpError(
+      503,
+      'no_database',
+      'this service has no database (MOVIE_RECO_DATABASE_URL): training runs, promotions and rating statistics are not available',
+    );
   }
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HttpError(503, 'database_unavailable', `the database did not answer within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new HttpError(503, 'database_unavailable', `the database did not answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([run(db), timeout]);
   } catch (error) {
     if (error instanceof HttpError) throw error;
-    throw new HttpError(503, 'database_unavailable', `the database did not answer: ${String((error as Error).message).split('\n')[0]}`);
+    throw new HttpError(
+      503,
+      'database_unavailable',
+      `the database did not answer: ${String((error as Error).message).split('\n')[0]}`,
+    );
   } finally {
     clearTimeout(timer);
   }

@@ -11,7 +11,22 @@ describe('thousandthsJson', () => {
   });
 
   it('rounds to thousandths first, as Math.round does, for ratings and any other double', () => {
-    const values = [0.5, 4.9995, 4.99949, 3.1415926, 2.0005, 1e-9, 123456.7891, 2 ** 40 + 0.5, -0, -0.0004, -1.2345, 1e300, Number.NaN, Infinity];
+    const values = [
+      0.5,
+      4.9995,
+      4.99949,
+      Math.PI,
+      2.0005,
+      1e-9,
+      123456.7891,
+      2 ** 40 + 0.5,
+      -0,
+      -0.0004,
+      -1.2345,
+      1e300,
+      Number.NaN,
+      Infinity,
+    ];
     for (let k = 0; k < 10_000; k++) values.push(Math.random() * 5.5, (Math.random() - 0.5) * 1e6);
     for (const value of values) expect(thousandthsJson(value), String(value)).toBe(asRoundedJson(value));
   });
@@ -19,6 +34,7 @@ describe('thousandthsJson', () => {
 
 describe('jsonNumber', () => {
   it('is JSON.stringify for numbers', () => {
-    for (const value of [0, -0, 1.5, -2, 1e21, 5e-7, Number.NaN, -Infinity]) expect(jsonNumber(value)).toBe(JSON.stringify(value));
+    for (const value of [0, -0, 1.5, -2, 1e21, 5e-7, Number.NaN, -Infinity])
+      expect(jsonNumber(value)).toBe(JSON.stringify(value));
   });
 });

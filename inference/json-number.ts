@@ -4,7 +4,9 @@ export function jsonNumber(value: number): string {
 }
 
 /** The fraction part of k / 1000 as JavaScript prints it: '', '.5', '.25', '.125'. */
-const THOUSANDTHS = Array.from({ length: 1000 }, (_, k) => (k === 0 ? '' : `.${String(k).padStart(3, '0').replace(/0+$/, '')}`));
+const THOUSANDTHS = Array.from({ length: 1000 }, (_, k) =>
+  k === 0 ? '' : `.${String(k).padStart(3, '0').replace(/0+$/, '')}`,
+);
 
 /**
  * `jsonNumber(Math.round(value * 1000) / 1000)`, the same characters, for the predicted ratings

@@ -90,7 +90,15 @@ describe('MariaDB killed while ratings are posted', () => {
         body: JSON.stringify(rating),
       });
       const body = (await res.json()) as { id?: number; error?: { code: string } };
-      posted.push({ ...rating, sentAt, answeredAt: performance.now(), status: res.status, id: body.id, code: body.error?.code, retryAfter: res.headers.get('retry-after') });
+      posted.push({
+        ...rating,
+        sentAt,
+        answeredAt: performance.now(),
+        status: res.status,
+        id: body.id,
+        code: body.error?.code,
+        retryAfter: res.headers.get('retry-after'),
+      });
     };
     const writer = async () => {
       while (!stop) await post();
@@ -111,22 +119,32 @@ describe('MariaDB killed while ratings are posted', () => {
     const restartedAt = performance.now();
     // Keep posting until writes are acknowledged again (bounded), then a little longer.
     const recoveryDeadline = restartedAt + 20_000;
-    while (!posted.some((p) => p.status === 201 && p.sentAt > restartedAt) && performance.now() < recoveryDeadline) await sleep(50);
+    while (!posted.some((p) => p.status === 201 && p.sentAt > restartedAt) && performance.now() < recoveryDeadline)
+      await sleep(50);
     await sleep(500);
     stop = true;
     await Promise.all(writers);
 
     const acknowledged = posted.filter((p) => p.status === 201);
     const refused = posted.filter((p) => p.status !== 201);
-    const firstRefusal = posted.filter((p) => p.status === 503 && p.answeredAt >= killedAt).sort((a, b) => a.answeredAt - b.answeredAt)[0];
-    const firstAckAfterRestart = acknowledged.filter((p) => p.sentAt > restartedAt).sort((a, b) => a.answeredAt - b.answeredAt)[0];
+    const firstRefusal = posted
+      .filter((p) => p.status === 503 && p.answeredAt >= killedAt)
+      .sort((a, b) => a.answeredAt - b.answeredAt)[0];
+    const firstAckAfterRestart = acknowledged
+      .filter((p) => p.sentAt > restartedAt)
+      .sort((a, b) => a.answeredAt - b.answeredAt)[0];
     const slowest = Math.max(...posted.map((p) => p.answeredAt - p.sentAt));
     const duringOutage = posted.filter((p) => p.sentAt >= killedAt && p.sentAt < restartedAt);
 
     const conn = await mysql.createConnection(databaseUrl);
     const [rows] = await conn.query('SELECT id, user_id, movie_id, rating FROM ratings');
     await conn.end();
-    const stored = new Map((rows as { id: number; user_id: number; movie_id: number; rating: number }[]).map((r) => [`${r.user_id}/${r.movie_id}`, r]));
+    const stored = new Map(
+      (rows as { id: number; user_id: number; movie_id: number; rating: number }[]).map((r) => [
+        `${r.user_id}/${r.movie_id}`,
+        r,
+      ]),
+    );
     const lost = acknowledged.filter((p) => {
       const row = stored.get(`${p.userId}/${p.movieId}`);
       return !row || Number(row.id) !== p.id || Number(row.rating) !== p.rating;

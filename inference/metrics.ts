@@ -1,4 +1,12 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type CounterConfiguration, type LabelValues } from 'prom-client';
+import {
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  type CounterConfiguration,
+  type LabelValues,
+} from 'prom-client';
 import { FastHistogram } from './fast-histogram.ts';
 
 /**
@@ -29,7 +37,9 @@ export interface ServiceMetrics {
  * it (a scrape, or get()): Counter.inc validates and hashes its label object on every call, a
  * cost the routes answered in tens of microseconds would pay per request.
  */
-function deferredCounts<L extends string>(config: CounterConfiguration<L>): { counter: Counter<L>; labels(values: LabelValues<L>): () => void } {
+function deferredCounts<L extends string>(
+  config: CounterConfiguration<L>,
+): { counter: Counter<L>; labels(values: LabelValues<L>): () => void } {
   const sets: { values: LabelValues<L>; pending: number }[] = [];
   const counter = new Counter<L>({
     ...config,
@@ -59,7 +69,11 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
     collectDefaultMetrics({ register: registry });
     // prom-client names these gauges *_total, which promtool rejects (only counters end in _total);
     // the per-type nodejs_active_handles / _requests / _resources gauges carry the same numbers.
-    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    for (const name of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+    ]) {
       registry.removeSingleMetric(name);
     }
   }
@@ -82,12 +96,24 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
     labelNames: ['cold_start'],
     registers,
   });
-  const predictionCounts = [predictions.labels({ cold_start: 'false' }), predictions.labels({ cold_start: 'true' })] as const;
+  const predictionCounts = [
+    predictions.labels({ cold_start: 'false' }),
+    predictions.labels({ cold_start: 'true' }),
+  ] as const;
   const recommendationCounts = {
-    user: [recommendations.labels({ kind: 'user', cold_start: 'false' }), recommendations.labels({ kind: 'user', cold_start: 'true' })],
-    visitor: [recommendations.labels({ kind: 'visitor', cold_start: 'false' }), recommendations.labels({ kind: 'visitor', cold_start: 'true' })],
+    user: [
+      recommendations.labels({ kind: 'user', cold_start: 'false' }),
+      recommendations.labels({ kind: 'user', cold_start: 'true' }),
+    ],
+    visitor: [
+      recommendations.labels({ kind: 'visitor', cold_start: 'false' }),
+      recommendations.labels({ kind: 'visitor', cold_start: 'true' }),
+    ],
   } as const;
-  const cacheCounts = [recommendationCache.labels({ result: 'miss' }), recommendationCache.labels({ result: 'hit' })] as const;
+  const cacheCounts = [
+    recommendationCache.labels({ result: 'miss' }),
+    recommendationCache.labels({ result: 'hit' }),
+  ] as const;
   return {
     registry,
     requestDuration: new FastHistogram({
@@ -100,7 +126,11 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
     recommendations: recommendations.counter,
     recommendationCache: recommendationCache.counter,
     predictions: predictions.counter,
-    ratingsStored: new Counter({ name: 'movie_reco_ratings_stored_total', help: 'Ratings committed to the database', registers }),
+    ratingsStored: new Counter({
+      name: 'movie_reco_ratings_stored_total',
+      help: 'Ratings committed to the database',
+      registers,
+    }),
     ratingStoreFailures: new Counter({
       name: 'movie_reco_rating_store_failures_total',
       help: 'Ratings refused with 503 because the database did not commit them',

@@ -60,7 +60,8 @@ function requestRecorder(metrics: ServiceMetrics, log: Logger): (ctx: Context, s
     let byStatus = byMethod.get(method);
     if (!byStatus) byMethod.set(method, (byStatus = new Map()));
     let child = byStatus.get(status);
-    if (!child) byStatus.set(status, (child = metrics.requestDuration.labels({ method, route, status_code: String(status) })));
+    if (!child)
+      byStatus.set(status, (child = metrics.requestDuration.labels({ method, route, status_code: String(status) })));
     return child;
   };
   const requestLine = log.fixedLine('request', ['method', 'route', 'path', 'status', 'durationMs', 'principal']);
@@ -69,7 +70,14 @@ function requestRecorder(metrics: ServiceMetrics, log: Logger): (ctx: Context, s
     const status = ctx.status;
     durationOf(ctx.method, route, status).observe(seconds);
     const durationMs = Math.round(seconds * 1e6) / 1e3;
-    requestLine(status >= 500 ? 'warn' : 'info', [ctx.method, route, ctx.path, status, durationMs, ctx.state.principal]);
+    requestLine(status >= 500 ? 'warn' : 'info', [
+      ctx.method,
+      route,
+      ctx.path,
+      status,
+      durationMs,
+      ctx.state.principal,
+    ]);
   };
 }
 
@@ -108,5 +116,6 @@ function refuseUnknownMethod(ctx: Context, implemented: ReadonlySet<string>, all
 
 /** HTTP/1.1 requires a Host header (RFC 9112 3.2): refused here, as Node would, but in JSON. */
 function refuseMissingHost(ctx: Context): void {
-  if (ctx.req.httpVersion === '1.1' && !ctx.req.headers.host) throw new HttpError(400, 'bad_request', 'an HTTP/1.1 request needs a Host header');
+  if (ctx.req.httpVersion === '1.1' && !ctx.req.headers.host)
+    throw new HttpError(400, 'bad_request', 'an HTTP/1.1 request needs a Host header');
 }

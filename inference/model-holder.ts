@@ -74,13 +74,20 @@ export class ModelHolder {
     } catch (error) {
       this.#metrics.modelLoads.inc({ result: 'failure' });
       const refused = error instanceof ArtifactError;
-      this.#log.error(this.#current ? 'model load failed; the current model keeps serving' : 'model load failed; no model is serving', {
-        uri: source.uri,
+      this.#log.error(
+        this.#current ? 'model load failed; the current model keeps serving' : 'model load failed; no model is serving',
+        {
+          uri: source.uri,
+          refused,
+          error,
+          serving: this.#current?.digest ?? null,
+        },
+      );
+      throw new ModelLoadError(
+        `${refused ? 'artifact refused' : 'artifact could not be read'}: ${(error as Error).message}`,
         refused,
         error,
-        serving: this.#current?.digest ?? null,
-      });
-      throw new ModelLoadError(`${refused ? 'artifact refused' : 'artifact could not be read'}: ${(error as Error).message}`, refused, error);
+      );
     }
     const seconds = (performance.now() - started) / 1000;
     if (this.#warm) {
@@ -97,7 +104,8 @@ export class ModelHolder {
     const m = this.#metrics;
     m.modelLoads.inc({ result: 'success' });
     m.modelLoadDuration.observe(seconds);
-    if (previous) m.modelInfo.remove({ model: previous.manifest.model, run: previous.manifest.run, digest: previous.digest });
+    if (previous)
+      m.modelInfo.remove({ model: previous.manifest.model, run: previous.manifest.run, digest: previous.digest });
     m.modelInfo.set({ model: next.manifest.model, run: next.manifest.run, digest: next.digest }, 1);
     m.modelLoadedTimestamp.set(next.loadedAt.getTime() / 1000);
     this.#log.info('model serving', {

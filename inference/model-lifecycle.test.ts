@@ -43,13 +43,22 @@ describe('model lifecycle on a local artifact store', () => {
     bytes[bytes.length - 5]! ^= 0xff;
     await writeFile(bin, bytes);
     await holder.swap({ uri: join(root, 'run-a'), digest: a.digest });
-    server = await listen(createApp({ holder, metrics, log, auth: { ...openAuth, admin: parseCredentialList(['bearer:admin-token']) } }), '127.0.0.1', 0, log);
+    server = await listen(
+      createApp({ holder, metrics, log, auth: { ...openAuth, admin: parseCredentialList(['bearer:admin-token']) } }),
+      '127.0.0.1',
+      0,
+      log,
+    );
   });
   afterAll(() => server.drain(1));
 
   const url = (path: string) => `http://127.0.0.1:${server.port}${path}`;
   const swap = (body: unknown, token = 'admin-token') =>
-    fetch(url('/v1/admin/model'), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    fetch(url('/v1/admin/model'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    });
 
   it('refuses swaps without the admin credential', async () => {
     expect((await swap({ uri: join(root, 'run-b') }, 'wrong')).status).toBe(401);

@@ -19,11 +19,17 @@ export function splitArtifactUri(uri: string): { storeUri: string; prefix: strin
     throw new ArtifactError(`model URI ${uri} must name the artifact folder, e.g. s3://bucket/model/run`);
   }
   const storeUri = trimmed.slice(0, slash);
-  return { storeUri: storeUri === '' ? '/' : storeUri.endsWith('://') ? `${storeUri}/` : storeUri, prefix: trimmed.slice(slash + 1) };
+  return {
+    storeUri: storeUri === '' ? '/' : storeUri.endsWith('://') ? `${storeUri}/` : storeUri,
+    prefix: trimmed.slice(slash + 1),
+  };
 }
 
 /** Fetches and verifies every file of an artifact (ArtifactError when refused), then prepares it for serving. */
-export async function loadServingModel(source: ModelSource, options: { s3?: S3Config | undefined; cacheSize: number }): Promise<ServingModel> {
+export async function loadServingModel(
+  source: ModelSource,
+  options: { s3?: S3Config | undefined; cacheSize: number },
+): Promise<ServingModel> {
   const { storeUri, prefix } = splitArtifactUri(source.uri);
   const store = openObjectStore(storeUri, options.s3 ? { s3: options.s3 } : {});
   const loaded = await readArtifact(store, prefix, source.digest);

@@ -18,7 +18,8 @@ export class MovieSearch {
   readonly #entries: { movieId: number; key: string; title: string; genres: readonly string[] }[] = [];
 
   constructor(catalog: MovieCatalog) {
-    for (const [movieId, movie] of catalog) this.#entries.push({ movieId, key: searchKey(movie.title), title: movie.title, genres: movie.genres });
+    for (const [movieId, movie] of catalog)
+      this.#entries.push({ movieId, key: searchKey(movie.title), title: movie.title, genres: movie.genres });
   }
 
   get size(): number {
@@ -46,7 +47,9 @@ export class MovieSearch {
         prefix: entry.key.startsWith(phrase) || entry.key.includes(`\n${phrase}`),
       });
     }
-    found.sort((a, b) => Number(b.prefix) - Number(a.prefix) || b.ratings - a.ratings || a.title.localeCompare(b.title));
+    found.sort(
+      (a, b) => Number(b.prefix) - Number(a.prefix) || b.ratings - a.ratings || a.title.localeCompare(b.title),
+    );
     return found.slice(0, limit).map(({ prefix: _, ...movie }) => movie);
   }
 }

@@ -12,7 +12,13 @@ describe('OpenAPI document', () => {
     const metrics = createServiceMetrics({ defaultMetrics: false });
     const log = createLogger({}, { write: () => {} });
     const router = buildRouter({
-      holder: new ModelHolder(async () => { throw new Error('unused'); }, metrics, log),
+      holder: new ModelHolder(
+        async () => {
+          throw new Error('unused');
+        },
+        metrics,
+        log,
+      ),
       catalog: new Map(),
       overlay: new RatingOverlay(),
       db: null,
@@ -39,7 +45,8 @@ describe('OpenAPI document', () => {
       expect((openApiDocument.components as Record<string, Record<string, unknown>>)[section!]).toHaveProperty(name!);
     }
     for (const item of Object.values(openApiDocument.paths)) {
-      for (const op of Object.values(item)) expect(Object.keys((op as { responses: object }).responses).length).toBeGreaterThan(0);
+      for (const op of Object.values(item))
+        expect(Object.keys((op as { responses: object }).responses).length).toBeGreaterThan(0);
     }
   });
 });

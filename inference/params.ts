@@ -54,7 +54,8 @@ export function parseInteger(name: string, raw: string | string[], rule: Integer
   if (Array.isArray(raw)) throw badParameter(name, 'must be given once');
   if (!/^-?\d+$/.test(raw)) throw badParameter(name, `must be an integer, got ${JSON.stringify(raw.slice(0, 40))}`);
   const value = Number(raw);
-  if (value < rule.min || value > rule.max) throw badParameter(name, `must be between ${rule.min} and ${rule.max}, got ${value}`);
+  if (value < rule.min || value > rule.max)
+    throw badParameter(name, `must be between ${rule.min} and ${rule.max}, got ${value}`);
   return value;
 }
 
@@ -62,7 +63,8 @@ const MAX_BODY_BYTES = 256 * 1024;
 
 /** Reads a JSON request body and validates it; a zod issue becomes a 400 naming the field's path. */
 export async function jsonBody<T>(ctx: Context, schema: z.ZodType<T>): Promise<T> {
-  if (!ctx.is('application/json')) throw new HttpError(415, 'unsupported_media_type', 'the request body must be application/json');
+  if (!ctx.is('application/json'))
+    throw new HttpError(415, 'unsupported_media_type', 'the request body must be application/json');
   if (Number(ctx.get('content-length')) > MAX_BODY_BYTES) throw bodyTooLarge(ctx);
   const chunks: Buffer[] = [];
   let size = 0;

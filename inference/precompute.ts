@@ -21,7 +21,10 @@ export function precomputeRecommendations(
 ): Promise<void> {
   const users = serving.recommender.factors.users;
   if (serving.recommendationCache.capacity < users.size) {
-    log.warn('recommendation cache smaller than the user count; not precomputing', { users: users.size, capacity: serving.recommendationCache.capacity });
+    log.warn('recommendation cache smaller than the user count; not precomputing', {
+      users: users.size,
+      capacity: serving.recommendationCache.capacity,
+    });
     return Promise.resolve();
   }
   const started = performance.now();

@@ -21,7 +21,10 @@ export async function storeRating(
   if (!db) throw new DatabaseUnavailableError('this service has no database configured (MOVIE_RECO_DATABASE_URL)');
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DatabaseUnavailableError(`the database did not commit within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new DatabaseUnavailableError(`the database did not commit within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([insertRating(db, rating), timeout]);

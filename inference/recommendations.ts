@@ -34,7 +34,8 @@ export function userProfile(serving: ServingModel, overlay: RatingOverlay, userI
   const model = serving.recommender;
   const user = model.factors.users.indexOf(userId);
   const added = overlay.ratingsOf(userId);
-  if (!added) return user >= 0 ? prepareProfile(model, knownUserProfile(model, user)) : prepareProfile(model, NOBODY, false);
+  if (!added)
+    return user >= 0 ? prepareProfile(model, knownUserProfile(model, user)) : prepareProfile(model, NOBODY, false);
   const cached = serving.profileCache.get(userId);
   if (cached) return cached;
   const known = user >= 0 ? knownUserProfile(model, user) : NOBODY;
@@ -56,10 +57,17 @@ export function forgetUser(serving: ServingModel, userId: number): void {
   for (let n = 1; n <= MAX_N; n++) serving.recommendationCache.delete(recommendationKey(userId, n));
 }
 
-export function recommendFor(serving: ServingModel, catalog: MovieCatalog, prepared: PreparedProfile, n: number): RecommendationList {
+export function recommendFor(
+  serving: ServingModel,
+  catalog: MovieCatalog,
+  prepared: PreparedProfile,
+  n: number,
+): RecommendationList {
   const model = serving.recommender;
   const { items, coldStart } = recommendFast(model, prepared, n, serving.itemNorms, serving.ranking);
-  const recommendations = Array.from(items, (item) => describe(serving, catalog, item, predictRating(model, prepared, item)));
+  const recommendations = Array.from(items, (item) =>
+    describe(serving, catalog, item, predictRating(model, prepared, item)),
+  );
   return { coldStart, recommendations };
 }
 
@@ -76,7 +84,12 @@ export function userRecommendationsBody(
   if (hit !== undefined) return { body: hit, cached: true, coldStart: hit.startsWith(COLD_START_PREFIX) };
   const prepared = userProfile(serving, overlay, userId);
   const list = recommendFor(serving, catalog, prepared, n);
-  const body = JSON.stringify({ coldStart: list.coldStart, userId, model: modelRef(serving), recommendations: list.recommendations });
+  const body = JSON.stringify({
+    coldStart: list.coldStart,
+    userId,
+    model: modelRef(serving),
+    recommendations: list.recommendations,
+  });
   serving.recommendationCache.set(key, body);
   return { body, cached: false, coldStart: list.coldStart };
 }
@@ -95,7 +108,12 @@ export function visitorRecommendations(
   return { ...recommendFor(serving, catalog, prepared, n), ignoredMovieIds };
 }
 
-export function describe(serving: ServingModel, catalog: MovieCatalog, item: number, predicted: number): RecommendedMovie {
+export function describe(
+  serving: ServingModel,
+  catalog: MovieCatalog,
+  item: number,
+  predicted: number,
+): RecommendedMovie {
   const movieId = serving.recommender.factors.items.idAt(item);
   const movie = catalog.get(movieId);
   return { movieId, title: movie?.title ?? null, genres: movie?.genres ?? [], predictedRating: round(predicted) };

@@ -15,7 +15,12 @@ function buildRouter(trace: string[]): Router {
       return next();
     };
   const answer: Middleware = (ctx) => {
-    ctx.body = { route: ctx._matchedRoute, params: ctx.params, routerPath: ctx.routerPath, matched: (ctx.matched as unknown[]).length };
+    ctx.body = {
+      route: ctx._matchedRoute,
+      params: ctx.params,
+      routerPath: ctx.routerPath,
+      matched: (ctx.matched as unknown[]).length,
+    };
   };
   router.get('/v1/predict', tag('auth'), answer);
   router.post('/v1/predict', answer);
@@ -78,7 +83,11 @@ describe('routesWithExactPaths', () => {
 
   const call = async (server: Server, method: string, path: string) => {
     const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`, { method });
-    return { status: response.status, allow: response.headers.get('allow'), body: method === 'HEAD' ? '' : await response.text() };
+    return {
+      status: response.status,
+      allow: response.headers.get('allow'),
+      body: method === 'HEAD' ? '' : await response.text(),
+    };
   };
 
   it('answers every request exactly as the router does, middleware order and context included', async () => {
@@ -103,10 +112,16 @@ describe('routesWithExactPaths', () => {
       expect(traces.table).toEqual(traces.router);
     }
     matchedLive.length = 0;
-    for (const path of ['/v1/predict', '/v1/movies/42/similar', '/twice', '/v1/predict/']) await call(viaTable, 'GET', path);
+    for (const path of ['/v1/predict', '/v1/movies/42/similar', '/twice', '/v1/predict/'])
+      await call(viaTable, 'GET', path);
     // the parameterless single-route path skipped the router; the others went through it
     expect(matchedLive).toEqual(['GET /v1/movies/42/similar', 'GET /twice', 'GET /v1/predict/']);
-    expect(JSON.parse((await call(viaTable, 'GET', '/v1/predict')).body)).toEqual({ route: '/v1/predict', params: {}, routerPath: '/v1/predict', matched: 2 });
+    expect(JSON.parse((await call(viaTable, 'GET', '/v1/predict')).body)).toEqual({
+      route: '/v1/predict',
+      params: {},
+      routerPath: '/v1/predict',
+      matched: 2,
+    });
     expect(JSON.parse((await call(viaTable, 'GET', '/v1/movies/42/similar')).body).params).toEqual({ movieId: '42' });
   });
 });
@@ -129,10 +144,12 @@ describe('inSequence', () => {
       order.push('outer');
     });
     expect(order).toEqual(['a in', 'b', 'outer', 'a out']);
-    const twice = inSequence([async (_ctx, next) => {
-      await next();
-      await next();
-    }]);
+    const twice = inSequence([
+      async (_ctx, next) => {
+        await next();
+        await next();
+      },
+    ]);
     await expect(twice({} as never, async () => {})).rejects.toThrow(/multiple times/);
   });
 

@@ -58,7 +58,8 @@ function exactRoute(router: Router, path: string, method: string): ExactRoute | 
   // One route layer, without parameters: several, or a pattern that also matches this path, would
   // each set their own route and params as they run; those stay with the router.
   const [layer, ...others] = match.pathAndMethod;
-  if (!layer || others.length > 0 || layer.methods.length === 0 || layer.paramNames.length > 0 || layer.path !== path) return undefined;
+  if (!layer || others.length > 0 || layer.methods.length === 0 || layer.paramNames.length > 0 || layer.path !== path)
+    return undefined;
   return { path, name: layer.name, matched: match.path, run: inSequence(layer.stack as Middleware[]) };
 }
 

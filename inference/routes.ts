@@ -57,7 +57,9 @@ const movieId = z.number({ error: 'must be an integer' }).int('must be an intege
 
 export const visitorRequestSchema = z
   .object({
-    ratings: z.array(z.object({ movieId, rating: ratingValue }).strict(), { error: 'must be an array of {movieId, rating}' }).max(1000),
+    ratings: z
+      .array(z.object({ movieId, rating: ratingValue }).strict(), { error: 'must be an array of {movieId, rating}' })
+      .max(1000),
     n: z.number().int().min(N_RANGE.min).max(N_RANGE.max).default(DEFAULT_N),
   })
   .strict();
@@ -65,7 +67,13 @@ export const visitorRequestSchema = z
 export const ratingRequestSchema = z.object({ userId: movieId, movieId, rating: ratingValue }).strict();
 
 export const modelSwapRequestSchema = z
-  .object({ uri: z.string().min(1), digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must look like sha256:<64 hex digits>').optional() })
+  .object({
+    uri: z.string().min(1),
+    digest: z
+      .string()
+      .regex(/^sha256:[0-9a-f]{64}$/, 'must look like sha256:<64 hex digits>')
+      .optional(),
+  })
   .strict();
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
@@ -92,7 +100,11 @@ export function buildRouter(deps: RouteDeps): Router {
       ? scopeGuard(swappers)
       : [
           () => {
-            throw new HttpError(403, 'forbidden', 'model swaps need credentials: set MOVIE_RECO_AUTH_ADMIN (or MOVIE_RECO_AUTH_WRITE)');
+            throw new HttpError(
+              403,
+              'forbidden',
+              'model swaps need credentials: set MOVIE_RECO_AUTH_ADMIN (or MOVIE_RECO_AUTH_WRITE)',
+            );
           },
         ];
   const { metrics } = deps;
@@ -125,7 +137,10 @@ export function buildRouter(deps: RouteDeps): Router {
     metrics.countPrediction(coldStart);
     const predicted = thousandthsJson(predictRating(model.recommender, prepared, item));
     // What JSON.stringify makes of the object, without walking it: the hottest route's whole answer.
-    sendJson(ctx, `{"userId":${userId},"movieId":${movie},"predictedRating":${predicted},"coldStart":${coldStart},"model":${model.refJson}}`);
+    sendJson(
+      ctx,
+      `{"userId":${userId},"movieId":${movie},"predictedRating":${predicted},"coldStart":${coldStart},"model":${model.refJson}}`,
+    );
   };
 
   router.get('/v1/recommendations', ...read, userRecommendations);
@@ -149,7 +164,11 @@ export function buildRouter(deps: RouteDeps): Router {
     if (raw.length > MAX_QUERY_LENGTH) throw badParameter('q', `must be at most ${MAX_QUERY_LENGTH} characters`);
     const n = integerParam(ctx, 'n', N_RANGE, DEFAULT_N);
     if (deps.catalog.size === 0) {
-      throw new HttpError(503, 'no_catalogue', 'this service has no movie catalogue to search: it reads titles from its database (MOVIE_RECO_DATABASE_URL)');
+      throw new HttpError(
+        503,
+        'no_catalogue',
+        'this service has no movie catalogue to search: it reads titles from its database (MOVIE_RECO_DATABASE_URL)',
+      );
     }
     movieSearch ??= new MovieSearch(deps.catalog);
     ctx.body = { q: raw, movies: movieSearch.search(raw, n, deps.holder.current) };
@@ -189,7 +208,11 @@ export function buildRouter(deps: RouteDeps): Router {
       if (!(error instanceof DatabaseUnavailableError)) throw error;
       metrics.ratingStoreFailures.inc();
       ctx.set('Retry-After', '5');
-      throw new HttpError(503, 'database_unavailable', `${error.message}; the rating was not acknowledged, retry later`);
+      throw new HttpError(
+        503,
+        'database_unavailable',
+        `${error.message}; the rating was not acknowledged, retry later`,
+      );
     }
     metrics.ratingsStored.inc();
     deps.overlay.add(rating.userId, rating.movieId, rating.rating, stored.id);
@@ -211,8 +234,11 @@ export function buildRouter(deps: RouteDeps): Router {
     } catch (error) {
       if (!(error instanceof ModelLoadError)) throw error;
       const current = deps.holder.current;
-      throw new HttpError(error.refused ? 422 : 502, error.refused ? 'artifact_refused' : 'artifact_unreachable',
-        `${error.message}; still serving ${current ? `${current.manifest.run} (${current.digest})` : 'no model'}`);
+      throw new HttpError(
+        error.refused ? 422 : 502,
+        error.refused ? 'artifact_refused' : 'artifact_unreachable',
+        `${error.message}; still serving ${current ? `${current.manifest.run} (${current.digest})` : 'no model'}`,
+      );
     }
   });
 
@@ -258,7 +284,10 @@ export function modelDescription(model: ServingModel): Record<string, unknown> {
     trainedAt: m.createdAt,
     loadedAt: model.loadedAt.toISOString(),
     dimensions: m.dimensions,
-    precomputedRecommendations: { users: model.precomputed.users, of: model.recommender.factors.users.size, done: model.precomputed.done },
+    precomputedRecommendations: {
+      users: model.precomputed.users,
+      of: model.recommender.factors.users.size,
+      done: model.precomputed.done,
+    },
   };
 }
-

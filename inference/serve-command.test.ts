@@ -12,7 +12,10 @@ const entry = resolve(import.meta.dirname, 'bench/serve-process.ts');
 
 describe('movie-reco serve (process)', () => {
   it('refuses to start with a clear message when the configuration is wrong', async () => {
-    const child = spawn(node, [entry], { env: { PATH: process.env.PATH, MOVIE_RECO_PORT: 'x' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, [entry], {
+      env: { PATH: process.env.PATH, MOVIE_RECO_PORT: 'x' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const code = await new Promise((r) => child.on('exit', r));
@@ -46,12 +49,14 @@ describe('movie-reco serve (process)', () => {
     });
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     const deadline = Date.now() + 20_000;
-    while (!lines.some((l) => l.msg === 'model serving') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (!lines.some((l) => l.msg === 'model serving') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     const port = lines.find((l) => l.msg === 'listening')!.port as number;
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/v1/recommendations?userId=3`)).status).toBe(200);
     child.kill('SIGTERM');
-    while (!lines.some((l) => l.msg === 'failing readiness before closing')) await new Promise((r) => setTimeout(r, 20));
+    while (!lines.some((l) => l.msg === 'failing readiness before closing'))
+      await new Promise((r) => setTimeout(r, 20));
     const readiness = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(readiness.status).toBe(503);
     expect(await readiness.json()).toMatchObject({ ready: false, draining: true });

@@ -26,9 +26,20 @@ export async function listen(app: Koa, host: string, port: number, log: Logger):
       socket.destroy();
       return;
     }
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? 413 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const code = { 431: 'headers_too_large', 413: 'body_too_large', 408: 'request_timeout' }[status as 431 | 413 | 408] ?? 'bad_request';
-    const body = JSON.stringify({ error: { code, message: `the request is not valid HTTP/1.1 (${error.code ?? 'parse error'})` } });
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? 431
+        : error.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW'
+          ? 413
+          : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? 408
+            : 400;
+    const code =
+      { 431: 'headers_too_large', 413: 'body_too_large', 408: 'request_timeout' }[status as 431 | 413 | 408] ??
+      'bad_request';
+    const body = JSON.stringify({
+      error: { code, message: `the request is not valid HTTP/1.1 (${error.code ?? 'parse error'})` },
+    });
     // An answer to HEAD has no body, even this one.
     const head = (error as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
     socket.end(

@@ -36,7 +36,11 @@ describe('movie-reco serve against MariaDB and MinIO', () => {
     bucket = await createTestBucket('serve');
     const s3 = s3Coordinates();
     const store = openObjectStore(`s3://${bucket.name}/models`, { s3 });
-    for (const [run, seed] of [['run-a', 1], ['run-b', 2], ['run-corrupt', 3]] as const) {
+    for (const [run, seed] of [
+      ['run-a', 1],
+      ['run-b', 2],
+      ['run-corrupt', 3],
+    ] as const) {
       digests[run] = (await writeArtifact(store, run, await smallArtifact(run, seed))).digest;
     }
     // Flip one byte of the stored model.bin: the manifest no longer matches it.
@@ -94,7 +98,12 @@ describe('movie-reco serve against MariaDB and MinIO', () => {
     const conn = await mysql.createConnection(database.url);
     try {
       const [rows] = await conn.query('SELECT user_id, movie_id, rating FROM ratings');
-      return new Map((rows as { user_id: number; movie_id: number; rating: number }[]).map((r) => [`${r.user_id}/${r.movie_id}`, Number(r.rating)]));
+      return new Map(
+        (rows as { user_id: number; movie_id: number; rating: number }[]).map((r) => [
+          `${r.user_id}/${r.movie_id}`,
+          Number(r.rating),
+        ]),
+      );
     } finally {
       await conn.end();
     }
@@ -163,7 +172,10 @@ describe('movie-reco serve against MariaDB and MinIO', () => {
     let done = 0;
     const client = async (id: number) => {
       for (let k = 0; !stop; k++) {
-        const path = k % 2 === 0 ? `/v1/recommendations?userId=${1 + ((k * 7 + id) % 300)}` : `/v1/predict?userId=${1 + (k % 300)}&movieId=${1 + (k % 100)}`;
+        const path =
+          k % 2 === 0
+            ? `/v1/recommendations?userId=${1 + ((k * 7 + id) % 300)}`
+            : `/v1/predict?userId=${1 + (k % 300)}&movieId=${1 + (k % 100)}`;
         const res = await fetch(url(path));
         if (res.status !== 200) failures.push(`${path} ${res.status}`);
         await res.arrayBuffer();
@@ -184,7 +196,8 @@ describe('movie-reco serve against MariaDB and MinIO', () => {
   it('swaps when the watched model file names another artifact', async () => {
     writeFileSync(uriFile, `s3://${bucket.name}/models/run-a\n${digests['run-a']}\n`);
     const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && (await servingDigest()) !== digests['run-a']) await new Promise((r) => setTimeout(r, 200));
+    while (Date.now() < deadline && (await servingDigest()) !== digests['run-a'])
+      await new Promise((r) => setTimeout(r, 200));
     expect(await servingDigest()).toBe(digests['run-a']);
   }, 15_000);
 

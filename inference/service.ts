@@ -46,7 +46,9 @@ export async function startService(config: ServeConfig, log: Logger): Promise<Ru
     (source) => loadServingModel(source, { s3: config.s3, cacheSize: config.recommendationCacheSize }),
     metrics,
     log.child({ component: 'model' }),
-    config.precompute ? (model) => precomputeRecommendations(model, catalog, overlay, DEFAULT_N, log.child({ component: 'precompute' })) : undefined,
+    config.precompute
+      ? (model) => precomputeRecommendations(model, catalog, overlay, DEFAULT_N, log.child({ component: 'precompute' }))
+      : undefined,
     (model) => {
       const learnedUpTo = Number(model.manifest.dataSnapshot?.maxRatingId);
       if (!Number.isFinite(learnedUpTo)) return;

@@ -5,7 +5,11 @@ import type { ServingModel } from './serving-model.ts';
  * The n items nearest to `item` by cosine of their factor vectors (norms precomputed at load).
  * Items with a zero vector (never trained) score NaN and are skipped.
  */
-export function similarItems(serving: ServingModel, item: number, n: number): { items: Int32Array; scores: Float64Array } {
+export function similarItems(
+  serving: ServingModel,
+  item: number,
+  n: number,
+): { items: Int32Array; scores: Float64Array } {
   const f = serving.recommender.factors;
   const { stride, itemFactors } = f;
   const norms = serving.itemNorms;

@@ -9,13 +9,18 @@ import { smallArtifact, servingModelOf } from './testing/small-model.ts';
 import { startTestApp, type TestApp } from './testing/test-app.ts';
 
 /** A GET whose body comes back as sent (fetch would decompress it). */
-function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function rawGet(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     request(url, { headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-    }).on('error', reject).end();
+    })
+      .on('error', reject)
+      .end();
   });
 }
 
@@ -30,7 +35,10 @@ describe('the web page routes', () => {
     root = await mkdtemp(join(tmpdir(), 'web-page-'));
     const serving = servingModelOf(await smallArtifact('run-a'));
     app = await startTestApp({ a: serving }, 'a', { webRoot: root });
-    locked = await startTestApp({ a: serving }, 'a', { webRoot: root, auth: { read: parseCredentialList(['bearer:page-token']), write: [], admin: [] } });
+    locked = await startTestApp({ a: serving }, 'a', {
+      webRoot: root,
+      auth: { read: parseCredentialList(['bearer:page-token']), write: [], admin: [] },
+    });
   });
   afterAll(async () => {
     await app.close();

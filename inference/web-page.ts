@@ -37,7 +37,8 @@ const TYPES: Record<string, string> = {
 };
 
 // Everything the page loads comes from this origin; it fetches only this service's API.
-const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 function asset(name: string, bytes: Buffer): Asset {
   const type = TYPES[extname(name)] ?? 'application/octet-stream';
@@ -105,7 +106,11 @@ export function addWebPageRoutes(router: Router, root: string, read: readonly Mi
   const built = (): WebPage => {
     page ??= loadWebPage(root);
     if (!page) {
-      throw new HttpError(503, 'web_page_not_built', `the web page has not been built: run \`npm run build:web\` (no index.html in ${root})`);
+      throw new HttpError(
+        503,
+        'web_page_not_built',
+        `the web page has not been built: run \`npm run build:web\` (no index.html in ${root})`,
+      );
     }
     return page;
   };

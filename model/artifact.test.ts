@@ -5,8 +5,19 @@ import { knownUserProfile, predictRating, prepareProfile, recommend } from './re
 import { defaultTrainConfig, trainRecommender } from './train.ts';
 
 const { ratings } = generateSynthetic({ users: 200, movies: 150, ratings: 10_000, seed: 9 });
-const trained = (await trainRecommender(ratings, { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, factors: 10, epochs: 6 } })).model;
-const description = { model: 'movielens', run: 'run-1', metrics: { rmse: 0.9 }, training: {}, dataSnapshot: { maxRatingId: 10 } };
+const trained = (
+  await trainRecommender(ratings, {
+    ...defaultTrainConfig,
+    factors: { ...defaultTrainConfig.factors, factors: 10, epochs: 6 },
+  })
+).model;
+const description = {
+  model: 'movielens',
+  run: 'run-1',
+  metrics: { rmse: 0.9 },
+  training: {},
+  dataSnapshot: { maxRatingId: 10 },
+};
 
 describe('the model artifact', () => {
   it('round-trips: the decoded model answers exactly as the trained one', () => {
@@ -32,7 +43,9 @@ describe('the model artifact', () => {
 
   it('refuses a manifest that is not the one the caller expects, or of another format', () => {
     const encoded = encodeArtifact(trained, description);
-    expect(() => parseManifest(encoded.manifestBytes, 'sha256:' + '0'.repeat(64))).toThrow(/does not match the expected/);
+    expect(() => parseManifest(encoded.manifestBytes, `sha256:${'0'.repeat(64)}`)).toThrow(
+      /does not match the expected/,
+    );
     const future = new TextEncoder().encode(JSON.stringify({ ...encoded.manifest, formatVersion: 99 }));
     expect(() => parseManifest(future)).toThrow(/format 99 is not supported/);
   });

@@ -118,7 +118,7 @@ export function encodeArtifact(model: Recommender, description: ManifestDescript
     dataSnapshot: description.dataSnapshot,
     files: [...files].map(([name, bytes]) => ({ name, sha256: sha256Hex(bytes), sizeBytes: bytes.byteLength })),
   };
-  const manifestBytes = new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n');
+  const manifestBytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
   return { manifest, manifestBytes, digest: `sha256:${sha256Hex(manifestBytes)}`, files };
 }
 
@@ -134,9 +134,12 @@ export function parseManifest(bytes: Uint8Array, expectedDigest?: string): Artif
   } catch (error) {
     throw new ArtifactError(`manifest.json is not valid JSON: ${(error as Error).message}`);
   }
-  if (manifest.kind !== 'movie-reco/recommender') throw new ArtifactError(`not a movie-reco model artifact (kind ${String(manifest.kind)})`);
+  if (manifest.kind !== 'movie-reco/recommender')
+    throw new ArtifactError(`not a movie-reco model artifact (kind ${String(manifest.kind)})`);
   if (manifest.formatVersion !== ARTIFACT_FORMAT_VERSION) {
-    throw new ArtifactError(`artifact format ${manifest.formatVersion} is not supported (this build reads ${ARTIFACT_FORMAT_VERSION})`);
+    throw new ArtifactError(
+      `artifact format ${manifest.formatVersion} is not supported (this build reads ${ARTIFACT_FORMAT_VERSION})`,
+    );
   }
   if (!Array.isArray(manifest.files) || !manifest.files.some((file) => file.name === MODEL_FILE)) {
     throw new ArtifactError(`manifest lists no ${MODEL_FILE}`);
@@ -152,7 +155,8 @@ export function verifyFile(manifest: ArtifactManifest, name: string, bytes: Uint
     throw new ArtifactError(`${name} is ${bytes.byteLength} bytes, the manifest says ${entry.sizeBytes}`);
   }
   const actual = sha256Hex(bytes);
-  if (actual !== entry.sha256) throw new ArtifactError(`${name} sha256 ${actual} does not match the manifest's ${entry.sha256}`);
+  if (actual !== entry.sha256)
+    throw new ArtifactError(`${name} sha256 ${actual} does not match the manifest's ${entry.sha256}`);
 }
 
 /** Rebuilds the Recommender from a verified model.bin. */
@@ -251,9 +255,12 @@ function unpackSections(bytes: Uint8Array): { arrays: Map<string, SectionArray>;
   // One copy into a fresh buffer: typed-array views need aligned offsets, which a Buffer from a
   // socket or a file pool does not promise.
   const own = bytes.slice();
-  if (new TextDecoder().decode(own.subarray(0, MAGIC.length)) !== MAGIC) throw new ArtifactError(`${MODEL_FILE} is not a movie-reco model file`);
+  if (new TextDecoder().decode(own.subarray(0, MAGIC.length)) !== MAGIC)
+    throw new ArtifactError(`${MODEL_FILE} is not a movie-reco model file`);
   const headerLength = new DataView(own.buffer).getUint32(MAGIC.length, true);
-  const header = JSON.parse(new TextDecoder().decode(own.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength))) as {
+  const header = JSON.parse(
+    new TextDecoder().decode(own.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength)),
+  ) as {
     sections: Section[];
     scalars: Record<string, unknown>;
   };
@@ -261,8 +268,14 @@ function unpackSections(bytes: Uint8Array): { arrays: Map<string, SectionArray>;
   const arrays = new Map<string, SectionArray>();
   for (const section of header.sections) {
     const start = dataStart + section.offset;
-    if (start + section.length * 4 > own.byteLength) throw new ArtifactError(`${MODEL_FILE} section ${section.name} runs past the end of the file`);
-    arrays.set(section.name, section.type === 'i32' ? new Int32Array(own.buffer, start, section.length) : new Float32Array(own.buffer, start, section.length));
+    if (start + section.length * 4 > own.byteLength)
+      throw new ArtifactError(`${MODEL_FILE} section ${section.name} runs past the end of the file`);
+    arrays.set(
+      section.name,
+      section.type === 'i32'
+        ? new Int32Array(own.buffer, start, section.length)
+        : new Float32Array(own.buffer, start, section.length),
+    );
   }
   return { arrays, scalars: header.scalars };
 }

@@ -2,13 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { generateSynthetic } from '../data/synthetic.ts';
 import { itemFactorNorms, makeRankingScratch, recommendFast } from './fast-ranking.ts';
 import { makeProfile } from './profile.ts';
-import { cooccurrenceCandidates, cooccurrenceCandidatesByPower, knownUserProfile, prepareProfile, recommend } from './recommender.ts';
+import {
+  cooccurrenceCandidates,
+  cooccurrenceCandidatesByPower,
+  knownUserProfile,
+  prepareProfile,
+  recommend,
+} from './recommender.ts';
 import { defaultTrainConfig, trainRecommender } from './train.ts';
 
 async function trainSmallModel(seed: number, factors: number) {
   const { ratings } = generateSynthetic({ users: 300, movies: 120, ratings: 12_000, seed });
   const factorParams = { ...defaultTrainConfig.factors, factors, epochs: 8, implicit: false };
-  return (await trainRecommender(ratings, { ...defaultTrainConfig, seed, validationFraction: 0, earlyStopping: false, factors: factorParams })).model;
+  return (
+    await trainRecommender(ratings, {
+      ...defaultTrainConfig,
+      seed,
+      validationFraction: 0,
+      earlyStopping: false,
+      factors: factorParams,
+    })
+  ).model;
 }
 
 const model = await trainSmallModel(5, 8);
@@ -32,7 +46,14 @@ describe('recommendFast', () => {
     for (const ratingWeight of [0, 0.1, 2]) {
       const tuned = { ...model, ranking: { ratingWeight, ratingPower: 1 } };
       for (const items of [[], [3], [1, 7, 20, 44], Array.from({ length: 60 }, (_, k) => k * 2)]) {
-        const prepared = prepareProfile(tuned, makeProfile(-1, items, items.map((i) => 0.5 + (i % 10) / 2)));
+        const prepared = prepareProfile(
+          tuned,
+          makeProfile(
+            -1,
+            items,
+            items.map((i) => 0.5 + (i % 10) / 2),
+          ),
+        );
         const reference = recommend(tuned, prepared, 10);
         const fast = recommendFast(tuned, prepared, 10, serving.itemNorms, serving.ranking);
         expect(Array.from(fast.items)).toEqual(Array.from(reference.items));

@@ -85,7 +85,7 @@ function gatherCandidates(model: Recommender, prepared: PreparedProfile, scratch
   for (let k = 0; k < profile.items.length; k++) {
     const j = profile.items[k]!;
     if (j < 0 || j >= itemCount) continue;
-    const weight = ratingPower === 0 ? 1 : Math.pow(profile.ratings[k]! / 5, ratingPower);
+    const weight = ratingPower === 0 ? 1 : (profile.ratings[k]! / 5) ** ratingPower;
     for (let a = offsets[j]!, end = offsets[j + 1]!; a < end; a++) {
       const i = neighborItems[a]!;
       if (accumulated[i] === 0) touched[touchedCount++] = i;
@@ -119,7 +119,8 @@ function rankCandidates(
   const { candidates, cooccurrence } = scratch;
   const scores = scratch.scores.subarray(0, count);
   const weight = model.ranking.ratingWeight;
-  const exact = (k: number): number => cooccurrence[k]! + weight * clipRating(factorScore(model, prepared, candidates[k]!));
+  const exact = (k: number): number =>
+    cooccurrence[k]! + weight * clipRating(factorScore(model, prepared, candidates[k]!));
   if (count <= n) {
     for (let k = 0; k < count; k++) scores[k] = exact(k);
   } else {

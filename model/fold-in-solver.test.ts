@@ -27,10 +27,17 @@ function referenceFoldIn(model: FactorModel, profile: UserProfile, reg = 0.1): U
 
 const { ratings } = generateSynthetic({ users: 300, movies: 120, ratings: 12_000, seed: 3 });
 const factorParams = { ...defaultTrainConfig.factors, factors: 12, epochs: 8, implicit: false };
-const model = (await trainRecommender(ratings, { ...defaultTrainConfig, seed: 3, validationFraction: 0, earlyStopping: false, factors: factorParams })).model;
+const model = (
+  await trainRecommender(ratings, {
+    ...defaultTrainConfig,
+    seed: 3,
+    validationFraction: 0,
+    earlyStopping: false,
+    factors: factorParams,
+  })
+).model;
 
 describe('foldInUser', () => {
-
   it('solves the same ridge problem as ml-matrix', () => {
     for (const user of [0, 17, 123]) {
       const profile = { ...knownUserProfile(model, user), user: -1 };

@@ -4,7 +4,12 @@ import { factorScore, knownUserProfile, prepareProfile, recommend, visitorProfil
 import { defaultTrainConfig, trainRecommender } from './train.ts';
 
 const { ratings } = generateSynthetic({ users: 400, movies: 300, ratings: 40_000, seed: 21, rank: 4 });
-const model = (await trainRecommender(ratings, { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, implicit: false, factors: 8 } })).model;
+const model = (
+  await trainRecommender(ratings, {
+    ...defaultTrainConfig,
+    factors: { ...defaultTrainConfig.factors, implicit: false, factors: 8 },
+  })
+).model;
 
 describe('fold-in', () => {
   it("solves a known user's factors from their ratings close to the trained ones", () => {
@@ -24,9 +29,12 @@ describe('fold-in', () => {
     expect(agree / users).toBeGreaterThan(0.9);
   });
 
-  it("recommends for a visitor from their ratings, never what they rated", () => {
+  it('recommends for a visitor from their ratings, never what they rated', () => {
     const movieIds = Array.from({ length: 10 }, (_, k) => model.factors.items.idAt(k * 7));
-    const visitor = visitorProfile(model, movieIds.map((movieId, k) => ({ movieId, rating: k % 2 ? 5 : 1 })));
+    const visitor = visitorProfile(
+      model,
+      movieIds.map((movieId, k) => ({ movieId, rating: k % 2 ? 5 : 1 })),
+    );
     const result = recommend(model, prepareProfile(model, visitor), 20);
     expect(result.coldStart).toBe(false);
     expect(result.items.length).toBe(20);

@@ -11,6 +11,12 @@ describe('IdIndex', () => {
     expect(index.indexOf(8)).toBe(-1);
     expect(index.indexOf(2 ** 31)).toBe(-1);
     expect(index.idAt(3)).toBe(2 ** 30);
-    expect(Array.from(IdIndex.fromIds(index.toInt32Array().subarray(0, 5)).toInt32Array())).toEqual([7, 3, 100_000, 2 ** 30, -5]);
+    expect(Array.from(IdIndex.fromIds(index.toInt32Array().subarray(0, 5)).toInt32Array())).toEqual([
+      7,
+      3,
+      100_000,
+      2 ** 30,
+      -5,
+    ]);
   });
 });

@@ -9,7 +9,15 @@ const neighbors = fitItemNeighbors(rows, params);
 const result: NeighborThreadResult = { neighbors, seconds: (performance.now() - started) / 1000, thread: 'worker' };
 const { rating, cooccurrence } = neighbors;
 const buffers = new Set<ArrayBuffer>(
-  [rating.offsets, rating.neighborItems, rating.similarities, rating.baseline.userBias, rating.baseline.itemBias,
-    cooccurrence.offsets, cooccurrence.neighborItems, cooccurrence.similarities].map((array) => array.buffer as ArrayBuffer),
+  [
+    rating.offsets,
+    rating.neighborItems,
+    rating.similarities,
+    rating.baseline.userBias,
+    rating.baseline.itemBias,
+    cooccurrence.offsets,
+    cooccurrence.neighborItems,
+    cooccurrence.similarities,
+  ].map((array) => array.buffer as ArrayBuffer),
 );
 parentPort!.postMessage(result, [...buffers]);

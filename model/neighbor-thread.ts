@@ -42,7 +42,9 @@ export function fitItemNeighborsOnThread(set: RatingRows, params: NeighborParams
   const result = new Promise<NeighborThreadResult>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the neighbour fit's worker thread exited (code ${code}) without a result`)));
+    worker.once('exit', (code) =>
+      reject(new Error(`the neighbour fit's worker thread exited (code ${code}) without a result`)),
+    );
   });
   // a cancelled fit rejects with nobody waiting for it
   result.catch(() => {});

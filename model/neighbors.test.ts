@@ -77,10 +77,17 @@ describe('neighborScore', () => {
   it.each([1, 5, 40, 240, 241, 500])('agrees with the definition for profiles of %i ratings', (length) => {
     for (let trial = 0; trial < 50; trial++) {
       const items = distinctItems(length);
-      const profile = makeProfile(-1, items, items.map(() => 0.5 + Math.floor(rand() * 10) / 2));
+      const profile = makeProfile(
+        -1,
+        items,
+        items.map(() => 0.5 + Math.floor(rand() * 10) / 2),
+      );
       const item = Math.floor(rand() * 600);
       const userBias = rand() - 0.5;
-      expect(neighborScore(model, profile, userBias, item)).toBeCloseTo(referenceScore(model, profile, userBias, item), 5);
+      expect(neighborScore(model, profile, userBias, item)).toBeCloseTo(
+        referenceScore(model, profile, userBias, item),
+        5,
+      );
     }
   });
 

@@ -114,7 +114,11 @@ class NeighborTableBuilder {
 
   build(): { offsets: Int32Array; neighborItems: Int32Array; similarities: Float32Array } {
     const total = this.offsets[this.#row]!;
-    return { offsets: this.offsets, neighborItems: this.#items.slice(0, total), similarities: this.#sims.slice(0, total) };
+    return {
+      offsets: this.offsets,
+      neighborItems: this.#items.slice(0, total),
+      similarities: this.#sims.slice(0, total),
+    };
   }
 
   #ensure(capacity: number): void {
@@ -210,13 +214,28 @@ export function fitItemNeighbors(set: RatingRows, params: NeighborParams = defau
 
   for (let i = 0; i < itemCount; i++) {
     const touchedCount = ws.exports.accumulateRow(
-      i, o.itemOffsets, o.itemUsers, o.itemResiduals, o.userOffsets, o.userItems, o.userResiduals,
-      o.stats, o.touched,
+      i,
+      o.itemOffsets,
+      o.itemUsers,
+      o.itemResiduals,
+      o.userOffsets,
+      o.userItems,
+      o.userResiduals,
+      o.stats,
+      o.touched,
     );
     const pearsonCount = ws.exports.similarityRow(
-      i, touchedCount, o.itemCounts, params.minSupport, params.shrinkage,
-      o.stats, o.touched,
-      o.pearsonItems, o.pearsonSims, o.cosineItems, o.cosineSims,
+      i,
+      touchedCount,
+      o.itemCounts,
+      params.minSupport,
+      params.shrinkage,
+      o.stats,
+      o.touched,
+      o.pearsonItems,
+      o.pearsonSims,
+      o.cosineItems,
+      o.cosineSims,
     );
     // every item i that has ratings co-occurs with itself; the cosine row leaves i out
     const cosineCount = touchedCount > 0 ? touchedCount - 1 : 0;
@@ -257,7 +276,8 @@ export function neighborScore(model: NeighborModel, profile: UserProfile, userBi
   let weights = 0;
   let weighted = 0;
   let used = 0;
-  const positions = rated.length <= MARKING_RATIO * (end - start) ? markPositions(rated, model.offsets.length - 1) : null;
+  const positions =
+    rated.length <= MARKING_RATIO * (end - start) ? markPositions(rated, model.offsets.length - 1) : null;
   for (let a = start; a < end && used < k; a++) {
     const j = neighborItems[a]!;
     const at = positions ? positions[j]! - 1 : indexOfSorted(rated, j);

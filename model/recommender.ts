@@ -125,7 +125,8 @@ function touchLines(model: Recommender, prepared: PreparedProfile, item: number,
   for (let k = item * f.stride, end = k + f.stride; k < end; k += PER_LINE) sum += f.itemFactors[k]!;
   if (withNeighbors) {
     const { offsets, neighborItems, similarities } = model.neighbors!;
-    for (let a = offsets[item]!, end = offsets[item + 1]!; a < end; a += PER_LINE) sum += neighborItems[a]! + similarities[a]!;
+    for (let a = offsets[item]!, end = offsets[item + 1]!; a < end; a += PER_LINE)
+      sum += neighborItems[a]! + similarities[a]!;
     const { items, ratings } = prepared.profile;
     for (let k = 0; k < items.length; k += PER_LINE) sum += items[k]! + ratings[k]!;
   }
@@ -147,8 +148,10 @@ export function prefetchPrediction(model: Recommender, user: number, item: numbe
   if (neighbors && model.blend.neighborWeight !== 0) {
     const { offsets, neighborItems, similarities, baseline } = neighbors;
     sum += baseline.userBias[user]! + baseline.itemBias[item]!;
-    for (let a = offsets[item]!, end = offsets[item + 1]!; a < end; a += PER_LINE) sum += neighborItems[a]! + similarities[a]!;
-    for (let k = rated.offsets[user]!, end = rated.offsets[user + 1]!; k < end; k += PER_LINE) sum += rated.items[k]! + rated.ratings[k]!;
+    for (let a = offsets[item]!, end = offsets[item + 1]!; a < end; a += PER_LINE)
+      sum += neighborItems[a]! + similarities[a]!;
+    for (let k = rated.offsets[user]!, end = rated.offsets[user + 1]!; k < end; k += PER_LINE)
+      sum += rated.items[k]! + rated.ratings[k]!;
   }
   touchSink = sum;
 }
@@ -203,7 +206,8 @@ export function cooccurrenceCandidatesByPower(
   for (let k = 0; k < profile.items.length; k++) {
     const j = profile.items[k]!;
     if (j < 0 || j >= itemCount) continue;
-    for (let p = 0; p < powers; p++) weights[p] = ratingPowers[p] === 0 ? 1 : Math.pow(profile.ratings[k]! / 5, ratingPowers[p]!);
+    for (let p = 0; p < powers; p++)
+      weights[p] = ratingPowers[p] === 0 ? 1 : (profile.ratings[k]! / 5) ** ratingPowers[p]!;
     for (let a = offsets[j]!, end = offsets[j + 1]!; a < end; a++) {
       const at = neighborItems[a]! * powers;
       // similarities and weights are positive: a zero sum means not touched yet
@@ -256,7 +260,8 @@ export function rankCandidates(
   const taken = new Set<number>();
   if (candidates && candidates.items.length > 0) {
     const scores = new Float64Array(candidates.items.length);
-    for (let k = 0; k < scores.length; k++) scores[k] = candidates.cooccurrence[k]! + ratingWeight * candidates.rating[k]!;
+    for (let k = 0; k < scores.length; k++)
+      scores[k] = candidates.cooccurrence[k]! + ratingWeight * candidates.rating[k]!;
     for (const k of topN(scores, n)) {
       chosen.push(candidates.items[k]!);
       taken.add(candidates.items[k]!);
@@ -271,14 +276,25 @@ export function rankCandidates(
 }
 
 /** Top-n items the person has not rated, by the ranking score; exact for the profile given. */
-export function recommend(model: Recommender, prepared: PreparedProfile, n: number, scratch?: Float64Array): Recommendation {
+export function recommend(
+  model: Recommender,
+  prepared: PreparedProfile,
+  n: number,
+  scratch?: Float64Array,
+): Recommendation {
   const coldStart = prepared.profile.items.length === 0 || !model.cooccurrence;
-  const candidates = coldStart || model.ranking.popularityOnly ? null : rankingCandidates(model, prepared, model.ranking.ratingPower, scratch);
+  const candidates =
+    coldStart || model.ranking.popularityOnly
+      ? null
+      : rankingCandidates(model, prepared, model.ranking.ratingPower, scratch);
   return { items: rankCandidates(model, prepared.profile, candidates, model.ranking.ratingWeight, n), coldStart };
 }
 
 /** A visitor's profile from external movie ids; unknown movies are dropped (they cannot inform the model). */
-export function visitorProfile(model: Recommender, ratings: readonly { movieId: number; rating: number }[]): UserProfile {
+export function visitorProfile(
+  model: Recommender,
+  ratings: readonly { movieId: number; rating: number }[],
+): UserProfile {
   const items: number[] = [];
   const values: number[] = [];
   for (const { movieId, rating } of ratings) {

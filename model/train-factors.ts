@@ -66,13 +66,30 @@ export function trainFactors(set: TrainingSet, params: FactorParams, options: Fa
   const rows = options.rows ?? Int32Array.from({ length: set.length }, (_, k) => k);
   const epochs = options.epochs ?? params.epochs;
   const reports: EpochReport[] = [];
-  const run = runEpochs(set, rows, options.validation, options.earlyStopping ?? false, params, epochs,
-    new Random(options.seed), options.phase ?? 'fit', reports, options.onEpoch ?? (() => {}));
+  const run = runEpochs(
+    set,
+    rows,
+    options.validation,
+    options.earlyStopping ?? false,
+    params,
+    epochs,
+    new Random(options.seed),
+    options.phase ?? 'fit',
+    reports,
+    options.onEpoch ?? (() => {}),
+  );
   return { ...run, epochs: reports, seconds: (performance.now() - started) / 1000 };
 }
 
 function validateParams(params: FactorParams): void {
-  const positive: (keyof FactorParams)[] = ['factors', 'epochs', 'learningRate', 'biasLearningRate', 'learningRateDecay', 'initStd'];
+  const positive: (keyof FactorParams)[] = [
+    'factors',
+    'epochs',
+    'learningRate',
+    'biasLearningRate',
+    'learningRateDecay',
+    'initStd',
+  ];
   for (const key of positive) {
     const value = params[key];
     if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
@@ -157,9 +174,27 @@ function runEpochs(
     random.shuffle(v.order);
     shuffleWithinRows(v.offsets, v.items, v.ratings, random);
     const sse = ws.exports.epoch(
-      o.order, userCount, o.offsets, o.items, o.ratings, o.p, o.q, o.y, o.bu, o.bi, stride,
-      o.z, o.g, params.implicit,
-      mean, lrBias, lrFactor, params.regUserBias, params.regItemBias, params.regFactor, params.regImplicit,
+      o.order,
+      userCount,
+      o.offsets,
+      o.items,
+      o.ratings,
+      o.p,
+      o.q,
+      o.y,
+      o.bu,
+      o.bi,
+      stride,
+      o.z,
+      o.g,
+      params.implicit,
+      mean,
+      lrBias,
+      lrFactor,
+      params.regUserBias,
+      params.regItemBias,
+      params.regFactor,
+      params.regImplicit,
     );
     updates += n;
     const report: EpochReport = { epoch, phase, trainRmse: Math.sqrt(sse / n), learningRate: lrFactor, seconds: 0 };
@@ -167,8 +202,21 @@ function runEpochs(
     lrBias *= params.learningRateDecay;
     if (validation) {
       const heldSse = ws.exports.heldOutSse(
-        userCount, o.offsets, o.items, o.evalOffsets, o.evalItems, o.evalRatings,
-        o.p, o.q, o.y, o.bu, o.bi, stride, o.z, params.implicit, mean,
+        userCount,
+        o.offsets,
+        o.items,
+        o.evalOffsets,
+        o.evalItems,
+        o.evalRatings,
+        o.p,
+        o.q,
+        o.y,
+        o.bu,
+        o.bi,
+        stride,
+        o.z,
+        params.implicit,
+        mean,
       );
       report.validationRmse = Math.sqrt(heldSse / heldOut);
     }
@@ -204,7 +252,13 @@ function runEpochs(
 }
 
 /** Groups the rows by user into kernel memory; the temporary copies die with this call. */
-function copyByUser(set: TrainingSet, rows: Int32Array, offsets: Int32Array, items: Int32Array, ratings: Float32Array): void {
+function copyByUser(
+  set: TrainingSet,
+  rows: Int32Array,
+  offsets: Int32Array,
+  items: Int32Array,
+  ratings: Float32Array,
+): void {
   const grouped = gatherByUser(set, rows);
   offsets.set(grouped.offsets);
   items.set(grouped.columns);
@@ -224,7 +278,14 @@ function gatherByUser(set: TrainingSet, rows: Int32Array): ReturnType<typeof gro
   return groupByRow(users, items, values, set.users.size);
 }
 
-function initFactors(target: Float32Array, rows: number, factors: number, stride: number, std: number, random: Random): void {
+function initFactors(
+  target: Float32Array,
+  rows: number,
+  factors: number,
+  stride: number,
+  std: number,
+  random: Random,
+): void {
   for (let r = 0; r < rows; r++) {
     const base = r * stride;
     for (let f = 0; f < factors; f++) target[base + f] = random.normal() * std;

@@ -18,11 +18,18 @@ describe('training', () => {
   it('is deterministic: the same seed gives the same parameters and RMSE', async () => {
     const { ratings } = generateSynthetic({ users: 300, movies: 200, ratings: 20_000, seed: 3 });
     for (const implicit of [false, true]) {
-      const config = { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, implicit, factors: 12, epochs: 8 } };
+      const config = {
+        ...defaultTrainConfig,
+        factors: { ...defaultTrainConfig.factors, implicit, factors: 12, epochs: 8 },
+      };
       const a = await trainRecommender(ratings, config);
       const b = await trainRecommender(ratings, config);
-      expect(Buffer.from(a.model.factors.userFactors.buffer).equals(Buffer.from(b.model.factors.userFactors.buffer))).toBe(true);
-      expect(Buffer.from(a.model.factors.itemFactors.buffer).equals(Buffer.from(b.model.factors.itemFactors.buffer))).toBe(true);
+      expect(
+        Buffer.from(a.model.factors.userFactors.buffer).equals(Buffer.from(b.model.factors.userFactors.buffer)),
+      ).toBe(true);
+      expect(
+        Buffer.from(a.model.factors.itemFactors.buffer).equals(Buffer.from(b.model.factors.itemFactors.buffer)),
+      ).toBe(true);
       expect(a.validation!.blendRmse).toBe(b.validation!.blendRmse);
       const c = await trainRecommender(ratings, { ...config, seed: config.seed + 1 });
       expect(c.validation!.blendRmse).not.toBe(a.validation!.blendRmse);
@@ -41,7 +48,9 @@ describe('training', () => {
       return predictRating(result.model, p, result.model.factors.items.indexOf(test.movieIds[k]!));
     });
     // the best any model can do is the noise-free planted score; half-star rounding adds ~0.14
-    const oracle = Float64Array.from({ length: test.length }, (_, k) => plantedScore(data.planted, test.userIds[k]!, test.movieIds[k]!));
+    const oracle = Float64Array.from({ length: test.length }, (_, k) =>
+      plantedScore(data.planted, test.userIds[k]!, test.movieIds[k]!),
+    );
     const oracleRmse = errorMetrics(test.values, oracle).rmse;
     const modelRmse = errorMetrics(test.values, predicted).rmse;
     const meanOnly = errorMetrics(test.values, new Float64Array(test.length).fill(result.model.factors.mean)).rmse;
@@ -52,9 +61,13 @@ describe('training', () => {
   it('stops early on the validation slice and reports each epoch', async () => {
     const { ratings } = generateSynthetic({ users: 300, movies: 200, ratings: 20_000, seed: 4 });
     const epochs: number[] = [];
-    const result = await trainRecommender(ratings, { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, epochs: 200, factors: 8 } }, (event) => {
-      if (event.kind === 'epoch' && event.report.phase === 'fit') epochs.push(event.report.validationRmse!);
-    });
+    const result = await trainRecommender(
+      ratings,
+      { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, epochs: 200, factors: 8 } },
+      (event) => {
+        if (event.kind === 'epoch' && event.report.phase === 'fit') epochs.push(event.report.validationRmse!);
+      },
+    );
     expect(result.chosenEpochs).toBeLessThan(200);
     expect(epochs.length).toBe(result.chosenEpochs + defaultTrainConfig.factors.patience);
     expect(Math.min(...epochs)).toBe(epochs[result.chosenEpochs - 1]);
@@ -74,7 +87,10 @@ describe('training', () => {
   it('serves the popularity ranking when co-occurrence says nothing more on the validation slice', async () => {
     // synthetic ratings: who rates what follows popularity and activity alone, not taste
     const { ratings } = generateSynthetic({ users: 1500, movies: 600, ratings: 60_000, seed: 2 });
-    const result = await trainRecommender(ratings, { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, factors: 16, epochs: 10 } });
+    const result = await trainRecommender(ratings, {
+      ...defaultTrainConfig,
+      factors: { ...defaultTrainConfig.factors, factors: 16, epochs: 10 },
+    });
     expect(result.validation?.ranking.popularityOnly).toBe(true);
   });
 
@@ -87,7 +103,8 @@ describe('training', () => {
     });
     const onMain = await trainRecommender(ratings, { ...config, neighborThreadMinPairs: Infinity });
     expect(threads).toEqual(['worker']);
-    const same = (a: ArrayBufferView, b: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    const same = (a: ArrayBufferView, b: ArrayBufferView) =>
+      Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
     expect(same(onWorker.model.cooccurrence!.similarities, onMain.model.cooccurrence!.similarities)).toBe(true);
     expect(same(onWorker.model.neighbors!.neighborItems, onMain.model.neighbors!.neighborItems)).toBe(true);
     expect(same(onWorker.model.factors.itemFactors, onMain.model.factors.itemFactors)).toBe(true);
@@ -96,7 +113,11 @@ describe('training', () => {
 
   it('stops the worker and reports the error when the factor fit fails', async () => {
     const { ratings } = generateSynthetic({ users: 200, movies: 100, ratings: 8_000, seed: 7 });
-    const config = { ...defaultTrainConfig, neighborThreadMinPairs: 0, factors: { ...defaultTrainConfig.factors, learningRate: -1 } };
+    const config = {
+      ...defaultTrainConfig,
+      neighborThreadMinPairs: 0,
+      factors: { ...defaultTrainConfig.factors, learningRate: -1 },
+    };
     await expect(trainRecommender(ratings, config)).rejects.toThrow(/learningRate must be a positive number/);
   });
 
@@ -112,4 +133,3 @@ describe('training', () => {
     for (const result of [kept, refit]) expect(result.model.rated.items.length).toBe(ratings.length);
   });
 });
-

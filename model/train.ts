@@ -2,7 +2,14 @@ import { fitBlend } from './blend.ts';
 import { clipRating } from './factor-model.ts';
 import { RankingAccumulator } from './metrics.ts';
 import { fitItemNeighborsOnThread, type PendingNeighborFit } from './neighbor-thread.ts';
-import { neighborFitCost, fitItemNeighbors, defaultNeighborParams, type ItemNeighbors, type NeighborParams, neighborScore } from './neighbors.ts';
+import {
+  neighborFitCost,
+  fitItemNeighbors,
+  defaultNeighborParams,
+  type ItemNeighbors,
+  type NeighborParams,
+  neighborScore,
+} from './neighbors.ts';
 import { popularityRanking } from './popularity.ts';
 import { Random } from './random.ts';
 import type { Ratings } from './ratings.ts';
@@ -169,7 +176,11 @@ export async function trainRecommender(
     if (config.earlyStopping) chosenEpochs = factorRun.bestEpoch;
     fitted = { factors: factorRun.model, neighbors };
     const fitModel = assemble(fitSet, factorRun.model, neighbors, config, noBlend, defaultRanking);
-    validation = stage('validate', () => chooseOnValidation(fitModel, set, held, config), (v) => ({ ...v }));
+    validation = stage(
+      'validate',
+      () => chooseOnValidation(fitModel, set, held, config),
+      (v) => ({ ...v }),
+    );
     blend = validation.blend;
     ranking = validation.ranking;
   }
@@ -199,7 +210,10 @@ function startNeighborFit(set: TrainingSet, config: TrainConfig): PendingNeighbo
   if (neighborFitCost(set) >= config.neighborThreadMinPairs) return fitItemNeighborsOnThread(set, config.neighbors);
   const t0 = performance.now();
   const neighbors = fitItemNeighbors(set, config.neighbors);
-  return { result: Promise.resolve({ neighbors, seconds: (performance.now() - t0) / 1000, thread: 'main' }), cancel: () => {} };
+  return {
+    result: Promise.resolve({ neighbors, seconds: (performance.now() - t0) / 1000, thread: 'main' }),
+    cancel: () => {},
+  };
 }
 
 function splitRows(count: number, fraction: number, seed: number): { fit: Int32Array; held: Int32Array } {
@@ -236,7 +250,12 @@ function popularityOf(set: TrainingSet, config: TrainConfig): Int32Array {
 }
 
 /** Blend weights by least squares and ranking parameters by NDCG@10, both on the held-out rows. */
-function chooseOnValidation(model: Recommender, set: TrainingSet, held: Int32Array, config: TrainConfig): ValidationSummary {
+function chooseOnValidation(
+  model: Recommender,
+  set: TrainingSet,
+  held: Int32Array,
+  config: TrainConfig,
+): ValidationSummary {
   const n = held.length;
   const actual = new Float64Array(n);
   const factor = new Float64Array(n);
@@ -309,8 +328,12 @@ function chooseRanking(
     });
   }
   const popular = new RankingAccumulator(10, set.items.size);
-  for (const { user, relevant } of sample) popular.add(rankCandidates(model, knownUserProfile(model, user), null, 0, 10), relevant);
-  let best = { ranking: { ...defaultRanking, popularityOnly: true } as RankingParams, rankingNdcgAt10: popular.result().ndcgAt10 };
+  for (const { user, relevant } of sample)
+    popular.add(rankCandidates(model, knownUserProfile(model, user), null, 0, 10), relevant);
+  let best = {
+    ranking: { ...defaultRanking, popularityOnly: true } as RankingParams,
+    rankingNdcgAt10: popular.result().ndcgAt10,
+  };
   powers.forEach((ratingPower, p) => {
     weights.forEach((ratingWeight, w) => {
       const ndcg = accumulators[p]![w]!.result().ndcgAt10;

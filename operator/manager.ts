@@ -6,7 +6,16 @@ import { runSamples } from './trainingrun/run-metrics.ts';
 import { hostname } from 'node:os';
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../common/log.ts';
-import { group, managedByLabel, managedByValue, modelReleases, trainingRuns, version, type ModelRelease, type TrainingRun } from './api/resources.ts';
+import {
+  group,
+  managedByLabel,
+  managedByValue,
+  modelReleases,
+  trainingRuns,
+  version,
+  type ModelRelease,
+  type TrainingRun,
+} from './api/resources.ts';
 import { Controller } from './kit/controller.ts';
 import { EventRecorder } from './kit/events.ts';
 import { ResilientInformer, keyOf } from './kit/informer.ts';
@@ -40,7 +49,14 @@ export interface OperatorConfig {
   /** Port of /metrics, /healthz, /readyz; 0 picks a free one; undefined starts no server. */
   probePort?: number;
   probeHost?: string;
-  leaderElection?: { namespace: string; name?: string; identity?: string; leaseDurationSeconds?: number; retryPeriodMs?: number; renewDeadlineMs?: number };
+  leaderElection?: {
+    namespace: string;
+    name?: string;
+    identity?: string;
+    leaseDurationSeconds?: number;
+    retryPeriodMs?: number;
+    renewDeadlineMs?: number;
+  };
   workers?: number;
   resyncMs?: number;
   /** Called when leadership is lost; the process should exit (default) so it restarts as a candidate. */
@@ -76,9 +92,15 @@ export class Operator {
   /** Resolves once this replica leads and its caches are synced (or stop() was called while waiting). */
   async start(): Promise<void> {
     const config = this.#config;
-    if (config.probePort !== undefined) this.#probe = await startProbeServer(config.probePort, this.metrics, () => this.#ready(), config.probeHost);
+    if (config.probePort !== undefined)
+      this.#probe = await startProbeServer(config.probePort, this.metrics, () => this.#ready(), config.probeHost);
     if (config.leaderElection) {
-      const { namespace, name = 'movie-reco-operator', identity = `${hostname()}-${process.pid}`, ...timing } = config.leaderElection;
+      const {
+        namespace,
+        name = 'movie-reco-operator',
+        identity = `${hostname()}-${process.pid}`,
+        ...timing
+      } = config.leaderElection;
       this.#elector = new LeaderElector({ kc: config.kc, namespace, name, identity, log: this.#log, ...timing });
       this.metrics.leaderStatus.set({ name }, 0);
       const lost = () => {
@@ -117,14 +139,22 @@ export class Operator {
     const ns = namespace ? `/namespaces/${namespace}` : '';
     const managed = `${managedByLabel}=${managedByValue}`;
 
-    const trainingRunController = new Controller({ name: 'trainingrun', reconcile: async (key) => reconcileTrainingRun(key), metrics: this.metrics, log, workers: workers ?? 4 });
+    const trainingRunController = new Controller({
+      name: 'trainingrun',
+      reconcile: async (key) => reconcileTrainingRun(key),
+      metrics: this.metrics,
+      log,
+      workers: workers ?? 4,
+    });
     const runs = new ResilientInformer<TrainingRun & k8s.KubernetesObject>({
       kc,
       path: `/apis/${group}/${version}${ns}/${trainingRuns.plural}`,
       list: () =>
         (namespace
           ? objects.listNamespacedCustomObject({ group, version, namespace, plural: trainingRuns.plural })
-          : objects.listClusterCustomObject({ group, version, plural: trainingRuns.plural })) as Promise<k8s.KubernetesListObject<TrainingRun & k8s.KubernetesObject>>,
+          : objects.listClusterCustomObject({ group, version, plural: trainingRuns.plural })) as Promise<
+          k8s.KubernetesListObject<TrainingRun & k8s.KubernetesObject>
+        >,
       onObject: (run) => {
         trainingRunController.enqueue(keyOf(run));
         // A run's result may change who is champion in every release of its model.
@@ -141,24 +171,36 @@ export class Operator {
       kc,
       path: `/apis/batch/v1${ns}/jobs`,
       labelSelector: managed,
-      list: () => (namespace ? batch.listNamespacedJob({ namespace, labelSelector: managed }) : batch.listJobForAllNamespaces({ labelSelector: managed })),
+      list: () =>
+        namespace
+          ? batch.listNamespacedJob({ namespace, labelSelector: managed })
+          : batch.listJobForAllNamespaces({ labelSelector: managed }),
       onObject: (job) => {
         const owner = controllerOf(job.metadata);
-        if (owner?.kind === trainingRuns.kind) trainingRunController.enqueue(`${job.metadata?.namespace}/${owner.name}`);
+        if (owner?.kind === trainingRuns.kind)
+          trainingRunController.enqueue(`${job.metadata?.namespace}/${owner.name}`);
       },
       resource: 'jobs',
       log,
       metrics: this.metrics,
       ...(resyncMs ? { resyncMs } : {}),
     });
-    const modelReleaseController = new Controller({ name: 'modelrelease', reconcile: async (key) => reconcileModelRelease(key), metrics: this.metrics, log, workers: workers ?? 4 });
+    const modelReleaseController = new Controller({
+      name: 'modelrelease',
+      reconcile: async (key) => reconcileModelRelease(key),
+      metrics: this.metrics,
+      log,
+      workers: workers ?? 4,
+    });
     const releases = new ResilientInformer<ModelRelease & k8s.KubernetesObject>({
       kc,
       path: `/apis/${group}/${version}${ns}/${modelReleases.plural}`,
       list: () =>
         (namespace
           ? objects.listNamespacedCustomObject({ group, version, namespace, plural: modelReleases.plural })
-          : objects.listClusterCustomObject({ group, version, plural: modelReleases.plural })) as Promise<k8s.KubernetesListObject<ModelRelease & k8s.KubernetesObject>>,
+          : objects.listClusterCustomObject({ group, version, plural: modelReleases.plural })) as Promise<
+          k8s.KubernetesListObject<ModelRelease & k8s.KubernetesObject>
+        >,
       onObject: (release) => modelReleaseController.enqueue(keyOf(release)),
       resource: modelReleases.plural,
       log,
@@ -169,10 +211,14 @@ export class Operator {
       kc,
       path: `/apis/apps/v1${ns}/deployments`,
       labelSelector: managed,
-      list: () => (namespace ? apps.listNamespacedDeployment({ namespace, labelSelector: managed }) : apps.listDeploymentForAllNamespaces({ labelSelector: managed })),
+      list: () =>
+        namespace
+          ? apps.listNamespacedDeployment({ namespace, labelSelector: managed })
+          : apps.listDeploymentForAllNamespaces({ labelSelector: managed }),
       onObject: (deployment) => {
         const owner = controllerOf(deployment.metadata);
-        if (owner?.kind === modelReleases.kind) modelReleaseController.enqueue(`${deployment.metadata?.namespace}/${owner.name}`);
+        if (owner?.kind === modelReleases.kind)
+          modelReleaseController.enqueue(`${deployment.metadata?.namespace}/${owner.name}`);
       },
       resource: 'deployments',
       log,
@@ -193,22 +239,36 @@ export class Operator {
       ...(this.#config.newRatingsSince ? { newRatingsSince: this.#config.newRatingsSince } : {}),
       ...(this.#config.ratingsPollMs ? { ratingsPollMs: this.#config.ratingsPollMs } : {}),
     });
-    const reconcileTrainingRun = trainingRunReconciler({ kc, runs, jobs, settings: { image: trainerImage }, events, log: log.child({ controller: 'trainingrun' }), ...(this.#config.readRunRecord ? { readRunRecord: this.#config.readRunRecord } : {}) });
+    const reconcileTrainingRun = trainingRunReconciler({
+      kc,
+      runs,
+      jobs,
+      settings: { image: trainerImage },
+      events,
+      log: log.child({ controller: 'trainingrun' }),
+      ...(this.#config.readRunRecord ? { readRunRecord: this.#config.readRunRecord } : {}),
+    });
 
     this.metrics.beforeScrape(() => {
       this.metrics.trainingRuns.reset();
-      for (const run of runs.list()) this.metrics.trainingRuns.inc({ model: run.spec?.model ?? '', phase: run.status?.phase ?? 'Pending' });
+      for (const run of runs.list())
+        this.metrics.trainingRuns.inc({ model: run.spec?.model ?? '', phase: run.status?.phase ?? 'Pending' });
       this.metrics.trainingRunMetric.reset();
       this.metrics.trainingRunDuration.reset();
       this.metrics.championPromoted.reset();
       for (const release of releases.list()) {
         const promotedAt = Date.parse(release.status?.champion?.promotedAt ?? '');
         if (!Number.isFinite(promotedAt)) continue;
-        const labels = { namespace: release.metadata?.namespace ?? '', release: release.metadata?.name ?? '', model: release.spec?.model ?? '' };
+        const labels = {
+          namespace: release.metadata?.namespace ?? '',
+          release: release.metadata?.name ?? '',
+          model: release.spec?.model ?? '',
+        };
         this.metrics.championPromoted.set(labels, promotedAt / 1000);
       }
       for (const { labels, metrics, durationSeconds } of runSamples(runs.list() as TrainingRun[])) {
-        for (const [metric, value] of Object.entries(metrics)) this.metrics.trainingRunMetric.set({ ...labels, metric }, value);
+        for (const [metric, value] of Object.entries(metrics))
+          this.metrics.trainingRunMetric.set({ ...labels, metric }, value);
         if (durationSeconds !== undefined) this.metrics.trainingRunDuration.set(labels, durationSeconds);
       }
     });

@@ -10,7 +10,8 @@ import { eventually, finishTrainerPod, getTrainingRun, trainingRunManifest } fro
 
 const kc = adminKubeConfig();
 const rbacDir = new URL('../deploy/rbac/', import.meta.url);
-const manifests = (file: string) => k8s.loadAllYaml(readFileSync(new URL(file, rbacDir), 'utf8')) as k8s.KubernetesObject[];
+const manifests = (file: string) =>
+  k8s.loadAllYaml(readFileSync(new URL(file, rbacDir), 'utf8')) as k8s.KubernetesObject[];
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 async function createOrReplace(object: k8s.KubernetesObject): Promise<void> {
@@ -20,7 +21,10 @@ async function createOrReplace(object: k8s.KubernetesObject): Promise<void> {
   } catch (error) {
     if (!(error instanceof k8s.ApiException && error.code === 409)) throw error;
     const current = await api.read(object as k8s.KubernetesObject & { metadata: { name: string } });
-    await api.replace({ ...object, metadata: { ...object.metadata, resourceVersion: current.metadata?.resourceVersion } });
+    await api.replace({
+      ...object,
+      metadata: { ...object.metadata, resourceVersion: current.metadata?.resourceVersion },
+    });
   }
 }
 
@@ -69,37 +73,112 @@ describe('the operator under deploy/rbac, as a ServiceAccount', () => {
   it('runs a TrainingRun and a ModelRelease end to end without one forbidden call', async () => {
     const ns = namespace.name;
     const objects = kc.makeApiClient(k8s.CustomObjectsApi);
-    const run = await objects.createNamespacedCustomObject({ group, version, namespace: ns, plural: 'trainingruns', body: trainingRunManifest('rbac-run') });
+    const run = await objects.createNamespacedCustomObject({
+      group,
+      version,
+      namespace: ns,
+      plural: 'trainingruns',
+      body: trainingRunManifest('rbac-run'),
+    });
     await eventually(async () => (await getTrainingRun(kc, ns, 'rbac-run')).status?.phase === 'Pending', 'Pending');
     const result = {
-      runId: run.metadata.uid, model: 'movielens', phase: 'Succeeded',
+      runId: run.metadata.uid,
+      model: 'movielens',
+      phase: 'Succeeded',
       dataset: { ratings: 1000, users: 10, movies: 50 },
-      metrics: { rmse: 0.9, mae: 0.7, precisionAt10: 0.1, recallAt10: 0.05, ndcgAt10: 0.12, coverage: 0.2, trainSeconds: 1 },
+      metrics: {
+        rmse: 0.9,
+        mae: 0.7,
+        precisionAt10: 0.1,
+        recallAt10: 0.05,
+        ndcgAt10: 0.12,
+        coverage: 0.2,
+        trainSeconds: 1,
+      },
       artifact: { uri: 's3://m/rbac-run', digest: 'sha256:rbac', sizeBytes: 10 },
     };
     await finishTrainerPod(kc, ns, 'rbac-run-train', { succeeded: true, message: JSON.stringify(result) });
     await eventually(async () => (await getTrainingRun(kc, ns, 'rbac-run')).status?.phase === 'Succeeded', 'Succeeded');
 
     await objects.createNamespacedCustomObject({
-      group, version, namespace: ns, plural: 'modelreleases',
-      body: { apiVersion: `${group}/${version}`, kind: 'ModelRelease', metadata: { name: 'movielens' }, spec: { model: 'movielens', serving: { autoscaling: { maxReplicas: 3 } } } },
+      group,
+      version,
+      namespace: ns,
+      plural: 'modelreleases',
+      body: {
+        apiVersion: `${group}/${version}`,
+        kind: 'ModelRelease',
+        metadata: { name: 'movielens' },
+        spec: { model: 'movielens', serving: { autoscaling: { maxReplicas: 3 } } },
+      },
     });
     const autoscaling = kc.makeApiClient(k8s.AutoscalingV2Api);
-    await eventually(() => autoscaling.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name: 'movielens-inference' }), 'HPA');
-    await objects.patchNamespacedCustomObject({ group, version, namespace: ns, plural: 'modelreleases', name: 'movielens', body: { spec: { serving: { autoscaling: null, replicas: 1 } } } }, mergePatch);
-    await eventually(async () => autoscaling.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name: 'movielens-inference' }).then(() => false, () => true), 'HPA removed');
-    const deployment = await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ namespace: ns, name: 'movielens-inference' });
+    await eventually(
+      () => autoscaling.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name: 'movielens-inference' }),
+      'HPA',
+    );
+    await objects.patchNamespacedCustomObject(
+      {
+        group,
+        version,
+        namespace: ns,
+        plural: 'modelreleases',
+        name: 'movielens',
+        body: { spec: { serving: { autoscaling: null, replicas: 1 } } },
+      },
+      mergePatch,
+    );
+    await eventually(
+      async () =>
+        autoscaling.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name: 'movielens-inference' }).then(
+          () => false,
+          () => true,
+        ),
+      'HPA removed',
+    );
+    const deployment = await kc
+      .makeApiClient(k8s.AppsV1Api)
+      .readNamespacedDeployment({ namespace: ns, name: 'movielens-inference' });
     expect(deployment.spec?.replicas).toBe(1);
 
     // Retraining: runs created from the template, the oldest finished ones deleted beyond historyLimit.
     await objects.patchNamespacedCustomObject(
-      { group, version, namespace: ns, plural: 'modelreleases', name: 'movielens', body: { spec: { retrain: { minNewRatings: 1, historyLimit: 1, template: { backendSecretRef: { name: 'backend' } } } } } },
+      {
+        group,
+        version,
+        namespace: ns,
+        plural: 'modelreleases',
+        name: 'movielens',
+        body: {
+          spec: { retrain: { minNewRatings: 1, historyLimit: 1, template: { backendSecretRef: { name: 'backend' } } } },
+        },
+      },
       mergePatch,
     );
-    const runNames = async () => ((await objects.listNamespacedCustomObject({ group, version, namespace: ns, plural: 'trainingruns' })) as { items: { metadata: { name: string } }[] }).items.map((r) => r.metadata.name).sort();
+    const runNames = async () =>
+      (
+        (await objects.listNamespacedCustomObject({ group, version, namespace: ns, plural: 'trainingruns' })) as {
+          items: { metadata: { name: string } }[];
+        }
+      ).items
+        .map((r) => r.metadata.name)
+        .sort();
     for (const n of [1, 2]) {
-      await eventually(async () => (await getTrainingRun(kc, ns, `movielens-${n}`)).status?.phase === 'Pending', `movielens-${n} Pending`);
-      await objects.patchNamespacedCustomObjectStatus({ group, version, namespace: ns, plural: 'trainingruns', name: `movielens-${n}`, body: { status: { phase: 'Failed', completionTime: new Date(Date.now() + n).toISOString() } } }, mergePatch);
+      await eventually(
+        async () => (await getTrainingRun(kc, ns, `movielens-${n}`)).status?.phase === 'Pending',
+        `movielens-${n} Pending`,
+      );
+      await objects.patchNamespacedCustomObjectStatus(
+        {
+          group,
+          version,
+          namespace: ns,
+          plural: 'trainingruns',
+          name: `movielens-${n}`,
+          body: { status: { phase: 'Failed', completionTime: new Date(Date.now() + n).toISOString() } },
+        },
+        mergePatch,
+      );
     }
     await eventually(async () => {
       const names = await runNames();
@@ -117,7 +196,19 @@ describe('the operator under deploy/rbac, as a ServiceAccount', () => {
     const can = async (verb: string, resource: string, apiGroup = '', subresource?: string) =>
       (
         await reviews.createSubjectAccessReview({
-          body: { spec: { user: `system:serviceaccount:${namespace.name}:${serviceAccount}`, groups: ['system:serviceaccounts'], resourceAttributes: { namespace: namespace.name, verb, resource, group: apiGroup, ...(subresource ? { subresource } : {}) } } },
+          body: {
+            spec: {
+              user: `system:serviceaccount:${namespace.name}:${serviceAccount}`,
+              groups: ['system:serviceaccounts'],
+              resourceAttributes: {
+                namespace: namespace.name,
+                verb,
+                resource,
+                group: apiGroup,
+                ...(subresource ? { subresource } : {}),
+              },
+            },
+          },
         })
       ).status?.allowed;
     expect(await can('create', 'jobs', 'batch')).toBe(true);

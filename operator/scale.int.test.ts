@@ -12,8 +12,10 @@ const kc = adminKubeConfig();
 const entry = fileURLToPath(new URL('./testdata/operator-process.ts', import.meta.url));
 const count = 200;
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const peakRssMb = (pid: number) =>
+  Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 describe(`${count} TrainingRuns created at once`, () => {
   let namespace: TestNamespace;
@@ -25,18 +27,42 @@ describe(`${count} TrainingRuns created at once`, () => {
 
   it('are all reconciled within 60 s by an operator process under 200 MB resident', async () => {
     const ns = namespace.name;
-    const child = spawn(process.execPath, [entry, '--kubeconfig', kubeconfigPath(), '--namespace', ns, '--trainer-image', 'movie-reco:test', '--probe-port', '0', '--leader-elect', 'false', '--workers', process.env.SCALE_WORKERS ?? '4'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      // The operator's Deployment runs node with a small young generation: V8's default semi-space
-      // alone adds ~50 MB of resident memory under a burst (measured: 216 MB peak vs 161 MB).
-      env: { ...process.env, LOG_LEVEL: 'warn', NODE_OPTIONS: process.env.SCALE_NODE_OPTIONS ?? '--max-semi-space-size=2' },
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        entry,
+        '--kubeconfig',
+        kubeconfigPath(),
+        '--namespace',
+        ns,
+        '--trainer-image',
+        'movie-reco:test',
+        '--probe-port',
+        '0',
+        '--leader-elect',
+        'false',
+        '--workers',
+        process.env.SCALE_WORKERS ?? '4',
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        // The operator's Deployment runs node with a small young generation: V8's default semi-space
+        // alone adds ~50 MB of resident memory under a burst (measured: 216 MB peak vs 161 MB).
+        env: {
+          ...process.env,
+          LOG_LEVEL: 'warn',
+          NODE_OPTIONS: process.env.SCALE_NODE_OPTIONS ?? '--max-semi-space-size=2',
+        },
+      },
+    );
     let stderr = '';
     child.stderr!.on('data', (chunk) => (stderr += chunk));
     try {
       // Watch Jobs from the test to time each one on the same clock as its run's creation.
       const jobSeen = new Map<string, number>();
-      const jobs = k8s.makeInformer(kc, `/apis/batch/v1/namespaces/${ns}/jobs`, () => kc.makeApiClient(k8s.BatchV1Api).listNamespacedJob({ namespace: ns }));
+      const jobs = k8s.makeInformer(kc, `/apis/batch/v1/namespaces/${ns}/jobs`, () =>
+        kc.makeApiClient(k8s.BatchV1Api).listNamespacedJob({ namespace: ns }),
+      );
       jobs.on(k8s.ADD, (job) => jobSeen.set(job.metadata!.labels!['reco.mlops.dev/training-run']!, performance.now()));
       await jobs.start();
       // Let the operator start and sync first, so that the measure is the reconcile, not node's start-up.
@@ -49,14 +75,29 @@ describe(`${count} TrainingRuns created at once`, () => {
       await Promise.all(
         Array.from({ length: count }, async (_, i) => {
           const name = `scale-${i}`;
-          await objects.createNamespacedCustomObject({ group, version, namespace: ns, plural: 'trainingruns', body: trainingRunManifest(name) });
+          await objects.createNamespacedCustomObject({
+            group,
+            version,
+            namespace: ns,
+            plural: 'trainingruns',
+            body: trainingRunManifest(name),
+          });
           created.set(name, performance.now());
         }),
       );
-      await eventually(async () => {
-        const list = (await objects.listNamespacedCustomObject({ group, version, namespace: ns, plural: 'trainingruns' })) as { items: { status?: { phase?: string } }[] };
-        return list.items.filter((run) => run.status?.phase === 'Pending').length === count;
-      }, 'every run Pending', 60_000);
+      await eventually(
+        async () => {
+          const list = (await objects.listNamespacedCustomObject({
+            group,
+            version,
+            namespace: ns,
+            plural: 'trainingruns',
+          })) as { items: { status?: { phase?: string } }[] };
+          return list.items.filter((run) => run.status?.phase === 'Pending').length === count;
+        },
+        'every run Pending',
+        60_000,
+      );
       const allDone = (performance.now() - start) / 1000;
       await jobs.stop();
 

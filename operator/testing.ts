@@ -3,12 +3,18 @@ import * as k8s from '@kubernetes/client-node';
 import { pollUntil } from '../testenv/poll.ts';
 import { group, version } from './api/resources.ts';
 
-export function eventually<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+export function eventually<T>(
+  probe: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   return pollUntil(what, probe, { timeoutMs, intervalMs: 50 });
 }
 
 export function getTrainingRun(kc: k8s.KubeConfig, namespace: string, name: string) {
-  return kc.makeApiClient(k8s.CustomObjectsApi).getNamespacedCustomObject({ group, version, namespace, plural: 'trainingruns', name });
+  return kc
+    .makeApiClient(k8s.CustomObjectsApi)
+    .getNamespacedCustomObject({ group, version, namespace, plural: 'trainingruns', name });
 }
 
 export function trainingRunManifest(name: string, spec: Record<string, unknown> = {}) {
@@ -16,7 +22,12 @@ export function trainingRunManifest(name: string, spec: Record<string, unknown> 
     apiVersion: `${group}/${version}`,
     kind: 'TrainingRun',
     metadata: { name },
-    spec: { model: 'movielens', algorithm: { name: 'svd', factors: 16 }, backendSecretRef: { name: 'backend' }, ...spec },
+    spec: {
+      model: 'movielens',
+      algorithm: { name: 'svd', factors: 16 },
+      backendSecretRef: { name: 'backend' },
+      ...spec,
+    },
   };
 }
 
@@ -24,7 +35,12 @@ export function trainingRunManifest(name: string, spec: Record<string, unknown> 
  * What kubelet and the Job controller would do when the trainer exits: a pod of the Job whose
  * trainer container terminated with `message`, then the Job's terminal conditions.
  */
-export async function finishTrainerPod(kc: k8s.KubeConfig, namespace: string, jobName: string, outcome: { succeeded: boolean; message: string; jobReason?: string }): Promise<void> {
+export async function finishTrainerPod(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  jobName: string,
+  outcome: { succeeded: boolean; message: string; jobReason?: string },
+): Promise<void> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const batch = kc.makeApiClient(k8s.BatchV1Api);
   const podName = `${jobName}-${Math.random().toString(36).slice(2, 7)}`;
@@ -51,7 +67,15 @@ export async function finishTrainerPod(kc: k8s.KubeConfig, namespace: string, jo
               imageID: 'movie-reco@sha256:0',
               ready: false,
               restartCount: 0,
-              state: { terminated: { exitCode: outcome.succeeded ? 0 : 1, reason: outcome.succeeded ? 'Completed' : 'Error', message: outcome.message, startedAt: started.toISOString(), finishedAt: finished.toISOString() } },
+              state: {
+                terminated: {
+                  exitCode: outcome.succeeded ? 0 : 1,
+                  reason: outcome.succeeded ? 'Completed' : 'Error',
+                  message: outcome.message,
+                  startedAt: started.toISOString(),
+                  finishedAt: finished.toISOString(),
+                },
+              },
             },
           ],
         },
@@ -62,12 +86,40 @@ export async function finishTrainerPod(kc: k8s.KubeConfig, namespace: string, jo
   const now = finished.toISOString();
   const conditions = outcome.succeeded
     ? [
-        { type: 'SuccessCriteriaMet', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', lastProbeTime: now, lastTransitionTime: now },
-        { type: 'Complete', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', lastProbeTime: now, lastTransitionTime: now },
+        {
+          type: 'SuccessCriteriaMet',
+          status: 'True',
+          reason: 'CompletionsReached',
+          message: 'Reached expected number of succeeded pods',
+          lastProbeTime: now,
+          lastTransitionTime: now,
+        },
+        {
+          type: 'Complete',
+          status: 'True',
+          reason: 'CompletionsReached',
+          message: 'Reached expected number of succeeded pods',
+          lastProbeTime: now,
+          lastTransitionTime: now,
+        },
       ]
     : [
-        { type: 'FailureTarget', status: 'True', reason: outcome.jobReason ?? 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastProbeTime: now, lastTransitionTime: now },
-        { type: 'Failed', status: 'True', reason: outcome.jobReason ?? 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastProbeTime: now, lastTransitionTime: now },
+        {
+          type: 'FailureTarget',
+          status: 'True',
+          reason: outcome.jobReason ?? 'BackoffLimitExceeded',
+          message: 'Job has reached the specified backoff limit',
+          lastProbeTime: now,
+          lastTransitionTime: now,
+        },
+        {
+          type: 'Failed',
+          status: 'True',
+          reason: outcome.jobReason ?? 'BackoffLimitExceeded',
+          message: 'Job has reached the specified backoff limit',
+          lastProbeTime: now,
+          lastTransitionTime: now,
+        },
       ];
   await batch.patchNamespacedJobStatus(
     {

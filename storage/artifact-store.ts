@@ -18,7 +18,11 @@ export interface StoredArtifact {
 }
 
 /** Writes the data files first and the manifest last, so a reader never finds a manifest without its files. */
-export async function writeArtifact(store: ObjectStore, prefix: string, artifact: EncodedArtifact): Promise<StoredArtifact> {
+export async function writeArtifact(
+  store: ObjectStore,
+  prefix: string,
+  artifact: EncodedArtifact,
+): Promise<StoredArtifact> {
   let sizeBytes = 0;
   for (const [name, bytes] of artifact.files) {
     await store.put(`${prefix}/${name}`, bytes, { contentType: 'application/octet-stream' });
@@ -37,7 +41,11 @@ export interface LoadedArtifact {
 }
 
 /** Reads and verifies an artifact: the manifest against `expectedDigest`, every file against the manifest. */
-export async function readArtifact(store: ObjectStore, prefix: string, expectedDigest?: string): Promise<LoadedArtifact> {
+export async function readArtifact(
+  store: ObjectStore,
+  prefix: string,
+  expectedDigest?: string,
+): Promise<LoadedArtifact> {
   const manifestBytes = await store.get(`${prefix}/${MANIFEST_FILE}`);
   const manifest = parseManifest(manifestBytes, expectedDigest);
   const modelBytes = await store.get(`${prefix}/${MODEL_FILE}`);

@@ -25,7 +25,12 @@ describe('loading a dataset one delivery at a time', () => {
     expect((await countRatings(db, { upToBatch: 1 })).ratings).toBe(20_168);
 
     const rest = await loadDataset(db, await openDataset(dir), { batches: 5, only: { from: 2, to: 5 } });
-    expect(rest.batches.map((b) => [b.batch, b.ratings])).toEqual([[2, 20_167], [3, 20_167], [4, 20_167], [5, 20_167]]);
+    expect(rest.batches.map((b) => [b.batch, b.ratings])).toEqual([
+      [2, 20_167],
+      [3, 20_167],
+      [4, 20_167],
+      [5, 20_167],
+    ]);
     const snapshot = await readRatingsSnapshot(db);
     expect(snapshot.counts).toEqual({ ratings: 100_836, users: 610, movies: 9_724 });
     const times = snapshot.ratings.timestamps;

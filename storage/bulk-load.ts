@@ -37,10 +37,15 @@ export interface LoadSummary {
  * agree: loading batch by batch simulates data arriving. Multi-row statements of literal
  * numbers inside transactions; loading the same ratings again replaces them (same values).
  */
-export async function loadRatings(db: Database, ratings: Ratings, options: LoadRatingsOptions = {}): Promise<LoadSummary> {
+export async function loadRatings(
+  db: Database,
+  ratings: Ratings,
+  options: LoadRatingsOptions = {},
+): Promise<LoadSummary> {
   const batches = options.batches ?? 1;
   const firstBatch = options.firstBatch ?? 1;
-  if (!Number.isInteger(batches) || batches < 1) throw new RangeError(`batches must be a positive integer, got ${batches}`);
+  if (!Number.isInteger(batches) || batches < 1)
+    throw new RangeError(`batches must be a positive integer, got ${batches}`);
   const rowsPerStatement = options.rowsPerStatement ?? 5_000;
   const rowsPerTransaction = options.rowsPerTransaction ?? 50_000;
   const n = ratings.length;
@@ -68,7 +73,15 @@ export async function loadRatings(db: Database, ratings: Ratings, options: LoadR
           const i = order[p]!;
           const batch = firstBatch - 1 + batchAt(p, n, batches);
           if (!wanted(batch)) continue;
-          rows.push(ratingValuesSql(ratings.userIds[i]!, ratings.movieIds[i]!, ratings.values[i]!, ratings.timestamps[i]!, batch));
+          rows.push(
+            ratingValuesSql(
+              ratings.userIds[i]!,
+              ratings.movieIds[i]!,
+              ratings.values[i]!,
+              ratings.timestamps[i]!,
+              batch,
+            ),
+          );
           summarize(p, batch);
         }
         if (rows.length > 0) await trx.raw(`${REPLACE_RATINGS} ${rows.join(',')}`);

@@ -50,7 +50,10 @@ function warnConnection(message: string): void {
     suppressedConnectionWarnings++;
     return;
   }
-  logger.warn(message.split('\n')[0]!, suppressedConnectionWarnings ? { suppressed: suppressedConnectionWarnings } : {});
+  logger.warn(
+    message.split('\n')[0]!,
+    suppressedConnectionWarnings ? { suppressed: suppressedConnectionWarnings } : {},
+  );
   lastConnectionWarning = now;
   suppressedConnectionWarnings = 0;
 }
@@ -68,7 +71,8 @@ const log = {
 function mysqlKnex(url: string, options: OpenDatabaseOptions): Knex {
   const parsed = new URL(url);
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-  if (!database) throw new Error(`database URL ${maskPassword(url)} names no database (mysql://user:password@host:port/database)`);
+  if (!database)
+    throw new Error(`database URL ${maskPassword(url)} names no database (mysql://user:password@host:port/database)`);
   return knexFactory({
     client: 'mysql2',
     connection: {

@@ -32,7 +32,8 @@ export interface GateDecision extends Required<NewGateDecision> {
 }
 
 export async function recordGateDecision(db: Database, decision: NewGateDecision): Promise<GateDecision> {
-  if (!(GATE_OUTCOMES as readonly string[]).includes(decision.outcome)) throw new Error(`outcome must be one of ${GATE_OUTCOMES.join(', ')}, got ${decision.outcome}`);
+  if (!(GATE_OUTCOMES as readonly string[]).includes(decision.outcome))
+    throw new Error(`outcome must be one of ${GATE_OUTCOMES.join(', ')}, got ${decision.outcome}`);
   const recorded: Omit<GateDecision, 'id'> = {
     model: decision.model,
     runId: decision.runId,
@@ -44,7 +45,12 @@ export async function recordGateDecision(db: Database, decision: NewGateDecision
     championMetricValue: decision.championMetricValue ?? null,
     decidedAt: decision.decidedAt ?? new Date(),
   };
-  const key = { model: recorded.model, run_id: recorded.runId, outcome: recorded.outcome, decided_at: recorded.decidedAt };
+  const key = {
+    model: recorded.model,
+    run_id: recorded.runId,
+    outcome: recorded.outcome,
+    decided_at: recorded.decidedAt,
+  };
   const row = await insertOnce(db, 'gate_decisions', (query) => query.where(key), {
     ...key,
     champion_run_id: recorded.championRunId,
@@ -58,9 +64,13 @@ export async function recordGateDecision(db: Database, decision: NewGateDecision
 
 /** A model's gate decisions, newest first. */
 export async function listGateDecisions(db: Database, model: string, limit = 50): Promise<GateDecision[]> {
-  const rows = await db.knex('gate_decisions')
+  const rows = await db
+    .knex('gate_decisions')
     .where('model', model)
-    .orderBy([{ column: 'decided_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+    .orderBy([
+      { column: 'decided_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
     .limit(limit);
   return rows.map(gateDecisionOf);
 }

@@ -5,7 +5,12 @@ import type { Database } from './database.ts';
  * Inserts `row` unless `find` (the same event, under a unique index) finds one; either way
  * returns the stored row. A writer that lost the race to another one reads the winner's row.
  */
-export async function insertOnce(db: Database, table: string, find: (query: Knex.QueryBuilder) => Knex.QueryBuilder, row: Record<string, unknown>): Promise<Record<string, any>> {
+export async function insertOnce(
+  db: Database,
+  table: string,
+  find: (query: Knex.QueryBuilder) => Knex.QueryBuilder,
+  row: Record<string, unknown>,
+): Promise<Record<string, any>> {
   const stored = () => find(db.knex(table)).first();
   const existing = await stored();
   if (existing) return existing;

@@ -18,20 +18,34 @@ export interface ModelRuns {
 
 /** Every model name that has training runs, the most recently trained first. */
 export async function listModels(db: Database): Promise<ModelRuns[]> {
-  const rows = (await db.knex('training_runs')
+  const rows = (await db
+    .knex('training_runs')
     .select('model')
     .count({ runs: '*' })
     .max({ latest: 'started_at' })
     .groupBy('model')
-    .orderBy([{ column: 'latest', order: 'desc' }, { column: 'model', order: 'asc' }])) as unknown as { model: string; runs: Numeric; latest: Date | number | string }[];
-  return rows.map((row) => ({ model: String(row.model), runs: Number(row.runs), latestStartedAt: toDate(row.latest)! }));
+    .orderBy([
+      { column: 'latest', order: 'desc' },
+      { column: 'model', order: 'asc' },
+    ])) as unknown as { model: string; runs: Numeric; latest: Date | number | string }[];
+  return rows.map((row) => ({
+    model: String(row.model),
+    runs: Number(row.runs),
+    latestStartedAt: toDate(row.latest)!,
+  }));
 }
 
 /** The epochs of each run asked for, in the order asked (a run without epochs gets an empty list). */
-export async function listEpochsOfRuns(db: Database, runIds: readonly string[]): Promise<{ runId: string; epochs: EpochMetrics[] }[]> {
+export async function listEpochsOfRuns(
+  db: Database,
+  runIds: readonly string[],
+): Promise<{ runId: string; epochs: EpochMetrics[] }[]> {
   const byRun = new Map<string, EpochMetrics[]>(runIds.map((id) => [id, []]));
   if (runIds.length > 0) {
-    const rows = await db.knex('epoch_metrics').whereIn('run_id', [...byRun.keys()]).orderBy([{ column: 'run_id' }, { column: 'epoch' }]);
+    const rows = await db
+      .knex('epoch_metrics')
+      .whereIn('run_id', [...byRun.keys()])
+      .orderBy([{ column: 'run_id' }, { column: 'epoch' }]);
     for (const row of rows) {
       byRun.get(row.run_id)?.push({
         epoch: Number(row.epoch),
@@ -93,14 +107,29 @@ export async function ratingsOverview(db: Database): Promise<RatingsOverview> {
       .orderBy('per.k');
   const [totals, catalogue, values, perUser, perMovie, perDay, perBatch] = (await Promise.all([
     knex('ratings')
-      .select(knex.raw('count(*) as ratings'), knex.raw('count(distinct user_id) as users'), knex.raw('count(distinct movie_id) as movies'), knex.raw('avg(rating) as mean'))
+      .select(
+        knex.raw('count(*) as ratings'),
+        knex.raw('count(distinct user_id) as users'),
+        knex.raw('count(distinct movie_id) as movies'),
+        knex.raw('avg(rating) as mean'),
+      )
       .first(),
     knex('movies').count({ n: '*' }).first(),
     knex('ratings').select('rating').count({ n: '*' }).groupBy('rating').orderBy('rating'),
     frequency('user_id'),
     frequency('movie_id'),
-    knex('ratings').select(knex.raw(`${day} as day`)).count({ n: '*' }).groupByRaw(day).orderByRaw(day),
-    knex('ratings').select('batch').count({ n: '*' }).min({ first: 'rated_at' }).max({ last: 'rated_at' }).groupBy('batch').orderBy('batch'),
+    knex('ratings')
+      .select(knex.raw(`${day} as day`))
+      .count({ n: '*' })
+      .groupByRaw(day)
+      .orderByRaw(day),
+    knex('ratings')
+      .select('batch')
+      .count({ n: '*' })
+      .min({ first: 'rated_at' })
+      .max({ last: 'rated_at' })
+      .groupBy('batch')
+      .orderBy('batch'),
   ])) as unknown as [
     { ratings: Numeric; users: Numeric; movies: Numeric; mean: Numeric | null },
     { n: Numeric },

@@ -37,7 +37,9 @@ describe('openObjectStore', () => {
     expect((openObjectStore('file:///tmp/b') as LocalObjectStore).root).toBe('/tmp/b');
     expect(() => openObjectStore('s3://models/reco')).toThrow(/needs an S3 endpoint and credentials/);
     expect(() => openObjectStore('gs://x')).toThrow(/unsupported object store URI/);
-    const s3 = openObjectStore('s3://models/reco/', { s3: { endpoint: 'http://127.0.0.1:9000', accessKey: 'a', secretKey: 'b' } });
+    const s3 = openObjectStore('s3://models/reco/', {
+      s3: { endpoint: 'http://127.0.0.1:9000', accessKey: 'a', secretKey: 'b' },
+    });
     expect(s3.uri).toBe('s3://models/reco');
     expect(s3.uriOf('run/manifest.json')).toBe('s3://models/reco/run/manifest.json');
   });

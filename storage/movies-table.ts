@@ -32,7 +32,10 @@ export async function upsertMovies(db: Database, movies: Iterable<Movie> | Async
 export async function getMovies(db: Database, ids: readonly number[]): Promise<MovieRow[]> {
   const byId = new Map<number, MovieRow>();
   for (let start = 0; start < ids.length; start += UPSERT_CHUNK) {
-    const rows = await db.knex('movies').select('movie_id', 'title', 'genres').whereIn('movie_id', ids.slice(start, start + UPSERT_CHUNK));
+    const rows = await db
+      .knex('movies')
+      .select('movie_id', 'title', 'genres')
+      .whereIn('movie_id', ids.slice(start, start + UPSERT_CHUNK));
     for (const row of rows) byId.set(Number(row.movie_id), toMovie(row));
   }
   return ids.flatMap((id) => byId.get(id) ?? []);
@@ -42,7 +45,8 @@ export async function getMovies(db: Database, ids: readonly number[]): Promise<M
 export async function searchMovies(db: Database, text: string, limit = 20): Promise<MovieRow[]> {
   // '!' as the LIKE escape: a backslash means different things to MySQL and SQLite literals.
   const pattern = `%${text.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
-  const rows = await db.knex('movies')
+  const rows = await db
+    .knex('movies')
     .select('movie_id', 'title', 'genres')
     .whereRaw(`lower(title) like ? escape '!'`, [pattern])
     .orderBy('title')

@@ -33,7 +33,8 @@ describe('knex on node:sqlite', () => {
       await db.knex.raw('create table n (v integer)');
       await db.knex.raw(`insert into n (v) values ${Array.from({ length: 5_000 }, (_, i) => `(${i})`).join(',')}`);
       let sum = 0;
-      for await (const row of db.knex('n').select('v').options({ rowsAsArray: true }).stream()) sum += (row as number[])[0]!;
+      for await (const row of db.knex('n').select('v').options({ rowsAsArray: true }).stream())
+        sum += (row as number[])[0]!;
       expect(sum).toBe((4_999 * 5_000) / 2);
       let seen = 0;
       for await (const _row of db.knex('n').select('v').stream()) if (++seen === 10) break;
@@ -60,7 +61,9 @@ describe('database URLs', () => {
   });
 
   it('names the database it cannot open, without the password', async () => {
-    await expect(openDatabase('mysql://u:hunter2@127.0.0.1:1/none')).rejects.toThrow(/^cannot open database mysql:\/\/u:\*\*\*@127\.0\.0\.1:1\/none: /);
+    await expect(openDatabase('mysql://u:hunter2@127.0.0.1:1/none')).rejects.toThrow(
+      /^cannot open database mysql:\/\/u:\*\*\*@127\.0\.0\.1:1\/none: /,
+    );
     await expect(openDatabase('mysql://u:hunter2@127.0.0.1:1/none')).rejects.not.toThrow(/hunter2/);
   });
 });

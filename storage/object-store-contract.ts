@@ -3,7 +3,10 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectNotFoundError, type ObjectStore } from './object-store.ts';
 
-export function describeObjectStore(name: string, open: () => Promise<{ store: ObjectStore; cleanup(): Promise<void> }>): void {
+export function describeObjectStore(
+  name: string,
+  open: () => Promise<{ store: ObjectStore; cleanup(): Promise<void> }>,
+): void {
   describe(`${name}: object store`, () => {
     let store: ObjectStore;
     let cleanup: () => Promise<void>;
@@ -15,7 +18,9 @@ export function describeObjectStore(name: string, open: () => Promise<{ store: O
       const info = await store.put('runs/r1/factors.bin', bytes);
       expect(info).toMatchObject({ key: 'runs/r1/factors.bin', size: bytes.length });
       expect((await store.get('runs/r1/factors.bin')).equals(bytes)).toBe(true);
-      await store.put('runs/r1/manifest.json', Readable.from([Buffer.from('{"a":'), Buffer.from('1}')]), { contentType: 'application/json' });
+      await store.put('runs/r1/manifest.json', Readable.from([Buffer.from('{"a":'), Buffer.from('1}')]), {
+        contentType: 'application/json',
+      });
       const chunks: Buffer[] = [];
       for await (const chunk of await store.getStream('runs/r1/manifest.json')) chunks.push(chunk as Buffer);
       expect(Buffer.concat(chunks).toString()).toBe('{"a":1}');
@@ -35,7 +40,10 @@ export function describeObjectStore(name: string, open: () => Promise<{ store: O
       expect(await store.stat('runs/r3/b')).toMatchObject({ key: 'runs/r3/b', size: 2 });
       expect((await store.stat('runs/r3/b'))!.lastModified).toBeInstanceOf(Date);
       expect(await store.stat('runs/r3/zz')).toBeNull();
-      expect((await store.list('runs/r3/')).map((o) => [o.key, o.size])).toEqual([['runs/r3/a', 1], ['runs/r3/b', 2]]);
+      expect((await store.list('runs/r3/')).map((o) => [o.key, o.size])).toEqual([
+        ['runs/r3/a', 1],
+        ['runs/r3/b', 2],
+      ]);
       expect((await store.list('runs/r3')).map((o) => o.key)).toEqual(['runs/r3/a', 'runs/r3/b', 'runs/r30/c']);
       expect((await store.list('nothing/')).length).toBe(0);
       await store.delete('runs/r3/a');
@@ -49,7 +57,8 @@ export function describeObjectStore(name: string, open: () => Promise<{ store: O
     });
 
     it('refuses keys that could escape the store', async () => {
-      for (const key of ['../x', '/abs', 'a//b', 'a/./b', '']) await expect(store.put(key, Buffer.from('x'))).rejects.toThrow(/invalid object key/);
+      for (const key of ['../x', '/abs', 'a//b', 'a/./b', ''])
+        await expect(store.put(key, Buffer.from('x'))).rejects.toThrow(/invalid object key/);
     });
   });
 }

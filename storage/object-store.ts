@@ -43,7 +43,12 @@ export class ObjectNotFoundError extends Error {
 
 /** Keys are relative and `/`-separated, with no empty, `.` or `..` segments. */
 export function checkKey(key: string): string {
-  if (key === '' || key.startsWith('/') || key.split('/').some((part) => part === '' || part === '.' || part === '..') || key.includes('\\')) {
+  if (
+    key === '' ||
+    key.startsWith('/') ||
+    key.split('/').some((part) => part === '' || part === '.' || part === '..') ||
+    key.includes('\\')
+  ) {
     throw new Error(`invalid object key ${JSON.stringify(key)}: use relative a/b/c paths without . or .. segments`);
   }
   return key;

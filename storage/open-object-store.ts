@@ -12,7 +12,8 @@ export function openObjectStore(uri: string, options: { s3?: S3Config } = {}): O
     return new S3ObjectStore(uri, options.s3);
   }
   if (uri.startsWith('file://')) return new LocalObjectStore(fileURLToPath(uri));
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) throw new Error(`unsupported object store URI ${uri} (use s3://, file:// or a path)`);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri))
+    throw new Error(`unsupported object store URI ${uri} (use s3://, file:// or a path)`);
   return new LocalObjectStore(uri);
 }
 
@@ -25,6 +26,7 @@ export function s3ConfigFromEnv(env: NodeJS.ProcessEnv = process.env): S3Config 
   if (!endpoint) return undefined;
   const accessKey = env.MOVIE_RECO_S3_ACCESS_KEY;
   const secretKey = env.MOVIE_RECO_S3_SECRET_KEY;
-  if (!accessKey || !secretKey) throw new Error('MOVIE_RECO_S3_ENDPOINT is set but MOVIE_RECO_S3_ACCESS_KEY or MOVIE_RECO_S3_SECRET_KEY is not');
+  if (!accessKey || !secretKey)
+    throw new Error('MOVIE_RECO_S3_ENDPOINT is set but MOVIE_RECO_S3_ACCESS_KEY or MOVIE_RECO_S3_SECRET_KEY is not');
   return { endpoint, accessKey, secretKey, region: env.MOVIE_RECO_S3_REGION };
 }

@@ -34,7 +34,11 @@ const RECORDED_WITHIN_MS = 60_000;
 export async function recordPromotion(db: Database, promotion: NewPromotion): Promise<Promotion> {
   const promotedAt = promotion.promotedAt ?? new Date();
   const key = { model: promotion.model, run_id: promotion.runId };
-  const sameEvent = (query: Knex.QueryBuilder) => query.where(key).whereBetween('promoted_at', [promotedAt, new Date(promotedAt.getTime() + RECORDED_WITHIN_MS)]).orderBy('promoted_at');
+  const sameEvent = (query: Knex.QueryBuilder) =>
+    query
+      .where(key)
+      .whereBetween('promoted_at', [promotedAt, new Date(promotedAt.getTime() + RECORDED_WITHIN_MS)])
+      .orderBy('promoted_at');
   const row = await insertOnce(db, 'promotions', sameEvent, {
     ...key,
     promoted_at: promotedAt,
@@ -49,9 +53,13 @@ export async function recordPromotion(db: Database, promotion: NewPromotion): Pr
 
 /** Promotions of a model, newest first. */
 export async function listPromotions(db: Database, model: string, limit = 50): Promise<Promotion[]> {
-  const rows = await db.knex('promotions')
+  const rows = await db
+    .knex('promotions')
     .where('model', model)
-    .orderBy([{ column: 'promoted_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+    .orderBy([
+      { column: 'promoted_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
     .limit(limit);
   return rows.map(promotionOf);
 }

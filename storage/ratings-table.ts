@@ -43,12 +43,19 @@ export async function insertRating(db: Database, rating: NewRating): Promise<{ i
 export const REPLACE_RATINGS = 'REPLACE INTO ratings (user_id, movie_id, rating, rated_at, batch) VALUES';
 
 /** One `(...)` row of literal numbers: validated here, since they go into SQL text unquoted. */
-export function ratingValuesSql(userId: number, movieId: number, rating: number, ratedAt: number, batch: number | null): string {
+export function ratingValuesSql(
+  userId: number,
+  movieId: number,
+  rating: number,
+  ratedAt: number,
+  batch: number | null,
+): string {
   if (!isId(userId)) throw new RangeError(`userId must be a non-negative 32-bit integer, got ${userId}`);
   if (!isId(movieId)) throw new RangeError(`movieId must be a non-negative 32-bit integer, got ${movieId}`);
   if (!Number.isFinite(rating)) throw new RangeError(`rating must be a finite number, got ${rating}`);
   if (!Number.isFinite(ratedAt)) throw new RangeError(`ratedAt must be finite Unix seconds, got ${ratedAt}`);
-  if (batch !== null && !isId(batch)) throw new RangeError(`batch must be a non-negative integer or null, got ${batch}`);
+  if (batch !== null && !isId(batch))
+    throw new RangeError(`batch must be a non-negative integer or null, got ${batch}`);
   return `(${userId},${movieId},${rating},${Math.floor(ratedAt)},${batch ?? 'NULL'})`;
 }
 
@@ -58,9 +65,10 @@ function isId(value: number): boolean {
 
 function insertedId(db: Database, result: unknown): number {
   // mysql2 answers [ResultSetHeader, fields]; node:sqlite a { lastInsertRowid, changes } object.
-  const id = db.dialect === 'mysql'
-    ? (result as [{ insertId: number }])[0].insertId
-    : (result as { lastInsertRowid: number | bigint }).lastInsertRowid;
+  const id =
+    db.dialect === 'mysql'
+      ? (result as [{ insertId: number }])[0].insertId
+      : (result as { lastInsertRowid: number | bigint }).lastInsertRowid;
   return Number(id);
 }
 
@@ -72,7 +80,9 @@ export async function ratingsHighWaterMark(db: Database): Promise<number> {
 
 /** Ratings written after a snapshot: new pairs and re-ratings alike. */
 export async function countRatingsSince(db: Database, maxRatingId: number): Promise<number> {
-  const row = (await db.knex('ratings').where('id', '>', maxRatingId).count({ n: '*' }).first()) as { n: number | string };
+  const row = (await db.knex('ratings').where('id', '>', maxRatingId).count({ n: '*' }).first()) as {
+    n: number | string;
+  };
   return Number(row.n);
 }
 

@@ -10,7 +10,10 @@ const secretKey = process.env.MOVIE_RECO_TEST_S3_SECRET_KEY;
 if (endpoint && accessKey && secretKey) {
   describeObjectStore('S3 (MinIO), under a prefix', async () => {
     const bucket = await createTestBucket('objects');
-    return { store: new S3ObjectStore(`s3://${bucket.name}/models/reco`, { endpoint, accessKey, secretKey }), cleanup: () => bucket.remove() };
+    return {
+      store: new S3ObjectStore(`s3://${bucket.name}/models/reco`, { endpoint, accessKey, secretKey }),
+      cleanup: () => bucket.remove(),
+    };
   });
 
   describeObjectStore('S3 (MinIO), bucket root, created on first put', async () => {

@@ -124,7 +124,10 @@ export class S3ObjectStore implements ObjectStore {
    * ECONNRESET") reaches a run's record, a pod's termination message and an operator's condition.
    */
   #failure(action: string, key: string, error: unknown): Error {
-    return new Error(`object store ${this.uri} (${this.#endpoint}): ${action} ${key} failed: ${(error as Error).message}`, { cause: error });
+    return new Error(
+      `object store ${this.uri} (${this.#endpoint}): ${action} ${key} failed: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 
   #objectName(key: string): string {

@@ -82,14 +82,16 @@ export async function startRun(db: Database, run: StartRun): Promise<TrainingRun
       return;
     }
     await trx('epoch_metrics').where('run_id', run.runId).delete();
-    await trx('training_runs').where('run_id', run.runId).update({
-      ...clearedResults(),
-      model: run.model,
-      status: 'Running',
-      attempts: Number(existing.attempts) + 1,
-      params: JSON.stringify(run.params),
-      started_at: startedAt,
-    });
+    await trx('training_runs')
+      .where('run_id', run.runId)
+      .update({
+        ...clearedResults(),
+        model: run.model,
+        status: 'Running',
+        attempts: Number(existing.attempts) + 1,
+        params: JSON.stringify(run.params),
+        started_at: startedAt,
+      });
   });
   return (await getRun(db, run.runId))!;
 }
@@ -113,7 +115,12 @@ function clearedResults(): Record<string, null> {
 }
 
 /** What the run read: the snapshot bound and its counts. */
-export async function recordRunDataset(db: Database, runId: string, snapshot: SnapshotBound, counts: RatingCounts): Promise<void> {
+export async function recordRunDataset(
+  db: Database,
+  runId: string,
+  snapshot: SnapshotBound,
+  counts: RatingCounts,
+): Promise<void> {
   await updateRun(db.knex, runId, {
     snapshot_max_rating_id: snapshot.maxRatingId ?? null,
     snapshot_up_to_batch: snapshot.upToBatch ?? null,
@@ -126,7 +133,8 @@ export async function recordRunDataset(db: Database, runId: string, snapshot: Sn
 
 /** One epoch's progress; recording the same epoch again overwrites it. */
 export async function recordEpoch(db: Database, runId: string, epoch: EpochMetrics): Promise<void> {
-  await db.knex('epoch_metrics')
+  await db
+    .knex('epoch_metrics')
     .insert({
       run_id: runId,
       epoch: epoch.epoch,
@@ -183,10 +191,13 @@ export interface ListRunsOptions {
 
 /** Runs of a model, newest first. */
 export async function listRuns(db: Database, model: string, options: ListRunsOptions = {}): Promise<TrainingRun[]> {
-  const query = db.knex('training_runs').where('model', model).orderBy([
-    { column: 'started_at', order: 'desc' },
-    { column: 'run_id', order: 'asc' },
-  ]);
+  const query = db
+    .knex('training_runs')
+    .where('model', model)
+    .orderBy([
+      { column: 'started_at', order: 'desc' },
+      { column: 'run_id', order: 'asc' },
+    ]);
   if (options.status) query.where('status', options.status);
   if (options.limit !== undefined) query.limit(options.limit);
   return (await query).map(toRun);
@@ -204,8 +215,10 @@ export async function listEpochs(db: Database, runId: string): Promise<EpochMetr
 
 function toRun(row: any): TrainingRun {
   const metrics = {} as Required<RunMetrics>;
-  for (const [key, column] of Object.entries(METRIC_COLUMNS)) metrics[key as keyof RunMetrics] = toNumberOrNull(row[column]);
-  const hasSnapshot = row.snapshot_max_rating_id !== null || row.snapshot_up_to_batch !== null || row.snapshot_rated_before !== null;
+  for (const [key, column] of Object.entries(METRIC_COLUMNS))
+    metrics[key as keyof RunMetrics] = toNumberOrNull(row[column]);
+  const hasSnapshot =
+    row.snapshot_max_rating_id !== null || row.snapshot_up_to_batch !== null || row.snapshot_rated_before !== null;
   const snapshot: SnapshotBound = {};
   if (row.snapshot_max_rating_id !== null) snapshot.maxRatingId = Number(row.snapshot_max_rating_id);
   if (row.snapshot_up_to_batch !== null) snapshot.upToBatch = Number(row.snapshot_up_to_batch);
@@ -217,13 +230,19 @@ function toRun(row: any): TrainingRun {
     attempts: Number(row.attempts),
     params: JSON.parse(row.params) as Record<string, unknown>,
     snapshot: hasSnapshot ? snapshot : null,
-    dataset: row.dataset_ratings === null
-      ? null
-      : { ratings: Number(row.dataset_ratings), users: Number(row.dataset_users), movies: Number(row.dataset_movies) },
+    dataset:
+      row.dataset_ratings === null
+        ? null
+        : {
+            ratings: Number(row.dataset_ratings),
+            users: Number(row.dataset_users),
+            movies: Number(row.dataset_movies),
+          },
     metrics,
-    artifact: row.artifact_uri === null
-      ? null
-      : { uri: row.artifact_uri, digest: row.artifact_digest, sizeBytes: Number(row.artifact_size) },
+    artifact:
+      row.artifact_uri === null
+        ? null
+        : { uri: row.artifact_uri, digest: row.artifact_digest, sizeBytes: Number(row.artifact_size) },
     message: row.message ?? null,
     startedAt: toDate(row.started_at)!,
     finishedAt: toDate(row.finished_at),

@@ -43,9 +43,14 @@ export function isAlive(pid: number): boolean {
 export async function serve(controllerManager: boolean): Promise<void> {
   const log = createLogger({ component: 'testenv' });
   const environment = await startTestEnvironment({ controllerManager, log });
-  const state: BackgroundState = { supervisorPid: process.pid, dir: environment.dir, startedAt: new Date().toISOString(), env: environment.env };
+  const state: BackgroundState = {
+    supervisorPid: process.pid,
+    dir: environment.dir,
+    startedAt: new Date().toISOString(),
+    env: environment.env,
+  };
   mkdirSync(dirname(backgroundStateFile()), { recursive: true });
-  writeFileSync(backgroundStateFile(), JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
+  writeFileSync(backgroundStateFile(), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   let stopping = false;
   const shutdown = async () => {
     if (stopping) return;
@@ -105,4 +110,3 @@ function clearStale(state: BackgroundState): void {
   rmSync(state.dir, { recursive: true, force: true });
   rmSync(backgroundStateFile(), { force: true });
 }
-

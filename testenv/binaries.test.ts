@@ -19,8 +19,14 @@ describe('binary overrides', () => {
   const custom = executable('my-etcd');
 
   it('prefer the tool variable, then KUBEBUILDER_ASSETS', () => {
-    expect(overriddenGoTool(goTools.etcd, { ETCD_BIN: custom, KUBEBUILDER_ASSETS: dir })).toEqual({ path: custom, source: 'override' });
-    expect(overriddenGoTool(goTools['kube-apiserver'], { KUBEBUILDER_ASSETS: dir })).toEqual({ path: apiserver, source: 'kubebuilder-assets' });
+    expect(overriddenGoTool(goTools.etcd, { ETCD_BIN: custom, KUBEBUILDER_ASSETS: dir })).toEqual({
+      path: custom,
+      source: 'override',
+    });
+    expect(overriddenGoTool(goTools['kube-apiserver'], { KUBEBUILDER_ASSETS: dir })).toEqual({
+      path: apiserver,
+      source: 'kubebuilder-assets',
+    });
   });
 
   it('look in KUBEBUILDER_ASSETS only for what setup-envtest puts there', () => {
@@ -30,12 +36,16 @@ describe('binary overrides', () => {
   });
 
   it('refuse an override that is not an executable file', () => {
-    expect(() => overriddenGoTool(goTools.helm, { HELM_BIN: join(dir, 'missing') })).toThrow(/HELM_BIN points at .*missing/);
+    expect(() => overriddenGoTool(goTools.helm, { HELM_BIN: join(dir, 'missing') })).toThrow(
+      /HELM_BIN points at .*missing/,
+    );
   });
 });
 
 describe('the binary cache', () => {
   it('names binaries by tool and pinned version under MOVIE_RECO_CACHE', () => {
-    expect(cachedGoToolPath(goTools['kube-apiserver'], { MOVIE_RECO_CACHE: '/c' })).toMatch(/^\/c\/bin\/kube-apiserver-v1\.\d+\.\d+$/);
+    expect(cachedGoToolPath(goTools['kube-apiserver'], { MOVIE_RECO_CACHE: '/c' })).toMatch(
+      /^\/c\/bin\/kube-apiserver-v1\.\d+\.\d+$/,
+    );
   });
 });

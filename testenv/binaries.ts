@@ -73,7 +73,12 @@ export async function resolvePrometheusTool(name: PrometheusPackageTool, log: Lo
   if (system) return { path: system, source: 'system' };
   const binDir = binCacheDir();
   const cachedNewest = () =>
-    (existsSync(binDir) ? readdirSync(binDir).filter((f) => f.startsWith(`${name}-`) && /^[0-9]/.test(f.slice(name.length + 1)) && !f.includes('.partial')).sort() : []).at(-1);
+    (existsSync(binDir)
+      ? readdirSync(binDir)
+          .filter((f) => f.startsWith(`${name}-`) && /^[0-9]/.test(f.slice(name.length + 1)) && !f.includes('.partial'))
+          .sort()
+      : []
+    ).at(-1);
   const newest = cachedNewest();
   if (newest) return { path: join(binDir, newest), source: 'cache' };
 
@@ -81,7 +86,9 @@ export async function resolvePrometheusTool(name: PrometheusPackageTool, log: Lo
   const work = mkdtempSync(join(tmpdir(), 'movie-reco-prometheus-'));
   try {
     await aptGet(['download', 'prometheus'], work).catch((err: Error) => {
-      throw new Error(`${name} is missing and Debian's prometheus package could not be downloaded (apt-get download prometheus): ${err.message}. Install it (apt-get install prometheus) or set ${overrideVars[name]}.`);
+      throw new Error(
+        `${name} is missing and Debian's prometheus package could not be downloaded (apt-get download prometheus): ${err.message}. Install it (apt-get install prometheus) or set ${overrideVars[name]}.`,
+      );
     });
     const deb = readdirSync(work).find((f) => f.endsWith('.deb'));
     if (!deb) throw new Error('apt-get download prometheus produced no .deb');

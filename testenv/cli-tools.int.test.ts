@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminKubeConfig, createTestNamespace, helmBinary, kubeconfigPath, promtoolBinary, testEnv, type TestNamespace } from './fixtures.ts';
+import {
+  adminKubeConfig,
+  createTestNamespace,
+  helmBinary,
+  kubeconfigPath,
+  promtoolBinary,
+  testEnv,
+  type TestNamespace,
+} from './fixtures.ts';
 
 const run = promisify(execFile);
 const work = () => mkdtempSync(join(testEnv('MOVIE_RECO_TEST_ENV_DIR'), 'cli-tools-'));
@@ -24,12 +32,37 @@ describe('helm from the test environment', () => {
     mkdirSync(join(chart, 'templates'), { recursive: true });
     writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: smoke\nversion: 0.1.0\n');
     writeFileSync(join(chart, 'values.yaml'), 'greeting: hello\n');
-    writeFileSync(join(chart, 'templates/configmap.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  greeting: {{ .Values.greeting | quote }}\n');
+    writeFileSync(
+      join(chart, 'templates/configmap.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  greeting: {{ .Values.greeting | quote }}\n',
+    );
     // Helm's own cache and config go to the temporary folder, not the user's home.
-    const env = { ...process.env, HELM_CACHE_HOME: join(dir, 'cache'), HELM_CONFIG_HOME: join(dir, 'config'), HELM_DATA_HOME: join(dir, 'data') };
-    await run(helmBinary(), ['install', 'smoke', chart, '--namespace', namespace.name, '--kubeconfig', kubeconfigPath(), '--set', 'greeting=hi', '--wait=false'], { env });
+    const env = {
+      ...process.env,
+      HELM_CACHE_HOME: join(dir, 'cache'),
+      HELM_CONFIG_HOME: join(dir, 'config'),
+      HELM_DATA_HOME: join(dir, 'data'),
+    };
+    await run(
+      helmBinary(),
+      [
+        'install',
+        'smoke',
+        chart,
+        '--namespace',
+        namespace.name,
+        '--kubeconfig',
+        kubeconfigPath(),
+        '--set',
+        'greeting=hi',
+        '--wait=false',
+      ],
+      { env },
+    );
 
-    const configMap = await adminKubeConfig().makeApiClient(k8s.CoreV1Api).readNamespacedConfigMap({ namespace: namespace.name, name: 'smoke' });
+    const configMap = await adminKubeConfig()
+      .makeApiClient(k8s.CoreV1Api)
+      .readNamespacedConfigMap({ namespace: namespace.name, name: 'smoke' });
     expect(configMap.data).toEqual({ greeting: 'hi' });
   });
 });

@@ -37,9 +37,12 @@ async function main(command: string | undefined, flags: string[]): Promise<numbe
         process.stdout.write('down\n');
         return 3;
       }
-      process.stdout.write(`up since ${state.startedAt} (supervisor pid ${state.supervisorPid}, folder ${state.dir})\n`);
+      process.stdout.write(
+        `up since ${state.startedAt} (supervisor pid ${state.supervisorPid}, folder ${state.dir})\n`,
+      );
       const probes = await probeServers(state.env);
-      for (const probe of probes) process.stdout.write(`${probe.ok ? 'ok  ' : 'FAIL'} ${probe.server.padEnd(15)} ${probe.detail}\n`);
+      for (const probe of probes)
+        process.stdout.write(`${probe.ok ? 'ok  ' : 'FAIL'} ${probe.server.padEnd(15)} ${probe.detail}\n`);
       return probes.every((probe) => probe.ok) ? 0 : 1;
     }
     case 'env': {

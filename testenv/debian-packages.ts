@@ -30,6 +30,8 @@ export async function installDebianPackage(pkg: string): Promise<void> {
   try {
     await aptGet(['install', '-y', '--no-install-recommends', pkg]);
   } catch (err) {
-    throw new Error(`could not install Debian's ${pkg}; as root run: apt-get update && apt-get install -y ${pkg}\n${(err as Error).message}`);
+    throw new Error(
+      `could not install Debian's ${pkg}; as root run: apt-get update && apt-get install -y ${pkg}\n${(err as Error).message}`,
+    );
   }
 }

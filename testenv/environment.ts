@@ -57,7 +57,9 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
     const controlPlane = (async () => {
       const etcd = await providing('etcd', () => startEtcd(binaries.etcd, dir));
       running.push(etcd.process);
-      const apiserver = await providing('kube-apiserver', () => startKubeApiServer(binaries['kube-apiserver'], dir, etcd.url, pki));
+      const apiserver = await providing('kube-apiserver', () =>
+        startKubeApiServer(binaries['kube-apiserver'], dir, etcd.url, pki),
+      );
       running.push(apiserver.process);
       return { etcd, apiserver };
     })();
@@ -95,7 +97,12 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
     if (options.controllerManager) {
       const kcm = await providing('kube-controller-manager', () =>
         startKubeControllerManager(
-          { binary: binaries['kube-controller-manager'], kubeconfig: apiserver.adminKubeconfig, caCert: pki.caCert, serviceAccountKey: pki.serviceAccountKey },
+          {
+            binary: binaries['kube-controller-manager'],
+            kubeconfig: apiserver.adminKubeconfig,
+            caCert: pki.caCert,
+            serviceAccountKey: pki.serviceAccountKey,
+          },
           dir,
         ),
       );

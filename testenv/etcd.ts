@@ -28,9 +28,13 @@ export async function startEtcd(binary: string, dir: string, again?: EtcdServer)
     '--log-level=warn',
   ];
   const process = startManaged('etcd', binary, args, { logFile: join(dir, 'etcd.log') });
-  await waitUntilReady(process, async () => {
-    const res = await fetch(`${url}/health`);
-    return res.ok && ((await res.json()) as { health?: string }).health === 'true';
-  }, 30_000);
+  await waitUntilReady(
+    process,
+    async () => {
+      const res = await fetch(`${url}/health`);
+      return res.ok && ((await res.json()) as { health?: string }).health === 'true';
+    },
+    30_000,
+  );
   return { url, peerUrl, process };
 }

@@ -88,7 +88,13 @@ export function s3Coordinates(): S3Coordinates {
 export function s3Client(): Minio.Client {
   const { endpoint, accessKey, secretKey } = s3Coordinates();
   const url = new URL(endpoint);
-  return new Minio.Client({ endPoint: url.hostname, port: Number(url.port), useSSL: url.protocol === 'https:', accessKey, secretKey });
+  return new Minio.Client({
+    endPoint: url.hostname,
+    port: Number(url.port),
+    useSSL: url.protocol === 'https:',
+    accessKey,
+    secretKey,
+  });
 }
 
 export interface TestBucket {
@@ -142,7 +148,10 @@ export interface TestNamespace {
   delete(): Promise<void>;
 }
 
-export async function createTestNamespace(prefix = 'test', labels: Record<string, string> = {}): Promise<TestNamespace> {
+export async function createTestNamespace(
+  prefix = 'test',
+  labels: Record<string, string> = {},
+): Promise<TestNamespace> {
   const core = adminKubeConfig().makeApiClient(k8s.CoreV1Api);
   const name = uniqueName(prefix, '-').slice(0, 63);
   await core.createNamespace({ body: { metadata: { name, labels } } });
@@ -181,11 +190,21 @@ export async function serviceAccountUser(namespace: string, name: string, expira
   await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } }).catch((err: unknown) => {
     if (!(err instanceof k8s.ApiException && err.code === 409)) throw err;
   });
-  const request = await core.createNamespacedServiceAccountToken({ namespace, name, body: { spec: { audiences: [], expirationSeconds } } });
+  const request = await core.createNamespacedServiceAccountToken({
+    namespace,
+    name,
+    body: { spec: { audiences: [], expirationSeconds } },
+  });
   const token = request.status?.token;
   if (!token) throw new Error(`TokenRequest for ${namespace}/${name} returned no token`);
   const username = `system:serviceaccount:${namespace}:${name}`;
-  const path = writeKubeconfig(userKubeconfigFile(name), testEnv('MOVIE_RECO_TEST_KUBE_SERVER'), testEnv('MOVIE_RECO_TEST_KUBE_CA_CERT'), username, { token });
+  const path = writeKubeconfig(
+    userKubeconfigFile(name),
+    testEnv('MOVIE_RECO_TEST_KUBE_SERVER'),
+    testEnv('MOVIE_RECO_TEST_KUBE_CA_CERT'),
+    username,
+    { token },
+  );
   return { username, kubeConfig: loadKubeConfig(path), kubeconfigPath: path };
 }
 
@@ -195,7 +214,10 @@ export async function certificateUser(username: string, groups: string[] = []): 
   const dir = join(path, '..');
   const ca = { cert: testEnv('MOVIE_RECO_TEST_KUBE_CA_CERT'), key: testEnv('MOVIE_RECO_TEST_KUBE_CA_KEY') };
   const { cert, key } = await clientCertificate(dir, ca, 'client', username, groups);
-  writeKubeconfig(path, testEnv('MOVIE_RECO_TEST_KUBE_SERVER'), ca.cert, username, { clientCert: cert, clientKey: key });
+  writeKubeconfig(path, testEnv('MOVIE_RECO_TEST_KUBE_SERVER'), ca.cert, username, {
+    clientCert: cert,
+    clientKey: key,
+  });
   return { username, kubeConfig: loadKubeConfig(path), kubeconfigPath: path };
 }
 

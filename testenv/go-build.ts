@@ -28,7 +28,12 @@ export async function buildGoTool(tool: GoTool, version: string, dest: string, l
   log.info('building (first run only; minutes on a small machine)', { tool: tool.name, version, log: logFile });
   const args = ['-n', '10', go, 'build', '-ldflags', linkerFlags(tool, version), '-o', partial, tool.packagePath];
   try {
-    await runManaged(`go build ${tool.name}`, 'nice', args, { logFile, cwd: moduleDirOf(tool), env: buildEnv(), graceMs: 1000 });
+    await runManaged(`go build ${tool.name}`, 'nice', args, {
+      logFile,
+      cwd: moduleDirOf(tool),
+      env: buildEnv(),
+      graceMs: 1000,
+    });
     renameSync(partial, dest);
   } finally {
     rmSync(partial, { force: true });

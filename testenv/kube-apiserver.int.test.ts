@@ -34,7 +34,13 @@ const gadgetCrd: k8s.V1CustomResourceDefinition = {
                   minReplicas: { type: 'integer' },
                   maxReplicas: { type: 'integer' },
                 },
-                x_kubernetes_validations: [{ rule: 'self.minReplicas <= self.maxReplicas', message: 'minReplicas must not exceed maxReplicas', fieldPath: '.minReplicas' }],
+                x_kubernetes_validations: [
+                  {
+                    rule: 'self.minReplicas <= self.maxReplicas',
+                    message: 'minReplicas must not exceed maxReplicas',
+                    fieldPath: '.minReplicas',
+                  },
+                ],
               },
               status: { type: 'object', properties: { phase: { type: 'string', _enum: ['Pending', 'Ready'] } } },
             },
@@ -45,12 +51,23 @@ const gadgetCrd: k8s.V1CustomResourceDefinition = {
   },
 };
 
-async function waitEstablished(api: k8s.ApiextensionsV1Api, objects: k8s.CustomObjectsApi, name: string): Promise<void> {
+async function waitEstablished(
+  api: k8s.ApiextensionsV1Api,
+  objects: k8s.CustomObjectsApi,
+  name: string,
+): Promise<void> {
   for (let i = 0; i < 100; i++) {
     const crd = await api.readCustomResourceDefinition({ name });
     const established = crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
     // Established can come a moment before the new resource is served.
-    if (established && (await objects.listClusterCustomObject({ group, version, plural }).then(() => true, () => false))) return;
+    if (
+      established &&
+      (await objects.listClusterCustomObject({ group, version, plural }).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
     await sleep(100);
   }
   throw new Error(`CRD ${name} never became Established`);
@@ -86,10 +103,22 @@ describe('kube-apiserver from the test environment', () => {
 
   it('creates a custom object and updates its status only through the status subresource', async () => {
     const ref = { group, version, plural, namespace: namespace.name };
-    await objects.createNamespacedCustomObject({ ...ref, body: { apiVersion: `${group}/${version}`, kind: 'Gadget', metadata: { name: 'g1' }, spec: { size: 3, minReplicas: 1, maxReplicas: 2 } } });
+    await objects.createNamespacedCustomObject({
+      ...ref,
+      body: {
+        apiVersion: `${group}/${version}`,
+        kind: 'Gadget',
+        metadata: { name: 'g1' },
+        spec: { size: 3, minReplicas: 1, maxReplicas: 2 },
+      },
+    });
 
     // A status written through the main resource is dropped...
-    await objects.patchNamespacedCustomObject({ ...ref, name: 'g1', body: [{ op: 'add', path: '/status', value: { phase: 'Ready' } }] });
+    await objects.patchNamespacedCustomObject({
+      ...ref,
+      name: 'g1',
+      body: [{ op: 'add', path: '/status', value: { phase: 'Ready' } }],
+    });
     expect((await objects.getNamespacedCustomObject({ ...ref, name: 'g1' })).status).toBeUndefined();
 
     // ...and kept through /status, which in turn ignores spec changes.
@@ -108,13 +137,22 @@ describe('kube-apiserver from the test environment', () => {
 
   it('refuses a schema violation with a message that names the field', async () => {
     const ref = { group, version, plural, namespace: namespace.name };
-    const bad = (name: string, spec: object) => ({ apiVersion: `${group}/${version}`, kind: 'Gadget', metadata: { name }, spec });
+    const bad = (name: string, spec: object) => ({
+      apiVersion: `${group}/${version}`,
+      kind: 'Gadget',
+      metadata: { name },
+      spec,
+    });
 
-    const openApi = await objects.createNamespacedCustomObject({ ...ref, body: bad('too-small', { size: 0 }) }).catch(apiError);
+    const openApi = await objects
+      .createNamespacedCustomObject({ ...ref, body: bad('too-small', { size: 0 }) })
+      .catch(apiError);
     expect(openApi).toMatchObject({ code: 422 });
     expect((openApi as { message: string }).message).toMatch(/spec\.size.*greater than or equal to 1/);
 
-    const cel = await objects.createNamespacedCustomObject({ ...ref, body: bad('inverted', { size: 1, minReplicas: 3, maxReplicas: 2 }) }).catch(apiError);
+    const cel = await objects
+      .createNamespacedCustomObject({ ...ref, body: bad('inverted', { size: 1, minReplicas: 3, maxReplicas: 2 }) })
+      .catch(apiError);
     expect(cel).toMatchObject({ code: 422 });
     expect((cel as { message: string }).message).toMatch(/spec\.minReplicas.*minReplicas must not exceed maxReplicas/);
   });

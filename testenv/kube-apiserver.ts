@@ -19,7 +19,13 @@ export interface KubeApiServer {
 export const serviceClusterIpRange = '10.0.0.0/24';
 
 /** `again` starts it once more on the same port (clients' kubeconfigs stay valid), as after a restart. */
-export async function startKubeApiServer(binary: string, dir: string, etcdUrl: string, pki: ControlPlanePki, again?: KubeApiServer): Promise<KubeApiServer> {
+export async function startKubeApiServer(
+  binary: string,
+  dir: string,
+  etcdUrl: string,
+  pki: ControlPlanePki,
+  again?: KubeApiServer,
+): Promise<KubeApiServer> {
   const url = again?.url ?? `https://${loopback}:${await freePort()}`;
   const port = new URL(url).port;
   const args = [
@@ -45,7 +51,10 @@ export async function startKubeApiServer(binary: string, dir: string, etcdUrl: s
     '--profiling=false',
     '--v=1',
   ];
-  const proc = startManaged('kube-apiserver', binary, args, { logFile: join(dir, 'kube-apiserver.log'), graceMs: 2000 });
+  const proc = startManaged('kube-apiserver', binary, args, {
+    logFile: join(dir, 'kube-apiserver.log'),
+    graceMs: 2000,
+  });
   const adminKubeconfig = writeKubeconfig(join(dir, 'admin.kubeconfig'), url, pki.caCert, 'movie-reco-admin', {
     clientCert: pki.adminCert,
     clientKey: pki.adminKey,
@@ -54,4 +63,3 @@ export async function startKubeApiServer(binary: string, dir: string, etcdUrl: s
   await waitUntilReady(proc, () => httpsStatus(`${url}/readyz`, tls).then((status) => status === 200), 90_000);
   return { url, adminKubeconfig, process: proc };
 }
-

@@ -21,7 +21,10 @@ export interface KubeControllerManager {
   readonly healthUrl: string;
 }
 
-export async function startKubeControllerManager(inputs: ControllerManagerInputs, dir: string): Promise<KubeControllerManager> {
+export async function startKubeControllerManager(
+  inputs: ControllerManagerInputs,
+  dir: string,
+): Promise<KubeControllerManager> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const args = [
@@ -37,10 +40,12 @@ export async function startKubeControllerManager(inputs: ControllerManagerInputs
     '--controllers=*',
     '--v=1',
   ];
-  const proc = startManaged('kube-controller-manager', inputs.binary, args, { logFile: join(dir, 'kube-controller-manager.log'), graceMs: 2000 });
+  const proc = startManaged('kube-controller-manager', inputs.binary, args, {
+    logFile: join(dir, 'kube-controller-manager.log'),
+    graceMs: 2000,
+  });
   const healthUrl = `https://${loopback}:${port}/healthz`;
   // Its serving certificate is self-signed on the fly; only liveness is checked here.
   await waitUntilReady(proc, async () => (await httpsStatus(healthUrl, { rejectUnauthorized: false })) === 200, 60_000);
   return { process: proc, healthUrl };
 }
-

@@ -7,7 +7,12 @@ export type KubeCredentials = { clientCert: string; clientKey: string } | { toke
 const base64 = (path: string) => readFileSync(path).toString('base64');
 
 /** One cluster, one user, one context, all called `movie-reco-testenv` (envtest's shape). */
-export function kubeconfigDocument(server: string, caCertFile: string, user: string, credentials: KubeCredentials): object {
+export function kubeconfigDocument(
+  server: string,
+  caCertFile: string,
+  user: string,
+  credentials: KubeCredentials,
+): object {
   const name = 'movie-reco-testenv';
   const userEntry =
     'token' in credentials
@@ -24,7 +29,13 @@ export function kubeconfigDocument(server: string, caCertFile: string, user: str
   };
 }
 
-export function writeKubeconfig(path: string, server: string, caCertFile: string, user: string, credentials: KubeCredentials): string {
-  writeSecretFile(path, JSON.stringify(kubeconfigDocument(server, caCertFile, user, credentials), null, 2) + '\n');
+export function writeKubeconfig(
+  path: string,
+  server: string,
+  caCertFile: string,
+  user: string,
+  credentials: KubeCredentials,
+): string {
+  writeSecretFile(path, `${JSON.stringify(kubeconfigDocument(server, caCertFile, user, credentials), null, 2)}\n`);
   return path;
 }

@@ -34,7 +34,10 @@ const readPids = (pidFile: string) => readFileSync(pidFile, 'utf8').trim().split
 describe('leash', () => {
   it('stops the whole process group, grandchildren included', async () => {
     const pidFile = join(work, 'stop.pids');
-    const proc = startManaged('sleeper', 'sh', sleeperScript(pidFile), { logFile: join(work, 'stop.log'), graceMs: 500 });
+    const proc = startManaged('sleeper', 'sh', sleeperScript(pidFile), {
+      logFile: join(work, 'stop.log'),
+      graceMs: 500,
+    });
     expect(await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').includes(' '))).toBe(true);
     const pids = readPids(pidFile);
     await proc.stop();

@@ -58,7 +58,10 @@ async function answers(url: string): Promise<boolean> {
 export async function provideMariaDb(dir: string, log: Logger): Promise<MariaDbServer> {
   const mode = process.env.MOVIE_RECO_TESTENV_MARIADB ?? 'auto';
   if (mode !== 'private' && (await answers(systemMariaDbUrl))) return { url: systemMariaDbUrl, source: 'system' };
-  if (mode === 'system') throw new Error(`MariaDB does not answer on ${systemMariaDbUrl} (root, no password); start it: start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd`);
+  if (mode === 'system')
+    throw new Error(
+      `MariaDB does not answer on ${systemMariaDbUrl} (root, no password); start it: start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd`,
+    );
   return startPrivateMariaDb(dir, log);
 }
 
@@ -71,7 +74,8 @@ async function mariadbPrograms(log: Logger): Promise<{ server: string; installDb
     server = findOnPath('mariadbd');
     installDb = findOnPath('mariadb-install-db');
   }
-  if (!server || !installDb) throw new Error("mariadb-server is installed but mariadbd or mariadb-install-db is missing");
+  if (!server || !installDb)
+    throw new Error('mariadb-server is installed but mariadbd or mariadb-install-db is missing');
   return { server, installDb };
 }
 
@@ -79,7 +83,11 @@ async function mariadbPrograms(log: Logger): Promise<{ server: string; installDb
  * A private mariadbd with its data in `dir`. Started again on the same `dir` (after a stop or a
  * crash), it reuses the data folder as it is, as a restarted database server would.
  */
-export async function startPrivateMariaDb(dir: string, log: Logger, options: PrivateMariaDbOptions = {}): Promise<PrivateMariaDb> {
+export async function startPrivateMariaDb(
+  dir: string,
+  log: Logger,
+  options: PrivateMariaDbOptions = {},
+): Promise<PrivateMariaDb> {
   const { server, installDb } = await mariadbPrograms(log);
   const dataDir = join(dir, 'mariadb-data');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -87,9 +95,19 @@ export async function startPrivateMariaDb(dir: string, log: Logger, options: Pri
   const socket = join(dir, 'mariadb.sock');
   const pidFile = join(dir, 'mariadb.pid');
   if (!existsSync(join(dataDir, 'mysql'))) {
-    await run(installDb, ['--no-defaults', `--datadir=${dataDir}`, `--user=${user}`, '--auth-root-authentication-method=normal', '--skip-test-db'], {
-      maxBuffer: 16 << 20,
-    });
+    await run(
+      installDb,
+      [
+        '--no-defaults',
+        `--datadir=${dataDir}`,
+        `--user=${user}`,
+        '--auth-root-authentication-method=normal',
+        '--skip-test-db',
+      ],
+      {
+        maxBuffer: 16 << 20,
+      },
+    );
   }
   const port = options.port ?? (await freePort());
   const args = [
@@ -105,13 +123,17 @@ export async function startPrivateMariaDb(dir: string, log: Logger, options: Pri
     `--innodb-flush-log-at-trx-commit=${options.durability === 'durable' ? 1 : 0}`,
   ];
   const proc = startManaged('mariadbd', server, args, { logFile: join(dir, 'mariadb.log'), graceMs: 5000 });
-  await waitUntilReady(proc, async () => {
-    const conn = await mysql.createConnection({ socketPath: socket, user: 'root' });
-    // root@localhost answers on the socket only; tests connect over TCP.
-    await conn.query(`CREATE USER IF NOT EXISTS 'root'@'${loopback}'`);
-    await conn.query(`GRANT ALL PRIVILEGES ON *.* TO 'root'@'${loopback}' WITH GRANT OPTION`);
-    await conn.end();
-    return true;
-  }, 60_000);
+  await waitUntilReady(
+    proc,
+    async () => {
+      const conn = await mysql.createConnection({ socketPath: socket, user: 'root' });
+      // root@localhost answers on the socket only; tests connect over TCP.
+      await conn.query(`CREATE USER IF NOT EXISTS 'root'@'${loopback}'`);
+      await conn.query(`GRANT ALL PRIVILEGES ON *.* TO 'root'@'${loopback}' WITH GRANT OPTION`);
+      await conn.end();
+      return true;
+    },
+    60_000,
+  );
   return { url: `mysql://root@${loopback}:${port}`, source: 'private', process: proc, port, pidFile };
 }

@@ -34,7 +34,15 @@ export async function startMinio(binary: string, dir: string, again?: MinioServe
     MINIO_UPDATE: 'off',
     MINIO_CALLHOME_ENABLE: 'off',
   };
-  const args = ['server', dataDir, '--address', `${loopback}:${port}`, '--console-address', `${loopback}:${consolePort}`, '--quiet'];
+  const args = [
+    'server',
+    dataDir,
+    '--address',
+    `${loopback}:${port}`,
+    '--console-address',
+    `${loopback}:${consolePort}`,
+    '--quiet',
+  ];
   const proc = startManaged('minio', binary, args, { logFile: join(dir, 'minio.log'), env });
   await waitUntilReady(proc, async () => (await fetch(`${endpoint}/minio/health/ready`)).ok, 60_000);
   return { endpoint, accessKey, secretKey, process: proc, port, consolePort };

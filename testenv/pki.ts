@@ -52,7 +52,23 @@ async function signedCertificate(
   const key = join(dir, `${name}.key`);
   const cert = join(dir, `${name}.crt`);
   await ecKey(key, dir);
-  const args = ['req', '-new', '-x509', '-key', key, '-out', cert, '-days', days, '-subj', subject, '-CA', ca.cert, '-CAkey', ca.key];
+  const args = [
+    'req',
+    '-new',
+    '-x509',
+    '-key',
+    key,
+    '-out',
+    cert,
+    '-days',
+    days,
+    '-subj',
+    subject,
+    '-CA',
+    ca.cert,
+    '-CAkey',
+    ca.key,
+  ];
   for (const ext of extensions) args.push('-addext', ext);
   await openssl(args, dir);
   return { cert, key };
@@ -67,7 +83,11 @@ export async function clientCertificate(
   groups: string[] = [],
 ): Promise<ClientCertificate> {
   const subject = [`/CN=${user}`, ...groups.map((g) => `/O=${g}`)].join('');
-  return signedCertificate(dir, ca, name, subject, ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=clientAuth']);
+  return signedCertificate(dir, ca, name, subject, [
+    'basicConstraints=critical,CA:FALSE',
+    'keyUsage=critical,digitalSignature',
+    'extendedKeyUsage=clientAuth',
+  ]);
 }
 
 export async function createControlPlanePki(dir: string): Promise<ControlPlanePki> {
@@ -75,8 +95,26 @@ export async function createControlPlanePki(dir: string): Promise<ControlPlanePk
   const caKey = join(dir, 'ca.key');
   const caCert = join(dir, 'ca.crt');
   await ecKey(caKey, dir);
-  await openssl(['req', '-new', '-x509', '-key', caKey, '-out', caCert, '-days', days, '-subj', '/CN=movie-reco-testenv-ca',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature'], dir);
+  await openssl(
+    [
+      'req',
+      '-new',
+      '-x509',
+      '-key',
+      caKey,
+      '-out',
+      caCert,
+      '-days',
+      days,
+      '-subj',
+      '/CN=movie-reco-testenv-ca',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+    ],
+    dir,
+  );
   const ca = { cert: caCert, key: caKey };
   const serviceAccountKey = join(dir, 'sa.key');
   const serviceAccountPublicKey = join(dir, 'sa.pub');

@@ -11,14 +11,22 @@ import { loadRatings } from '../storage/bulk-load.ts';
 import { openDatabase } from '../storage/database.ts';
 import { LocalObjectStore } from '../storage/local-object-store.ts';
 import { migrateToLatest } from '../storage/migrations.ts';
-import { adminKubeConfig, createTestNamespace, startControllerManager, testEnv, type RunningControllerManager, type TestNamespace } from './fixtures.ts';
+import {
+  adminKubeConfig,
+  createTestNamespace,
+  startControllerManager,
+  testEnv,
+  type RunningControllerManager,
+  type TestNamespace,
+} from './fixtures.ts';
 import { pollUntil } from './poll.ts';
 import { readyEndpoints, startPodRunner, type PodRunner } from './pod-runner.ts';
 
 const image = 'movie-reco:0.1.0';
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
-const eventually = <T>(what: string, probe: () => Promise<T | undefined>) => pollUntil(what, probe, { timeoutMs: 45_000, intervalMs: 250 });
+const eventually = <T>(what: string, probe: () => Promise<T | undefined>) =>
+  pollUntil(what, probe, { timeoutMs: 45_000, intervalMs: 250 });
 
 /** true when something accepts TCP connections on ip:port. */
 function listening(ip: string, port: number): Promise<boolean> {
@@ -58,12 +66,21 @@ describe('the pod runner (local processes as the pods of a real control plane)',
     await controllerManager?.stop();
   });
 
-  const podsOf = async (selector: string) => (await core.listNamespacedPod({ namespace: ns, labelSelector: selector })).items;
+  const podsOf = async (selector: string) =>
+    (await core.listNamespacedPod({ namespace: ns, labelSelector: selector })).items;
   const jobCondition = (name: string, type: string) =>
-    eventually(`Job ${name} ${type}`, async () => (await batch.readNamespacedJob({ name, namespace: ns })).status?.conditions?.find((c) => c.type === type && c.status === 'True'));
+    eventually(`Job ${name} ${type}`, async () =>
+      (await batch.readNamespacedJob({ name, namespace: ns })).status?.conditions?.find(
+        (c) => c.type === type && c.status === 'True',
+      ),
+    );
 
   /** A trainer Job shaped as operator/trainingrun/job.ts makes them; `secret` is the backend Secret, if any. */
-  function trainerJob(name: string, args: string[], { env = [], secret }: { env?: k8s.V1EnvVar[]; secret?: string } = {}): k8s.V1Job {
+  function trainerJob(
+    name: string,
+    args: string[],
+    { env = [], secret }: { env?: k8s.V1EnvVar[]; secret?: string } = {},
+  ): k8s.V1Job {
     return {
       metadata: { name },
       spec: {
@@ -97,20 +114,41 @@ describe('the pod runner (local processes as the pods of a real control plane)',
     await migrateToLatest(db);
     await loadRatings(db, generateSynthetic({ users: 200, movies: 100, ratings: 6000, seed: 3 }).ratings);
     await db.close();
-    const secret = (database: string) => ({ MOVIE_RECO_DATABASE_URL: database, MOVIE_RECO_ARTIFACT_STORE: join(work, 'artifacts') });
-    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'backend' }, stringData: secret(loaded) } });
-    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'empty-backend' }, stringData: secret(`sqlite://${join(work, 'empty.db')}`) } });
-    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'trainer' }, data: { model: 'movielens' } } });
+    const secret = (database: string) => ({
+      MOVIE_RECO_DATABASE_URL: database,
+      MOVIE_RECO_ARTIFACT_STORE: join(work, 'artifacts'),
+    });
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: 'backend' }, stringData: secret(loaded) },
+    });
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: 'empty-backend' }, stringData: secret(`sqlite://${join(work, 'empty.db')}`) },
+    });
+    await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'trainer' }, data: { model: 'movielens' } },
+    });
 
     const trainArgs = ['train', '--model', '$(MODEL)', '--algorithm', 'svd', '--factors', '8', '--epochs', '3'];
     const modelEnv: k8s.V1EnvVar[] = [
       { name: 'MODEL', valueFrom: { configMapKeyRef: { name: 'trainer', key: 'model' } } },
       // The run id is the Job's name, read through the downward API.
-      { name: 'MOVIE_RECO_RUN_ID', valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } },
+      {
+        name: 'MOVIE_RECO_RUN_ID',
+        valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } },
+      },
     ];
     await Promise.all([
-      batch.createNamespacedJob({ namespace: ns, body: trainerJob('train-ok', trainArgs, { env: modelEnv, secret: 'backend' }) }),
-      batch.createNamespacedJob({ namespace: ns, body: trainerJob('train-empty', trainArgs, { env: modelEnv, secret: 'empty-backend' }) }),
+      batch.createNamespacedJob({
+        namespace: ns,
+        body: trainerJob('train-ok', trainArgs, { env: modelEnv, secret: 'backend' }),
+      }),
+      batch.createNamespacedJob({
+        namespace: ns,
+        body: trainerJob('train-empty', trainArgs, { env: modelEnv, secret: 'empty-backend' }),
+      }),
       // No --database and no MOVIE_RECO_DATABASE_URL: a usage error, and no message file.
       batch.createNamespacedJob({ namespace: ns, body: trainerJob('train-usage', ['train', '--model', 'movielens']) }),
     ]);
@@ -121,7 +159,12 @@ describe('the pod runner (local processes as the pods of a real control plane)',
     expect(ok?.spec?.nodeName).toBe(runner.nodeName);
     const done = ok?.status?.containerStatuses?.[0]?.state?.terminated;
     expect(done).toMatchObject({ exitCode: 0, reason: 'Completed' });
-    const result = JSON.parse(done!.message!) as { runId: string; model: string; phase: string; metrics: { rmse: number } };
+    const result = JSON.parse(done!.message!) as {
+      runId: string;
+      model: string;
+      phase: string;
+      metrics: { rmse: number };
+    };
     expect(result).toMatchObject({ runId: 'train-ok', model: 'movielens', phase: 'Succeeded' });
     expect(result.metrics.rmse).toBeGreaterThan(0);
     // stdout and stderr are kept per pod: the result line, and the trainer's JSON log lines.
@@ -133,7 +176,11 @@ describe('the pod runner (local processes as the pods of a real control plane)',
     expect(empty?.status?.phase).toBe('Failed');
     const crashed = empty?.status?.containerStatuses?.[0]?.state?.terminated;
     expect(crashed).toMatchObject({ exitCode: 1, reason: 'Error' });
-    expect(JSON.parse(crashed!.message!)).toMatchObject({ runId: 'train-empty', phase: 'Failed', reason: expect.stringMatching(/nothing to train on/) });
+    expect(JSON.parse(crashed!.message!)).toMatchObject({
+      runId: 'train-empty',
+      phase: 'Failed',
+      reason: expect.stringMatching(/nothing to train on/),
+    });
 
     await jobCondition('train-usage', 'Failed');
     const [usage] = await podsOf('app=train-usage');
@@ -148,9 +195,20 @@ describe('the pod runner (local processes as the pods of a real control plane)',
     const stored = await writeArtifact(new LocalObjectStore(models), 'run-a', await smallArtifact('run-a'));
     await core.createNamespacedConfigMap({
       namespace: ns,
-      body: { metadata: { name: 'serving' }, data: { MOVIE_RECO_MODEL_URI: join(models, 'run-a'), MOVIE_RECO_SHUTDOWN_DELAY_SECONDS: '1', MOVIE_RECO_DRAIN_SECONDS: '1', MOVIE_RECO_PRECOMPUTE: 'false' } },
+      body: {
+        metadata: { name: 'serving' },
+        data: {
+          MOVIE_RECO_MODEL_URI: join(models, 'run-a'),
+          MOVIE_RECO_SHUTDOWN_DELAY_SECONDS: '1',
+          MOVIE_RECO_DRAIN_SECONDS: '1',
+          MOVIE_RECO_PRECOMPUTE: 'false',
+        },
+      },
     });
-    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'model' }, stringData: { digest: stored.digest } } });
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: 'model' }, stringData: { digest: stored.digest } },
+    });
     const labels = { app: 'inference' };
     await apps.createNamespacedDeployment({
       namespace: ns,
@@ -183,9 +241,19 @@ describe('the pod runner (local processes as the pods of a real control plane)',
         },
       },
     });
-    await core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'inference' }, spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } } });
+    await core.createNamespacedService({
+      namespace: ns,
+      body: {
+        metadata: { name: 'inference' },
+        spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+      },
+    });
 
-    await eventually('2 available replicas', async () => ((await apps.readNamespacedDeployment({ name: 'inference', namespace: ns })).status?.availableReplicas === 2 ? true : undefined));
+    await eventually('2 available replicas', async () =>
+      (await apps.readNamespacedDeployment({ name: 'inference', namespace: ns })).status?.availableReplicas === 2
+        ? true
+        : undefined,
+    );
     const pods = await podsOf('app=inference');
     expect(pods).toHaveLength(2);
     const ips = pods.map((pod) => pod.status?.podIP ?? '');
@@ -203,7 +271,10 @@ describe('the pod runner (local processes as the pods of a real control plane)',
     expect(await readyEndpoints(kc, ns, 'inference')).toEqual(ips.map((ip) => `${ip}:8080`).sort());
     // Not from EndpointSlices: the API refuses loopback addresses in them, whoever writes them.
     const refused = await discovery
-      .createNamespacedEndpointSlice({ namespace: ns, body: { metadata: { name: 'loopback' }, addressType: 'IPv4', endpoints: [{ addresses: [ips[0]!] }] } })
+      .createNamespacedEndpointSlice({
+        namespace: ns,
+        body: { metadata: { name: 'loopback' }, addressType: 'IPv4', endpoints: [{ addresses: [ips[0]!] }] },
+      })
       .then(
         () => undefined,
         (error: unknown) => error as k8s.ApiException<string>,
@@ -211,7 +282,10 @@ describe('the pod runner (local processes as the pods of a real control plane)',
     expect(refused?.code).toBe(422);
     expect(String(refused?.body)).toMatch(/may not be in the loopback range/);
 
-    await apps.patchNamespacedDeploymentScale({ name: 'inference', namespace: ns, body: { spec: { replicas: 1 } } }, mergePatch);
+    await apps.patchNamespacedDeploymentScale(
+      { name: 'inference', namespace: ns, body: { spec: { replicas: 1 } } },
+      mergePatch,
+    );
     const [kept] = await eventually('one pod left', async () => {
       const left = await podsOf('app=inference');
       return left.length === 1 ? left : undefined;
@@ -223,7 +297,11 @@ describe('the pod runner (local processes as the pods of a real control plane)',
     expect(await listening(kept!.status!.podIP!, 8080)).toBe(true);
     // It was stopped as a kubelet stops a container: SIGTERM first, and the server drained.
     expect(runner.logs(ns, removed.metadata!.name!)).toMatch(/"msg":"draining".*"signal":"SIGTERM"/);
-    await eventually('1 available replica', async () => ((await apps.readNamespacedDeployment({ name: 'inference', namespace: ns })).status?.availableReplicas === 1 ? true : undefined));
+    await eventually('1 available replica', async () =>
+      (await apps.readNamespacedDeployment({ name: 'inference', namespace: ns })).status?.availableReplicas === 1
+        ? true
+        : undefined,
+    );
     expect(await readyEndpoints(kc, ns, 'inference')).toEqual([`${kept!.status!.podIP}:8080`]);
   });
 
@@ -237,17 +315,28 @@ describe('the pod runner (local processes as the pods of a real control plane)',
       namespace: ns,
       body: {
         metadata: { name: 'needs-secret' },
-        spec: { restartPolicy: 'OnFailure', containers: [{ name: 'help', image, args: ['--help'], envFrom: [{ secretRef: { name: 'later' } }] }] },
+        spec: {
+          restartPolicy: 'OnFailure',
+          containers: [{ name: 'help', image, args: ['--help'], envFrom: [{ secretRef: { name: 'later' } }] }],
+        },
       },
     });
 
     const waiting = await eventually('CreateContainerConfigError', async () => {
-      const state = (await core.readNamespacedPod({ name: 'needs-secret', namespace: ns })).status?.containerStatuses?.[0]?.state?.waiting;
+      const state = (await core.readNamespacedPod({ name: 'needs-secret', namespace: ns })).status
+        ?.containerStatuses?.[0]?.state?.waiting;
       return state?.reason === 'CreateContainerConfigError' ? state : undefined;
     });
     expect(waiting.message).toBe('secret "later" not found');
-    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'later' }, stringData: { ANSWER: '42' } } });
-    await eventually('needs-secret Succeeded', async () => ((await core.readNamespacedPod({ name: 'needs-secret', namespace: ns })).status?.phase === 'Succeeded' ? true : undefined));
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: 'later' }, stringData: { ANSWER: '42' } },
+    });
+    await eventually('needs-secret Succeeded', async () =>
+      (await core.readNamespacedPod({ name: 'needs-secret', namespace: ns })).status?.phase === 'Succeeded'
+        ? true
+        : undefined,
+    );
     expect(runner.logs(ns, 'needs-secret')).toContain('Usage: movie-reco');
 
     const crashed = await eventually('two restarts', async () => {
@@ -260,9 +349,14 @@ describe('the pod runner (local processes as the pods of a real control plane)',
   });
 
   it('leaves a pod of any other image Pending, with an Event saying why', async () => {
-    await core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'foreign' }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } });
+    await core.createNamespacedPod({
+      namespace: ns,
+      body: { metadata: { name: 'foreign' }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } },
+    });
     const event = await eventually('the Event', async () =>
-      (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=foreign' })).items.find((e) => e.reason === 'NotProjectImage'),
+      (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=foreign' })).items.find(
+        (e) => e.reason === 'NotProjectImage',
+      ),
     );
     expect(event.type).toBe('Warning');
     expect(event.message).toMatch(/container "web" uses image "nginx:1\.27"; .*runs only the project's image/);

@@ -101,7 +101,10 @@ class Runner implements PodRunner {
     this.runnerLog = join(this.logDir, `${this.nodeName}.log`);
     this.#core = options.kubeConfig.makeApiClient(k8s.CoreV1Api);
     this.#ips = new PodIpPool(options.ipLockDir);
-    this.#queue = new KeyQueue((key) => this.#reconcile(key), (key, error) => this.#warn(`reconcile ${key} failed; retrying`, error));
+    this.#queue = new KeyQueue(
+      (key) => this.#reconcile(key),
+      (key, error) => this.#warn(`reconcile ${key} failed; retrying`, error),
+    );
     const ns = options.namespace;
     const path = ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods';
     const list = () => (ns ? this.#core.listNamespacedPod({ namespace: ns }) : this.#core.listPodForAllNamespaces());
@@ -116,12 +119,18 @@ class Runner implements PodRunner {
   }
 
   async start(): Promise<void> {
-    this.#node = await registerNode(this.#options.kubeConfig, this.nodeName, 253, (message, error) => this.#warn(message, error));
+    this.#node = await registerNode(this.#options.kubeConfig, this.nodeName, 253, (message, error) =>
+      this.#warn(message, error),
+    );
     await this.#informer.start();
     // The level-triggered safety net: look at every pod again now and then.
     this.#resyncTimer = setInterval(() => this.#resync(), 30_000);
     this.#resyncTimer.unref();
-    this.#log('info', 'started', { node: this.nodeName, namespace: this.#options.namespace ?? '(all)', logDir: this.logDir });
+    this.#log('info', 'started', {
+      node: this.nodeName,
+      namespace: this.#options.namespace ?? '(all)',
+      logDir: this.logDir,
+    });
   }
 
   logFile(namespace: string, name: string, container?: string): string | undefined {
@@ -132,7 +141,10 @@ class Runner implements PodRunner {
 
   logs(namespace: string, name: string, container?: string): string {
     const file = this.logFile(namespace, name, container);
-    if (!file) throw new Error(`pod ${namespace}/${name}${container ? ` (container ${container})` : ''} has not run on ${this.nodeName}`);
+    if (!file)
+      throw new Error(
+        `pod ${namespace}/${name}${container ? ` (container ${container})` : ''} has not run on ${this.nodeName}`,
+      );
     return readFileSync(file, 'utf8');
   }
 
@@ -147,7 +159,11 @@ class Runner implements PodRunner {
     clearInterval(this.#resyncTimer);
     this.#queue.stop();
     await this.#informer.stop();
-    await Promise.all([...this.#pods.values()].map((pod) => pod.terminate().catch((error: unknown) => this.#warn(`stopping ${pod.namespace}/${pod.name}`, error))));
+    await Promise.all(
+      [...this.#pods.values()].map((pod) =>
+        pod.terminate().catch((error: unknown) => this.#warn(`stopping ${pod.namespace}/${pod.name}`, error)),
+      ),
+    );
     for (const pod of this.#pods.values()) pod.removeScratch();
     this.#pods.clear();
     this.#ips.releaseAll();
@@ -182,9 +198,15 @@ class Runner implements PodRunner {
       // Once: a pod with finalizers (a Job's) stays until its controller removes them.
       if (!this.#handled.has(`deleted/${uid}`)) {
         // In the body: the API server ignores query parameters when a delete carries one.
-        await this.#core.deleteNamespacedPod({ name: pod.metadata.name!, namespace: pod.metadata.namespace!, body: { gracePeriodSeconds: 0, preconditions: { uid } } }).catch((error: unknown) => {
-          if (!(error instanceof k8s.ApiException && (error.code === 404 || error.code === 409))) throw error;
-        });
+        await this.#core
+          .deleteNamespacedPod({
+            name: pod.metadata.name!,
+            namespace: pod.metadata.namespace!,
+            body: { gracePeriodSeconds: 0, preconditions: { uid } },
+          })
+          .catch((error: unknown) => {
+            if (!(error instanceof k8s.ApiException && (error.code === 404 || error.code === 409))) throw error;
+          });
         this.#handled.add(`deleted/${uid}`);
       }
       return;
@@ -206,7 +228,9 @@ class Runner implements PodRunner {
         repoRoot,
         nodeBinary: join(repoRoot, 'node_modules/node/bin/node'),
         restartBackoff: this.#options.restartBackoff ?? { initialMs: 1000, maxMs: 10_000 },
-        ...(this.#options.maxProbePeriodSeconds !== undefined ? { maxProbePeriodSeconds: this.#options.maxProbePeriodSeconds } : {}),
+        ...(this.#options.maxProbePeriodSeconds !== undefined
+          ? { maxProbePeriodSeconds: this.#options.maxProbePeriodSeconds }
+          : {}),
       },
       maxGracePeriodSeconds: this.#options.maxGracePeriodSeconds ?? 10,
       event: (p, type, reason, message) => this.#event(p, type, reason, message),
@@ -238,9 +262,16 @@ class Runner implements PodRunner {
     const foreign = containers.filter((c) => !isProjectImage(c.image, pattern));
     if (foreign.length > 0) {
       const list = foreign.map((c) => `container "${c.name}" uses image "${c.image ?? ''}"`).join(', ');
-      return { reason: 'NotProjectImage', message: `${list}; the pod runner ${this.nodeName} runs only the project's image (repository matching ${pattern}), so the pod stays Pending` };
+      return {
+        reason: 'NotProjectImage',
+        message: `${list}; the pod runner ${this.nodeName} runs only the project's image (repository matching ${pattern}), so the pod stays Pending`,
+      };
     }
-    if (pod.spec?.initContainers?.length) return { reason: 'NotSupported', message: `the pod runner ${this.nodeName} does not run init containers, so the pod stays Pending` };
+    if (pod.spec?.initContainers?.length)
+      return {
+        reason: 'NotSupported',
+        message: `the pod runner ${this.nodeName} does not run init containers, so the pod stays Pending`,
+      };
     return undefined;
   }
 
@@ -262,7 +293,12 @@ class Runner implements PodRunner {
       await this.#core.createNamespacedPodBinding({
         name: name!,
         namespace: namespace!,
-        body: { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace, uid }, target: { apiVersion: 'v1', kind: 'Node', name: this.nodeName } },
+        body: {
+          apiVersion: 'v1',
+          kind: 'Binding',
+          metadata: { name, namespace, uid },
+          target: { apiVersion: 'v1', kind: 'Node', name: this.nodeName },
+        },
       });
     } catch (error) {
       // 409: bound already (another runner was quicker), or gone and recreated.
@@ -279,11 +315,17 @@ class Runner implements PodRunner {
     };
     return {
       secret: (namespace, name) =>
-        this.#core.readNamespacedSecret({ name, namespace }).then(
-          (secret) => Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])),
-          absent,
-        ),
-      configMap: (namespace, name) => this.#core.readNamespacedConfigMap({ name, namespace }).then((configMap) => ({ ...configMap.data }), absent),
+        this.#core
+          .readNamespacedSecret({ name, namespace })
+          .then(
+            (secret) =>
+              Object.fromEntries(
+                Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+              ),
+            absent,
+          ),
+      configMap: (namespace, name) =>
+        this.#core.readNamespacedConfigMap({ name, namespace }).then((configMap) => ({ ...configMap.data }), absent),
     };
   }
 
@@ -311,7 +353,8 @@ class Runner implements PodRunner {
       })
       .catch((error: unknown) => {
         // The namespace may be going away with the test.
-        if (!(error instanceof k8s.ApiException && (error.code === 404 || error.code === 403))) this.#warn('event not recorded', error);
+        if (!(error instanceof k8s.ApiException && (error.code === 404 || error.code === 403)))
+          this.#warn('event not recorded', error);
       });
   }
 
@@ -340,13 +383,16 @@ class Runner implements PodRunner {
   }
 
   #warn(message: string, error: unknown): void {
-    const detail = error instanceof k8s.ApiException ? `${error.code}: ${String(error.body).slice(0, 500)}` : (error as Error)?.message;
+    const detail =
+      error instanceof k8s.ApiException
+        ? `${error.code}: ${String(error.body).slice(0, 500)}`
+        : (error as Error)?.message;
     this.#log('warn', message, { error: detail });
   }
 
   #log(level: string, msg: string, fields: Record<string, unknown>): void {
     try {
-      appendFileSync(this.runnerLog, JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }) + '\n');
+      appendFileSync(this.runnerLog, `${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
     } catch {
       // the folder went away (stop() removed it)
     }
@@ -397,10 +443,13 @@ class KeyQueue {
         this.#onError(key, error);
         const failures = (this.#failures.get(key) ?? 0) + 1;
         this.#failures.set(key, failures);
-        const timer = setTimeout(() => {
-          this.#timers.delete(timer);
-          this.add(key);
-        }, Math.min(250 * 2 ** failures, 10_000));
+        const timer = setTimeout(
+          () => {
+            this.#timers.delete(timer);
+            this.add(key);
+          },
+          Math.min(250 * 2 ** failures, 10_000),
+        );
         this.#timers.add(timer);
       }
     } while (entry.again && !this.#stopped);

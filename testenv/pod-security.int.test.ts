@@ -1,7 +1,13 @@
 import * as k8s from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminKubeConfig, createTestNamespace, startControllerManager, type RunningControllerManager, type TestNamespace } from './fixtures.ts';
+import {
+  adminKubeConfig,
+  createTestNamespace,
+  startControllerManager,
+  type RunningControllerManager,
+  type TestNamespace,
+} from './fixtures.ts';
 
 // Pod Security admission enforces on Pods. A Deployment is admitted with a warning; the Pods its
 // ReplicaSet then tries to create are refused, which kube-controller-manager reports.
@@ -27,21 +33,30 @@ describe('Pod Security admission in a namespace labelled enforce=restricted', ()
   });
 
   it('refuses a Pod that is not hardened, naming what violates the profile', async () => {
-    const err = await core.createNamespacedPod({ namespace: namespace.name, body: { metadata: { name: 'bare' }, spec: unhardenedPod } }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await core
+      .createNamespacedPod({ namespace: namespace.name, body: { metadata: { name: 'bare' }, spec: unhardenedPod } })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(k8s.ApiException);
     expect((err as k8s.ApiException<string>).code).toBe(403);
     const status = JSON.parse(String((err as k8s.ApiException<string>).body)) as { message: string };
     expect(status.message).toMatch(/violates PodSecurity "restricted:latest": .*allowPrivilegeEscalation != false/);
   });
 
-  it("refuses the Pods of a Deployment that is not hardened (the Deployment gets a warning)", async () => {
+  it('refuses the Pods of a Deployment that is not hardened (the Deployment gets a warning)', async () => {
     const labels = { app: 'bare' };
     const created = await apps.createNamespacedDeploymentWithHttpInfo({
       namespace: namespace.name,
-      body: { metadata: { name: 'bare' }, spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: unhardenedPod } } },
+      body: {
+        metadata: { name: 'bare' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: labels },
+          template: { metadata: { labels }, spec: unhardenedPod },
+        },
+      },
     });
     // A Warning header quotes its text: 299 - "would violate PodSecurity \"restricted:latest\": ..."
     expect(created.headers.warning ?? '').toMatch(/would violate PodSecurity \\"restricted:latest\\"/);
@@ -49,7 +64,9 @@ describe('Pod Security admission in a namespace labelled enforce=restricted', ()
     let failure: k8s.V1ReplicaSetCondition | undefined;
     for (let i = 0; i < 120 && !failure; i++) {
       const sets = await apps.listNamespacedReplicaSet({ namespace: namespace.name });
-      failure = sets.items.flatMap((rs) => rs.status?.conditions ?? []).find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
+      failure = sets.items
+        .flatMap((rs) => rs.status?.conditions ?? [])
+        .find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
       if (!failure) await sleep(500);
     }
     expect(failure?.reason).toBe('FailedCreate');

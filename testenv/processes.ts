@@ -30,7 +30,12 @@ export interface StartOptions {
   passExitStatus?: boolean;
 }
 
-export function startManaged(name: string, command: string | undefined, args: string[], options: StartOptions): ManagedProcess {
+export function startManaged(
+  name: string,
+  command: string | undefined,
+  args: string[],
+  options: StartOptions,
+): ManagedProcess {
   const log = openSync(options.logFile, 'a');
   const leashArgs = ['--grace-ms', String(options.graceMs ?? 3000)];
   for (const dir of options.remove ?? []) leashArgs.push('--remove', dir);
@@ -92,7 +97,11 @@ export function logTail(logFile: string, lines = 25): string {
  * Polls `probe` until it returns true; fails early if the process exits, and after `timeoutMs`.
  * The error carries the log's tail (the folder holding the log goes away with the environment).
  */
-export async function waitUntilReady(proc: ManagedProcess, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+export async function waitUntilReady(
+  proc: ManagedProcess,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!proc.isRunning()) {
@@ -101,5 +110,7 @@ export async function waitUntilReady(proc: ManagedProcess, probe: () => Promise<
     if (await probe().catch(() => false)) return;
     await sleep(200);
   }
-  throw new Error(`${proc.name} was not ready after ${timeoutMs / 1000} s; its log ends with:\n${logTail(proc.logFile)}`);
+  throw new Error(
+    `${proc.name} was not ready after ${timeoutMs / 1000} s; its log ends with:\n${logTail(proc.logFile)}`,
+  );
 }

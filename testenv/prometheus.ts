@@ -45,7 +45,8 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   const targetFile = (job: string) => join(sdDir, `${job}.json`);
   const setTargets = (job: string, targets: readonly ScrapeTarget[]) => {
     for (const target of targets) {
-      if (!/^127\.\d+\.\d+\.\d+:\d+$/.test(target.address)) throw new Error(`scrape target ${target.address} is not on loopback`);
+      if (!/^127\.\d+\.\d+\.\d+:\d+$/.test(target.address))
+        throw new Error(`scrape target ${target.address} is not on loopback`);
     }
     const groups = targets.map((target) => ({ targets: [target.address], labels: target.labels ?? {} }));
     // Written aside and renamed: Prometheus must never read half a file.
@@ -82,8 +83,13 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     setTargets,
     async query(expr) {
       const response = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: expr })}`);
-      const body = (await response.json()) as { status: string; error?: string; data?: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] } };
-      if (body.status !== 'success' || !body.data) throw new Error(`query ${expr} failed: ${body.error ?? response.status}`);
+      const body = (await response.json()) as {
+        status: string;
+        error?: string;
+        data?: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
+      };
+      if (body.status !== 'success' || !body.data)
+        throw new Error(`query ${expr} failed: ${body.error ?? response.status}`);
       if (body.data.resultType === 'scalar') {
         const [, value] = body.data.result as unknown as [number, string];
         return [{ metric: {}, value: Number(value) }];

@@ -1,7 +1,13 @@
 import * as k8s from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminKubeConfig, certificateUser, createTestNamespace, serviceAccountUser, type TestNamespace } from './fixtures.ts';
+import {
+  adminKubeConfig,
+  certificateUser,
+  createTestNamespace,
+  serviceAccountUser,
+  type TestNamespace,
+} from './fixtures.ts';
 
 async function forbidden(call: Promise<unknown>): Promise<string> {
   const err = await call.then(
@@ -30,10 +36,18 @@ describe('RBAC on the test kube-apiserver', () => {
 
     const core = reader.kubeConfig.makeApiClient(k8s.CoreV1Api);
     const denial = await forbidden(core.listNamespacedPod({ namespace: namespace.name }));
-    expect(denial).toContain(`User \\"system:serviceaccount:${namespace.name}:reader\\" cannot list resource \\"pods\\"`);
+    expect(denial).toContain(
+      `User \\"system:serviceaccount:${namespace.name}:reader\\" cannot list resource \\"pods\\"`,
+    );
 
     const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
-    await rbac.createNamespacedRole({ namespace: namespace.name, body: { metadata: { name: 'pod-reader' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }] } });
+    await rbac.createNamespacedRole({
+      namespace: namespace.name,
+      body: {
+        metadata: { name: 'pod-reader' },
+        rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }],
+      },
+    });
     await rbac.createNamespacedRoleBinding({
       namespace: namespace.name,
       body: {
@@ -44,9 +58,12 @@ describe('RBAC on the test kube-apiserver', () => {
     });
     // The authorizer reads RBAC objects from an informer: allow a moment to catch up.
     let pods: k8s.V1PodList | undefined;
-    for (let i = 0; i < 50 && !pods; i++) pods = await core.listNamespacedPod({ namespace: namespace.name }).catch(() => sleep(100).then(() => undefined));
+    for (let i = 0; i < 50 && !pods; i++)
+      pods = await core.listNamespacedPod({ namespace: namespace.name }).catch(() => sleep(100).then(() => undefined));
     expect(pods?.items).toEqual([]);
-    await forbidden(core.createNamespacedConfigMap({ namespace: namespace.name, body: { metadata: { name: 'nope' } } }));
+    await forbidden(
+      core.createNamespacedConfigMap({ namespace: namespace.name, body: { metadata: { name: 'nope' } } }),
+    );
   });
 
   it('authenticates a client-certificate user with its groups and denies what no binding grants', async () => {

@@ -24,8 +24,20 @@ export async function probeServers(env: Record<string, string>): Promise<Probe[]
       await conn.end();
       return true;
     }),
-    check('minio', env.MOVIE_RECO_TEST_S3_ENDPOINT ?? '', async () => (await fetch(`${env.MOVIE_RECO_TEST_S3_ENDPOINT}/minio/health/ready`)).ok),
-    check('etcd', env.MOVIE_RECO_TEST_ETCD_URL ?? '', async () => (await fetch(`${env.MOVIE_RECO_TEST_ETCD_URL}/health`)).ok),
-    check('kube-apiserver', env.MOVIE_RECO_TEST_KUBE_SERVER ?? '', async () => (await httpsStatus(`${env.MOVIE_RECO_TEST_KUBE_SERVER}/readyz`, apiserverTls())) === 200),
+    check(
+      'minio',
+      env.MOVIE_RECO_TEST_S3_ENDPOINT ?? '',
+      async () => (await fetch(`${env.MOVIE_RECO_TEST_S3_ENDPOINT}/minio/health/ready`)).ok,
+    ),
+    check(
+      'etcd',
+      env.MOVIE_RECO_TEST_ETCD_URL ?? '',
+      async () => (await fetch(`${env.MOVIE_RECO_TEST_ETCD_URL}/health`)).ok,
+    ),
+    check(
+      'kube-apiserver',
+      env.MOVIE_RECO_TEST_KUBE_SERVER ?? '',
+      async () => (await httpsStatus(`${env.MOVIE_RECO_TEST_KUBE_SERVER}/readyz`, apiserverTls())) === 200,
+    ),
   ]);
 }

@@ -147,11 +147,16 @@ describe('MinIO killed while the trainer uploads the artifact', () => {
     db = await openDatabase(database.url);
     await migrateToLatest(db);
     await loadDataset(db, await openDataset(join(movielensDir(), 'ml-100k')), { batches: 1 });
-    tripwire = new UploadTripwire(minio.port, `/${BUCKET}/models/${MODEL}/${RUN_ID}/${MODEL_FILE}`, 64 * 1024, async () => {
-      killedAt = performance.now();
-      process.kill(pidWithArgument(join(dir, 'minio-data')), 'SIGKILL');
-      await minio.process.exited;
-    });
+    tripwire = new UploadTripwire(
+      minio.port,
+      `/${BUCKET}/models/${MODEL}/${RUN_ID}/${MODEL_FILE}`,
+      64 * 1024,
+      async () => {
+        killedAt = performance.now();
+        process.kill(pidWithArgument(join(dir, 'minio-data')), 'SIGKILL');
+        await minio.process.exited;
+      },
+    );
     await tripwire.start();
   }, 120_000);
 
@@ -196,14 +201,22 @@ describe('MinIO killed while the trainer uploads the artifact', () => {
 
     // main's one-line reason, beside the JSON log lines (written by another path: order not guaranteed).
     const reasonLine = stderr.split('\n').find((line) => line.startsWith('movie-reco train: ')) ?? '';
-    const termination = JSON.parse(readFileSync(terminationFile, 'utf8')) as { phase: string; reason: string; runId: string };
+    const termination = JSON.parse(readFileSync(terminationFile, 'utf8')) as {
+      phase: string;
+      reason: string;
+      runId: string;
+    };
     const run = await getRun(db, RUN_ID);
 
     // MinIO back on the same data folder: is anything of the run readable?
     const restartStarted = performance.now();
     minio = await startMinio(minioBinary, dir, minio);
     const restartSeconds = (performance.now() - restartStarted) / 1000;
-    const store = new S3ObjectStore(`s3://${BUCKET}/models`, { endpoint: minio.endpoint, accessKey: minio.accessKey, secretKey: minio.secretKey });
+    const store = new S3ObjectStore(`s3://${BUCKET}/models`, {
+      endpoint: minio.endpoint,
+      accessKey: minio.accessKey,
+      secretKey: minio.secretKey,
+    });
     const left = await store.list(`${MODEL}/${RUN_ID}/`);
     const read = await readArtifact(store, `${MODEL}/${RUN_ID}`).then(
       () => 'loaded',
@@ -234,5 +247,11 @@ describe('MinIO killed while the trainer uploads the artifact', () => {
 });
 
 function minioClient(server: MinioServer): Client {
-  return new Client({ endPoint: '127.0.0.1', port: server.port, useSSL: false, accessKey: server.accessKey, secretKey: server.secretKey });
+  return new Client({
+    endPoint: '127.0.0.1',
+    port: server.port,
+    useSSL: false,
+    accessKey: server.accessKey,
+    secretKey: server.secretKey,
+  });
 }

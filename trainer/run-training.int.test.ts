@@ -2,7 +2,13 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import { openDatabase, type Database } from '../storage/database.ts';
 import { migrateToLatest } from '../storage/migrations.ts';
 import { S3ObjectStore } from '../storage/s3-object-store.ts';
-import { createTestBucket, createTestDatabase, s3Coordinates, type TestBucket, type TestDatabase } from '../testenv/fixtures.ts';
+import {
+  createTestBucket,
+  createTestDatabase,
+  s3Coordinates,
+  type TestBucket,
+  type TestDatabase,
+} from '../testenv/fixtures.ts';
 import { trainingScenarios } from './training-scenarios.ts';
 
 describe('the trainer on MySQL (MariaDB) and S3 (MinIO)', () => {

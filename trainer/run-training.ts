@@ -47,7 +47,8 @@ export async function runTraining(job: TrainingJob): Promise<TrainingResult> {
     });
     await recordRunDataset(db, job.runId, snapshot.bound, snapshot.counts);
     log.info('snapshot read', { ...snapshot.counts, bound: snapshot.bound });
-    if (snapshot.ratings.length < 2) throw new Error(`the snapshot holds ${snapshot.ratings.length} ratings: nothing to train on`);
+    if (snapshot.ratings.length < 2)
+      throw new Error(`the snapshot holds ${snapshot.ratings.length} ratings: nothing to train on`);
     const { train, test } = randomSplit(snapshot.ratings, job.testFraction, job.config.seed);
     const epochWrites: Promise<void>[] = [];
     const result = await trainRecommender(train, job.config, (event) => {
@@ -57,7 +58,14 @@ export async function runTraining(job: TrainingJob): Promise<TrainingResult> {
         // The search phase carries the validation curve; without one, the only phase is the refit.
         const curvePhase = job.config.validationFraction > 0 ? 'fit' : 'refit';
         if (phase === curvePhase) {
-          epochWrites.push(recordEpoch(db, job.runId, { epoch, trainLoss: trainRmse, validationRmse: validationRmse ?? null, seconds }));
+          epochWrites.push(
+            recordEpoch(db, job.runId, {
+              epoch,
+              trainLoss: trainRmse,
+              validationRmse: validationRmse ?? null,
+              seconds,
+            }),
+          );
         }
       } else {
         log.info('stage done', { stage: event.stage, seconds: event.seconds, ...event.detail });
@@ -66,12 +74,21 @@ export async function runTraining(job: TrainingJob): Promise<TrainingResult> {
     await Promise.all(epochWrites);
     const evaluation = evaluateRecommender(result.model, test);
     const metrics = { ...evaluation, trainSeconds: result.seconds };
-    log.info('evaluated', { rmse: metrics.rmse, mae: metrics.mae, ndcgAt10: metrics.ndcgAt10, precisionAt10: metrics.precisionAt10 });
+    log.info('evaluated', {
+      rmse: metrics.rmse,
+      mae: metrics.mae,
+      ndcgAt10: metrics.ndcgAt10,
+      precisionAt10: metrics.precisionAt10,
+    });
     const encoded = encodeArtifact(result.model, {
       model: job.model,
       run: job.runId,
       metrics: numericFields(metrics),
-      training: { chosenEpochs: result.chosenEpochs, stageSeconds: result.stageSeconds, validation: result.validation ?? null },
+      training: {
+        chosenEpochs: result.chosenEpochs,
+        stageSeconds: result.stageSeconds,
+        validation: result.validation ?? null,
+      },
       dataSnapshot: { ...snapshot.bound, ...snapshot.counts, trainRatings: train.length, testRatings: test.length },
     });
     const artifact = await writeArtifact(job.store, `${job.model}/${job.runId}`, encoded);
@@ -109,5 +126,7 @@ export async function runTraining(job: TrainingJob): Promise<TrainingResult> {
 }
 
 function numericFields(record: object): Record<string, number> {
-  return Object.fromEntries(Object.entries(record).filter(([, value]) => typeof value === 'number' && Number.isFinite(value)));
+  return Object.fromEntries(
+    Object.entries(record).filter(([, value]) => typeof value === 'number' && Number.isFinite(value)),
+  );
 }

@@ -19,7 +19,16 @@ export function trainingScenarios(backends: () => { db: Database; store: ObjectS
   it('trains on a bounded snapshot, writes a verifiable artifact and records the run', async () => {
     const { db, store } = backends();
     await loadDataset(db, await openDataset(join(movielensDir(), 'ml-100k')), { batches: 5 });
-    const result = await runTraining({ db, store, model: 'movielens', runId: 'run-a', bound: { upToBatch: 3 }, config, testFraction: 0.2, log: quiet });
+    const result = await runTraining({
+      db,
+      store,
+      model: 'movielens',
+      runId: 'run-a',
+      bound: { upToBatch: 3 },
+      config,
+      testFraction: 0.2,
+      log: quiet,
+    });
     expect(result.dataset.ratings).toBe(60_000);
     expect(result.metrics.testRatings).toBe(12_000);
     expect(result.metrics.rmse).toBeLessThan(1);
@@ -40,7 +49,16 @@ export function trainingScenarios(backends: () => { db: Database; store: ObjectS
   it('marks the run Failed with the reason when there is nothing to train on', async () => {
     const { db, store } = backends();
     await expect(
-      runTraining({ db, store, model: 'movielens', runId: 'run-empty', bound: {}, config, testFraction: 0.2, log: quiet }),
+      runTraining({
+        db,
+        store,
+        model: 'movielens',
+        runId: 'run-empty',
+        bound: {},
+        config,
+        testFraction: 0.2,
+        log: quiet,
+      }),
     ).rejects.toThrow(/nothing to train on/);
     const run = await getRun(db, 'run-empty');
     expect(run?.status).toBe('Failed');

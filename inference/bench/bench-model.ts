@@ -43,5 +43,10 @@ async function buildBenchModel(folder: string, log: Logger): Promise<void> {
     dataSnapshot: { ratings: ratings.length },
   });
   await writeArtifact(new LocalObjectStore(folder), BENCH_MODEL_PREFIX, artifact);
-  log.info('bench model written', { folder, seconds: (performance.now() - t0) / 1000, blend: result.model.blend, cooccurrence: result.model.cooccurrence !== null });
+  log.info('bench model written', {
+    folder,
+    seconds: (performance.now() - t0) / 1000,
+    blend: result.model.blend,
+    cooccurrence: result.model.cooccurrence !== null,
+  });
 }

@@ -24,7 +24,10 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const modelFolder = resolve(here, '../../.cache/bench-serve');
 const log = createLogger({ component: 'bench-serve' });
 /** The service runs with the inference pods' Node options; later flags win. */
-const serviceNodeFlags = [...SERVICE_NODE_OPTIONS.split(' '), ...(process.env.BENCH_SERVICE_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
+const serviceNodeFlags = [
+  ...SERVICE_NODE_OPTIONS.split(' '),
+  ...(process.env.BENCH_SERVICE_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+];
 
 const USERS = 138_493;
 const MOVIES = 26_744;
@@ -130,11 +133,19 @@ interface Round {
 }
 
 /** One round against one process. */
-async function round(pid: number | undefined, port: number, next: () => RequestShape, duration: number): Promise<Round> {
+async function round(
+  pid: number | undefined,
+  port: number,
+  next: () => RequestShape,
+  duration: number,
+): Promise<Round> {
   const before = cpuTimes(pid);
   const result = await drive(port, next, duration);
   const after = cpuTimes(pid);
-  return { result, ...(before && after ? { cpu: { user: after.user - before.user, system: after.system - before.system } } : {}) };
+  return {
+    result,
+    ...(before && after ? { cpu: { user: after.user - before.user, system: after.system - before.system } } : {}),
+  };
 }
 
 /**
@@ -142,7 +153,12 @@ async function round(pid: number | undefined, port: number, next: () => RequestS
  * hello-world ceiling are driven in alternating short rounds and compared over the same span:
  * req/s over all rounds, the median round's p50, the worst round's p99.
  */
-async function compare(endpoint: string, service: Target, hello: Target, next: () => RequestShape): Promise<[Row, Row]> {
+async function compare(
+  endpoint: string,
+  service: Target,
+  hello: Target,
+  next: () => RequestShape,
+): Promise<[Row, Row]> {
   const helloRounds: Round[] = [];
   const measured: Round[] = [];
   await drive(service.port, next, 1); // warm-up: JIT and connections out of the figures
@@ -191,7 +207,8 @@ function summarize(endpoint: string, rounds: Round[]): Row {
 function pinCores(servers: (number | undefined)[]): boolean {
   if (availableParallelism() < 2) return false;
   try {
-    for (const pid of servers) if (pid) execFileSync('taskset', ['-a', '-p', '-c', '1', String(pid)], { stdio: 'ignore' });
+    for (const pid of servers)
+      if (pid) execFileSync('taskset', ['-a', '-p', '-c', '1', String(pid)], { stdio: 'ignore' });
     execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
     return true;
   } catch {
@@ -210,7 +227,10 @@ function random(seed: number): () => number {
 async function main(): Promise<void> {
   await ensureBenchModel(modelFolder, log);
   const helloPort = await freePort();
-  const hello = fork(resolve(here, 'hello-world.ts'), { env: { ...process.env, PORT: String(helloPort) }, stdio: 'ignore' });
+  const hello = fork(resolve(here, 'hello-world.ts'), {
+    env: { ...process.env, PORT: String(helloPort) },
+    stdio: 'ignore',
+  });
   const port = await freePort();
   const service = fork(resolve(here, 'serve-process.ts'), {
     env: {
@@ -223,7 +243,9 @@ async function main(): Promise<void> {
     },
     execArgv: [...process.execArgv, ...serviceNodeFlags],
     // Request logs are written as in production, to /dev/null.
-    stdio: process.env.BENCH_SERVICE_STDOUT ? ['ignore', openSync(process.env.BENCH_SERVICE_STDOUT, 'w'), 'ignore', 'ipc'] : 'ignore',
+    stdio: process.env.BENCH_SERVICE_STDOUT
+      ? ['ignore', openSync(process.env.BENCH_SERVICE_STDOUT, 'w'), 'ignore', 'ipc']
+      : 'ignore',
   });
   const rows: Row[] = [];
   let placement = 'unpinned';
@@ -235,23 +257,38 @@ async function main(): Promise<void> {
     // measured rounds (it yields between requests, but still takes CPU from them).
     await waitPrecomputed(`http://127.0.0.1:${port}/v1/model`, service);
     const pinned = process.env.BENCH_PIN !== '0' && pinCores([hello.pid, service.pid]);
-    log.info('service ready (model loaded, recommendations precomputed)', { seconds: (performance.now() - started) / 1000, pinned });
+    log.info('service ready (model loaded, recommendations precomputed)', {
+      seconds: (performance.now() - started) / 1000,
+      pinned,
+    });
     placement = pinned ? 'load generator on core 0, servers on core 1' : 'unpinned';
     const rand = random(7);
     const user = () => 1 + Math.floor(rand() * USERS);
     const movie = () => 1 + Math.floor(rand() * MOVIES);
     let fresh = 1;
     const endpoints: [string, () => RequestShape][] = [
-      ['GET /v1/recommendations n=10 (known users, precomputed)', () => ({ path: `/v1/recommendations?userId=${user()}&n=10` })],
+      [
+        'GET /v1/recommendations n=10 (known users, precomputed)',
+        () => ({ path: `/v1/recommendations?userId=${user()}&n=10` }),
+      ],
       // n=20 is not precomputed: each request for a new user runs the ranking (the path of a user who just rated).
-      ['GET /v1/recommendations n=20 (computed per request)', () => ({ path: `/v1/recommendations?userId=${fresh++}&n=20` })],
+      [
+        'GET /v1/recommendations n=20 (computed per request)',
+        () => ({ path: `/v1/recommendations?userId=${fresh++}&n=20` }),
+      ],
       ['GET /v1/predict', () => ({ path: `/v1/predict?userId=${user()}&movieId=${movie()}` })],
       [
         'POST /v1/recommendations (visitor, 10 ratings)',
         () => ({
           path: '/v1/recommendations',
           method: 'POST',
-          body: JSON.stringify({ ratings: Array.from({ length: 10 }, () => ({ movieId: 1 + Math.floor(rand() * 3000), rating: 0.5 + Math.floor(rand() * 10) / 2 })), n: 10 }),
+          body: JSON.stringify({
+            ratings: Array.from({ length: 10 }, () => ({
+              movieId: 1 + Math.floor(rand() * 3000),
+              rating: 0.5 + Math.floor(rand() * 10) / 2,
+            })),
+            n: 10,
+          }),
         }),
       ],
       ['GET /v1/movies/:id/similar n=10', () => ({ path: `/v1/movies/${movie()}/similar?n=10` })],
@@ -266,7 +303,16 @@ async function main(): Promise<void> {
     await Promise.all([stop(hello), stop(service)]);
   }
 
-  const header = ['endpoint', 'req/s', '% of hello', 'p50 ms', 'p99 ms', 'errors', 'requests', 'server CPU µs/req (user+sys)'];
+  const header = [
+    'endpoint',
+    'req/s',
+    '% of hello',
+    'p50 ms',
+    'p99 ms',
+    'errors',
+    'requests',
+    'server CPU µs/req (user+sys)',
+  ];
   const table = rows.map((r, k) => [
     r.endpoint,
     r.requestsPerSecond.toFixed(0),
@@ -278,9 +324,12 @@ async function main(): Promise<void> {
     r.cpuMicros ? `${r.cpuMicros.user.toFixed(0)}+${r.cpuMicros.system.toFixed(0)}` : '',
   ]);
   const widths = header.map((h, k) => Math.max(h.length, ...table.map((row) => row[k]!.length)));
-  const line = (cells: string[]) => cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]!) : c.padStart(widths[k]!))).join('  ');
-  process.stdout.write(`serve bench: ${seconds} s per row in ${ROUNDS} alternating rounds, ${connections} connections, loopback, ${placement}, service flags ${serviceNodeFlags.join(' ')}, model ${BENCH_MODEL_PREFIX} (138,493 users, 26,744 movies, 64 factors)\n`);
-  process.stdout.write([line(header), ...table.map(line)].join('\n') + '\n');
+  const line = (cells: string[]) =>
+    cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]!) : c.padStart(widths[k]!))).join('  ');
+  process.stdout.write(
+    `serve bench: ${seconds} s per row in ${ROUNDS} alternating rounds, ${connections} connections, loopback, ${placement}, service flags ${serviceNodeFlags.join(' ')}, model ${BENCH_MODEL_PREFIX} (138,493 users, 26,744 movies, 64 factors)\n`,
+  );
+  process.stdout.write(`${[line(header), ...table.map(line)].join('\n')}\n`);
 }
 
 await main();

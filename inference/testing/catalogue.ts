@@ -6,7 +6,9 @@ export async function seedCatalogue(databaseUrl: string, count: number, genres =
   const db = await openDatabase(databaseUrl);
   try {
     await migrateToLatest(db);
-    await db.knex('movies').insert(Array.from({ length: count }, (_, k) => ({ movie_id: k + 1, title: `Movie ${k + 1} (2001)`, genres })));
+    await db
+      .knex('movies')
+      .insert(Array.from({ length: count }, (_, k) => ({ movie_id: k + 1, title: `Movie ${k + 1} (2001)`, genres })));
   } finally {
     await db.close();
   }

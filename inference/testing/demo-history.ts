@@ -50,24 +50,48 @@ export async function createDemoHistory(dir: string): Promise<DemoHistory> {
     const store = new LocalObjectStore(join(dir, 'artifacts'));
     const log = createLogger({}, { write: () => {} });
     const train = (runId: string, upToBatch: number, algorithm: 'svd' | 'blend', factors: number) =>
-      runTraining({ db, store, model: MODEL, runId, bound: { upToBatch }, config: config(algorithm, factors), testFraction: 0.2, log });
+      runTraining({
+        db,
+        store,
+        model: MODEL,
+        runId,
+        bound: { upToBatch },
+        config: config(algorithm, factors),
+        testFraction: 0.2,
+        log,
+      });
     // As the operator records them (operator/modelrelease/champion.ts words the reasons): a
     // promotion in both tables, a rejection in gate_decisions only.
     const promote = async (run: TrainingResult, previous: TrainingResult | null, reason: string) => {
       const at = new Date();
       const values = { model: MODEL, runId: run.runId, reason, metric: 'ndcgAt10', metricValue: run.metrics.ndcgAt10 };
-      await recordPromotion(db, { ...values, previousRunId: previous?.runId ?? null, previousMetricValue: previous?.metrics.ndcgAt10 ?? null, promotedAt: at });
-      await recordGateDecision(db, { ...values, outcome: 'Promoted', championRunId: previous?.runId ?? null, championMetricValue: previous?.metrics.ndcgAt10 ?? null, decidedAt: at });
+      await recordPromotion(db, {
+        ...values,
+        previousRunId: previous?.runId ?? null,
+        previousMetricValue: previous?.metrics.ndcgAt10 ?? null,
+        promotedAt: at,
+      });
+      await recordGateDecision(db, {
+        ...values,
+        outcome: 'Promoted',
+        championRunId: previous?.runId ?? null,
+        championMetricValue: previous?.metrics.ndcgAt10 ?? null,
+        decidedAt: at,
+      });
     };
     const first = await train('movie-reco/movielens-batch3-svd', 3, 'svd', 16);
     await promote(first, null, `first champion: best ndcgAt10 ${fmt(first.metrics.ndcgAt10)} among 1 passing run(s)`);
 
     const second = await train('movie-reco/movielens-batch4-svd', 4, 'svd', 32);
     const secondGain = second.metrics.ndcgAt10 - first.metrics.ndcgAt10;
-    if (secondGain >= MIN_IMPROVEMENT) throw new Error(`the demo history expects ${second.runId} to be rejected, but it beats the champion by ${secondGain}`);
-    const rejection = secondGain <= 0
-      ? `ndcgAt10 ${fmt(second.metrics.ndcgAt10)} is not better than champion ${first.runId} (${fmt(first.metrics.ndcgAt10)})`
-      : `ndcgAt10 ${fmt(second.metrics.ndcgAt10)} beats champion ${first.runId} by only ${fmt(secondGain)}, less than minImprovement ${MIN_IMPROVEMENT}`;
+    if (secondGain >= MIN_IMPROVEMENT)
+      throw new Error(
+        `the demo history expects ${second.runId} to be rejected, but it beats the champion by ${secondGain}`,
+      );
+    const rejection =
+      secondGain <= 0
+        ? `ndcgAt10 ${fmt(second.metrics.ndcgAt10)} is not better than champion ${first.runId} (${fmt(first.metrics.ndcgAt10)})`
+        : `ndcgAt10 ${fmt(second.metrics.ndcgAt10)} beats champion ${first.runId} by only ${fmt(secondGain)}, less than minImprovement ${MIN_IMPROVEMENT}`;
     await recordGateDecision(db, {
       model: MODEL,
       runId: second.runId,
@@ -81,7 +105,11 @@ export async function createDemoHistory(dir: string): Promise<DemoHistory> {
 
     const third = await train('movie-reco/movielens-batch5-blend', 5, 'blend', 32);
     const gain = third.metrics.ndcgAt10 - first.metrics.ndcgAt10;
-    await promote(third, first, `ndcgAt10 ${fmt(third.metrics.ndcgAt10)} beats champion ${first.runId} (${fmt(first.metrics.ndcgAt10)}) by ${fmt(gain)}, at least minImprovement ${MIN_IMPROVEMENT}`);
+    await promote(
+      third,
+      first,
+      `ndcgAt10 ${fmt(third.metrics.ndcgAt10)} beats champion ${first.runId} (${fmt(first.metrics.ndcgAt10)}) by ${fmt(gain)}, at least minImprovement ${MIN_IMPROVEMENT}`,
+    );
     return { databaseUrl, runs: [first, second, third], champion: third, rejected: { run: second, reason: rejection } };
   } finally {
     await db.close();

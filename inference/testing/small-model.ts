@@ -18,11 +18,20 @@ export async function trainSmallModel(seed = 1, factors = 8): Promise<Recommende
 }
 
 export async function smallArtifact(run: string, seed = 1): Promise<EncodedArtifact> {
-  return encodeArtifact(await trainSmallModel(seed), { model: 'test', run, metrics: { rmse: 0.9 }, training: {}, dataSnapshot: {} });
+  return encodeArtifact(await trainSmallModel(seed), {
+    model: 'test',
+    run,
+    metrics: { rmse: 0.9 },
+    training: {},
+    dataSnapshot: {},
+  });
 }
 
 /** The serving form of an artifact, decoded from its bytes as the service would. */
 export function servingModelOf(artifact: EncodedArtifact, cacheSize = 10_000): ServingModel {
   const model = decodeArtifact(artifact.manifest, artifact.files.get(MODEL_FILE)!);
-  return makeServingModel({ model, manifest: artifact.manifest, digest: artifact.digest, uri: `memory://${artifact.manifest.run}` }, cacheSize);
+  return makeServingModel(
+    { model, manifest: artifact.manifest, digest: artifact.digest, uri: `memory://${artifact.manifest.run}` },
+    cacheSize,
+  );
 }

@@ -16,7 +16,11 @@ describe('npm run build:web', () => {
     dirs.push(out);
     const files = await buildWebPage(out);
     const names = files.map((f) => f.path.slice(out.length + 1)).sort();
-    expect(names).toEqual([expect.stringMatching(/^assets\/app-[A-Z0-9]+\.css$/), expect.stringMatching(/^assets\/app-[A-Z0-9]+\.js$/), 'index.html']);
+    expect(names).toEqual([
+      expect.stringMatching(/^assets\/app-[A-Z0-9]+\.css$/),
+      expect.stringMatching(/^assets\/app-[A-Z0-9]+\.js$/),
+      'index.html',
+    ]);
     const html = readFileSync(join(out, 'index.html'), 'utf8');
     for (const name of names.filter((n) => n.startsWith('assets/'))) {
       expect(html).toContain(`"${name}"`);

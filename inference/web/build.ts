@@ -45,19 +45,28 @@ export async function buildWebPage(outDir = DEFAULT_OUT_DIR): Promise<BuiltFile[
   await rm(staging, { recursive: true, force: true });
   await mkdir(join(staging, 'assets'), { recursive: true });
   const files: { path: string; contents: Uint8Array }[] = [
-    ...result.outputFiles.map((file) => ({ path: join(outDir, 'assets', basename(file.path)), contents: file.contents })),
+    ...result.outputFiles.map((file) => ({
+      path: join(outDir, 'assets', basename(file.path)),
+      contents: file.contents,
+    })),
     { path: join(outDir, 'index.html'), contents: Buffer.from(html) },
   ];
   for (const file of files) await writeFile(join(staging, relative(outDir, file.path)), file.contents);
   await rm(outDir, { recursive: true, force: true });
   await rename(staging, outDir);
-  return files.map((file) => ({ path: file.path, bytes: file.contents.length, gzipBytes: gzipSync(file.contents, { level: 9 }).length }));
+  return files.map((file) => ({
+    path: file.path,
+    bytes: file.contents.length,
+    gzipBytes: gzipSync(file.contents, { level: 9 }).length,
+  }));
 }
 
 if (import.meta.main) {
   const files = await buildWebPage();
   const kB = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
   for (const file of files) {
-    process.stdout.write(`${relative(process.cwd(), file.path).padEnd(48)} ${kB(file.bytes).padStart(9)}  (${kB(file.gzipBytes)} gzip)\n`);
+    process.stdout.write(
+      `${relative(process.cwd(), file.path).padEnd(48)} ${kB(file.bytes).padStart(9)}  (${kB(file.gzipBytes)} gzip)\n`,
+    );
   }
 }

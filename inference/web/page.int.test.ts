@@ -41,7 +41,8 @@ describe('the web page in chromium', () => {
   beforeAll(async () => {
     const [executablePath] = await Promise.all([debianChromium(), buildWebPage()]);
     dir = await mkdtemp(join(tmpdir(), 'web-page-'));
-    shots = process.env.MOVIE_RECO_SCREENSHOTS === '1' ? join(repoRoot, 'docs', 'screenshots') : join(dir, 'screenshots');
+    shots =
+      process.env.MOVIE_RECO_SCREENSHOTS === '1' ? join(repoRoot, 'docs', 'screenshots') : join(dir, 'screenshots');
     await mkdir(shots, { recursive: true });
     history = await createDemoHistory(dir);
     service = await startService(
@@ -67,7 +68,13 @@ describe('the web page in chromium', () => {
   });
 
   async function open(path = '', viewport = { width: 1280, height: 900 }): Promise<Page> {
-    const context = await browser.newContext({ viewport, deviceScaleFactor: 1, colorScheme: 'light', locale: 'en-US', timezoneId: 'UTC' });
+    const context = await browser.newContext({
+      viewport,
+      deviceScaleFactor: 1,
+      colorScheme: 'light',
+      locale: 'en-US',
+      timezoneId: 'UTC',
+    });
     contexts.push(context);
     const page = await context.newPage();
     const errors: string[] = [];
@@ -79,7 +86,8 @@ describe('the web page in chromium', () => {
   }
   const errorsOf = (page: Page) => (page as Page & { errors?: string[] }).errors ?? [];
 
-  const recommendations = (page: Page) => page.getByRole('list', { name: 'Recommendations' }).locator(':scope > li .title').allTextContents();
+  const recommendations = (page: Page) =>
+    page.getByRole('list', { name: 'Recommendations' }).locator(':scope > li .title').allTextContents();
 
   it('paints first in well under a second on loopback', async () => {
     // Three first visits, each in a fresh context (empty cache, new connection).
@@ -92,7 +100,9 @@ describe('the web page in chromium', () => {
       // Other browser-side expressions are strings: this file is type-checked against Node's globals, not the DOM's.
       const paint = await page.evaluate<number>("performance.getEntriesByName('first-contentful-paint')[0].startTime");
       const received = await page.evaluate<number>("performance.getEntriesByType('navigation')[0].responseEnd");
-      console.log(`first visit ${visit + 1}: first-contentful-paint ${paint.toFixed(0)} ms (document received at ${received.toFixed(0)} ms)`);
+      console.log(
+        `first visit ${visit + 1}: first-contentful-paint ${paint.toFixed(0)} ms (document received at ${received.toFixed(0)} ms)`,
+      );
       paints.push(paint);
     }
     // A sanity bound only: timing on a shared machine varies; the figures above are what is reported.
@@ -111,7 +121,10 @@ describe('the web page in chromium', () => {
     const status = page.getByRole('status').filter({ hasText: /^From your/ });
 
     // By mouse: search, then click the stars.
-    for (const [text, title, stars, rated] of [['toy story', 'Toy Story (1995)', 5, 1], ['the matrix', 'Matrix, The (1999)', 4, 2]] as const) {
+    for (const [text, title, stars, rated] of [
+      ['toy story', 'Toy Story (1995)', 5, 1],
+      ['the matrix', 'Matrix, The (1999)', 4, 2],
+    ] as const) {
       await search.fill(text);
       const group = results.getByRole('group', { name: `Your rating of ${title}` });
       await group.getByTitle(`${stars} stars`).click();
@@ -130,20 +143,28 @@ describe('the web page in chromium', () => {
     for (let k = 0; k < 4; k++) await page.keyboard.press('ArrowRight');
     await status.filter({ hasText: 'From your 3 ratings' }).waitFor();
     expect(await page.getByRole('heading', { name: 'Your ratings (3)' }).isVisible()).toBe(true);
-    const checked = page.getByRole('list', { name: 'Your ratings' }).getByRole('group', { name: 'Your rating of Godfather, The (1972)' }).locator('input:checked');
+    const checked = page
+      .getByRole('list', { name: 'Your ratings' })
+      .getByRole('group', { name: 'Your rating of Godfather, The (1972)' })
+      .locator('input:checked');
     expect(await checked.getAttribute('value')).toBe('5');
 
     const after = await recommendations(page);
     expect(after).toHaveLength(10);
     expect(after).not.toEqual(before);
-    for (const title of ['Toy Story (1995)', 'Matrix, The (1999)', 'Godfather, The (1972)']) expect(after).not.toContain(title);
+    for (const title of ['Toy Story (1995)', 'Matrix, The (1999)', 'Godfather, The (1972)'])
+      expect(after).not.toContain(title);
     const predicted = await list.locator('.predicted').allTextContents();
     for (const text of predicted) expect(Number(text.match(/\d\.\d/)?.[0])).toBeGreaterThan(0);
 
     // Similar movies of the first recommendation; focus moves to the answer.
     const first = after[0]!;
     await list.getByRole('button', { name: `Movies similar to ${first}` }).click();
-    await page.getByRole('list', { name: `Similar to ${first}` }).locator(':scope > li').nth(9).waitFor();
+    await page
+      .getByRole('list', { name: `Similar to ${first}` })
+      .locator(':scope > li')
+      .nth(9)
+      .waitFor();
     expect(await page.evaluate<string>('document.activeElement?.textContent')).toBe(`Similar to ${first}`);
 
     await page.evaluate('window.scrollTo(0, 0)');
@@ -190,7 +211,14 @@ describe('the web page in chromium', () => {
     const cells = (row: number) => decisions.nth(row).locator('th, td').allTextContents();
     expect((await cells(0)).slice(1, 4)).toEqual([champion, 'Promoted', `replaced ${history.runs[0]!.runId}`]);
     expect((await cells(0))[5]).toContain(`beats champion ${history.runs[0]!.runId}`);
-    expect(await cells(1)).toEqual([expect.any(String), history.rejected.run.runId, 'Rejected', `kept ${history.runs[0]!.runId}`, expect.stringMatching(/^ndcgAt10 0\.\d{4} \(champion 0\.\d{4}\)$/), history.rejected.reason]);
+    expect(await cells(1)).toEqual([
+      expect.any(String),
+      history.rejected.run.runId,
+      'Rejected',
+      `kept ${history.runs[0]!.runId}`,
+      expect.stringMatching(/^ndcgAt10 0\.\d{4} \(champion 0\.\d{4}\)$/),
+      history.rejected.reason,
+    ]);
     expect(history.rejected.reason).toMatch(/minImprovement|not better/);
     expect((await cells(2)).slice(1, 4)).toEqual([history.runs[0]!.runId, 'Promoted', '–']);
     expect(await page.getByText('(2 promoted, 1 rejected)', { exact: false }).isVisible()).toBe(true);
@@ -225,7 +253,9 @@ describe('the web page in chromium', () => {
     for (const view of ['recommend', 'models', 'data']) {
       const page = await open(`#${view}`, { width: 390, height: 844 });
       await page.waitForLoadState('networkidle');
-      const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+      const overflow = await page.evaluate<number>(
+        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+      );
       expect(overflow, view).toBeLessThanOrEqual(0);
       if (view === 'recommend') await page.screenshot({ path: join(shots, 'recommend-phone.png'), fullPage: false });
     }

@@ -12,12 +12,17 @@ const OTHER: usize = 24;
 /** Returns how many distinct items j were touched; their indices are in `touched`. */
 export function accumulateRow(
   item: i32,
-  itemOffsets: usize, itemUsers: usize, itemResiduals: usize,
-  userOffsets: usize, userItems: usize, userResiduals: usize,
-  stats: usize, touched: usize,
+  itemOffsets: usize,
+  itemUsers: usize,
+  itemResiduals: usize,
+  userOffsets: usize,
+  userItems: usize,
+  userResiduals: usize,
+  stats: usize,
+  touched: usize,
 ): i32 {
   let touchedCount: i32 = 0;
-  const start = <usize>load<i32>(itemOffsets + (<usize>item << 2));
+  const start = <usize>load<i32>(itemOffsets + ((<usize>item) << 2));
   const end = <usize>load<i32>(itemOffsets + ((<usize>item + 1) << 2));
   for (let a = start; a < end; a++) {
     const u = <usize>load<i32>(itemUsers + (a << 2));
@@ -31,7 +36,7 @@ export function accumulateRow(
       const at = stats + j * STATS_BYTES;
       const support = load<f64>(at);
       if (support == 0) {
-        store<i32>(touched + (<usize>touchedCount << 2), <i32>j);
+        store<i32>(touched + ((<usize>touchedCount) << 2), <i32>j);
         touchedCount++;
       }
       store<f64>(at, support + 1);
@@ -50,11 +55,19 @@ export function accumulateRow(
  * Pearson neighbours; the cosine row has every touched item but i.
  */
 export function similarityRow(
-  item: i32, touchedCount: i32, itemCounts: usize, minSupport: i32, shrinkage: f64,
-  stats: usize, touched: usize,
-  pearsonItems: usize, pearsonSims: usize, cosineItems: usize, cosineSims: usize,
+  item: i32,
+  touchedCount: i32,
+  itemCounts: usize,
+  minSupport: i32,
+  shrinkage: f64,
+  stats: usize,
+  touched: usize,
+  pearsonItems: usize,
+  pearsonSims: usize,
+  cosineItems: usize,
+  cosineSims: usize,
 ): i32 {
-  const countI = <f64>load<i32>(itemCounts + (<usize>item << 2));
+  const countI = <f64>load<i32>(itemCounts + ((<usize>item) << 2));
   let pearsonCount: usize = 0;
   let cosineCount: usize = 0;
   for (let t: usize = 0; t < <usize>touchedCount; t++) {

@@ -19,7 +19,8 @@ function problem(seed: number) {
     r[k] = 0.5 * (1 + random.int(10));
   }
   const grouped = groupByRow(u, i, r, users);
-  const init = (rows: number) => Float32Array.from({ length: rows * stride }, (_, k) => (k % stride < 6 ? random.normal() * 0.1 : 0));
+  const init = (rows: number) =>
+    Float32Array.from({ length: rows * stride }, (_, k) => (k % stride < 6 ? random.normal() * 0.1 : 0));
   return { users, items, stride, grouped, p: init(users), q: init(items), y: init(items) };
 }
 
@@ -60,16 +61,50 @@ describe('the WebAssembly SGD kernel', () => {
       v.p.set(pr.p);
       v.q.set(pr.q);
       v.y.set(pr.y);
-      const reference = { stride, p: pr.p.slice(), q: pr.q.slice(), y: pr.y.slice(), bu: new Float32Array(users), bi: new Float32Array(items) };
+      const reference = {
+        stride,
+        p: pr.p.slice(),
+        q: pr.q.slice(),
+        y: pr.y.slice(),
+        bu: new Float32Array(users),
+        bi: new Float32Array(items),
+      };
       const random = new Random(3);
       for (let epoch = 0; epoch < 3; epoch++) {
         for (let k = 0; k < users; k++) v.order[k] = k;
         random.shuffle(v.order);
         const kernelSse = ws.exports.epoch(
-          o.order, users, o.offsets, o.items, o.ratings, o.p, o.q, o.y, o.bu, o.bi, stride, o.z, o.g, implicit,
-          rates.mean, rates.lrBias, rates.lrFactor, rates.regUserBias, rates.regItemBias, rates.regFactor, rates.regImplicit,
+          o.order,
+          users,
+          o.offsets,
+          o.items,
+          o.ratings,
+          o.p,
+          o.q,
+          o.y,
+          o.bu,
+          o.bi,
+          stride,
+          o.z,
+          o.g,
+          implicit,
+          rates.mean,
+          rates.lrBias,
+          rates.lrFactor,
+          rates.regUserBias,
+          rates.regItemBias,
+          rates.regFactor,
+          rates.regImplicit,
         );
-        const referenceSse = referenceEpoch(reference, v.order, grouped.offsets, grouped.columns, grouped.columnValues, implicit, rates);
+        const referenceSse = referenceEpoch(
+          reference,
+          v.order,
+          grouped.offsets,
+          grouped.columns,
+          grouped.columnValues,
+          implicit,
+          rates,
+        );
         expect(kernelSse).toBeCloseTo(referenceSse, 3);
       }
       const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, k) => Math.max(m, Math.abs(x - b[k]!)), 0);

@@ -5,35 +5,81 @@ import { setFlagsFromString } from 'node:v8';
 /** The exports of kernel/sgd.ts once compiled; offsets are byte addresses in linear memory. */
 export interface SgdExports {
   epoch(
-    userOrder: number, userCount: number,
-    offsets: number, items: number, ratings: number,
-    p: number, q: number, y: number, bu: number, bi: number, stride: number,
-    z: number, g: number, implicit: boolean,
-    mean: number, lrBias: number, lrFactor: number, regUserBias: number, regItemBias: number, regFactor: number,
+    userOrder: number,
+    userCount: number,
+    offsets: number,
+    items: number,
+    ratings: number,
+    p: number,
+    q: number,
+    y: number,
+    bu: number,
+    bi: number,
+    stride: number,
+    z: number,
+    g: number,
+    implicit: boolean,
+    mean: number,
+    lrBias: number,
+    lrFactor: number,
+    regUserBias: number,
+    regItemBias: number,
+    regFactor: number,
     regImplicit: number,
   ): number;
   heldOutSse(
     userCount: number,
-    offsets: number, items: number,
-    evalOffsets: number, evalItems: number, evalRatings: number,
-    p: number, q: number, y: number, bu: number, bi: number, stride: number,
-    z: number, implicit: boolean, mean: number,
+    offsets: number,
+    items: number,
+    evalOffsets: number,
+    evalItems: number,
+    evalRatings: number,
+    p: number,
+    q: number,
+    y: number,
+    bu: number,
+    bi: number,
+    stride: number,
+    z: number,
+    implicit: boolean,
+    mean: number,
   ): number;
-  foldImplicit(userCount: number, offsets: number, items: number, p: number, y: number, stride: number, z: number): void;
+  foldImplicit(
+    userCount: number,
+    offsets: number,
+    items: number,
+    p: number,
+    y: number,
+    stride: number,
+    z: number,
+  ): void;
 }
 
 /** The exports of kernel/cooccurrence.ts. `stats` holds 4 f64 per item: count, cross, own, other. */
 export interface CooccurrenceExports {
   accumulateRow(
     item: number,
-    itemOffsets: number, itemUsers: number, itemResiduals: number,
-    userOffsets: number, userItems: number, userResiduals: number,
-    stats: number, touched: number,
+    itemOffsets: number,
+    itemUsers: number,
+    itemResiduals: number,
+    userOffsets: number,
+    userItems: number,
+    userResiduals: number,
+    stats: number,
+    touched: number,
   ): number;
   similarityRow(
-    item: number, touchedCount: number, itemCounts: number, minSupport: number, shrinkage: number,
-    stats: number, touched: number,
-    pearsonItems: number, pearsonSims: number, cosineItems: number, cosineSims: number,
+    item: number,
+    touchedCount: number,
+    itemCounts: number,
+    minSupport: number,
+    shrinkage: number,
+    stats: number,
+    touched: number,
+    pearsonItems: number,
+    pearsonSims: number,
+    cosineItems: number,
+    cosineSims: number,
   ): number;
 }
 

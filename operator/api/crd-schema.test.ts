@@ -10,11 +10,13 @@ describe('CRD schemas and TypeScript types', () => {
 
   it("a ModelRelease's retrain template has the same fields as a TrainingRun spec, minus model and dataset", () => {
     const runSpec = openApiSchema('trainingruns.reco.mlops.dev.yaml').properties!.spec!;
-    const template = openApiSchema('modelreleases.reco.mlops.dev.yaml').properties!.spec!.properties!.retrain!.properties!.template!;
+    const template = openApiSchema('modelreleases.reco.mlops.dev.yaml').properties!.spec!.properties!.retrain!
+      .properties!.template!;
     const { model: _model, dataset: _dataset, ...runFields } = runSpec.properties!;
     expect(Object.keys(template.properties!).sort()).toEqual(Object.keys(runFields).sort());
     const shape = (schema: Parameters<typeof render>[0]) => render(schema).replace(/^\s*\/\*\*.*\*\/\n/gm, '');
-    for (const [name, schema] of Object.entries(runFields)) expect(shape(template.properties![name]!), name).toBe(shape(schema));
+    for (const [name, schema] of Object.entries(runFields))
+      expect(shape(template.properties![name]!), name).toBe(shape(schema));
   });
 
   it('names the resources as the API conventions and kubectl users expect', () => {
@@ -29,16 +31,20 @@ describe('CRD schemas and TypeScript types', () => {
   });
 
   it('documents ndcgAt10 as the default promotion metric', () => {
-    const metric = openApiSchema('modelreleases.reco.mlops.dev.yaml').properties!.spec!.properties!.promotion!.properties!.metric!;
+    const metric = openApiSchema('modelreleases.reco.mlops.dev.yaml').properties!.spec!.properties!.promotion!
+      .properties!.metric!;
     expect(metric._default).toBe('ndcgAt10');
     expect(metric.description).toMatch(/ndcgAt10/);
   });
 
   it("admits exactly the retrain schedules the operator's cron parser accepts", () => {
-    const schedule = openApiSchema('modelreleases.reco.mlops.dev.yaml').properties!.spec!.properties!.retrain!.properties!.schedule!;
+    const schedule = openApiSchema('modelreleases.reco.mlops.dev.yaml').properties!.spec!.properties!.retrain!
+      .properties!.schedule!;
     const shape = new RegExp(schedule.pattern!);
     // The per-field CEL rules are `... || fields[i].matches("(?i)<RE2>")`: the RE2 here is also a JS regex.
-    const fieldRules = schedule.x_kubernetes_validations!.map((v) => /\[(\d)\]\.matches\("\(\?i\)(.*)"\)$/.exec(v.rule)).filter((m) => m !== null);
+    const fieldRules = schedule
+      .x_kubernetes_validations!.map((v) => /\[(\d)\]\.matches\("\(\?i\)(.*)"\)$/.exec(v.rule))
+      .filter((m) => m !== null);
     expect(fieldRules).toHaveLength(5);
     const parses = (text: string) => {
       try {
@@ -52,13 +58,45 @@ describe('CRD schemas and TypeScript types', () => {
     const parsesAs = (text: string) => !text.includes('\t') && parses(text);
     const admitted = (text: string) => {
       const fields = text.split(' ').filter((f) => f !== '');
-      return shape.test(text) && fields.length === 5 && fieldRules.every((m) => new RegExp(m[2]!, 'i').test(fields[Number(m[1])]!));
+      return (
+        shape.test(text) &&
+        fields.length === 5 &&
+        fieldRules.every((m) => new RegExp(m[2]!, 'i').test(fields[Number(m[1])]!))
+      );
     };
     const samples = [
-      '0 3 * * *', '*/15 * * * *', '0 0-23/2 * * MON-FRI', '30 4 1,15 jan,jul sun', '0 3 * * 7', '5 0 31 * *', '59 23 31 12 6', '0 0 1 1 0',
-      '0 3 * * Mon', '1-5/2,7 * * * *', '5/10 * * * *', '00 03 01 01 00',
-      '61 * * * *', '0 24 * * *', '0 3 0 * *', '0 3 32 * *', '0 3 * 13 *', '0 3 * 0 *', '0 3 * * 8', '*/0 * * * *', '0 3 * * MOX', '0 3 * foo *',
-      '0 3 * *', '0 3 * * * *', '@daily', '0 3 * * MON;reboot', '- * * * *', '0,,1 * * * *', '0 3 * * sun-', '1- * * * *', '0\t3 * * *', '0  3 * * *',
+      '0 3 * * *',
+      '*/15 * * * *',
+      '0 0-23/2 * * MON-FRI',
+      '30 4 1,15 jan,jul sun',
+      '0 3 * * 7',
+      '5 0 31 * *',
+      '59 23 31 12 6',
+      '0 0 1 1 0',
+      '0 3 * * Mon',
+      '1-5/2,7 * * * *',
+      '5/10 * * * *',
+      '00 03 01 01 00',
+      '61 * * * *',
+      '0 24 * * *',
+      '0 3 0 * *',
+      '0 3 32 * *',
+      '0 3 * 13 *',
+      '0 3 * 0 *',
+      '0 3 * * 8',
+      '*/0 * * * *',
+      '0 3 * * MOX',
+      '0 3 * foo *',
+      '0 3 * *',
+      '0 3 * * * *',
+      '@daily',
+      '0 3 * * MON;reboot',
+      '- * * * *',
+      '0,,1 * * * *',
+      '0 3 * * sun-',
+      '1- * * * *',
+      '0\t3 * * *',
+      '0  3 * * *',
     ];
     for (const text of samples) expect({ text, admitted: admitted(text) }).toEqual({ text, admitted: parsesAs(text) });
   });

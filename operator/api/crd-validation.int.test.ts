@@ -4,13 +4,26 @@ import { adminKubeConfig, createTestNamespace, kubeconfigPath, type TestNamespac
 import { installCrds } from './install-crds.ts';
 
 function kubectl(args: string[], input?: object): { code: number; out: string } {
-  const result = spawnSync('kubectl', ['--kubeconfig', kubeconfigPath(), ...args], { input: input ? JSON.stringify(input) : undefined, encoding: 'utf8' });
+  const result = spawnSync('kubectl', ['--kubeconfig', kubeconfigPath(), ...args], {
+    input: input ? JSON.stringify(input) : undefined,
+    encoding: 'utf8',
+  });
   return { code: result.status ?? -1, out: `${result.stdout}${result.stderr}` };
 }
 
 const apiVersion = 'reco.mlops.dev/v1alpha1';
-const run = (name: string, spec: object) => ({ apiVersion, kind: 'TrainingRun', metadata: { name }, spec: { model: 'movielens', backendSecretRef: { name: 'backend' }, ...spec } });
-const release = (name: string, spec: object) => ({ apiVersion, kind: 'ModelRelease', metadata: { name }, spec: { model: 'movielens', ...spec } });
+const run = (name: string, spec: object) => ({
+  apiVersion,
+  kind: 'TrainingRun',
+  metadata: { name },
+  spec: { model: 'movielens', backendSecretRef: { name: 'backend' }, ...spec },
+});
+const release = (name: string, spec: object) => ({
+  apiVersion,
+  kind: 'ModelRelease',
+  metadata: { name },
+  spec: { model: 'movielens', ...spec },
+});
 
 describe('CRD validation by the API server', () => {
   let namespace: TestNamespace;
@@ -24,66 +37,242 @@ describe('CRD validation by the API server', () => {
 
   it('accepts valid resources and fills in the documented defaults', () => {
     expect(apply(run('valid-run', { algorithm: { factors: 64 } })).code).toBe(0);
-    expect(apply(release('valid-release', { serving: { autoscaling: { maxReplicas: 3 } }, retrain: { schedule: '0 3 * * MON', template: { backendSecretRef: { name: 'backend' } } } })).code).toBe(0);
-    const created = JSON.parse(kubectl(['get', '-n', namespace.name, 'tr/valid-run', 'mrel/valid-release', '-o', 'json']).out).items;
-    expect(created[0].spec).toMatchObject({ algorithm: { name: 'blend', factors: 64, seed: 42 }, evaluation: { testFraction: 0.2 }, backoffLimit: 1, activeDeadlineSeconds: 3600 });
-    expect(created[1].spec).toMatchObject({ promotion: { metric: 'ndcgAt10', minImprovement: 0 }, serving: { autoscaling: { minReplicas: 1, targetCPUUtilizationPercentage: 70 } }, retrain: { historyLimit: 10 } });
-    expect(kubectl(['get', 'tr', '-n', namespace.name]).out).toMatch(/^NAME\s+MODEL\s+PHASE\s+RMSE\s+MAE\s+AGE\nvalid-run\s+movielens\s/);
-    expect(kubectl(['get', 'mrel', '-n', namespace.name]).out).toMatch(/^NAME\s+CHAMPION\s+RMSE\s+READY\s+URL\s+AGE\nvalid-release\s/);
+    expect(
+      apply(
+        release('valid-release', {
+          serving: { autoscaling: { maxReplicas: 3 } },
+          retrain: { schedule: '0 3 * * MON', template: { backendSecretRef: { name: 'backend' } } },
+        }),
+      ).code,
+    ).toBe(0);
+    const created = JSON.parse(
+      kubectl(['get', '-n', namespace.name, 'tr/valid-run', 'mrel/valid-release', '-o', 'json']).out,
+    ).items;
+    expect(created[0].spec).toMatchObject({
+      algorithm: { name: 'blend', factors: 64, seed: 42 },
+      evaluation: { testFraction: 0.2 },
+      backoffLimit: 1,
+      activeDeadlineSeconds: 3600,
+    });
+    expect(created[1].spec).toMatchObject({
+      promotion: { metric: 'ndcgAt10', minImprovement: 0 },
+      serving: { autoscaling: { minReplicas: 1, targetCPUUtilizationPercentage: 70 } },
+      retrain: { historyLimit: 10 },
+    });
+    expect(kubectl(['get', 'tr', '-n', namespace.name]).out).toMatch(
+      /^NAME\s+MODEL\s+PHASE\s+RMSE\s+MAE\s+AGE\nvalid-run\s+movielens\s/,
+    );
+    expect(kubectl(['get', 'mrel', '-n', namespace.name]).out).toMatch(
+      /^NAME\s+CHAMPION\s+RMSE\s+READY\s+URL\s+AGE\nvalid-release\s/,
+    );
     const listed = kubectl(['get', 'reco', '-n', namespace.name]).out;
     expect(listed).toMatch(/trainingrun.reco.mlops.dev\/valid-run/);
     expect(listed).toMatch(/modelrelease.reco.mlops.dev\/valid-release/);
   });
 
   const invalid: [string, object, RegExp][] = [
-    ['factors below range', run('r1', { algorithm: { factors: 0 } }), /spec\.algorithm\.factors: Invalid value: 0: spec\.algorithm\.factors in body should be greater than or equal to 1/],
-    ['factors above range', run('r2', { algorithm: { factors: 100000 } }), /spec\.algorithm\.factors.*less than or equal to 512/],
+    [
+      'factors below range',
+      run('r1', { algorithm: { factors: 0 } }),
+      /spec\.algorithm\.factors: Invalid value: 0: spec\.algorithm\.factors in body should be greater than or equal to 1/,
+    ],
+    [
+      'factors above range',
+      run('r2', { algorithm: { factors: 100000 } }),
+      /spec\.algorithm\.factors.*less than or equal to 512/,
+    ],
     ['unknown algorithm', run('r3', { algorithm: { name: 'als' } }), /spec\.algorithm\.name: Unsupported value: "als"/],
-    ['learning rate too high', run('r4', { algorithm: { learningRate: 3 } }), /spec\.algorithm\.learningRate.*less than or equal to 1/],
-    ['test fraction out of range', run('r5', { evaluation: { testFraction: 0.9 } }), /spec\.evaluation\.testFraction.*less than or equal to 0\.5/],
+    [
+      'learning rate too high',
+      run('r4', { algorithm: { learningRate: 3 } }),
+      /spec\.algorithm\.learningRate.*less than or equal to 1/,
+    ],
+    [
+      'test fraction out of range',
+      run('r5', { evaluation: { testFraction: 0.9 } }),
+      /spec\.evaluation\.testFraction.*less than or equal to 0\.5/,
+    ],
     ['model not a DNS label', run('r6', { model: 'Movie_Lens' }), /spec\.model.*should match/],
-    ['two snapshot bounds', run('r7', { dataset: { ratingsUpTo: 1000, upToBatch: 2 } }), /spec\.dataset: Invalid value.*set at most one of ratingsUpTo and upToBatch/],
-    ['unknown promotion metric', release('m1', { promotion: { metric: 'auc' } }), /spec\.promotion\.metric: Unsupported value: "auc"/],
-    ['pinned run not a valid name', release('m2', { promotion: { pinnedRun: 'Run_7' } }), /spec\.promotion\.pinnedRun.*should match/],
-    ['schedule not cron', release('m3', { retrain: { schedule: 'every day', template: { backendSecretRef: { name: 'b' } } } }), /spec\.retrain\.schedule.*should match/],
-    ['replicas out of range', release('m4', { serving: { replicas: 50 } }), /spec\.serving\.replicas.*less than or equal to 20/],
-    ['replicas beside autoscaling', release('m5', { serving: { replicas: 2, autoscaling: { maxReplicas: 4 } } }), /spec\.serving: Invalid value.*set either replicas or autoscaling, not both/],
-    ['autoscaling min above max', release('m6', { serving: { autoscaling: { minReplicas: 5, maxReplicas: 2 } } }), /spec\.serving\.autoscaling\.minReplicas: Invalid value.*minReplicas must not exceed maxReplicas/],
-    ['retrain without a trigger', release('m7', { retrain: { template: { backendSecretRef: { name: 'b' } } } }), /spec\.retrain: Invalid value.*retrain needs a schedule, minNewRatings, or both/],
+    [
+      'two snapshot bounds',
+      run('r7', { dataset: { ratingsUpTo: 1000, upToBatch: 2 } }),
+      /spec\.dataset: Invalid value.*set at most one of ratingsUpTo and upToBatch/,
+    ],
+    [
+      'unknown promotion metric',
+      release('m1', { promotion: { metric: 'auc' } }),
+      /spec\.promotion\.metric: Unsupported value: "auc"/,
+    ],
+    [
+      'pinned run not a valid name',
+      release('m2', { promotion: { pinnedRun: 'Run_7' } }),
+      /spec\.promotion\.pinnedRun.*should match/,
+    ],
+    [
+      'schedule not cron',
+      release('m3', { retrain: { schedule: 'every day', template: { backendSecretRef: { name: 'b' } } } }),
+      /spec\.retrain\.schedule.*should match/,
+    ],
+    [
+      'replicas out of range',
+      release('m4', { serving: { replicas: 50 } }),
+      /spec\.serving\.replicas.*less than or equal to 20/,
+    ],
+    [
+      'replicas beside autoscaling',
+      release('m5', { serving: { replicas: 2, autoscaling: { maxReplicas: 4 } } }),
+      /spec\.serving: Invalid value.*set either replicas or autoscaling, not both/,
+    ],
+    [
+      'autoscaling min above max',
+      release('m6', { serving: { autoscaling: { minReplicas: 5, maxReplicas: 2 } } }),
+      /spec\.serving\.autoscaling\.minReplicas: Invalid value.*minReplicas must not exceed maxReplicas/,
+    ],
+    [
+      'retrain without a trigger',
+      release('m7', { retrain: { template: { backendSecretRef: { name: 'b' } } } }),
+      /spec\.retrain: Invalid value.*retrain needs a schedule, minNewRatings, or both/,
+    ],
     // Required fields missing
     ['a run without spec', { apiVersion, kind: 'TrainingRun', metadata: { name: 'r10' } }, /spec: Required value/],
-    ['a run without model', { ...run('r11', {}), spec: { backendSecretRef: { name: 'backend' } } }, /spec\.model: Required value/],
-    ['a run without backendSecretRef', { ...run('r12', {}), spec: { model: 'movielens' } }, /spec\.backendSecretRef: Required value/],
-    ['a backendSecretRef without name', run('r13', { backendSecretRef: {} }), /spec\.backendSecretRef\.name: Required value/],
-    ['a release without model', { apiVersion, kind: 'ModelRelease', metadata: { name: 'm10' }, spec: {} }, /spec\.model: Required value/],
-    ['retrain without template', release('m11', { retrain: { schedule: '0 3 * * *' } }), /spec\.retrain\.template: Required value/],
-    ['autoscaling without maxReplicas', release('m12', { serving: { autoscaling: { minReplicas: 1 } } }), /spec\.serving\.autoscaling\.maxReplicas: Required value/],
+    [
+      'a run without model',
+      { ...run('r11', {}), spec: { backendSecretRef: { name: 'backend' } } },
+      /spec\.model: Required value/,
+    ],
+    [
+      'a run without backendSecretRef',
+      { ...run('r12', {}), spec: { model: 'movielens' } },
+      /spec\.backendSecretRef: Required value/,
+    ],
+    [
+      'a backendSecretRef without name',
+      run('r13', { backendSecretRef: {} }),
+      /spec\.backendSecretRef\.name: Required value/,
+    ],
+    [
+      'a release without model',
+      { apiVersion, kind: 'ModelRelease', metadata: { name: 'm10' }, spec: {} },
+      /spec\.model: Required value/,
+    ],
+    [
+      'retrain without template',
+      release('m11', { retrain: { schedule: '0 3 * * *' } }),
+      /spec\.retrain\.template: Required value/,
+    ],
+    [
+      'autoscaling without maxReplicas',
+      release('m12', { serving: { autoscaling: { minReplicas: 1 } } }),
+      /spec\.serving\.autoscaling\.maxReplicas: Required value/,
+    ],
     // Wrong types
-    ['factors as a string', run('r14', { algorithm: { factors: '64' } }), /spec\.algorithm\.factors: Invalid value: "string": spec\.algorithm\.factors in body must be of type integer/],
-    ['epochs not whole', run('r15', { algorithm: { epochs: 1.5 } }), /spec\.algorithm\.epochs: Invalid value: .*spec\.algorithm\.epochs in body must be of type int/],
-    ['algorithm as a string', run('r16', { algorithm: 'svd' }), /spec\.algorithm: Invalid value: "string": spec\.algorithm in body must be of type object/],
-    ['model as a number', run('r17', { model: 7 }), /spec\.model: Invalid value: "integer": spec\.model in body must be of type string/],
-    ['replicas as a string', release('m13', { serving: { replicas: 'two' } }), /spec\.serving\.replicas: Invalid value: "string": spec\.serving\.replicas in body must be of type integer/],
+    [
+      'factors as a string',
+      run('r14', { algorithm: { factors: '64' } }),
+      /spec\.algorithm\.factors: Invalid value: "string": spec\.algorithm\.factors in body must be of type integer/,
+    ],
+    [
+      'epochs not whole',
+      run('r15', { algorithm: { epochs: 1.5 } }),
+      /spec\.algorithm\.epochs: Invalid value: .*spec\.algorithm\.epochs in body must be of type int/,
+    ],
+    [
+      'algorithm as a string',
+      run('r16', { algorithm: 'svd' }),
+      /spec\.algorithm: Invalid value: "string": spec\.algorithm in body must be of type object/,
+    ],
+    [
+      'model as a number',
+      run('r17', { model: 7 }),
+      /spec\.model: Invalid value: "integer": spec\.model in body must be of type string/,
+    ],
+    [
+      'replicas as a string',
+      release('m13', { serving: { replicas: 'two' } }),
+      /spec\.serving\.replicas: Invalid value: "string": spec\.serving\.replicas in body must be of type integer/,
+    ],
     // Negative numbers
     ['negative seed', run('r18', { algorithm: { seed: -1 } }), /spec\.algorithm\.seed.*greater than or equal to 0/],
-    ['negative regularization', run('r19', { algorithm: { regularization: -0.1 } }), /spec\.algorithm\.regularization.*greater than or equal to 0/],
+    [
+      'negative regularization',
+      run('r19', { algorithm: { regularization: -0.1 } }),
+      /spec\.algorithm\.regularization.*greater than or equal to 0/,
+    ],
     ['negative backoffLimit', run('r20', { backoffLimit: -1 }), /spec\.backoffLimit.*greater than or equal to 0/],
-    ['negative activeDeadlineSeconds', run('r21', { activeDeadlineSeconds: -60 }), /spec\.activeDeadlineSeconds.*greater than or equal to 60/],
-    ['negative ratingsUpTo', run('r22', { dataset: { ratingsUpTo: -5 } }), /spec\.dataset\.ratingsUpTo.*greater than or equal to 1/],
-    ['negative minImprovement', release('m14', { promotion: { minImprovement: -0.1 } }), /spec\.promotion\.minImprovement.*greater than or equal to 0/],
-    ['negative minNewRatings', release('m15', { retrain: { minNewRatings: -1, template: { backendSecretRef: { name: 'b' } } } }), /spec\.retrain\.minNewRatings.*greater than or equal to 1/],
-    ['negative replicas', release('m16', { serving: { replicas: -1 } }), /spec\.serving\.replicas.*greater than or equal to 0/],
+    [
+      'negative activeDeadlineSeconds',
+      run('r21', { activeDeadlineSeconds: -60 }),
+      /spec\.activeDeadlineSeconds.*greater than or equal to 60/,
+    ],
+    [
+      'negative ratingsUpTo',
+      run('r22', { dataset: { ratingsUpTo: -5 } }),
+      /spec\.dataset\.ratingsUpTo.*greater than or equal to 1/,
+    ],
+    [
+      'negative minImprovement',
+      release('m14', { promotion: { minImprovement: -0.1 } }),
+      /spec\.promotion\.minImprovement.*greater than or equal to 0/,
+    ],
+    [
+      'negative minNewRatings',
+      release('m15', { retrain: { minNewRatings: -1, template: { backendSecretRef: { name: 'b' } } } }),
+      /spec\.retrain\.minNewRatings.*greater than or equal to 1/,
+    ],
+    [
+      'negative replicas',
+      release('m16', { serving: { replicas: -1 } }),
+      /spec\.serving\.replicas.*greater than or equal to 0/,
+    ],
     // Bad enums
-    ['unknown template algorithm', release('m17', { retrain: { schedule: '0 3 * * *', template: { backendSecretRef: { name: 'b' }, algorithm: { name: 'SVD' } } } }), /spec\.retrain\.template\.algorithm\.name: Unsupported value: "SVD"/],
+    [
+      'unknown template algorithm',
+      release('m17', {
+        retrain: { schedule: '0 3 * * *', template: { backendSecretRef: { name: 'b' }, algorithm: { name: 'SVD' } } },
+      }),
+      /spec\.retrain\.template\.algorithm\.name: Unsupported value: "SVD"/,
+    ],
     // Bad cron schedules
-    ['a schedule of four fields', release('m18', { retrain: { schedule: '0 3 * *', template: { backendSecretRef: { name: 'b' } } } }), /spec\.retrain\.schedule.*should match/],
-    ['a schedule macro', release('m19', { retrain: { schedule: '@daily', template: { backendSecretRef: { name: 'b' } } } }), /spec\.retrain\.schedule.*should match/],
-    ['a schedule with a command in it', release('m20', { retrain: { schedule: '0 3 * * MON;reboot', template: { backendSecretRef: { name: 'b' } } } }), /spec\.retrain\.schedule: Invalid value.*weekday 0-7 or sun-sat expected in the fifth field/],
-    ['a minute out of range', release('m21', { retrain: { schedule: '61 * * * *', template: { backendSecretRef: { name: 'b' } } } }), /spec\.retrain\.schedule: Invalid value.*minute 0-59/],
-    ['an hour out of range', release('m22', { retrain: { schedule: '0 24 * * *', template: { backendSecretRef: { name: 'b' } } } }), /spec\.retrain\.schedule: Invalid value.*hour 0-23/],
-    ['a day of month 0', release('m23', { retrain: { schedule: '0 3 0 * *', template: { backendSecretRef: { name: 'b' } } } }), /spec\.retrain\.schedule: Invalid value.*day of month 1-31/],
-    ['a step of 0', release('m24', { retrain: { schedule: '*/0 * * * *', template: { backendSecretRef: { name: 'b' } } } }), /spec\.retrain\.schedule: Invalid value/],
-    ['an unknown weekday name', release('m25', { retrain: { schedule: '0 3 * * MOX', template: { backendSecretRef: { name: 'b' } } } }), /spec\.retrain\.schedule: Invalid value/],
+    [
+      'a schedule of four fields',
+      release('m18', { retrain: { schedule: '0 3 * *', template: { backendSecretRef: { name: 'b' } } } }),
+      /spec\.retrain\.schedule.*should match/,
+    ],
+    [
+      'a schedule macro',
+      release('m19', { retrain: { schedule: '@daily', template: { backendSecretRef: { name: 'b' } } } }),
+      /spec\.retrain\.schedule.*should match/,
+    ],
+    [
+      'a schedule with a command in it',
+      release('m20', { retrain: { schedule: '0 3 * * MON;reboot', template: { backendSecretRef: { name: 'b' } } } }),
+      /spec\.retrain\.schedule: Invalid value.*weekday 0-7 or sun-sat expected in the fifth field/,
+    ],
+    [
+      'a minute out of range',
+      release('m21', { retrain: { schedule: '61 * * * *', template: { backendSecretRef: { name: 'b' } } } }),
+      /spec\.retrain\.schedule: Invalid value.*minute 0-59/,
+    ],
+    [
+      'an hour out of range',
+      release('m22', { retrain: { schedule: '0 24 * * *', template: { backendSecretRef: { name: 'b' } } } }),
+      /spec\.retrain\.schedule: Invalid value.*hour 0-23/,
+    ],
+    [
+      'a day of month 0',
+      release('m23', { retrain: { schedule: '0 3 0 * *', template: { backendSecretRef: { name: 'b' } } } }),
+      /spec\.retrain\.schedule: Invalid value.*day of month 1-31/,
+    ],
+    [
+      'a step of 0',
+      release('m24', { retrain: { schedule: '*/0 * * * *', template: { backendSecretRef: { name: 'b' } } } }),
+      /spec\.retrain\.schedule: Invalid value/,
+    ],
+    [
+      'an unknown weekday name',
+      release('m25', { retrain: { schedule: '0 3 * * MOX', template: { backendSecretRef: { name: 'b' } } } }),
+      /spec\.retrain\.schedule: Invalid value/,
+    ],
   ];
 
   it.each(invalid)('refuses %s, naming the field', (_title, object, message) => {
@@ -94,7 +283,11 @@ describe('CRD validation by the API server', () => {
 
   // kubectl asks for strict field validation: a misspelt or unknown field is refused, not silently pruned.
   const unknown: [string, object, RegExp][] = [
-    ['a misspelt algorithm field', run('u1', { algorithm: { factorz: 64 } }), /unknown field "spec\.algorithm\.factorz"/],
+    [
+      'a misspelt algorithm field',
+      run('u1', { algorithm: { factorz: 64 } }),
+      /unknown field "spec\.algorithm\.factorz"/,
+    ],
     ['an unknown spec field', run('u2', { gpus: 1 }), /unknown field "spec\.gpus"/],
     ['an unknown release field', release('u3', { serving: { replica: 2 } }), /unknown field "spec\.serving\.replica"/],
   ];
@@ -106,9 +299,18 @@ describe('CRD validation by the API server', () => {
   });
 
   it('accepts the schedules the operator understands', () => {
-    const schedules = ['0 3 * * *', '*/15 * * * *', '0 0-23/2 * * MON-FRI', '30 4 1,15 jan,jul sun', '0 3 * * 7', '5 0 31 * *'];
+    const schedules = [
+      '0 3 * * *',
+      '*/15 * * * *',
+      '0 0-23/2 * * MON-FRI',
+      '30 4 1,15 jan,jul sun',
+      '0 3 * * 7',
+      '5 0 31 * *',
+    ];
     for (const [k, schedule] of schedules.entries()) {
-      const result = apply(release(`cron-${k}`, { retrain: { schedule, template: { backendSecretRef: { name: 'b' } } } }));
+      const result = apply(
+        release(`cron-${k}`, { retrain: { schedule, template: { backendSecretRef: { name: 'b' } } } }),
+      );
       expect({ schedule, ...result }).toMatchObject({ schedule, code: 0 });
     }
   });

@@ -13,7 +13,10 @@ export async function installCrds(kc: k8s.KubeConfig, timeoutMs = 30_000): Promi
     } catch (error) {
       if (!(error instanceof k8s.ApiException && error.code === 409)) throw error;
       const current = await api.readCustomResourceDefinition({ name });
-      await api.replaceCustomResourceDefinition({ name, body: { ...crd, metadata: { ...crd.metadata, resourceVersion: current.metadata?.resourceVersion } } });
+      await api.replaceCustomResourceDefinition({
+        name,
+        body: { ...crd, metadata: { ...crd.metadata, resourceVersion: current.metadata?.resourceVersion } },
+      });
     }
   }
   const deadline = Date.now() + timeoutMs;

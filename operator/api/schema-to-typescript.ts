@@ -41,7 +41,8 @@ export function render(schema: JsonSchema, indent = ''): string {
       return `Array<${schema.items ? render(schema.items, indent) : 'unknown'}>`;
     case 'object':
       if (schema.properties) return renderProperties(schema, indent);
-      if (typeof schema.additionalProperties === 'object') return `Record<string, ${render(schema.additionalProperties as JsonSchema, indent)}>`;
+      if (typeof schema.additionalProperties === 'object')
+        return `Record<string, ${render(schema.additionalProperties as JsonSchema, indent)}>`;
       return 'Record<string, unknown>';
     default:
       return 'unknown';
@@ -49,7 +50,7 @@ export function render(schema: JsonSchema, indent = ''): string {
 }
 
 function renderProperties(schema: JsonSchema, indent: string): string {
-  const inner = indent + '  ';
+  const inner = `${indent}  `;
   const lines = Object.entries(schema.properties ?? {}).map(([name, property]) => {
     const optional = schema.required?.includes(name) ? '' : '?';
     const doc = property.description ? `${inner}/** ${property.description.replace(/\s+/g, ' ').trim()} */\n` : '';

@@ -13,7 +13,12 @@ export interface ConditionUpdate {
  * Sets one condition by type, the way meta.SetStatusCondition does: lastTransitionTime moves only
  * when the status flips, so writing the same condition twice changes nothing.
  */
-export function setCondition(conditions: readonly Condition[] | undefined, update: ConditionUpdate, generation: number | undefined, now: Date): Condition[] {
+export function setCondition(
+  conditions: readonly Condition[] | undefined,
+  update: ConditionUpdate,
+  generation: number | undefined,
+  now: Date,
+): Condition[] {
   const existing = conditions?.find((c) => c.type === update.type);
   const next: Condition = {
     ...update,

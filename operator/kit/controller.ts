@@ -31,7 +31,10 @@ export class Controller {
   constructor(options: ControllerOptions) {
     this.#options = { workers: 2, ...options };
     this.name = options.name;
-    this.queue = new WorkQueue({ baseDelayMs: 5, maxDelayMs: 300_000 }, options.metrics.queue(options.name, () => this.queue.inFlightSeconds()));
+    this.queue = new WorkQueue(
+      { baseDelayMs: 5, maxDelayMs: 300_000 },
+      options.metrics.queue(options.name, () => this.queue.inFlightSeconds()),
+    );
   }
 
   enqueue(key: string): void {
@@ -74,7 +77,12 @@ export class Controller {
         const delayMs = this.queue.addRateLimited(key);
         metrics.reconcileTotal.inc({ ...labels, result: 'error' });
         metrics.reconcileErrors.inc(labels);
-        log.warn('reconcile failed; requeued', { key, error: apiMessage(error), delayMs, failures: this.queue.failures(key) });
+        log.warn('reconcile failed; requeued', {
+          key,
+          error: apiMessage(error),
+          delayMs,
+          failures: this.queue.failures(key),
+        });
       } finally {
         stopTimer();
         metrics.activeWorkers.dec(labels);

@@ -1,7 +1,12 @@
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../common/log.ts';
-import { adminKubeConfig, createTestNamespace, serviceAccountUser, type TestNamespace } from '../../testenv/fixtures.ts';
+import {
+  adminKubeConfig,
+  createTestNamespace,
+  serviceAccountUser,
+  type TestNamespace,
+} from '../../testenv/fixtures.ts';
 import { group, version, type TrainingRun } from '../api/resources.ts';
 import { installCrds } from '../api/install-crds.ts';
 import { eventually, trainingRunManifest } from '../testing.ts';
@@ -21,7 +26,13 @@ describe('ResilientInformer against the real API server', () => {
   it('keeps retrying after an error client-node gives up on (403), and syncs once allowed', async () => {
     const ns = namespace.name;
     const objects = kc.makeApiClient(k8s.CustomObjectsApi);
-    await objects.createNamespacedCustomObject({ group, version, namespace: ns, plural: 'trainingruns', body: trainingRunManifest('seen') });
+    await objects.createNamespacedCustomObject({
+      group,
+      version,
+      namespace: ns,
+      plural: 'trainingruns',
+      body: trainingRunManifest('seen'),
+    });
     const user = await serviceAccountUser(ns, 'watcher');
     const userObjects = user.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
     const seen: string[] = [];
@@ -29,7 +40,10 @@ describe('ResilientInformer against the real API server', () => {
     const informer = new ResilientInformer<TrainingRun & k8s.KubernetesObject>({
       kc: user.kubeConfig,
       path: `/apis/${group}/${version}/namespaces/${ns}/trainingruns`,
-      list: () => userObjects.listNamespacedCustomObject({ group, version, namespace: ns, plural: 'trainingruns' }) as Promise<k8s.KubernetesListObject<TrainingRun & k8s.KubernetesObject>>,
+      list: () =>
+        userObjects.listNamespacedCustomObject({ group, version, namespace: ns, plural: 'trainingruns' }) as Promise<
+          k8s.KubernetesListObject<TrainingRun & k8s.KubernetesObject>
+        >,
       onObject: (run) => seen.push(run.metadata!.name!),
       resource: 'trainingruns',
       log: createLogger({ test: 'informer' }, { level: 'error' }),
@@ -44,16 +58,32 @@ describe('ResilientInformer against the real API server', () => {
       expect(synced).toBe(false);
 
       const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
-      await rbac.createNamespacedRole({ namespace: ns, body: { metadata: { name: 'watch-runs' }, rules: [{ apiGroups: [group], resources: ['trainingruns'], verbs: ['list', 'watch'] }] } });
+      await rbac.createNamespacedRole({
+        namespace: ns,
+        body: {
+          metadata: { name: 'watch-runs' },
+          rules: [{ apiGroups: [group], resources: ['trainingruns'], verbs: ['list', 'watch'] }],
+        },
+      });
       await rbac.createNamespacedRoleBinding({
         namespace: ns,
-        body: { metadata: { name: 'watch-runs' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'watch-runs' }, subjects: [{ kind: 'ServiceAccount', name: 'watcher', namespace: ns }] },
+        body: {
+          metadata: { name: 'watch-runs' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'watch-runs' },
+          subjects: [{ kind: 'ServiceAccount', name: 'watcher', namespace: ns }],
+        },
       });
       await eventually(async () => synced, 'informer synced after access was granted');
       expect(informer.list().map((r) => r.metadata!.name)).toEqual(['seen']);
       expect(seen).toContain('seen');
 
-      await objects.createNamespacedCustomObject({ group, version, namespace: ns, plural: 'trainingruns', body: trainingRunManifest('later') });
+      await objects.createNamespacedCustomObject({
+        group,
+        version,
+        namespace: ns,
+        plural: 'trainingruns',
+        body: trainingRunManifest('later'),
+      });
       await eventually(async () => seen.includes('later'), 'a watch event after recovery');
     } finally {
       await informer.stop();

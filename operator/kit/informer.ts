@@ -40,7 +40,8 @@ export class ResilientInformer<T extends k8s.KubernetesObject> {
     this.#options = options;
     this.#restartDelayMs = options.minRestartDelayMs ?? 1000;
     this.#informer = k8s.makeInformer(options.kc, options.path, options.list, options.labelSelector);
-    for (const verb of [k8s.ADD, k8s.UPDATE, k8s.DELETE] as const) this.#informer.on(verb, (object) => options.onObject(object));
+    for (const verb of [k8s.ADD, k8s.UPDATE, k8s.DELETE] as const)
+      this.#informer.on(verb, (object) => options.onObject(object));
     this.#informer.on(k8s.ERROR, (error) => this.#onError(error));
   }
 
@@ -60,7 +61,11 @@ export class ResilientInformer<T extends k8s.KubernetesObject> {
   async start(): Promise<void> {
     this.#stopped = false;
     const { minRestartDelayMs = 1000, maxRestartDelayMs = 30_000 } = this.#options;
-    for (let delayMs = minRestartDelayMs; !(await this.#startOnce()); delayMs = Math.min(delayMs * 2, maxRestartDelayMs)) {
+    for (
+      let delayMs = minRestartDelayMs;
+      !(await this.#startOnce());
+      delayMs = Math.min(delayMs * 2, maxRestartDelayMs)
+    ) {
       if (this.#stopped) return;
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
@@ -78,7 +83,10 @@ export class ResilientInformer<T extends k8s.KubernetesObject> {
       await this.#informer.start();
       return !this.#errorWhileStarting;
     } catch (error) {
-      this.#options.log.warn('informer failed to start', { resource: this.#options.resource, error: apiMessage(error) });
+      this.#options.log.warn('informer failed to start', {
+        resource: this.#options.resource,
+        error: apiMessage(error),
+      });
       return false;
     } finally {
       this.#starting = false;
@@ -100,7 +108,10 @@ export class ResilientInformer<T extends k8s.KubernetesObject> {
     if (this.#stopped) return;
     if (this.#starting) {
       this.#errorWhileStarting = true;
-      this.#options.log.warn('informer failed to start', { resource: this.#options.resource, error: apiMessage(error) });
+      this.#options.log.warn('informer failed to start', {
+        resource: this.#options.resource,
+        error: apiMessage(error),
+      });
       return;
     }
     const { log, metrics, resource, maxRestartDelayMs = 30_000, minRestartDelayMs = 1000 } = this.#options;

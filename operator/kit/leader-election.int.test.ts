@@ -20,22 +20,42 @@ describe('two operator replicas and one Lease', () => {
 
   it('lets only the holder act, hands over on release, and exposes metrics and probes', async () => {
     const replica = (identity: string) =>
-      new Operator({ kc, log, namespace: namespace.name, trainerImage: 'movie-reco:test', probePort: 0, probeHost: '127.0.0.1', leaderElection: { namespace: namespace.name, identity, leaseDurationSeconds: 3 }, onLeadershipLost: () => {} });
+      new Operator({
+        kc,
+        log,
+        namespace: namespace.name,
+        trainerImage: 'movie-reco:test',
+        probePort: 0,
+        probeHost: '127.0.0.1',
+        leaderElection: { namespace: namespace.name, identity, leaseDurationSeconds: 3 },
+        onLeadershipLost: () => {},
+      });
     const first = replica('replica-a');
     const second = replica('replica-b');
     await first.start();
     const secondStarted = second.start();
     try {
       expect(first.leading).toBe(true);
-      const lease = await kc.makeApiClient(k8s.CoordinationV1Api).readNamespacedLease({ namespace: namespace.name, name: 'movie-reco-operator' });
+      const lease = await kc
+        .makeApiClient(k8s.CoordinationV1Api)
+        .readNamespacedLease({ namespace: namespace.name, name: 'movie-reco-operator' });
       expect(lease.spec?.holderIdentity).toBe('replica-a');
       await new Promise((resolve) => setTimeout(resolve, 1500));
       expect(second.leading).toBe(false);
 
       const objects = kc.makeApiClient(k8s.CustomObjectsApi);
-      await objects.createNamespacedCustomObject({ group, version, namespace: namespace.name, plural: 'trainingruns', body: trainingRunManifest('under-a') });
+      await objects.createNamespacedCustomObject({
+        group,
+        version,
+        namespace: namespace.name,
+        plural: 'trainingruns',
+        body: trainingRunManifest('under-a'),
+      });
       const batch = kc.makeApiClient(k8s.BatchV1Api);
-      await eventually(async () => (await batch.listNamespacedJob({ namespace: namespace.name })).items.length === 1, 'job made by the leader');
+      await eventually(
+        async () => (await batch.listNamespacedJob({ namespace: namespace.name })).items.length === 1,
+        'job made by the leader',
+      );
 
       const get = (operator: Operator, path: string) => fetch(`http://127.0.0.1:${operator.probePort}${path}`);
       expect((await get(first, '/healthz')).status).toBe(200);
@@ -44,7 +64,8 @@ describe('two operator replicas and one Lease', () => {
       // The Job exists before the reconcile that made it has finished (and counted itself).
       const metrics = await eventually(async () => {
         const text = await (await get(first, '/metrics')).text();
-        const settled = /controller_runtime_reconcile_total\{controller="trainingrun",result="success"\} [1-9]/.test(text) &&
+        const settled =
+          /controller_runtime_reconcile_total\{controller="trainingrun",result="success"\} [1-9]/.test(text) &&
           /workqueue_depth\{name="trainingrun",controller="trainingrun"\} 0/.test(text) &&
           /movie_reco_training_runs\{model="movielens",phase="Pending"\} 1/.test(text);
         return settled && text;
@@ -55,13 +76,24 @@ describe('two operator replicas and one Lease', () => {
       expect(metrics).toMatch(/controller_runtime_reconcile_time_seconds_bucket/);
       expect(metrics).toMatch(/leader_election_master_status\{name="movie-reco-operator"\} 1/);
       expect(metrics).toMatch(/movie_reco_training_runs\{model="movielens",phase="Pending"\} 1/);
-      expect(await (await get(second, '/metrics')).text()).toMatch(/leader_election_master_status\{name="movie-reco-operator"\} 0/);
+      expect(await (await get(second, '/metrics')).text()).toMatch(
+        /leader_election_master_status\{name="movie-reco-operator"\} 0/,
+      );
 
       await first.stop();
       await secondStarted;
       expect(second.leading).toBe(true);
-      await objects.createNamespacedCustomObject({ group, version, namespace: namespace.name, plural: 'trainingruns', body: trainingRunManifest('under-b') });
-      await eventually(async () => (await batch.listNamespacedJob({ namespace: namespace.name })).items.length === 2, 'job made by the new leader');
+      await objects.createNamespacedCustomObject({
+        group,
+        version,
+        namespace: namespace.name,
+        plural: 'trainingruns',
+        body: trainingRunManifest('under-b'),
+      });
+      await eventually(
+        async () => (await batch.listNamespacedJob({ namespace: namespace.name })).items.length === 2,
+        'job made by the new leader',
+      );
     } finally {
       await first.stop().catch(() => {});
       await second.stop();

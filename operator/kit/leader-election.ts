@@ -32,7 +32,12 @@ export class LeaderElector {
   constructor(options: LeaderElectionOptions) {
     // client-go's proportions (15 s lease, 10 s renew deadline, 2 s retry) for any lease duration.
     const lease = options.leaseDurationSeconds ?? 15;
-    this.#options = { leaseDurationSeconds: lease, renewDeadlineMs: (lease * 1000 * 2) / 3, retryPeriodMs: (lease * 1000) / 7.5, ...options };
+    this.#options = {
+      leaseDurationSeconds: lease,
+      renewDeadlineMs: (lease * 1000 * 2) / 3,
+      retryPeriodMs: (lease * 1000) / 7.5,
+      ...options,
+    };
     this.#api = options.kc.makeApiClient(k8s.CoordinationV1Api);
   }
 
@@ -70,7 +75,12 @@ export class LeaderElector {
     try {
       const lease = await this.#api.readNamespacedLease({ name, namespace });
       if (lease.spec?.holderIdentity !== identity) return;
-      lease.spec = { ...lease.spec, holderIdentity: undefined, leaseDurationSeconds: 1, renewTime: new k8s.V1MicroTime(Date.now()) };
+      lease.spec = {
+        ...lease.spec,
+        holderIdentity: undefined,
+        leaseDurationSeconds: 1,
+        renewTime: new k8s.V1MicroTime(Date.now()),
+      };
       await this.#api.replaceNamespacedLease({ name, namespace, body: lease });
     } catch (error) {
       this.#options.log.warn('could not release the lease; it will expire', { error });
@@ -83,7 +93,10 @@ export class LeaderElector {
       if (this.#stopped) return;
       const renewed = await this.#tryAcquireOrRenew();
       if (renewed) this.#lastRenewal = Date.now();
-      if (!renewed && (Date.now() - this.#lastRenewal > renewDeadlineMs || this.#observed?.holder !== this.#options.identity)) {
+      if (
+        !renewed &&
+        (Date.now() - this.#lastRenewal > renewDeadlineMs || this.#observed?.holder !== this.#options.identity)
+      ) {
         this.#leading = false;
         log.error('lost leadership', { lease: this.#options.name, holder: this.#observed?.holder });
         onLost();
@@ -105,7 +118,16 @@ export class LeaderElector {
         if (!(error instanceof k8s.ApiException && error.code === 404)) throw error;
         await this.#api.createNamespacedLease({
           namespace,
-          body: { metadata: { name, namespace }, spec: { holderIdentity: identity, leaseDurationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 } },
+          body: {
+            metadata: { name, namespace },
+            spec: {
+              holderIdentity: identity,
+              leaseDurationSeconds,
+              acquireTime: now,
+              renewTime: now,
+              leaseTransitions: 0,
+            },
+          },
         });
         this.#observed = { holder: identity, renewTime: now.toISOString(), seenAt: Date.now() };
         return true;

@@ -8,7 +8,12 @@ export interface ProbeServer {
   close(): Promise<void>;
 }
 
-export async function startProbeServer(port: number, metrics: OperatorMetrics, ready: () => boolean, host = '0.0.0.0'): Promise<ProbeServer> {
+export async function startProbeServer(
+  port: number,
+  metrics: OperatorMetrics,
+  ready: () => boolean,
+  host = '0.0.0.0',
+): Promise<ProbeServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');

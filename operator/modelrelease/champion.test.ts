@@ -29,7 +29,10 @@ describe('selectChampion', () => {
   it('rejects a worse new run with the reason and keeps the champion', () => {
     const worse = run('d', 0.95, 0.09, '2026-11-04T00:00:00Z');
     const decision = selectChampion({ metric: 'ndcgAt10' }, [a, b, c, worse], 'b');
-    expect(decision).toMatchObject({ changed: false, judged: { run: 'd', outcome: 'Rejected', reason: 'ndcgAt10 0.09 is not better than champion b (0.12)' } });
+    expect(decision).toMatchObject({
+      changed: false,
+      judged: { run: 'd', outcome: 'Rejected', reason: 'ndcgAt10 0.09 is not better than champion b (0.12)' },
+    });
     expect(decision.champion?.name).toBe('b');
   });
 
@@ -41,7 +44,14 @@ describe('selectChampion', () => {
   it('promotes a challenger only when it beats the champion by minImprovement', () => {
     const slightly = run('e', 0.86, 0.123, '2026-11-05T00:00:00Z');
     const kept = selectChampion({ metric: 'ndcgAt10', minImprovement: 0.005 }, [b, slightly], 'b');
-    expect(kept).toMatchObject({ changed: false, judged: { run: 'e', outcome: 'Rejected', reason: expect.stringMatching(/by only 0.003, less than minImprovement 0.005/) } });
+    expect(kept).toMatchObject({
+      changed: false,
+      judged: {
+        run: 'e',
+        outcome: 'Rejected',
+        reason: expect.stringMatching(/by only 0.003, less than minImprovement 0.005/),
+      },
+    });
     const promoted = selectChampion({ metric: 'ndcgAt10', minImprovement: 0.002 }, [b, slightly], 'b');
     expect(promoted).toMatchObject({ changed: true, judged: { run: 'e', outcome: 'Promoted' } });
   });
@@ -49,16 +59,30 @@ describe('selectChampion', () => {
   it('never promotes a run that fails a gate, and says which', () => {
     const good = run('f', 0.95, 0.2, '2026-11-06T00:00:00Z');
     const decision = selectChampion({ metric: 'ndcgAt10', gates: { maxRmse: 0.92 } }, [b, good], 'b');
-    expect(decision).toMatchObject({ changed: false, judged: { run: 'f', outcome: 'Rejected', reason: 'rmse 0.95 is above the gate maxRmse 0.92' } });
+    expect(decision).toMatchObject({
+      changed: false,
+      judged: { run: 'f', outcome: 'Rejected', reason: 'rmse 0.95 is above the gate maxRmse 0.92' },
+    });
     const small = run('g', 0.8, 0.3, '2026-11-07T00:00:00Z', 500);
-    expect(selectChampion({ gates: { minRatings: 1000 } }, [small], undefined)).toMatchObject({ champion: undefined, judged: { outcome: 'Rejected', reason: expect.stringMatching(/fewer than the gate minRatings 1000/) } });
+    expect(selectChampion({ gates: { minRatings: 1000 } }, [small], undefined)).toMatchObject({
+      champion: undefined,
+      judged: { outcome: 'Rejected', reason: expect.stringMatching(/fewer than the gate minRatings 1000/) },
+    });
   });
 
   it('serves exactly the pinned run (rollback), even a worse one, and reports a missing pin', () => {
-    expect(selectChampion({ pinnedRun: 'a' }, [a, b, c], 'b')).toMatchObject({ champion: { name: 'a' }, changed: true, judged: { outcome: 'Pinned' } });
+    expect(selectChampion({ pinnedRun: 'a' }, [a, b, c], 'b')).toMatchObject({
+      champion: { name: 'a' },
+      changed: true,
+      judged: { outcome: 'Pinned' },
+    });
     expect(selectChampion({ pinnedRun: 'a' }, [a, b, c], 'a')).toMatchObject({ changed: false, judged: undefined });
     const missing = selectChampion({ pinnedRun: 'zz' }, [a, b], 'b');
-    expect(missing).toMatchObject({ champion: { name: 'b' }, changed: false, problem: { reason: 'PinnedRunUnavailable' } });
+    expect(missing).toMatchObject({
+      champion: { name: 'b' },
+      changed: false,
+      problem: { reason: 'PinnedRunUnavailable' },
+    });
   });
 
   it('is stable: the same inputs with the new champion change nothing', () => {

@@ -36,7 +36,12 @@ export interface ChampionDecision {
   problem?: { reason: string; message: string };
 }
 
-const lowerIsBetter: Record<PromotionMetric, boolean> = { rmse: true, mae: true, ndcgAt10: false, precisionAt10: false };
+const lowerIsBetter: Record<PromotionMetric, boolean> = {
+  rmse: true,
+  mae: true,
+  ndcgAt10: false,
+  precisionAt10: false,
+};
 
 /** The id the trainer records the run under (MySQL), also before the TrainingRun controller has written it to the status. */
 export function recordedRunId(run: TrainingRun): string {
@@ -47,8 +52,10 @@ export function recordedRunId(run: TrainingRun): string {
 export function candidateOf(run: TrainingRun, model: string): Candidate | undefined {
   const { status } = run;
   const m = status?.metrics;
-  if (run.spec.model !== model || status?.phase !== 'Succeeded' || !status.artifact?.uri || !status.artifact.digest) return undefined;
-  if (m?.rmse === undefined || m.mae === undefined || m.ndcgAt10 === undefined || m.precisionAt10 === undefined) return undefined;
+  if (run.spec.model !== model || status?.phase !== 'Succeeded' || !status.artifact?.uri || !status.artifact.digest)
+    return undefined;
+  if (m?.rmse === undefined || m.mae === undefined || m.ndcgAt10 === undefined || m.precisionAt10 === undefined)
+    return undefined;
   return {
     name: run.metadata.name!,
     runId: recordedRunId(run),
@@ -63,11 +70,16 @@ export function candidateOf(run: TrainingRun, model: string): Candidate | undefi
 export function gateFailure(candidate: Candidate, gates: Promotion['gates']): string | undefined {
   if (!gates) return undefined;
   const m = candidate.metrics;
-  if (gates.maxRmse !== undefined && m.rmse > gates.maxRmse) return `rmse ${fmt(m.rmse)} is above the gate maxRmse ${gates.maxRmse}`;
-  if (gates.maxMae !== undefined && m.mae > gates.maxMae) return `mae ${fmt(m.mae)} is above the gate maxMae ${gates.maxMae}`;
-  if (gates.minNdcgAt10 !== undefined && m.ndcgAt10 < gates.minNdcgAt10) return `ndcgAt10 ${fmt(m.ndcgAt10)} is below the gate minNdcgAt10 ${gates.minNdcgAt10}`;
-  if (gates.minPrecisionAt10 !== undefined && m.precisionAt10 < gates.minPrecisionAt10) return `precisionAt10 ${fmt(m.precisionAt10)} is below the gate minPrecisionAt10 ${gates.minPrecisionAt10}`;
-  if (gates.minRatings !== undefined && (candidate.ratings ?? 0) < gates.minRatings) return `trained on ${candidate.ratings ?? 0} ratings, fewer than the gate minRatings ${gates.minRatings}`;
+  if (gates.maxRmse !== undefined && m.rmse > gates.maxRmse)
+    return `rmse ${fmt(m.rmse)} is above the gate maxRmse ${gates.maxRmse}`;
+  if (gates.maxMae !== undefined && m.mae > gates.maxMae)
+    return `mae ${fmt(m.mae)} is above the gate maxMae ${gates.maxMae}`;
+  if (gates.minNdcgAt10 !== undefined && m.ndcgAt10 < gates.minNdcgAt10)
+    return `ndcgAt10 ${fmt(m.ndcgAt10)} is below the gate minNdcgAt10 ${gates.minNdcgAt10}`;
+  if (gates.minPrecisionAt10 !== undefined && m.precisionAt10 < gates.minPrecisionAt10)
+    return `precisionAt10 ${fmt(m.precisionAt10)} is below the gate minPrecisionAt10 ${gates.minPrecisionAt10}`;
+  if (gates.minRatings !== undefined && (candidate.ratings ?? 0) < gates.minRatings)
+    return `trained on ${candidate.ratings ?? 0} ratings, fewer than the gate minRatings ${gates.minRatings}`;
   return undefined;
 }
 
@@ -81,7 +93,12 @@ export function improvement(metric: PromotionMetric, a: Candidate, b: Candidate)
  * `championSince` is when the current champion was promoted: runs that finished before it were
  * already weighed then, so only later ones are judged against it (and reported in lastDecision).
  */
-export function selectChampion(promotion: Promotion | undefined, candidates: readonly Candidate[], currentChampion: string | undefined, championSince?: string): ChampionDecision {
+export function selectChampion(
+  promotion: Promotion | undefined,
+  candidates: readonly Candidate[],
+  currentChampion: string | undefined,
+  championSince?: string,
+): ChampionDecision {
   const metric: PromotionMetric = promotion?.metric ?? 'ndcgAt10';
   const minImprovement = promotion?.minImprovement ?? 0;
   const current = candidates.find((c) => c.name === currentChampion);
@@ -90,23 +107,48 @@ export function selectChampion(promotion: Promotion | undefined, candidates: rea
     const pinned = candidates.find((c) => c.name === promotion.pinnedRun);
     if (!pinned) {
       const message = `pinnedRun ${promotion.pinnedRun} is not a Succeeded TrainingRun of this model in this namespace`;
-      return { champion: current, judged: { run: promotion.pinnedRun, outcome: 'Rejected', reason: message }, changed: false, problem: { reason: 'PinnedRunUnavailable', message } };
+      return {
+        champion: current,
+        judged: { run: promotion.pinnedRun, outcome: 'Rejected', reason: message },
+        changed: false,
+        problem: { reason: 'PinnedRunUnavailable', message },
+      };
     }
     if (pinned.name === currentChampion) return { champion: pinned, judged: undefined, changed: false };
-    return { champion: pinned, judged: { run: pinned.name, outcome: 'Pinned', reason: 'pinned by spec.promotion.pinnedRun' }, changed: true };
+    return {
+      champion: pinned,
+      judged: { run: pinned.name, outcome: 'Pinned', reason: 'pinned by spec.promotion.pinnedRun' },
+      changed: true,
+    };
   }
 
   const passing = candidates.filter((c) => gateFailure(c, promotion?.gates) === undefined);
-  const best = passing.reduce<Candidate | undefined>((top, c) => (!top || improvement(metric, c, top) > 0 || (improvement(metric, c, top) === 0 && c.finishedAt > top.finishedAt) ? c : top), undefined);
+  const best = passing.reduce<Candidate | undefined>(
+    (top, c) =>
+      !top || improvement(metric, c, top) > 0 || (improvement(metric, c, top) === 0 && c.finishedAt > top.finishedAt)
+        ? c
+        : top,
+    undefined,
+  );
 
   if (!currentChampion || !current) {
     if (!best) {
       const newest = newestOf(candidates);
-      const judged = newest ? { run: newest.name, outcome: 'Rejected' as const, reason: gateFailure(newest, promotion?.gates)! } : undefined;
+      const judged = newest
+        ? { run: newest.name, outcome: 'Rejected' as const, reason: gateFailure(newest, promotion?.gates)! }
+        : undefined;
       // A champion whose run was deleted keeps serving: its artifact is still recorded in status.
       return { champion: undefined, judged, changed: false };
     }
-    return { champion: best, judged: { run: best.name, outcome: 'Promoted', reason: `first champion: best ${metric} ${fmt(best.metrics[metric])} among ${passing.length} passing run(s)` }, changed: true };
+    return {
+      champion: best,
+      judged: {
+        run: best.name,
+        outcome: 'Promoted',
+        reason: `first champion: best ${metric} ${fmt(best.metrics[metric])} among ${passing.length} passing run(s)`,
+      },
+      changed: true,
+    };
   }
 
   if (best && best.name !== current.name) {
@@ -114,7 +156,11 @@ export function selectChampion(promotion: Promotion | undefined, candidates: rea
     if (gain > 0 && gain >= minImprovement) {
       return {
         champion: best,
-        judged: { run: best.name, outcome: 'Promoted', reason: `${metric} ${fmt(best.metrics[metric])} beats champion ${current.name} (${fmt(current.metrics[metric])}) by ${fmt(gain)}, at least minImprovement ${minImprovement}` },
+        judged: {
+          run: best.name,
+          outcome: 'Promoted',
+          reason: `${metric} ${fmt(best.metrics[metric])} beats champion ${current.name} (${fmt(current.metrics[metric])}) by ${fmt(gain)}, at least minImprovement ${minImprovement}`,
+        },
         changed: true,
       };
     }
@@ -125,12 +171,19 @@ export function selectChampion(promotion: Promotion | undefined, candidates: rea
   if (!newest || newest.finishedAt < since) return { champion: current, judged: undefined, changed: false };
   const gate = gateFailure(newest, promotion?.gates);
   const gain = improvement(metric, newest, current);
-  const reason = gate ?? (gain <= 0 ? `${metric} ${fmt(newest.metrics[metric])} is not better than champion ${current.name} (${fmt(current.metrics[metric])})` : `${metric} ${fmt(newest.metrics[metric])} beats champion ${current.name} by only ${fmt(gain)}, less than minImprovement ${minImprovement}`);
+  const reason =
+    gate ??
+    (gain <= 0
+      ? `${metric} ${fmt(newest.metrics[metric])} is not better than champion ${current.name} (${fmt(current.metrics[metric])})`
+      : `${metric} ${fmt(newest.metrics[metric])} beats champion ${current.name} by only ${fmt(gain)}, less than minImprovement ${minImprovement}`);
   return { champion: current, judged: { run: newest.name, outcome: 'Rejected', reason }, changed: false };
 }
 
 function newestOf(candidates: readonly Candidate[]): Candidate | undefined {
-  return candidates.reduce<Candidate | undefined>((top, c) => (!top || c.finishedAt > top.finishedAt ? c : top), undefined);
+  return candidates.reduce<Candidate | undefined>(
+    (top, c) => (!top || c.finishedAt > top.finishedAt ? c : top),
+    undefined,
+  );
 }
 
 const fmt = (value: number) => String(Math.round(value * 10_000) / 10_000);

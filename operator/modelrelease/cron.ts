@@ -1,6 +1,32 @@
 /** Five-field cron schedules (minute hour day-of-month month day-of-week), evaluated in UTC. */
-const names: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12, sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 };
-const ranges: [number, number][] = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 7]];
+const names: Record<string, number> = {
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
+  sun: 0,
+  mon: 1,
+  tue: 2,
+  wed: 3,
+  thu: 4,
+  fri: 5,
+  sat: 6,
+};
+const ranges: [number, number][] = [
+  [0, 59],
+  [0, 23],
+  [1, 31],
+  [1, 12],
+  [0, 7],
+];
 
 export interface Schedule {
   matches(date: Date): boolean;
@@ -15,8 +41,14 @@ function parseField(field: string, [min, max]: [number, number]): Set<number> {
     const step = stepText === undefined ? 1 : Number(stepText);
     // Digits or a name only: Number('') is 0, which would read "-" or "1,,2" as minute 0.
     const value = (text: string) => names[text] ?? (/^\d+$/.test(text) ? Number(text) : NaN);
-    let [from, to] = range === '*' ? [min, max] : range.includes('-') ? range.split('-').map(value) as [number, number] : [value(range), stepText === undefined ? value(range) : max];
-    if (![from, to, step].every(Number.isInteger) || from < min || to > max || from > to || step < 1) throw new Error(`invalid cron field ${JSON.stringify(field)}`);
+    const [from, to] =
+      range === '*'
+        ? [min, max]
+        : range.includes('-')
+          ? (range.split('-').map(value) as [number, number])
+          : [value(range), stepText === undefined ? value(range) : max];
+    if (![from, to, step].every(Number.isInteger) || from < min || to > max || from > to || step < 1)
+      throw new Error(`invalid cron field ${JSON.stringify(field)}`);
     for (let v = from; v <= to; v += step) values.add(v);
   }
   return values;
@@ -25,7 +57,13 @@ function parseField(field: string, [min, max]: [number, number]): Set<number> {
 export function parseSchedule(expression: string): Schedule {
   const fields = expression.trim().split(/\s+/);
   if (fields.length !== 5) throw new Error(`a schedule has five fields, got ${JSON.stringify(expression)}`);
-  const [minutes, hours, days, months, weekdays] = fields.map((f, i) => parseField(f, ranges[i]!)) as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
+  const [minutes, hours, days, months, weekdays] = fields.map((f, i) => parseField(f, ranges[i]!)) as [
+    Set<number>,
+    Set<number>,
+    Set<number>,
+    Set<number>,
+    Set<number>,
+  ];
   if (weekdays.has(7)) weekdays.add(0);
   // As in cron: when both day fields are restricted, either may match.
   const dayRestricted = fields[2] !== '*';
@@ -35,7 +73,8 @@ export function parseSchedule(expression: string): Schedule {
     const byWeekday = weekdays.has(d.getUTCDay());
     return dayRestricted && weekdayRestricted ? byDay || byWeekday : byDay && byWeekday;
   };
-  const matches = (d: Date) => minutes.has(d.getUTCMinutes()) && hours.has(d.getUTCHours()) && months.has(d.getUTCMonth() + 1) && dayMatches(d);
+  const matches = (d: Date) =>
+    minutes.has(d.getUTCMinutes()) && hours.has(d.getUTCHours()) && months.has(d.getUTCMonth() + 1) && dayMatches(d);
   return {
     matches,
     next(after) {

@@ -8,7 +8,14 @@ import type { ModelRelease, ModelReleaseStatus, RunMetrics, TrainingRun } from '
 import { setCondition, type ConditionUpdate } from '../kit/conditions.ts';
 import type { EventNote } from '../kit/events.ts';
 import { candidateOf, recordedRunId, selectChampion, type Candidate, type Outcome } from './champion.ts';
-import { desiredAutoscaler, desiredDeployment, desiredService, serviceUrl, servingNameFor, type ServingSettings } from './serving.ts';
+import {
+  desiredAutoscaler,
+  desiredDeployment,
+  desiredService,
+  serviceUrl,
+  servingNameFor,
+  type ServingSettings,
+} from './serving.ts';
 
 export interface ModelReleaseInputs {
   release: ModelRelease;
@@ -70,8 +77,15 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
   const previous = release.status ?? {};
   const generation = release.metadata.generation;
   const metric = release.spec.promotion?.metric ?? 'ndcgAt10';
-  const candidates = runs.map((run) => candidateOf(run, release.spec.model)).filter((c): c is Candidate => c !== undefined);
-  const selection = selectChampion(release.spec.promotion, candidates, previous.champion?.run, previous.champion?.promotedAt);
+  const candidates = runs
+    .map((run) => candidateOf(run, release.spec.model))
+    .filter((c): c is Candidate => c !== undefined);
+  const selection = selectChampion(
+    release.spec.promotion,
+    candidates,
+    previous.champion?.run,
+    previous.champion?.promotedAt,
+  );
   const events: EventNote[] = [];
 
   let champion = previous.champion;
@@ -80,8 +94,17 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
   if (selection.changed && selection.champion) {
     const next = selection.champion;
     const reason = selection.judged?.reason ?? '';
-    champion = { run: next.name, artifact: next.artifact.uri, digest: next.artifact.digest, metrics: next.metrics, promotedAt: now.toISOString() };
-    history = [{ run: next.name, digest: next.artifact.digest, promotedAt: now.toISOString(), reason }, ...history].slice(0, historyLimit);
+    champion = {
+      run: next.name,
+      artifact: next.artifact.uri,
+      digest: next.artifact.digest,
+      metrics: next.metrics,
+      promotedAt: now.toISOString(),
+    };
+    history = [
+      { run: next.name, digest: next.artifact.digest, promotedAt: now.toISOString(), reason },
+      ...history,
+    ].slice(0, historyLimit);
     promotion = {
       model: release.spec.model,
       run: next.name,
@@ -94,13 +117,24 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
       previousMetricValue: previous.champion?.metrics?.[metric],
       promotedAt: now.toISOString(),
     };
-    events.push({ type: 'Normal', reason: selection.judged?.outcome === 'Pinned' ? 'Pinned' : 'Promoted', message: `${next.name} is the champion: ${reason}` });
+    events.push({
+      type: 'Normal',
+      reason: selection.judged?.outcome === 'Pinned' ? 'Pinned' : 'Promoted',
+      message: `${next.name} is the champion: ${reason}`,
+    });
   }
 
   const judged = selection.judged;
-  const sameJudgement = judged && previous.lastDecision?.run === judged.run && previous.lastDecision.outcome === judged.outcome && previous.lastDecision.reason === judged.reason;
-  const lastDecision = judged ? { ...judged, time: sameJudgement ? previous.lastDecision!.time! : now.toISOString() } : previous.lastDecision;
-  if (judged?.outcome === 'Rejected' && !sameJudgement) events.push({ type: 'Normal', reason: 'Rejected', message: `${judged.run} rejected: ${judged.reason}` });
+  const sameJudgement =
+    judged &&
+    previous.lastDecision?.run === judged.run &&
+    previous.lastDecision.outcome === judged.outcome &&
+    previous.lastDecision.reason === judged.reason;
+  const lastDecision = judged
+    ? { ...judged, time: sameJudgement ? previous.lastDecision!.time! : now.toISOString() }
+    : previous.lastDecision;
+  if (judged?.outcome === 'Rejected' && !sameJudgement)
+    events.push({ type: 'Normal', reason: 'Rejected', message: `${judged.run} rejected: ${judged.reason}` });
   // Told when the Event is: a promotion whenever the champion changes, a rejection once. A rejected
   // pinnedRun that does not exist is not a run the gates judged (no run record): the condition says it.
   const judgedRun = judged && candidates.find((c) => c.name === judged.run);
@@ -121,18 +155,39 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
         }
       : undefined;
 
-  const servingChampion = champion?.run && champion.artifact && champion.digest ? { run: champion.run, artifactUri: champion.artifact, digest: champion.digest } : undefined;
+  const servingChampion =
+    champion?.run && champion.artifact && champion.digest
+      ? { run: champion.run, artifactUri: champion.artifact, digest: champion.digest }
+      : undefined;
   const desired = servingChampion ? desiredDeployment(release, servingChampion, settings) : undefined;
 
   const promoted: ConditionUpdate = selection.problem
     ? { type: 'Promoted', status: 'False', ...selection.problem }
     : champion?.run
-      ? { type: 'Promoted', status: 'True', reason: selection.judged?.outcome === 'Pinned' || release.spec.promotion?.pinnedRun ? 'Pinned' : 'ChampionSelected', message: `${champion.run} is the champion` }
-      : { type: 'Promoted', status: 'False', reason: 'NoEligibleRun', message: judged ? `no run passes the gates: ${judged.run}: ${judged.reason}` : `no Succeeded TrainingRun of model ${release.spec.model} yet` };
+      ? {
+          type: 'Promoted',
+          status: 'True',
+          reason:
+            selection.judged?.outcome === 'Pinned' || release.spec.promotion?.pinnedRun ? 'Pinned' : 'ChampionSelected',
+          message: `${champion.run} is the champion`,
+        }
+      : {
+          type: 'Promoted',
+          status: 'False',
+          reason: 'NoEligibleRun',
+          message: judged
+            ? `no run passes the gates: ${judged.run}: ${judged.reason}`
+            : `no Succeeded TrainingRun of model ${release.spec.model} yet`,
+        };
 
-  const wanted = release.spec.serving?.autoscaling ? (release.spec.serving.autoscaling.minReplicas ?? 1) : (release.spec.serving?.replicas ?? 1);
+  const wanted = release.spec.serving?.autoscaling
+    ? (release.spec.serving.autoscaling.minReplicas ?? 1)
+    : (release.spec.serving?.replicas ?? 1);
   const ready = readiness(deployment, servingChampion?.digest, wanted);
-  const conditions = [promoted, ready].reduce((list, update) => setCondition(list, update, generation, now), previous.conditions);
+  const conditions = [promoted, ready].reduce(
+    (list, update) => setCondition(list, update, generation, now),
+    previous.conditions,
+  );
 
   const status: ModelReleaseStatus = {
     ...previous,
@@ -141,11 +196,27 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
     ...(history.length ? { history } : {}),
     ...(lastDecision ? { lastDecision } : {}),
     ...(desired
-      ? { serving: { deployment: servingNameFor(release), service: servingNameFor(release), url: serviceUrl(release), replicas: deployment?.status?.replicas ?? 0, readyReplicas: deployment?.status?.readyReplicas ?? 0 } }
+      ? {
+          serving: {
+            deployment: servingNameFor(release),
+            service: servingNameFor(release),
+            url: serviceUrl(release),
+            replicas: deployment?.status?.replicas ?? 0,
+            readyReplicas: deployment?.status?.readyReplicas ?? 0,
+          },
+        }
       : {}),
     conditions,
   };
-  return { deployment: desired, service: desired ? desiredService(release) : undefined, autoscaler: desired ? desiredAutoscaler(release) : undefined, status, events, promotion, gateDecision };
+  return {
+    deployment: desired,
+    service: desired ? desiredService(release) : undefined,
+    autoscaler: desired ? desiredAutoscaler(release) : undefined,
+    status,
+    events,
+    promotion,
+    gateDecision,
+  };
 }
 
 /**
@@ -157,7 +228,10 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
  * id, as the decision itself records one deleted before it: a run re-promoted after its champion's
  * run was deleted is recorded either way.
  */
-export function recordsOfStatus(release: ModelRelease, runs: readonly TrainingRun[]): { promotions: PromotionRecord[]; gateDecision: GateDecisionRecord | undefined } {
+export function recordsOfStatus(
+  release: ModelRelease,
+  runs: readonly TrainingRun[],
+): { promotions: PromotionRecord[]; gateDecision: GateDecisionRecord | undefined } {
   const model = release.spec.model;
   const metric = release.spec.promotion?.metric ?? 'ndcgAt10';
   const { history = [], lastDecision, champion } = release.status ?? {};
@@ -189,12 +263,16 @@ export function recordsOfStatus(release: ModelRelease, runs: readonly TrainingRu
   const judged = runOf(lastDecision?.run);
   if (!lastDecision?.outcome || !lastDecision.time || !judged) return { promotions, gateDecision: undefined };
   // A promotion was judged against the champion before it; a rejection against the champion kept.
-  const promotedAt = history.findIndex((entry) => entry.run === lastDecision.run && entry.promotedAt === lastDecision.time);
+  const promotedAt = history.findIndex(
+    (entry) => entry.run === lastDecision.run && entry.promotedAt === lastDecision.time,
+  );
   if (lastDecision.outcome !== 'Rejected' && promotedAt < 0) return { promotions, gateDecision: undefined };
   const championRun = lastDecision.outcome === 'Rejected' ? champion?.run : history[promotedAt + 1]?.run;
   const against = runOf(championRun);
   // A rejection was weighed against the champion the status still holds, with its metrics.
-  const championMetricValue = against?.metricValue ?? (lastDecision.outcome === 'Rejected' ? champion?.metrics?.[metric as keyof RunMetrics] : undefined);
+  const championMetricValue =
+    against?.metricValue ??
+    (lastDecision.outcome === 'Rejected' ? champion?.metrics?.[metric as keyof RunMetrics] : undefined);
   const gateDecision: GateDecisionRecord = {
     model,
     run: lastDecision.run!,
@@ -213,12 +291,36 @@ export function recordsOfStatus(release: ModelRelease, runs: readonly TrainingRu
 
 /** Ready only when the pods of the current champion, not an older one, are rolled out and ready. */
 function readiness(deployment: V1Deployment | undefined, digest: string | undefined, wanted: number): ConditionUpdate {
-  if (!digest) return { type: 'Ready', status: 'False', reason: 'NoChampion', message: 'nothing to serve until a run is promoted' };
-  if (!deployment) return { type: 'Ready', status: 'False', reason: 'Deploying', message: 'inference Deployment not observed yet' };
-  const servedDigest = deployment.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === 'MOVIE_RECO_MODEL_DIGEST')?.value;
+  if (!digest)
+    return {
+      type: 'Ready',
+      status: 'False',
+      reason: 'NoChampion',
+      message: 'nothing to serve until a run is promoted',
+    };
+  if (!deployment)
+    return { type: 'Ready', status: 'False', reason: 'Deploying', message: 'inference Deployment not observed yet' };
+  const servedDigest = deployment.spec?.template.spec?.containers[0]?.env?.find(
+    (e) => e.name === 'MOVIE_RECO_MODEL_DIGEST',
+  )?.value;
   const s = deployment.status ?? {};
   const current = servedDigest === digest && (s.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 1);
-  const rolledOut = current && (s.updatedReplicas ?? 0) >= wanted && (s.readyReplicas ?? 0) >= wanted && (s.replicas ?? 0) === (s.updatedReplicas ?? 0);
-  if (rolledOut) return { type: 'Ready', status: 'True', reason: 'RolloutComplete', message: `${s.readyReplicas} ready replica(s) serve ${digest}` };
-  return { type: 'Ready', status: 'False', reason: 'RollingOut', message: `${s.updatedReplicas ?? 0} of ${wanted} replica(s) updated, ${s.readyReplicas ?? 0} ready` };
+  const rolledOut =
+    current &&
+    (s.updatedReplicas ?? 0) >= wanted &&
+    (s.readyReplicas ?? 0) >= wanted &&
+    (s.replicas ?? 0) === (s.updatedReplicas ?? 0);
+  if (rolledOut)
+    return {
+      type: 'Ready',
+      status: 'True',
+      reason: 'RolloutComplete',
+      message: `${s.readyReplicas} ready replica(s) serve ${digest}`,
+    };
+  return {
+    type: 'Ready',
+    status: 'False',
+    reason: 'RollingOut',
+    message: `${s.updatedReplicas ?? 0} of ${wanted} replica(s) updated, ${s.readyReplicas ?? 0} ready`,
+  };
 }

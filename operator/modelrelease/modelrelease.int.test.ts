@@ -47,7 +47,15 @@ describe('ModelRelease reconcile against the real API server', () => {
             phase: 'Succeeded',
             completionTime,
             dataset: { ratings: 100_000, users: 610, movies: 9000 },
-            metrics: { rmse, mae: rmse * 0.77, precisionAt10: ndcgAt10 * 0.8, recallAt10: 0.04, ndcgAt10, coverage: 0.3, trainSeconds: 3 },
+            metrics: {
+              rmse,
+              mae: rmse * 0.77,
+              precisionAt10: ndcgAt10 * 0.8,
+              recallAt10: 0.04,
+              ndcgAt10,
+              coverage: 0.3,
+              trainSeconds: 3,
+            },
             artifact: { uri: `s3://models/movielens/${name}`, digest: `sha256:${name}`, sizeBytes: 1000 },
           },
         },
@@ -55,9 +63,13 @@ describe('ModelRelease reconcile against the real API server', () => {
       mergePatch,
     );
   }
-  const release = async () => (await objects.getNamespacedCustomObject({ ...ref(), plural: 'modelreleases', name: 'movielens' })) as { status?: any };
+  const release = async () =>
+    (await objects.getNamespacedCustomObject({ ...ref(), plural: 'modelreleases', name: 'movielens' })) as {
+      status?: any;
+    };
   const deployment = () => apps.readNamespacedDeployment({ namespace: namespace.name, name: 'movielens-inference' });
-  const servedDigest = (d: k8s.V1Deployment) => d.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === 'MOVIE_RECO_MODEL_DIGEST')?.value;
+  const servedDigest = (d: k8s.V1Deployment) =>
+    d.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === 'MOVIE_RECO_MODEL_DIGEST')?.value;
 
   beforeAll(async () => {
     await installCrds(kc);
@@ -76,30 +88,77 @@ describe('ModelRelease reconcile against the real API server', () => {
     await objects.createNamespacedCustomObject({
       ...ref(),
       plural: 'modelreleases',
-      body: { apiVersion: `${group}/${version}`, kind: 'ModelRelease', metadata: { name: 'movielens' }, spec: { model: 'movielens', promotion: { minImprovement: 0.005 }, serving: { replicas: 2 } } },
+      body: {
+        apiVersion: `${group}/${version}`,
+        kind: 'ModelRelease',
+        metadata: { name: 'movielens' },
+        spec: { model: 'movielens', promotion: { minImprovement: 0.005 }, serving: { replicas: 2 } },
+      },
     });
-    const status = await eventually(async () => (await release()).status?.champion?.run === 'run-b' && (await release()).status, 'champion run-b');
-    expect(status.champion).toMatchObject({ digest: 'sha256:run-b', artifact: 's3://models/movielens/run-b', metrics: { ndcgAt10: 0.13 } });
+    const status = await eventually(
+      async () => (await release()).status?.champion?.run === 'run-b' && (await release()).status,
+      'champion run-b',
+    );
+    expect(status.champion).toMatchObject({
+      digest: 'sha256:run-b',
+      artifact: 's3://models/movielens/run-b',
+      metrics: { ndcgAt10: 0.13 },
+    });
     expect(status.lastDecision).toMatchObject({ run: 'run-b', outcome: 'Promoted' });
     expect(status.conditions).toContainEqual(expect.objectContaining({ type: 'Promoted', status: 'True' }));
-    expect(status.serving).toMatchObject({ deployment: 'movielens-inference', service: 'movielens-inference', url: `http://movielens-inference.${namespace.name}.svc:80` });
+    expect(status.serving).toMatchObject({
+      deployment: 'movielens-inference',
+      service: 'movielens-inference',
+      url: `http://movielens-inference.${namespace.name}.svc:80`,
+    });
 
     const served = await eventually(() => deployment(), 'deployment');
     expect(servedDigest(served)).toBe('sha256:run-b');
     expect(served.spec?.replicas).toBe(2);
-    expect(served.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'ModelRelease', name: 'movielens', controller: true });
-    expect(served.spec?.template.spec?.containers[0]?.env).toContainEqual({ name: 'MOVIE_RECO_MODEL_URI', value: 's3://models/movielens/run-b' });
+    expect(served.metadata?.ownerReferences?.[0]).toMatchObject({
+      kind: 'ModelRelease',
+      name: 'movielens',
+      controller: true,
+    });
+    expect(served.spec?.template.spec?.containers[0]?.env).toContainEqual({
+      name: 'MOVIE_RECO_MODEL_URI',
+      value: 's3://models/movielens/run-b',
+    });
     const service = await core.readNamespacedService({ namespace: namespace.name, name: 'movielens-inference' });
     expect(service.spec?.selector).toEqual(served.spec?.selector?.matchLabels);
-    expect(recorded).toEqual([expect.objectContaining({ run: 'run-b', metric: 'ndcgAt10', metricValue: 0.13, previousRun: undefined })]);
-    expect(decisions).toEqual([expect.objectContaining({ run: 'run-b', outcome: 'Promoted', metricValue: 0.13, championRun: undefined, decidedAt: status.lastDecision.time })]);
+    expect(recorded).toEqual([
+      expect.objectContaining({ run: 'run-b', metric: 'ndcgAt10', metricValue: 0.13, previousRun: undefined }),
+    ]);
+    expect(decisions).toEqual([
+      expect.objectContaining({
+        run: 'run-b',
+        outcome: 'Promoted',
+        metricValue: 0.13,
+        championRun: undefined,
+        decidedAt: status.lastDecision.time,
+      }),
+    ]);
   });
 
   it('becomes Ready only once the champion’s pods are rolled out and ready', async () => {
     const served = await deployment();
-    expect((await release()).status.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'False' }));
+    expect((await release()).status.conditions).toContainEqual(
+      expect.objectContaining({ type: 'Ready', status: 'False' }),
+    );
     await apps.patchNamespacedDeploymentStatus(
-      { namespace: namespace.name, name: 'movielens-inference', body: { status: { observedGeneration: served.metadata?.generation, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 } } },
+      {
+        namespace: namespace.name,
+        name: 'movielens-inference',
+        body: {
+          status: {
+            observedGeneration: served.metadata?.generation,
+            replicas: 2,
+            updatedReplicas: 2,
+            readyReplicas: 2,
+            availableReplicas: 2,
+          },
+        },
+      },
       mergePatch,
     );
     const status = await eventually(async () => {
@@ -112,23 +171,44 @@ describe('ModelRelease reconcile against the real API server', () => {
   it('rejects a worse new run with the reason, leaving the Deployment untouched', async () => {
     const before = await deployment();
     await succeededRun('run-d', 0.95, 0.09, new Date().toISOString());
-    const status = await eventually(async () => (await release()).status?.lastDecision?.run === 'run-d' && (await release()).status, 'decision on run-d');
-    expect(status.lastDecision).toMatchObject({ outcome: 'Rejected', reason: 'ndcgAt10 0.09 is not better than champion run-b (0.13)' });
+    const status = await eventually(
+      async () => (await release()).status?.lastDecision?.run === 'run-d' && (await release()).status,
+      'decision on run-d',
+    );
+    expect(status.lastDecision).toMatchObject({
+      outcome: 'Rejected',
+      reason: 'ndcgAt10 0.09 is not better than champion run-b (0.13)',
+    });
     expect(status.champion.run).toBe('run-b');
     const after = await deployment();
     expect(after.metadata?.generation).toBe(before.metadata?.generation);
     expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
-    expect(decisions.at(-1)).toEqual(expect.objectContaining({ run: 'run-d', outcome: 'Rejected', reason: status.lastDecision.reason, metricValue: 0.09, championRun: 'run-b', championMetricValue: 0.13 }));
+    expect(decisions.at(-1)).toEqual(
+      expect.objectContaining({
+        run: 'run-d',
+        outcome: 'Rejected',
+        reason: status.lastDecision.reason,
+        metricValue: 0.09,
+        championRun: 'run-b',
+        championMetricValue: 0.13,
+      }),
+    );
   });
 
   it('rolls back to a pinned older run, changing only the pod template', async () => {
     const before = await deployment();
-    await objects.patchNamespacedCustomObject({ ...ref(), plural: 'modelreleases', name: 'movielens', body: { spec: { promotion: { pinnedRun: 'run-a' } } } }, mergePatch);
+    await objects.patchNamespacedCustomObject(
+      { ...ref(), plural: 'modelreleases', name: 'movielens', body: { spec: { promotion: { pinnedRun: 'run-a' } } } },
+      mergePatch,
+    );
     const after = await eventually(async () => {
       const d = await deployment();
       return servedDigest(d) === 'sha256:run-a' && d;
     }, 'deployment serves run-a');
-    const status = await eventually(async () => (await release()).status?.champion?.run === 'run-a' && (await release()).status, 'champion run-a');
+    const status = await eventually(
+      async () => (await release()).status?.champion?.run === 'run-a' && (await release()).status,
+      'champion run-a',
+    );
     expect(status.lastDecision).toMatchObject({ run: 'run-a', outcome: 'Pinned' });
     expect(status.history.map((h: { run: string }) => h.run)).toEqual(['run-a', 'run-b']);
     const { template: templateBefore, ...restBefore } = before.spec!;
@@ -136,11 +216,18 @@ describe('ModelRelease reconcile against the real API server', () => {
     expect(restAfter).toEqual(restBefore);
     expect(templateAfter).not.toEqual(templateBefore);
     expect(after.metadata?.generation).toBe((before.metadata?.generation ?? 0) + 1);
-    const events = await core.listNamespacedEvent({ namespace: namespace.name, fieldSelector: 'involvedObject.name=movielens' });
+    const events = await core.listNamespacedEvent({
+      namespace: namespace.name,
+      fieldSelector: 'involvedObject.name=movielens',
+    });
     expect(events.items.map((e) => e.reason)).toEqual(expect.arrayContaining(['Promoted', 'Rejected', 'Pinned']));
     // Each judgement recorded once, though the release was reconciled many times (its Deployment's
     // status, its own status writes, the resync), some of them from a stale cache.
-    expect(decisions.map((d) => [d.run, d.outcome, d.championRun])).toEqual([['run-b', 'Promoted', undefined], ['run-d', 'Rejected', 'run-b'], ['run-a', 'Pinned', 'run-b']]);
+    expect(decisions.map((d) => [d.run, d.outcome, d.championRun])).toEqual([
+      ['run-b', 'Promoted', undefined],
+      ['run-d', 'Rejected', 'run-b'],
+      ['run-a', 'Pinned', 'run-b'],
+    ]);
   });
 
   it('a restarted operator records what the status tells and its records may lack, each once', async () => {
@@ -153,10 +240,19 @@ describe('ModelRelease reconcile against the real API server', () => {
     await eventually(async () => again.length >= 2 && againDecisions.length >= 1, 'records from the status');
     const status = (await release()).status;
     expect(again).toEqual(recorded.slice().reverse());
-    expect(again.map((p) => [p.run, p.promotedAt])).toEqual(status.history.map((h: { run: string; promotedAt: string }) => [h.run, h.promotedAt]));
+    expect(again.map((p) => [p.run, p.promotedAt])).toEqual(
+      status.history.map((h: { run: string; promotedAt: string }) => [h.run, h.promotedAt]),
+    );
     expect(againDecisions).toEqual([decisions.at(-1)]);
     // More reconciles (a status change of its Deployment) record nothing more.
-    await apps.patchNamespacedDeploymentStatus({ namespace: namespace.name, name: 'movielens-inference', body: { status: { readyReplicas: 1, availableReplicas: 1 } } }, mergePatch);
+    await apps.patchNamespacedDeploymentStatus(
+      {
+        namespace: namespace.name,
+        name: 'movielens-inference',
+        body: { status: { readyReplicas: 1, availableReplicas: 1 } },
+      },
+      mergePatch,
+    );
     await eventually(async () => (await release()).status.serving.readyReplicas === 1, 'the release reconciled again');
     expect([again.length, againDecisions.length]).toEqual([2, 1]);
   });

@@ -2,7 +2,15 @@
 import { isDeepStrictEqual } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../common/log.ts';
-import { group, modelReleaseLabel, modelReleases, trainingRuns, version, type ModelRelease, type TrainingRun } from '../api/resources.ts';
+import {
+  group,
+  modelReleaseLabel,
+  modelReleases,
+  trainingRuns,
+  version,
+  type ModelRelease,
+  type TrainingRun,
+} from '../api/resources.ts';
 import { isStatus } from '../kit/api-errors.ts';
 import { makeApplier } from '../kit/apply.ts';
 import type { ReconcileOutcome } from '../kit/controller.ts';
@@ -41,7 +49,9 @@ export interface ModelReleaseReconcilerDeps {
 
 const recordRetryMs = 30_000;
 
-export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): (key: string) => Promise<ReconcileOutcome | void> {
+export function modelReleaseReconciler(
+  deps: ModelReleaseReconcilerDeps,
+): (key: string) => Promise<ReconcileOutcome | void> {
   const apply = makeApplier(deps.kc);
   const objects = deps.kc.makeApiClient(k8s.CustomObjectsApi);
   const autoscaling = deps.kc.makeApiClient(k8s.AutoscalingV2Api);
@@ -64,32 +74,48 @@ export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): (key: 
     const decision = decideModelRelease({ release, runs, deployment, now: now(), settings: deps.settings });
 
     const ownedRuns = runs.filter((run) => run.metadata.labels?.[modelReleaseLabel] === name);
-    const newRatings = release.spec.retrain?.minNewRatings !== undefined ? await countNewRatings(release, decision.status.champion?.run, runs, log) : undefined;
-    const retrain = decideRetrain({ release, ownedRuns, newRatings, now: now(), ...(deps.ratingsPollMs ? { ratingsPollMs: deps.ratingsPollMs } : {}) });
+    const newRatings =
+      release.spec.retrain?.minNewRatings !== undefined
+        ? await countNewRatings(release, decision.status.champion?.run, runs, log)
+        : undefined;
+    const retrain = decideRetrain({
+      release,
+      ownedRuns,
+      newRatings,
+      now: now(),
+      ...(deps.ratingsPollMs ? { ratingsPollMs: deps.ratingsPollMs } : {}),
+    });
     if (retrain.nextRetrainTime) decision.status.nextRetrainTime = retrain.nextRetrainTime;
     // Before the status write that consumes the schedule slot: the name is deterministic, so a retry is harmless.
     if (retrain.create) {
-      await objects.createNamespacedCustomObject({ group, version, namespace, plural: trainingRuns.plural, body: retrain.create }).then(
-        () => log.info('retrain started', { run: retrain.create!.metadata.name }),
-        (error: unknown) => {
-          if (!isStatus(error, 409)) throw error;
-          retrain.events.splice(0);
-        },
-      );
+      await objects
+        .createNamespacedCustomObject({ group, version, namespace, plural: trainingRuns.plural, body: retrain.create })
+        .then(
+          () => log.info('retrain started', { run: retrain.create!.metadata.name }),
+          (error: unknown) => {
+            if (!isStatus(error, 409)) throw error;
+            retrain.events.splice(0);
+          },
+        );
     }
     for (const old of retrain.deleteRuns) {
-      await objects.deleteNamespacedCustomObject({ group, version, namespace, plural: trainingRuns.plural, name: old }).catch((error: unknown) => {
-        if (!isStatus(error, 404)) throw error;
-      });
+      await objects
+        .deleteNamespacedCustomObject({ group, version, namespace, plural: trainingRuns.plural, name: old })
+        .catch((error: unknown) => {
+          if (!isStatus(error, 404)) throw error;
+        });
     }
 
     if (decision.deployment) {
       await apply(decision.deployment);
       await apply(decision.service!);
       if (decision.autoscaler) await apply(decision.autoscaler);
-      else await autoscaling.deleteNamespacedHorizontalPodAutoscaler({ namespace, name: servingNameFor(release) }).catch((error: unknown) => {
-        if (!isStatus(error, 404)) throw error;
-      });
+      else
+        await autoscaling
+          .deleteNamespacedHorizontalPodAutoscaler({ namespace, name: servingNameFor(release) })
+          .catch((error: unknown) => {
+            if (!isStatus(error, 404)) throw error;
+          });
     }
 
     if (!isDeepStrictEqual(release.status ?? {}, decision.status)) {
@@ -102,18 +128,36 @@ export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): (key: 
     }
     // Only after the status write won: a decision from a stale cache is neither told nor recorded.
     if (decision.promotion) {
-      log.info('promoted', { run: decision.promotion.run, previous: decision.promotion.previousRun, reason: decision.promotion.reason });
+      log.info('promoted', {
+        run: decision.promotion.run,
+        previous: decision.promotion.previousRun,
+        reason: decision.promotion.reason,
+      });
       deps.metrics.promotions.inc({ namespace, release: name, model: release.spec.model });
-      allRecorded = (await recordOnce(promotionKey(decision.promotion), () => deps.recordPromotion?.(decision.promotion!), 'promotion', log)) && allRecorded;
+      allRecorded =
+        (await recordOnce(
+          promotionKey(decision.promotion),
+          () => deps.recordPromotion?.(decision.promotion!),
+          'promotion',
+          log,
+        )) && allRecorded;
     }
     if (decision.gateDecision) {
-      if (decision.gateDecision.outcome === 'Rejected') log.info('rejected', { run: decision.gateDecision.run, reason: decision.gateDecision.reason });
-      allRecorded = (await recordOnce(gateDecisionKey(decision.gateDecision), () => deps.recordGateDecision?.(decision.gateDecision!), 'gate decision', log)) && allRecorded;
+      if (decision.gateDecision.outcome === 'Rejected')
+        log.info('rejected', { run: decision.gateDecision.run, reason: decision.gateDecision.reason });
+      allRecorded =
+        (await recordOnce(
+          gateDecisionKey(decision.gateDecision),
+          () => deps.recordGateDecision?.(decision.gateDecision!),
+          'gate decision',
+          log,
+        )) && allRecorded;
     }
     for (const event of [...decision.events, ...retrain.events]) await deps.events.record(release, event);
     const metrics = decision.status.champion?.metrics;
     if (metrics) {
-      for (const [metric, value] of Object.entries(metrics)) deps.metrics.championMetric.set({ namespace, release: name, model: release.spec.model, metric }, value);
+      for (const [metric, value] of Object.entries(metrics))
+        deps.metrics.championMetric.set({ namespace, release: name, model: release.spec.model, metric }, value);
     }
     const requeueAfterMs = Math.min(retrain.requeueAfterMs ?? Infinity, allRecorded ? Infinity : recordRetryMs);
     return requeueAfterMs < Infinity ? { requeueAfterMs } : undefined;
@@ -124,17 +168,35 @@ export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): (key: 
    * not recorded yet is recorded now (the tables keep a record once). That covers an operator
    * killed between its status write and its records, and a database that was down then.
    */
-  async function recordWhatStatusTells(release: ModelRelease, runs: readonly TrainingRun[], log: Logger): Promise<boolean> {
+  async function recordWhatStatusTells(
+    release: ModelRelease,
+    runs: readonly TrainingRun[],
+    log: Logger,
+  ): Promise<boolean> {
     if (!deps.recordPromotion && !deps.recordGateDecision) return true;
     const { promotions, gateDecision } = recordsOfStatus(release, runs);
     let all = true;
-    for (const promotion of promotions) all = (await recordOnce(promotionKey(promotion), () => deps.recordPromotion?.(promotion), 'promotion', log)) && all;
-    if (gateDecision) all = (await recordOnce(gateDecisionKey(gateDecision), () => deps.recordGateDecision?.(gateDecision), 'gate decision', log)) && all;
+    for (const promotion of promotions)
+      all =
+        (await recordOnce(promotionKey(promotion), () => deps.recordPromotion?.(promotion), 'promotion', log)) && all;
+    if (gateDecision)
+      all =
+        (await recordOnce(
+          gateDecisionKey(gateDecision),
+          () => deps.recordGateDecision?.(gateDecision),
+          'gate decision',
+          log,
+        )) && all;
     return all;
   }
 
   /** False when the record could not be written: the reconcile comes back for it. */
-  async function recordOnce(key: string, record: () => Promise<void> | undefined, what: string, log: Logger): Promise<boolean> {
+  async function recordOnce(
+    key: string,
+    record: () => Promise<void> | undefined,
+    what: string,
+    log: Logger,
+  ): Promise<boolean> {
     if (recorded.has(key)) return true;
     try {
       await record();
@@ -146,7 +208,12 @@ export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): (key: 
     }
   }
 
-  async function countNewRatings(release: ModelRelease, champion: string | undefined, runs: readonly TrainingRun[], log: Logger): Promise<number | undefined> {
+  async function countNewRatings(
+    release: ModelRelease,
+    champion: string | undefined,
+    runs: readonly TrainingRun[],
+    log: Logger,
+  ): Promise<number | undefined> {
     if (!deps.newRatingsSince) return undefined;
     const mark = runs.find((run) => run.metadata.name === champion)?.status?.dataset?.maxRatingId ?? 0;
     try {

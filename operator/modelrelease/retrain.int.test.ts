@@ -39,30 +39,80 @@ describe('ModelRelease retraining once enough ratings arrived', () => {
   });
 
   const ownedRuns = async () =>
-    ((await objects.listNamespacedCustomObject({ group, version, namespace: namespace.name, plural: 'trainingruns', labelSelector: 'reco.mlops.dev/model-release=movielens' })) as { items: { metadata: { name: string }; spec: object; status?: { phase?: string } }[] }).items;
+    (
+      (await objects.listNamespacedCustomObject({
+        group,
+        version,
+        namespace: namespace.name,
+        plural: 'trainingruns',
+        labelSelector: 'reco.mlops.dev/model-release=movielens',
+      })) as { items: { metadata: { name: string }; spec: object; status?: { phase?: string } }[] }
+    ).items;
 
   it('starts one run from the template, never a second while it runs, and the next once it finished', async () => {
     await objects.createNamespacedCustomObject({
-      group, version, namespace: namespace.name, plural: 'modelreleases',
-      body: { apiVersion: `${group}/${version}`, kind: 'ModelRelease', metadata: { name: 'movielens' }, spec: { model: 'movielens', retrain: { minNewRatings: 100, historyLimit: 1, template: { backendSecretRef: { name: 'backend' }, algorithm: { name: 'svd' } } } } },
+      group,
+      version,
+      namespace: namespace.name,
+      plural: 'modelreleases',
+      body: {
+        apiVersion: `${group}/${version}`,
+        kind: 'ModelRelease',
+        metadata: { name: 'movielens' },
+        spec: {
+          model: 'movielens',
+          retrain: {
+            minNewRatings: 100,
+            historyLimit: 1,
+            template: { backendSecretRef: { name: 'backend' }, algorithm: { name: 'svd' } },
+          },
+        },
+      },
     });
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(await ownedRuns()).toHaveLength(0);
 
     newRatings = 150;
-    await objects.patchNamespacedCustomObject({ group, version, namespace: namespace.name, plural: 'modelreleases', name: 'movielens', body: { metadata: { annotations: { poke: '1' } } } }, mergePatch);
+    await objects.patchNamespacedCustomObject(
+      {
+        group,
+        version,
+        namespace: namespace.name,
+        plural: 'modelreleases',
+        name: 'movielens',
+        body: { metadata: { annotations: { poke: '1' } } },
+      },
+      mergePatch,
+    );
     const [first] = await eventually(async () => {
       const runs = await ownedRuns();
       return runs.length === 1 && runs;
     }, 'first retrain run');
     expect(first!.metadata.name).toBe('movielens-1');
-    expect(first!.spec).toMatchObject({ model: 'movielens', algorithm: { name: 'svd' }, backendSecretRef: { name: 'backend' } });
+    expect(first!.spec).toMatchObject({
+      model: 'movielens',
+      algorithm: { name: 'svd' },
+      backendSecretRef: { name: 'backend' },
+    });
     await eventually(async () => (await ownedRuns())[0]?.status?.phase === 'Pending', 'its Job created');
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await ownedRuns()).toHaveLength(1);
 
-    await objects.patchNamespacedCustomObjectStatus({ group, version, namespace: namespace.name, plural: 'trainingruns', name: 'movielens-1', body: { status: { phase: 'Failed', completionTime: new Date().toISOString() } } }, mergePatch);
-    await eventually(async () => (await ownedRuns()).some((run) => run.metadata.name === 'movielens-2'), 'second retrain run');
+    await objects.patchNamespacedCustomObjectStatus(
+      {
+        group,
+        version,
+        namespace: namespace.name,
+        plural: 'trainingruns',
+        name: 'movielens-1',
+        body: { status: { phase: 'Failed', completionTime: new Date().toISOString() } },
+      },
+      mergePatch,
+    );
+    await eventually(
+      async () => (await ownedRuns()).some((run) => run.metadata.name === 'movielens-2'),
+      'second retrain run',
+    );
     expect(marks.every((mark) => mark === 0)).toBe(true);
   });
 });

@@ -8,7 +8,16 @@
  * - minNewRatings alone: a run as soon as enough ratings arrived;
  * - historyLimit: the oldest finished runs beyond it are deleted, never the champion or the pin.
  */
-import { apiVersion, managedByLabel, managedByValue, modelLabel, modelReleaseLabel, trainingRuns, type ModelRelease, type TrainingRun } from '../api/resources.ts';
+import {
+  apiVersion,
+  managedByLabel,
+  managedByValue,
+  modelLabel,
+  modelReleaseLabel,
+  trainingRuns,
+  type ModelRelease,
+  type TrainingRun,
+} from '../api/resources.ts';
 import type { EventNote } from '../kit/events.ts';
 import { parseSchedule } from './cron.ts';
 
@@ -35,13 +44,26 @@ export interface RetrainDecision {
 export const defaultRatingsPollMs = 60_000;
 const isFinal = (run: TrainingRun) => run.status?.phase === 'Succeeded' || run.status?.phase === 'Failed';
 
-export function decideRetrain({ release, ownedRuns, newRatings, now, ratingsPollMs = defaultRatingsPollMs }: RetrainInputs): RetrainDecision {
+export function decideRetrain({
+  release,
+  ownedRuns,
+  newRatings,
+  now,
+  ratingsPollMs = defaultRatingsPollMs,
+}: RetrainInputs): RetrainDecision {
   const retrain = release.spec.retrain;
-  const none: RetrainDecision = { create: undefined, deleteRuns: [], nextRetrainTime: undefined, requeueAfterMs: undefined, events: [] };
+  const none: RetrainDecision = {
+    create: undefined,
+    deleteRuns: [],
+    nextRetrainTime: undefined,
+    requeueAfterMs: undefined,
+    events: [],
+  };
   if (!retrain) return none;
 
   const deleteRuns = historyOverflow(release, ownedRuns, retrain.historyLimit ?? 10);
-  const enoughRatings = retrain.minNewRatings === undefined ? true : newRatings !== undefined && newRatings >= retrain.minNewRatings;
+  const enoughRatings =
+    retrain.minNewRatings === undefined ? true : newRatings !== undefined && newRatings >= retrain.minNewRatings;
   const schedule = retrain.schedule ? parseSchedule(retrain.schedule) : undefined;
   const previousNext = release.status?.nextRetrainTime;
   const slotDue = schedule !== undefined && previousNext !== undefined && new Date(previousNext) <= now;
@@ -55,20 +77,33 @@ export function decideRetrain({ release, ownedRuns, newRatings, now, ratingsPoll
   const wanted = schedule ? slotDue && enoughRatings : enoughRatings;
   const events: EventNote[] = [];
   if (schedule && slotDue && !enoughRatings) {
-    events.push({ type: 'Normal', reason: 'RetrainSkipped', message: `scheduled retrain skipped: ${newRatings ?? 'unknown'} new ratings, fewer than minNewRatings ${retrain.minNewRatings}` });
+    events.push({
+      type: 'Normal',
+      reason: 'RetrainSkipped',
+      message: `scheduled retrain skipped: ${newRatings ?? 'unknown'} new ratings, fewer than minNewRatings ${retrain.minNewRatings}`,
+    });
   }
   if (!wanted || busy) return { create: undefined, deleteRuns, nextRetrainTime, requeueAfterMs, events };
 
   const run = nextRun(release, ownedRuns);
-  const why = schedule ? `schedule ${retrain.schedule}` : `${newRatings} new ratings, at least minNewRatings ${retrain.minNewRatings}`;
-  events.push({ type: 'Normal', reason: 'RetrainStarted', message: `created TrainingRun ${run.metadata.name} (${why})` });
+  const why = schedule
+    ? `schedule ${retrain.schedule}`
+    : `${newRatings} new ratings, at least minNewRatings ${retrain.minNewRatings}`;
+  events.push({
+    type: 'Normal',
+    reason: 'RetrainStarted',
+    message: `created TrainingRun ${run.metadata.name} (${why})`,
+  });
   return { create: run, deleteRuns, nextRetrainTime, requeueAfterMs, events };
 }
 
 /** `<release>-<n>`, n one past the highest so far: a stale cache yields the same name, which the API refuses as a duplicate. */
 function nextRun(release: ModelRelease, ownedRuns: readonly TrainingRun[]): TrainingRun {
   const prefix = `${release.metadata.name}-`;
-  const highest = ownedRuns.map((r) => Number(r.metadata.name!.slice(prefix.length))).filter(Number.isInteger).reduce((a, b) => Math.max(a, b), 0);
+  const highest = ownedRuns
+    .map((r) => Number(r.metadata.name!.slice(prefix.length)))
+    .filter(Number.isInteger)
+    .reduce((a, b) => Math.max(a, b), 0);
   const template = release.spec.retrain!.template;
   return {
     apiVersion,
@@ -76,14 +111,25 @@ function nextRun(release: ModelRelease, ownedRuns: readonly TrainingRun[]): Trai
     metadata: {
       name: `${prefix}${highest + 1}`,
       namespace: release.metadata.namespace,
-      labels: { [managedByLabel]: managedByValue, [modelReleaseLabel]: release.metadata.name!, [modelLabel]: release.spec.model },
+      labels: {
+        [managedByLabel]: managedByValue,
+        [modelReleaseLabel]: release.metadata.name!,
+        [modelLabel]: release.spec.model,
+      },
     },
     spec: { ...template, model: release.spec.model },
   };
 }
 
 function historyOverflow(release: ModelRelease, ownedRuns: readonly TrainingRun[], limit: number): string[] {
-  const keep = new Set([release.status?.champion?.run, release.spec.promotion?.pinnedRun].filter((n): n is string => n !== undefined));
-  const finished = ownedRuns.filter(isFinal).sort((a, b) => (b.status?.completionTime ?? '').localeCompare(a.status?.completionTime ?? ''));
-  return finished.slice(limit).map((r) => r.metadata.name!).filter((name) => !keep.has(name));
+  const keep = new Set(
+    [release.status?.champion?.run, release.spec.promotion?.pinnedRun].filter((n): n is string => n !== undefined),
+  );
+  const finished = ownedRuns
+    .filter(isFinal)
+    .sort((a, b) => (b.status?.completionTime ?? '').localeCompare(a.status?.completionTime ?? ''));
+  return finished
+    .slice(limit)
+    .map((r) => r.metadata.name!)
+    .filter((name) => !keep.has(name));
 }

@@ -31,11 +31,14 @@ function metadataOf(release: ModelRelease) {
   };
 }
 
-const quantities = (values: Record<string, number | string> | undefined) => (values ? Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)])) : undefined);
+const quantities = (values: Record<string, number | string> | undefined) =>
+  values ? Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)])) : undefined;
 
 export function desiredDeployment(release: ModelRelease, champion: Champion, settings: ServingSettings): V1Deployment {
   const serving = release.spec.serving ?? {};
-  const envFrom = [serving.backendSecretRef, serving.authSecretRef].filter((ref) => ref !== undefined).map((ref) => ({ secretRef: { name: ref.name } }));
+  const envFrom = [serving.backendSecretRef, serving.authSecretRef]
+    .filter((ref) => ref !== undefined)
+    .map((ref) => ({ secretRef: { name: ref.name } }));
   const resources = serving.resources ?? { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } };
   return {
     apiVersion: 'apps/v1',
@@ -50,12 +53,22 @@ export function desiredDeployment(release: ModelRelease, champion: Champion, set
       template: {
         metadata: {
           labels: { ...selectorOf(release), [modelLabel]: release.spec.model },
-          annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics', 'reco.mlops.dev/champion-run': champion.run },
+          annotations: {
+            'prometheus.io/scrape': 'true',
+            'prometheus.io/port': String(port),
+            'prometheus.io/path': '/metrics',
+            'reco.mlops.dev/champion-run': champion.run,
+          },
         },
         spec: {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 10001,
+            runAsGroup: 10001,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
           containers: [
             {
               name: 'inference',
@@ -71,10 +84,17 @@ export function desiredDeployment(release: ModelRelease, champion: Champion, set
                 { name: 'NODE_OPTIONS', value: SERVICE_NODE_OPTIONS },
               ],
               ...(envFrom.length ? { envFrom } : {}),
-              resources: { ...(resources.requests ? { requests: quantities(resources.requests) } : {}), ...(resources.limits ? { limits: quantities(resources.limits) } : {}) },
+              resources: {
+                ...(resources.requests ? { requests: quantities(resources.requests) } : {}),
+                ...(resources.limits ? { limits: quantities(resources.limits) } : {}),
+              },
               readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, failureThreshold: 2 },
               livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10, failureThreshold: 3 },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+              },
               volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
             },
           ],
@@ -105,7 +125,15 @@ export function desiredAutoscaler(release: ModelRelease): V2HorizontalPodAutosca
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: servingNameFor(release) },
       minReplicas: autoscaling.minReplicas ?? 1,
       maxReplicas: autoscaling.maxReplicas,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscaling.targetCPUUtilizationPercentage ?? 70 } } }],
+      metrics: [
+        {
+          type: 'Resource',
+          resource: {
+            name: 'cpu',
+            target: { type: 'Utilization', averageUtilization: autoscaling.targetCPUUtilizationPercentage ?? 70 },
+          },
+        },
+      ],
     },
   };
 }

@@ -60,23 +60,40 @@ export function decideTrainingRun(inputs: TrainingRunInputs): TrainingRunDecisio
   const { run, job, pods, now, settings } = inputs;
   const previous = run.status ?? {};
   const generation = run.metadata.generation;
-  const base: TrainingRunStatus = { ...previous, observedGeneration: generation, runId: runIdFor(run), jobName: jobNameFor(run) };
-  const withConditions = (status: TrainingRunStatus, updates: Parameters<typeof setCondition>[1][]): TrainingRunStatus => ({
+  const base: TrainingRunStatus = {
+    ...previous,
+    observedGeneration: generation,
+    runId: runIdFor(run),
+    jobName: jobNameFor(run),
+  };
+  const withConditions = (
+    status: TrainingRunStatus,
+    updates: Parameters<typeof setCondition>[1][],
+  ): TrainingRunStatus => ({
     ...status,
-    conditions: updates.reduce((conditions, update) => setCondition(conditions, update, generation, now), status.conditions),
+    conditions: updates.reduce(
+      (conditions, update) => setCondition(conditions, update, generation, now),
+      status.conditions,
+    ),
   });
 
   if (isFinal(previous.phase)) return { createJob: undefined, status: base, events: [] };
 
   if (!job) {
-    const status = withConditions(
-      { ...base, phase: 'Pending', message: `trainer Job ${jobNameFor(run)} created` },
-      [
-        { type: conditionTypes.jobCreated, status: 'True', reason: 'Created', message: `Job ${jobNameFor(run)} created` },
-        { type: conditionTypes.succeeded, status: 'Unknown', reason: 'Pending', message: 'waiting for the trainer to start' },
-      ],
-    );
-    return { createJob: desiredJob(run, settings), status, events: [{ type: 'Normal', reason: 'JobCreated', message: `Created trainer Job ${jobNameFor(run)}` }] };
+    const status = withConditions({ ...base, phase: 'Pending', message: `trainer Job ${jobNameFor(run)} created` }, [
+      { type: conditionTypes.jobCreated, status: 'True', reason: 'Created', message: `Job ${jobNameFor(run)} created` },
+      {
+        type: conditionTypes.succeeded,
+        status: 'Unknown',
+        reason: 'Pending',
+        message: 'waiting for the trainer to start',
+      },
+    ]);
+    return {
+      createJob: desiredJob(run, settings),
+      status,
+      events: [{ type: 'Normal', reason: 'JobCreated', message: `Created trainer Job ${jobNameFor(run)}` }],
+    };
   }
 
   if (controllerOf(job.metadata)?.uid !== run.metadata.uid) {
@@ -100,16 +117,25 @@ export function decideTrainingRun(inputs: TrainingRunInputs): TrainingRunDecisio
     const fromMessage = parseTerminationMessage(latestTerminationMessage(pods));
     // The message can be lost (evicted pod, node gone); the record the trainer wrote is the fallback.
     const parsed = !fromMessage.ok && inputs.runRecord ? { ok: true as const, result: inputs.runRecord } : fromMessage;
-    if (completed && parsed.ok && parsed.result.phase === 'Succeeded' && parsed.result.metrics && parsed.result.artifact) {
+    if (
+      completed &&
+      parsed.ok &&
+      parsed.result.phase === 'Succeeded' &&
+      parsed.result.metrics &&
+      parsed.result.artifact
+    ) {
       const { dataset, metrics, artifact } = parsed.result;
       const message = `rmse ${metrics.rmse.toFixed(4)}, ndcg@10 ${metrics.ndcgAt10.toFixed(4)}, artifact ${artifact.digest}`;
-      const status = withConditions({ ...finished, phase: 'Succeeded', message, ...(dataset ? { dataset } : {}), metrics, artifact }, [
-        { type: conditionTypes.succeeded, status: 'True', reason: 'TrainingSucceeded', message },
-      ]);
+      const status = withConditions(
+        { ...finished, phase: 'Succeeded', message, ...(dataset ? { dataset } : {}), metrics, artifact },
+        [{ type: conditionTypes.succeeded, status: 'True', reason: 'TrainingSucceeded', message }],
+      );
       return { createJob: undefined, status, events: [{ type: 'Normal', reason: 'TrainingSucceeded', message }] };
     }
     const { reason, message } = failureOf(completed !== undefined, failed, parsed);
-    const status = withConditions({ ...finished, phase: 'Failed', message }, [{ type: conditionTypes.succeeded, status: 'False', reason, message }]);
+    const status = withConditions({ ...finished, phase: 'Failed', message }, [
+      { type: conditionTypes.succeeded, status: 'False', reason, message },
+    ]);
     return { createJob: undefined, status, events: [{ type: 'Warning', reason, message }] };
   }
 
@@ -120,7 +146,10 @@ export function decideTrainingRun(inputs: TrainingRunInputs): TrainingRunDecisio
     { type: conditionTypes.jobCreated, status: 'True', reason: 'Created', message: `Job ${jobNameFor(run)} created` },
     { type: conditionTypes.succeeded, status: 'Unknown', reason: phase, message },
   ]);
-  const events: RunEvent[] = phase === 'Running' && previous.phase !== 'Running' ? [{ type: 'Normal', reason: 'Started', message: `Trainer Job ${jobNameFor(run)} started` }] : [];
+  const events: RunEvent[] =
+    phase === 'Running' && previous.phase !== 'Running'
+      ? [{ type: 'Normal', reason: 'Started', message: `Trainer Job ${jobNameFor(run)} started` }]
+      : [];
   return { createJob: undefined, status, events };
 }
 
@@ -130,20 +159,45 @@ function failureOf(
   failed: { reason?: string; message?: string } | undefined,
   parsed: ReturnType<typeof parseTerminationMessage>,
 ): { reason: string; message: string } {
-  if (parsed.ok && parsed.result.phase === 'Failed') return { reason: 'TrainerFailed', message: parsed.result.reason ?? 'the trainer reported failure without a reason' };
-  if (jobCompleted) return { reason: 'ResultMissing', message: `the trainer Job completed but ${parsed.ok ? 'its result lacks metrics or artifact' : parsed.problem}` };
+  if (parsed.ok && parsed.result.phase === 'Failed')
+    return {
+      reason: 'TrainerFailed',
+      message: parsed.result.reason ?? 'the trainer reported failure without a reason',
+    };
+  if (jobCompleted)
+    return {
+      reason: 'ResultMissing',
+      message: `the trainer Job completed but ${parsed.ok ? 'its result lacks metrics or artifact' : parsed.problem}`,
+    };
   const jobReason = failed?.reason ?? 'JobFailed';
   const detail = failed?.message ?? 'the trainer Job failed';
   return { reason: jobReason, message: parsed.ok ? detail : `${detail} (${parsed.problem})` };
 }
 
 /** The status when creating the Job failed: the run says why instead of staying silent. */
-export function jobCreateFailed(run: TrainingRun, error: string, now: Date): { status: TrainingRunStatus; event: RunEvent } {
+export function jobCreateFailed(
+  run: TrainingRun,
+  error: string,
+  now: Date,
+): { status: TrainingRunStatus; event: RunEvent } {
   const message = `creating Job ${jobNameFor(run)} failed: ${error}`;
   const generation = run.metadata.generation;
-  const conditions = setCondition(run.status?.conditions, { type: conditionTypes.jobCreated, status: 'False', reason: 'JobCreateFailed', message }, generation, now);
+  const conditions = setCondition(
+    run.status?.conditions,
+    { type: conditionTypes.jobCreated, status: 'False', reason: 'JobCreateFailed', message },
+    generation,
+    now,
+  );
   return {
-    status: { ...run.status, observedGeneration: generation, phase: 'Pending', message, jobName: jobNameFor(run), runId: runIdFor(run), conditions },
+    status: {
+      ...run.status,
+      observedGeneration: generation,
+      phase: 'Pending',
+      message,
+      jobName: jobNameFor(run),
+      runId: runIdFor(run),
+      conditions,
+    },
     event: { type: 'Warning', reason: 'JobCreateFailed', message },
   };
 }

@@ -40,11 +40,20 @@ export function trainerArgs(run: TrainingRun): string[] {
 }
 
 export function desiredJob(run: TrainingRun, settings: TrainerSettings): V1Job {
-  const labels = { [managedByLabel]: managedByValue, [trainingRunLabel]: run.metadata.name!, [modelLabel]: run.spec.model };
+  const labels = {
+    [managedByLabel]: managedByValue,
+    [trainingRunLabel]: run.metadata.name!,
+    [modelLabel]: run.spec.model,
+  };
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: { name: jobNameFor(run), namespace: run.metadata.namespace, labels, ownerReferences: [controllerReference(run)] },
+    metadata: {
+      name: jobNameFor(run),
+      namespace: run.metadata.namespace,
+      labels,
+      ownerReferences: [controllerReference(run)],
+    },
     spec: {
       backoffLimit: run.spec.backoffLimit ?? 1,
       activeDeadlineSeconds: run.spec.activeDeadlineSeconds ?? 3600,
@@ -55,7 +64,12 @@ export function desiredJob(run: TrainingRun, settings: TrainerSettings): V1Job {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           // Pod Security "restricted": non-root, no privilege escalation, no capabilities, RuntimeDefault seccomp.
-          securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 10001,
+            runAsGroup: 10001,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
           containers: [
             {
               name: trainerContainer,
@@ -68,10 +82,16 @@ export function desiredJob(run: TrainingRun, settings: TrainerSettings): V1Job {
                 { name: 'MOVIE_RECO_RUN_ID', value: runIdFor(run) },
                 { name: 'TERMINATION_MESSAGE_PATH', value: terminationMessagePath },
               ],
-              resources: resourceRequirements(run.spec.resources ?? { requests: { cpu: '1', memory: '1Gi' }, limits: { memory: '2Gi' } }),
+              resources: resourceRequirements(
+                run.spec.resources ?? { requests: { cpu: '1', memory: '1Gi' }, limits: { memory: '2Gi' } },
+              ),
               terminationMessagePath,
               terminationMessagePolicy: 'FallbackToLogsOnError',
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+              },
               volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
             },
           ],
@@ -86,6 +106,10 @@ type Quantities = Record<string, number | string> | undefined;
 
 /** Quantities are int-or-string in the CRD; the Job API wants strings. */
 function resourceRequirements(resources: { requests?: Quantities; limits?: Quantities }): V1ResourceRequirements {
-  const strings = (quantities: Quantities) => (quantities ? Object.fromEntries(Object.entries(quantities).map(([k, v]) => [k, String(v)])) : undefined);
-  return { ...(resources.requests ? { requests: strings(resources.requests) } : {}), ...(resources.limits ? { limits: strings(resources.limits) } : {}) };
+  const strings = (quantities: Quantities) =>
+    quantities ? Object.fromEntries(Object.entries(quantities).map(([k, v]) => [k, String(v)])) : undefined;
+  return {
+    ...(resources.requests ? { requests: strings(resources.requests) } : {}),
+    ...(resources.limits ? { limits: strings(resources.limits) } : {}),
+  };
 }

@@ -14,7 +14,21 @@ const kc = adminKubeConfig();
 function startOperatorProcess(namespace: string): ChildProcess {
   return spawn(
     process.execPath,
-    [entry, '--kubeconfig', kubeconfigPath(), '--namespace', namespace, '--trainer-image', 'movie-reco:test', '--probe-port', '0', '--probe-host', '127.0.0.1', '--lease-duration', '2'],
+    [
+      entry,
+      '--kubeconfig',
+      kubeconfigPath(),
+      '--namespace',
+      namespace,
+      '--trainer-image',
+      'movie-reco:test',
+      '--probe-port',
+      '0',
+      '--probe-host',
+      '127.0.0.1',
+      '--lease-duration',
+      '2',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } },
   );
 }
@@ -31,7 +45,17 @@ describe('the operator process killed with SIGKILL at arbitrary points', () => {
     const objects = kc.makeApiClient(k8s.CustomObjectsApi);
     const batch = kc.makeApiClient(k8s.BatchV1Api);
     const names = Array.from({ length: 30 }, (_, i) => `killed-${i}`);
-    await Promise.all(names.map((name) => objects.createNamespacedCustomObject({ group, version, namespace: namespace.name, plural: 'trainingruns', body: trainingRunManifest(name) })));
+    await Promise.all(
+      names.map((name) =>
+        objects.createNamespacedCustomObject({
+          group,
+          version,
+          namespace: namespace.name,
+          plural: 'trainingruns',
+          body: trainingRunManifest(name),
+        }),
+      ),
+    );
 
     let stderr = '';
     const jobCount = async () => (await batch.listNamespacedJob({ namespace: namespace.name })).items.length;
@@ -49,7 +73,12 @@ describe('the operator process killed with SIGKILL at arbitrary points', () => {
     const last = startOperatorProcess(namespace.name);
     last.stderr!.on('data', (chunk) => (stderr += chunk));
     try {
-      for (const name of names) await eventually(async () => (await getTrainingRun(kc, namespace.name, name)).status?.phase === 'Pending', `${name} Pending`, 30_000);
+      for (const name of names)
+        await eventually(
+          async () => (await getTrainingRun(kc, namespace.name, name)).status?.phase === 'Pending',
+          `${name} Pending`,
+          30_000,
+        );
       const jobs = (await batch.listNamespacedJob({ namespace: namespace.name })).items;
       const perRun = new Map<string, number>();
       for (const job of jobs) {

@@ -30,7 +30,9 @@ export interface TrainingRunReconcilerDeps {
 
 const jobNameLabel = 'batch.kubernetes.io/job-name';
 
-export function trainingRunReconciler(deps: TrainingRunReconcilerDeps): (key: string) => Promise<ReconcileOutcome | void> {
+export function trainingRunReconciler(
+  deps: TrainingRunReconcilerDeps,
+): (key: string) => Promise<ReconcileOutcome | void> {
   const batch = deps.kc.makeApiClient(k8s.BatchV1Api);
   const core = deps.kc.makeApiClient(k8s.CoreV1Api);
   const objects = deps.kc.makeApiClient(k8s.CustomObjectsApi);
@@ -43,10 +45,26 @@ export function trainingRunReconciler(deps: TrainingRunReconcilerDeps): (key: st
     const log = deps.log.child({ trainingRun: key });
 
     let job = deps.jobs.get(jobNameFor(run), namespace);
-    const finished = job?.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
-    const pods = finished ? (await core.listNamespacedPod({ namespace, labelSelector: `${jobNameLabel}=${jobNameFor(run)}` })).items : [];
-    const runRecord = finished && deps.readRunRecord ? await deps.readRunRecord(runIdFor(run)).catch((error: unknown) => void log.warn('could not read the run record', { error })) : undefined;
-    let decision: TrainingRunDecision = decideTrainingRun({ run, job, pods, runRecord: runRecord ?? undefined, now: now(), settings: deps.settings });
+    const finished = job?.status?.conditions?.some(
+      (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+    );
+    const pods = finished
+      ? (await core.listNamespacedPod({ namespace, labelSelector: `${jobNameLabel}=${jobNameFor(run)}` })).items
+      : [];
+    const runRecord =
+      finished && deps.readRunRecord
+        ? await deps
+            .readRunRecord(runIdFor(run))
+            .catch((error: unknown) => void log.warn('could not read the run record', { error }))
+        : undefined;
+    let decision: TrainingRunDecision = decideTrainingRun({
+      run,
+      job,
+      pods,
+      runRecord: runRecord ?? undefined,
+      now: now(),
+      settings: deps.settings,
+    });
 
     const events = [...decision.events];
     if (decision.createJob) {
@@ -59,7 +77,14 @@ export function trainingRunReconciler(deps: TrainingRunReconcilerDeps): (key: st
         if (isStatus(error, 409)) {
           // The cache had not seen our Job yet (or a restarted operator created it): decide from the real one.
           job = await batch.readNamespacedJob({ namespace, name: jobNameFor(run) });
-          decision = decideTrainingRun({ run, job, pods, runRecord: runRecord ?? undefined, now: now(), settings: deps.settings });
+          decision = decideTrainingRun({
+            run,
+            job,
+            pods,
+            runRecord: runRecord ?? undefined,
+            now: now(),
+            settings: deps.settings,
+          });
           events.splice(0, events.length, ...decision.events);
         } else {
           const failed = jobCreateFailed(run, apiMessage(error), now());

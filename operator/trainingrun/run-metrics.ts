@@ -17,15 +17,21 @@ export function runSamples(runs: Iterable<TrainingRun>): RunSample[] {
   for (const run of runs) {
     const status = run.status;
     if (status?.phase !== 'Succeeded' && status?.phase !== 'Failed') continue;
-    const labels = { namespace: run.metadata?.namespace ?? '', run: run.metadata?.name ?? '', model: run.spec?.model ?? '' };
+    const labels = {
+      namespace: run.metadata?.namespace ?? '',
+      run: run.metadata?.name ?? '',
+      model: run.spec?.model ?? '',
+    };
     const metrics: Record<string, number> = {};
     if (status.phase === 'Succeeded') {
-      for (const [name, value] of Object.entries(status.metrics ?? {})) if (typeof value === 'number' && Number.isFinite(value)) metrics[name] = value;
+      for (const [name, value] of Object.entries(status.metrics ?? {}))
+        if (typeof value === 'number' && Number.isFinite(value)) metrics[name] = value;
     }
     const started = Date.parse(status.startTime ?? '');
     const completed = Date.parse(status.completionTime ?? '');
     const sample: RunSample = { labels, metrics };
-    if (Number.isFinite(started) && Number.isFinite(completed) && completed >= started) sample.durationSeconds = (completed - started) / 1000;
+    if (Number.isFinite(started) && Number.isFinite(completed) && completed >= started)
+      sample.durationSeconds = (completed - started) / 1000;
     samples.push(sample);
   }
   return samples;

@@ -4,7 +4,13 @@ import { createLogger } from '../../common/log.ts';
 import { openDatabase, type Database } from '../../storage/database.ts';
 import { migrateToLatest } from '../../storage/migrations.ts';
 import { finishRun, getRun, startRun } from '../../storage/training-runs.ts';
-import { adminKubeConfig, createTestDatabase, createTestNamespace, type TestDatabase, type TestNamespace } from '../../testenv/fixtures.ts';
+import {
+  adminKubeConfig,
+  createTestDatabase,
+  createTestNamespace,
+  type TestDatabase,
+  type TestNamespace,
+} from '../../testenv/fixtures.ts';
 import { group, version } from '../api/resources.ts';
 import { installCrds } from '../api/install-crds.ts';
 import { Operator } from '../manager.ts';
@@ -13,7 +19,7 @@ import { resultFromRecord } from './run-record.ts';
 
 const kc = adminKubeConfig();
 
-describe("a finished run whose termination message was lost", () => {
+describe('a finished run whose termination message was lost', () => {
   let namespace: TestNamespace;
   let testDb: TestDatabase;
   let db: Database;
@@ -43,7 +49,15 @@ describe("a finished run whose termination message was lost", () => {
 
   it('takes metrics and artifact from the MySQL run record the trainer wrote', async () => {
     const ns = namespace.name;
-    await kc.makeApiClient(k8s.CustomObjectsApi).createNamespacedCustomObject({ group, version, namespace: ns, plural: 'trainingruns', body: trainingRunManifest('lost-message') });
+    await kc
+      .makeApiClient(k8s.CustomObjectsApi)
+      .createNamespacedCustomObject({
+        group,
+        version,
+        namespace: ns,
+        plural: 'trainingruns',
+        body: trainingRunManifest('lost-message'),
+      });
     const pending = await eventually(async () => {
       const run = await getTrainingRun(kc, ns, 'lost-message');
       return run.status?.phase === 'Pending' && run;
@@ -51,14 +65,29 @@ describe("a finished run whose termination message was lost", () => {
     const runId = pending.status.runId as string;
     expect(runId).toBe(`${ns}/lost-message`);
     await startRun(db, { runId, model: 'movielens', params: {} });
-    const metrics = { rmse: 0.88, mae: 0.68, precisionAt10: 0.09, recallAt10: 0.04, ndcgAt10: 0.11, coverage: 0.25, trainSeconds: 3.5 };
-    await finishRun(db, runId, { status: 'Succeeded', metrics, artifact: { uri: 's3://models/movielens/lost', digest: 'sha256:lost', sizeBytes: 42 } });
+    const metrics = {
+      rmse: 0.88,
+      mae: 0.68,
+      precisionAt10: 0.09,
+      recallAt10: 0.04,
+      ndcgAt10: 0.11,
+      coverage: 0.25,
+      trainSeconds: 3.5,
+    };
+    await finishRun(db, runId, {
+      status: 'Succeeded',
+      metrics,
+      artifact: { uri: 's3://models/movielens/lost', digest: 'sha256:lost', sizeBytes: 42 },
+    });
 
     await finishTrainerPod(kc, ns, 'lost-message-train', { succeeded: true, message: '' });
     const run = await eventually(async () => {
       const current = await getTrainingRun(kc, ns, 'lost-message');
       return current.status?.phase === 'Succeeded' && current;
     }, 'Succeeded from the run record');
-    expect(run.status).toMatchObject({ metrics, artifact: { uri: 's3://models/movielens/lost', digest: 'sha256:lost', sizeBytes: 42 } });
+    expect(run.status).toMatchObject({
+      metrics,
+      artifact: { uri: 's3://models/movielens/lost', digest: 'sha256:lost', sizeBytes: 42 },
+    });
   });
 });

@@ -37,6 +37,7 @@ export function parseTerminationMessage(message: string | undefined): ParsedMess
     return { ok: false, problem: `the trainer's termination message is not JSON: ${message.trim().slice(-300)}` };
   }
   const parsed = trainerResult.safeParse(json);
-  if (!parsed.success) return { ok: false, problem: `the trainer's result is malformed: ${z.prettifyError(parsed.error).slice(0, 300)}` };
+  if (!parsed.success)
+    return { ok: false, problem: `the trainer's result is malformed: ${z.prettifyError(parsed.error).slice(0, 300)}` };
   return { ok: true, result: parsed.data };
 }

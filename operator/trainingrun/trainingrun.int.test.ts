@@ -19,7 +19,15 @@ const result = {
   model: 'movielens',
   phase: 'Succeeded',
   dataset: { ratings: 100_836, users: 610, movies: 9742, maxRatingId: 100_836 },
-  metrics: { rmse: 0.8712, mae: 0.6701, precisionAt10: 0.081, recallAt10: 0.043, ndcgAt10: 0.102, coverage: 0.31, trainSeconds: 4.2 },
+  metrics: {
+    rmse: 0.8712,
+    mae: 0.6701,
+    precisionAt10: 0.081,
+    recallAt10: 0.043,
+    ndcgAt10: 0.102,
+    coverage: 0.31,
+    trainSeconds: 4.2,
+  },
   artifact: { uri: 's3://models/movielens/run', digest: 'sha256:4f2a', sizeBytes: 1_234_567 },
 };
 
@@ -33,13 +41,24 @@ describe('TrainingRun reconcile against the real API server', () => {
     return operator;
   };
   const createRun = (name: string, spec: Record<string, unknown> = {}) =>
-    objects.createNamespacedCustomObject({ group, version, namespace: namespace.name, plural: 'trainingruns', body: trainingRunManifest(name, spec) });
-  const jobsOf = async (run: string) => (await batch.listNamespacedJob({ namespace: namespace.name, labelSelector: `reco.mlops.dev/training-run=${run}` })).items;
+    objects.createNamespacedCustomObject({
+      group,
+      version,
+      namespace: namespace.name,
+      plural: 'trainingruns',
+      body: trainingRunManifest(name, spec),
+    });
+  const jobsOf = async (run: string) =>
+    (await batch.listNamespacedJob({ namespace: namespace.name, labelSelector: `reco.mlops.dev/training-run=${run}` }))
+      .items;
 
   beforeAll(async () => {
     await installCrds(kc);
     namespace = await createTestNamespace('trainingrun');
-    await core.createNamespacedSecret({ namespace: namespace.name, body: { metadata: { name: 'backend' }, stringData: { MOVIE_RECO_DATABASE_URL: 'mysql://x' } } });
+    await core.createNamespacedSecret({
+      namespace: namespace.name,
+      body: { metadata: { name: 'backend' }, stringData: { MOVIE_RECO_DATABASE_URL: 'mysql://x' } },
+    });
   });
   afterEach(async () => {
     await Promise.all(operators.map((o) => o.stop()));
@@ -58,17 +77,37 @@ describe('TrainingRun reconcile against the real API server', () => {
     expect(jobs).toHaveLength(1);
     const job = jobs[0]!;
     expect(job.metadata?.name).toBe('first-train');
-    expect(job.metadata?.ownerReferences).toEqual([expect.objectContaining({ kind: 'TrainingRun', name: 'first', uid: created.metadata.uid, controller: true, blockOwnerDeletion: true })]);
+    expect(job.metadata?.ownerReferences).toEqual([
+      expect.objectContaining({
+        kind: 'TrainingRun',
+        name: 'first',
+        uid: created.metadata.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      }),
+    ]);
     expect(job.spec?.template.spec?.containers[0]?.envFrom).toEqual([{ secretRef: { name: 'backend' } }]);
-    expect(run.status).toMatchObject({ jobName: 'first-train', runId: `${namespace.name}/first`, observedGeneration: 1 });
-    expect(run.status.conditions).toContainEqual(expect.objectContaining({ type: 'JobCreated', status: 'True', reason: 'Created' }));
+    expect(run.status).toMatchObject({
+      jobName: 'first-train',
+      runId: `${namespace.name}/first`,
+      observedGeneration: 1,
+    });
+    expect(run.status.conditions).toContainEqual(
+      expect.objectContaining({ type: 'JobCreated', status: 'True', reason: 'Created' }),
+    );
   });
 
   it('creates exactly one Job per run although the operator is stopped and restarted mid-way', async () => {
     const names = Array.from({ length: 12 }, (_, i) => `restart-${i}`);
     await Promise.all(names.map((name) => createRun(name)));
     for (let i = 0; i < 6; i++) {
-      const operator = new Operator({ kc, log, namespace: namespace.name, trainerImage: 'movie-reco:test', workers: 4 });
+      const operator = new Operator({
+        kc,
+        log,
+        namespace: namespace.name,
+        trainerImage: 'movie-reco:test',
+        workers: 4,
+      });
       const starting = operator.start();
       await sleep(i * 15);
       await operator.stop();
@@ -76,7 +115,10 @@ describe('TrainingRun reconcile against the real API server', () => {
     }
     await startOperator();
     for (const name of names) {
-      await eventually(async () => (await getTrainingRun(kc, namespace.name, name)).status?.phase === 'Pending', `${name} Pending`);
+      await eventually(
+        async () => (await getTrainingRun(kc, namespace.name, name)).status?.phase === 'Pending',
+        `${name} Pending`,
+      );
       expect(await jobsOf(name), name).toHaveLength(1);
     }
   });
@@ -85,20 +127,36 @@ describe('TrainingRun reconcile against the real API server', () => {
     const created = await createRun('succeeds');
     await startOperator();
     await eventually(async () => (await jobsOf('succeeds')).length === 1, 'job');
-    await finishTrainerPod(kc, namespace.name, 'succeeds-train', { succeeded: true, message: JSON.stringify({ ...result, runId: created.metadata.uid }) });
+    await finishTrainerPod(kc, namespace.name, 'succeeds-train', {
+      succeeded: true,
+      message: JSON.stringify({ ...result, runId: created.metadata.uid }),
+    });
     const run = await eventually(async () => {
       const current = await getTrainingRun(kc, namespace.name, 'succeeds');
       return current.status?.phase === 'Succeeded' && current;
     }, 'Succeeded');
     expect(run.status).toMatchObject({ metrics: result.metrics, dataset: result.dataset, artifact: result.artifact });
     expect(run.status.completionTime).toBeDefined();
-    expect(run.status.conditions).toContainEqual(expect.objectContaining({ type: 'Succeeded', status: 'True', reason: 'TrainingSucceeded' }));
+    expect(run.status.conditions).toContainEqual(
+      expect.objectContaining({ type: 'Succeeded', status: 'True', reason: 'TrainingSucceeded' }),
+    );
     const events = await eventually(async () => {
-      const list = await core.listNamespacedEvent({ namespace: namespace.name, fieldSelector: `involvedObject.name=succeeds` });
+      const list = await core.listNamespacedEvent({
+        namespace: namespace.name,
+        fieldSelector: `involvedObject.name=succeeds`,
+      });
       return list.items.some((e) => e.reason === 'TrainingSucceeded') && list.items;
     }, 'TrainingSucceeded event');
     expect(events.map((e) => e.reason)).toEqual(expect.arrayContaining(['JobCreated', 'TrainingSucceeded']));
-    const printed = await kc.makeApiClient(k8s.CustomObjectsApi).getNamespacedCustomObject({ group, version, namespace: namespace.name, plural: 'trainingruns', name: 'succeeds' });
+    const printed = await kc
+      .makeApiClient(k8s.CustomObjectsApi)
+      .getNamespacedCustomObject({
+        group,
+        version,
+        namespace: namespace.name,
+        plural: 'trainingruns',
+        name: 'succeeds',
+      });
     expect(printed.status.metrics.rmse).toBe(0.8712);
   });
 
@@ -106,11 +164,26 @@ describe('TrainingRun reconcile against the real API server', () => {
     await createRun('fails');
     await startOperator();
     await eventually(async () => (await jobsOf('fails')).length === 1, 'job');
-    await finishTrainerPod(kc, namespace.name, 'fails-train', { succeeded: false, message: JSON.stringify({ runId: 'x', model: 'movielens', phase: 'Failed', reason: 'no ratings with id <= 5 in the database' }) });
+    await finishTrainerPod(kc, namespace.name, 'fails-train', {
+      succeeded: false,
+      message: JSON.stringify({
+        runId: 'x',
+        model: 'movielens',
+        phase: 'Failed',
+        reason: 'no ratings with id <= 5 in the database',
+      }),
+    });
     const run = await eventually(async () => {
       const current = await getTrainingRun(kc, namespace.name, 'fails');
       return current.status?.phase === 'Failed' && current;
     }, 'Failed');
-    expect(run.status.conditions).toContainEqual(expect.objectContaining({ type: 'Succeeded', status: 'False', reason: 'TrainerFailed', message: 'no ratings with id <= 5 in the database' }));
+    expect(run.status.conditions).toContainEqual(
+      expect.objectContaining({
+        type: 'Succeeded',
+        status: 'False',
+        reason: 'TrainerFailed',
+        message: 'no ratings with id <= 5 in the database',
+      }),
+    );
   });
 });

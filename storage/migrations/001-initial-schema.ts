@@ -48,7 +48,15 @@ export async function up(knex: Knex): Promise<void> {
     table.integer('dataset_ratings').nullable();
     table.integer('dataset_users').nullable();
     table.integer('dataset_movies').nullable();
-    for (const metric of ['rmse', 'mae', 'precision_at_10', 'recall_at_10', 'ndcg_at_10', 'coverage', 'train_seconds']) {
+    for (const metric of [
+      'rmse',
+      'mae',
+      'precision_at_10',
+      'recall_at_10',
+      'ndcg_at_10',
+      'coverage',
+      'train_seconds',
+    ]) {
       table.double(metric).nullable();
     }
     table.string('artifact_uri', 1024).nullable();

@@ -19,8 +19,12 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.schema.alterTable('gate_decisions', (table) => table.dropUnique(['model', 'run_id', 'outcome', 'decided_at'], 'gate_decisions_once'));
-  await knex.schema.alterTable('promotions', (table) => table.dropUnique(['model', 'run_id', 'promoted_at'], 'promotions_once'));
+  await knex.schema.alterTable('gate_decisions', (table) =>
+    table.dropUnique(['model', 'run_id', 'outcome', 'decided_at'], 'gate_decisions_once'),
+  );
+  await knex.schema.alterTable('promotions', (table) =>
+    table.dropUnique(['model', 'run_id', 'promoted_at'], 'promotions_once'),
+  );
 }
 
 async function dropRepeats(knex: Knex, table: string, key: string[]): Promise<void> {

@@ -8,7 +8,12 @@ import { repoRoot } from '../paths.ts';
 import { ContainerRunner, localCommand } from './container.ts';
 import type { RestartPolicy } from './pod-status.ts';
 
-const settings = { repoRoot, nodeBinary: join(repoRoot, 'node_modules/node/bin/node'), graceMs: 2000, restartBackoff: { initialMs: 100, maxMs: 400 } };
+const settings = {
+  repoRoot,
+  nodeBinary: join(repoRoot, 'node_modules/node/bin/node'),
+  graceMs: 2000,
+  restartBackoff: { initialMs: 100, maxMs: 400 },
+};
 const dir = mkdtempSync(join(tmpdir(), 'container-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -40,10 +45,25 @@ async function until<T>(probe: () => T | undefined, timeoutMs = 15_000): Promise
 
 describe('a container run as a local process', () => {
   it('maps the image entrypoint and node to this repository and Node 24; refuses anything else', () => {
-    expect(localCommand({ name: 'c', args: ['serve'] }, {}, settings)).toEqual([settings.nodeBinary, join(repoRoot, 'bin/movie-reco.js'), 'serve']);
-    expect(localCommand({ name: 'c', command: ['movie-reco', '--run', '$(RUN)'] }, { RUN: 'r1' }, settings)).toEqual([settings.nodeBinary, join(repoRoot, 'bin/movie-reco.js'), '--run', 'r1']);
-    expect(localCommand({ name: 'c', command: ['node', '-e', '1'] }, {}, settings)).toEqual([settings.nodeBinary, '-e', '1']);
-    expect(localCommand({ name: 'c', command: ['sh', '-c', 'true'] }, {}, settings)).toMatch(/exec: "sh": executable file not found/);
+    expect(localCommand({ name: 'c', args: ['serve'] }, {}, settings)).toEqual([
+      settings.nodeBinary,
+      join(repoRoot, 'bin/movie-reco.js'),
+      'serve',
+    ]);
+    expect(localCommand({ name: 'c', command: ['movie-reco', '--run', '$(RUN)'] }, { RUN: 'r1' }, settings)).toEqual([
+      settings.nodeBinary,
+      join(repoRoot, 'bin/movie-reco.js'),
+      '--run',
+      'r1',
+    ]);
+    expect(localCommand({ name: 'c', command: ['node', '-e', '1'] }, {}, settings)).toEqual([
+      settings.nodeBinary,
+      '-e',
+      '1',
+    ]);
+    expect(localCommand({ name: 'c', command: ['sh', '-c', 'true'] }, {}, settings)).toMatch(
+      /exec: "sh": executable file not found/,
+    );
   });
 
   it('reports the exit status and the termination message file, with the pod environment', async () => {
@@ -55,11 +75,18 @@ describe('a container run as a local process', () => {
     });
     runner.start();
     const terminated = await until(() => runner.status().state.terminated);
-    expect(terminated).toMatchObject({ exitCode: 3, reason: 'Error', message: `hello from 127.0.1.250 v24.${process.versions.node.split('.')[1]}.${process.versions.node.split('.')[2]}` });
+    expect(terminated).toMatchObject({
+      exitCode: 3,
+      reason: 'Error',
+      message: `hello from 127.0.1.250 v24.${process.versions.node.split('.')[1]}.${process.versions.node.split('.')[2]}`,
+    });
   });
 
   it('restarts under restartPolicy Always with backoff, and stops with SIGTERM for good', async () => {
-    const { runner, events } = container({ command: ['node', '-e', 'console.log("up"); setTimeout(() => process.exit(1), 100)'] }, 'Always');
+    const { runner, events } = container(
+      { command: ['node', '-e', 'console.log("up"); setTimeout(() => process.exit(1), 100)'] },
+      'Always',
+    );
     runner.start();
     await until(() => (runner.status().restartCount >= 2 ? true : undefined));
     expect(runner.status().lastState.terminated?.exitCode).toBe(1);
@@ -71,7 +98,9 @@ describe('a container run as a local process', () => {
   });
 
   it('gives a process that ignores SIGTERM the grace period, then SIGKILL', async () => {
-    const { runner } = container({ command: ['node', '-e', 'process.on("SIGTERM", () => console.log("ignored")); setInterval(() => {}, 1000)'] });
+    const { runner } = container({
+      command: ['node', '-e', 'process.on("SIGTERM", () => console.log("ignored")); setInterval(() => {}, 1000)'],
+    });
     runner.start();
     await until(() => runner.status().state.running);
     await sleep(300); // let it install its handler

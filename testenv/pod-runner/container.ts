@@ -8,12 +8,24 @@ import { join } from 'node:path';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { startManaged, type ManagedProcess } from '../processes.ts';
 import { ContainerConfigError, containerEnv, expandReferences, type EnvSources } from './pod-env.ts';
-import { tailOfLog, terminationMessage, timestamp, type ContainerState, type ContainerStatus, type RestartPolicy } from './pod-status.ts';
+import {
+  tailOfLog,
+  terminationMessage,
+  timestamp,
+  type ContainerState,
+  type ContainerStatus,
+  type RestartPolicy,
+} from './pod-status.ts';
 import { Prober, type ProbeKind } from './probes.ts';
 
 /** The project's image: ENTRYPOINT ["movie-reco"], a link to /app/bin/movie-reco.js; node 24 on PATH. */
 const imageEntrypoint = ['movie-reco'];
-const movieRecoNames = new Set(['movie-reco', '/usr/local/bin/movie-reco', '/app/bin/movie-reco.js', 'bin/movie-reco.js']);
+const movieRecoNames = new Set([
+  'movie-reco',
+  '/usr/local/bin/movie-reco',
+  '/app/bin/movie-reco.js',
+  'bin/movie-reco.js',
+]);
 const nodeNames = new Set(['node', '/usr/local/bin/node']);
 
 export interface ContainerSettings {
@@ -41,10 +53,19 @@ export interface ContainerContext {
 }
 
 /** The command line of the project's image, on this machine; a string says why it cannot run. */
-export function localCommand(container: V1Container, env: Readonly<Record<string, string>>, settings: Pick<ContainerSettings, 'repoRoot' | 'nodeBinary'>): string[] | string {
-  const argv = (container.command?.length ? [...container.command, ...(container.args ?? [])] : [...imageEntrypoint, ...(container.args ?? [])]).map((arg) => expandReferences(arg, env));
+export function localCommand(
+  container: V1Container,
+  env: Readonly<Record<string, string>>,
+  settings: Pick<ContainerSettings, 'repoRoot' | 'nodeBinary'>,
+): string[] | string {
+  const argv = (
+    container.command?.length
+      ? [...container.command, ...(container.args ?? [])]
+      : [...imageEntrypoint, ...(container.args ?? [])]
+  ).map((arg) => expandReferences(arg, env));
   const [executable, ...args] = argv;
-  if (executable && movieRecoNames.has(executable)) return [settings.nodeBinary, join(settings.repoRoot, 'bin/movie-reco.js'), ...args];
+  if (executable && movieRecoNames.has(executable))
+    return [settings.nodeBinary, join(settings.repoRoot, 'bin/movie-reco.js'), ...args];
   if (executable && nodeNames.has(executable)) return [settings.nodeBinary, ...args];
   return `exec: "${executable}": executable file not found in $PATH (the pod runner runs movie-reco and node only)`;
 }
@@ -96,7 +117,9 @@ export class ContainerRunner {
       name: container.name,
       image: container.image ?? '',
       imageID: container.image ?? '',
-      ...(this.#state.waiting ? {} : { containerID: `pod-runner://${pod.metadata?.uid}/${container.name}/${this.#restartCount}` }),
+      ...(this.#state.waiting
+        ? {}
+        : { containerID: `pod-runner://${pod.metadata?.uid}/${container.name}/${this.#restartCount}` }),
       state: this.#state,
       lastState: this.#lastState,
       ready,
@@ -143,13 +166,18 @@ export class ContainerRunner {
     writeFileSync(this.#terminationFile, '');
     const logOffset = statSync(this.logFile).size;
     const [executable, ...args] = command;
-    const proc = startManaged(`${ctx.pod.metadata?.namespace}/${ctx.pod.metadata?.name}/${this.name}`, executable, args, {
-      logFile: this.logFile,
-      env,
-      cwd: join(ctx.podDir, 'tmp'),
-      graceMs: ctx.settings.graceMs,
-      passExitStatus: true,
-    });
+    const proc = startManaged(
+      `${ctx.pod.metadata?.namespace}/${ctx.pod.metadata?.name}/${this.name}`,
+      executable,
+      args,
+      {
+        logFile: this.logFile,
+        env,
+        cwd: join(ctx.podDir, 'tmp'),
+        graceMs: ctx.settings.graceMs,
+        passExitStatus: true,
+      },
+    );
     this.#process = proc;
     const runStart = Date.now();
     this.#state = { running: { startedAt } };
@@ -160,7 +188,8 @@ export class ContainerRunner {
     const exitCode = (await proc.exited) ?? 137;
     this.#process = undefined;
     this.#stopProbers();
-    if (Date.now() - runStart > 2 * ctx.settings.restartBackoff.maxMs) this.#backoffMs = ctx.settings.restartBackoff.initialMs;
+    if (Date.now() - runStart > 2 * ctx.settings.restartBackoff.maxMs)
+      this.#backoffMs = ctx.settings.restartBackoff.initialMs;
     const log = () => tailOfLog(readFileSync(this.logFile).subarray(logOffset).toString('utf8'));
     const file = readFileSync(this.#terminationFile, 'utf8');
     const message = terminationMessage(file, log, ctx.container.terminationMessagePolicy, exitCode);
@@ -176,7 +205,9 @@ export class ContainerRunner {
 
   #exited(terminated: NonNullable<ContainerState['terminated']>): void {
     const { restartPolicy } = this.#ctx;
-    const restart = !this.#terminating && (restartPolicy === 'Always' || (restartPolicy === 'OnFailure' && terminated.exitCode !== 0));
+    const restart =
+      !this.#terminating &&
+      (restartPolicy === 'Always' || (restartPolicy === 'OnFailure' && terminated.exitCode !== 0));
     if (!restart) {
       this.#state = { terminated };
       this.#ctx.onChange();
@@ -227,7 +258,11 @@ export class ContainerRunner {
 
   #startProbers(): void {
     const { container, podIP, settings } = this.#ctx;
-    const make = (kind: ProbeKind, probe: NonNullable<V1Container['readinessProbe']>, onResult: (ok: boolean) => void) =>
+    const make = (
+      kind: ProbeKind,
+      probe: NonNullable<V1Container['readinessProbe']>,
+      onResult: (ok: boolean) => void,
+    ) =>
       new Prober({
         kind,
         probe,
@@ -241,8 +276,10 @@ export class ContainerRunner {
       this.#probers.readiness?.start();
       this.#probers.liveness?.start();
     };
-    if (container.readinessProbe) this.#probers.readiness = make('readiness', container.readinessProbe, () => this.#ctx.onChange());
-    if (container.livenessProbe) this.#probers.liveness = make('liveness', container.livenessProbe, (ok) => this.#unhealthy(ok, 'liveness'));
+    if (container.readinessProbe)
+      this.#probers.readiness = make('readiness', container.readinessProbe, () => this.#ctx.onChange());
+    if (container.livenessProbe)
+      this.#probers.liveness = make('liveness', container.livenessProbe, (ok) => this.#unhealthy(ok, 'liveness'));
     if (container.startupProbe) {
       this.#probers.startup = make('startup', container.startupProbe, (ok) => {
         if (!ok) return this.#unhealthy(ok, 'startup');

@@ -14,11 +14,17 @@ export interface ReadyEndpointsOptions {
 }
 
 /** `ip:port` of each ready, not terminating pod the Service selects, sorted. */
-export async function readyEndpoints(kc: k8s.KubeConfig, namespace: string, service: string, options: ReadyEndpointsOptions = {}): Promise<string[]> {
+export async function readyEndpoints(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  service: string,
+  options: ReadyEndpointsOptions = {},
+): Promise<string[]> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const svc = await core.readNamespacedService({ name: service, namespace });
   const selector = svc.spec?.selector;
-  const servicePort = options.port === undefined ? svc.spec?.ports?.[0] : svc.spec?.ports?.find((p) => p.name === options.port);
+  const servicePort =
+    options.port === undefined ? svc.spec?.ports?.[0] : svc.spec?.ports?.find((p) => p.name === options.port);
   if (!selector || Object.keys(selector).length === 0 || !servicePort) return [];
   const labelSelector = Object.entries(selector)
     .map(([key, value]) => `${key}=${value}`)

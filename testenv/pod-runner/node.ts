@@ -20,16 +20,26 @@ export interface RegisteredNode {
   stop(): Promise<void>;
 }
 
-const microTime = () => new Date().toISOString().slice(0, -1) + '000Z';
+const microTime = () => `${new Date().toISOString().slice(0, -1)}000Z`;
 const notFound = (error: unknown) => error instanceof k8s.ApiException && error.code === 404;
 const conflict = (error: unknown) => error instanceof k8s.ApiException && error.code === 409;
 
-export async function registerNode(kc: k8s.KubeConfig, name: string, maxPods: number, warn: (message: string, error: unknown) => void): Promise<RegisteredNode> {
+export async function registerNode(
+  kc: k8s.KubeConfig,
+  name: string,
+  maxPods: number,
+  warn: (message: string, error: unknown) => void,
+): Promise<RegisteredNode> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const coordination = kc.makeApiClient(k8s.CoordinationV1Api);
   const { gitVersion } = await kc.makeApiClient(k8s.VersionApi).getCode();
   const goArch = arch() === 'x64' ? 'amd64' : arch();
-  const labels = { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': goArch, 'reco.mlops.dev/pod-runner': 'true' };
+  const labels = {
+    'kubernetes.io/hostname': name,
+    'kubernetes.io/os': 'linux',
+    'kubernetes.io/arch': goArch,
+    'reco.mlops.dev/pod-runner': 'true',
+  };
   let node: k8s.V1Node;
   try {
     node = await core.createNode({ body: { apiVersion: 'v1', kind: 'Node', metadata: { name, labels } } });
@@ -38,19 +48,35 @@ export async function registerNode(kc: k8s.KubeConfig, name: string, maxPods: nu
     node = await core.readNode({ name });
   }
   const registeredAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const resources = { cpu: String(availableParallelism()), memory: `${Math.floor(totalmem() / 1024)}Ki`, pods: String(maxPods) };
+  const resources = {
+    cpu: String(availableParallelism()),
+    memory: `${Math.floor(totalmem() / 1024)}Ki`,
+    pods: String(maxPods),
+  };
   const bootID = randomUUID();
 
   const reportStatus = async () => {
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const condition = (type: string, status: string, reason: string, message: string) => ({ type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: registeredAt });
+    const condition = (type: string, status: string, reason: string, message: string) => ({
+      type,
+      status,
+      reason,
+      message,
+      lastHeartbeatTime: now,
+      lastTransitionTime: registeredAt,
+    });
     await core.patchNodeStatus(
       {
         name,
         body: {
           status: {
             conditions: [
-              condition('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'pod runner has sufficient memory available'),
+              condition(
+                'MemoryPressure',
+                'False',
+                'KubeletHasSufficientMemory',
+                'pod runner has sufficient memory available',
+              ),
               condition('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'pod runner has no disk pressure'),
               condition('PIDPressure', 'False', 'KubeletHasSufficientPID', 'pod runner has sufficient PID available'),
               condition('Ready', 'True', 'KubeletReady', 'movie-reco pod runner is posting ready status'),
@@ -82,13 +108,20 @@ export async function registerNode(kc: k8s.KubeConfig, name: string, maxPods: nu
 
   const renewLease = async () => {
     try {
-      await coordination.patchNamespacedLease({ name, namespace: leaseNamespace, body: { spec: { holderIdentity: name, renewTime: microTime() } } }, mergePatch);
+      await coordination.patchNamespacedLease(
+        { name, namespace: leaseNamespace, body: { spec: { holderIdentity: name, renewTime: microTime() } } },
+        mergePatch,
+      );
     } catch (error) {
       if (!notFound(error)) throw error;
       await coordination.createNamespacedLease({
         namespace: leaseNamespace,
         body: {
-          metadata: { name, namespace: leaseNamespace, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata!.uid! }] },
+          metadata: {
+            name,
+            namespace: leaseNamespace,
+            ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata!.uid! }],
+          },
           spec: { holderIdentity: name, leaseDurationSeconds, renewTime: new k8s.V1MicroTime() },
         },
       });

@@ -7,11 +7,15 @@ const pod: V1Pod = {
   spec: { nodeName: 'node-a', serviceAccountName: 'sa', containers: [] },
 };
 const fields = { podIP: '127.0.1.7', hostIP: '127.0.0.1' };
-const sources = (secrets: Record<string, Record<string, string>>, configMaps: Record<string, Record<string, string>> = {}): EnvSources => ({
+const sources = (
+  secrets: Record<string, Record<string, string>>,
+  configMaps: Record<string, Record<string, string>> = {},
+): EnvSources => ({
   secret: async (namespace, name) => (namespace === 'shop' ? secrets[name] : undefined),
   configMap: async (namespace, name) => (namespace === 'shop' ? configMaps[name] : undefined),
 });
-const env = (container: Partial<V1Container>, s: EnvSources) => containerEnv(pod, { name: 'c', ...container }, fields, s);
+const env = (container: Partial<V1Container>, s: EnvSources) =>
+  containerEnv(pod, { name: 'c', ...container }, fields, s);
 
 describe('a container environment', () => {
   it('takes envFrom first (with prefixes), then env in order, later names winning', async () => {
@@ -26,7 +30,10 @@ describe('a container environment', () => {
           { name: 'OPTIONAL', valueFrom: { secretKeyRef: { name: 'absent', key: 'x', optional: true } } },
         ],
       },
-      sources({ backend: { A: 'from-secret', HOST: 'db', password: 's3cret' } }, { settings: { level: 'debug', PORT: '1' } }),
+      sources(
+        { backend: { A: 'from-secret', HOST: 'db', password: 's3cret' } },
+        { settings: { level: 'debug', PORT: '1' } },
+      ),
     );
     expect(result).toEqual({
       A: 'from-env',
@@ -41,17 +48,50 @@ describe('a container environment', () => {
   });
 
   it('reads the downward API', async () => {
-    const paths = ['metadata.name', 'metadata.namespace', 'metadata.uid', "metadata.labels['app']", "metadata.annotations['note']", 'spec.nodeName', 'spec.serviceAccountName', 'status.podIP', 'status.hostIP'];
-    const result = await env({ env: paths.map((fieldPath, i) => ({ name: `F${i}`, valueFrom: { fieldRef: { fieldPath } } })) }, sources({}));
-    expect(Object.values(result)).toEqual(['web-1', 'shop', 'u-1', 'web', 'hi', 'node-a', 'sa', '127.0.1.7', '127.0.0.1']);
+    const paths = [
+      'metadata.name',
+      'metadata.namespace',
+      'metadata.uid',
+      "metadata.labels['app']",
+      "metadata.annotations['note']",
+      'spec.nodeName',
+      'spec.serviceAccountName',
+      'status.podIP',
+      'status.hostIP',
+    ];
+    const result = await env(
+      { env: paths.map((fieldPath, i) => ({ name: `F${i}`, valueFrom: { fieldRef: { fieldPath } } })) },
+      sources({}),
+    );
+    expect(Object.values(result)).toEqual([
+      'web-1',
+      'shop',
+      'u-1',
+      'web',
+      'hi',
+      'node-a',
+      'sa',
+      '127.0.1.7',
+      '127.0.0.1',
+    ]);
   });
 
   it('is a CreateContainerConfigError while a Secret, a ConfigMap or a key is missing', async () => {
-    await expect(env({ envFrom: [{ secretRef: { name: 'later' } }] }, sources({}))).rejects.toThrow(new ContainerConfigError('secret "later" not found'));
-    await expect(env({ envFrom: [{ configMapRef: { name: 'cm' } }] }, sources({}))).rejects.toThrow('configmap "cm" not found');
-    await expect(env({ env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] }, sources({ s: {} }))).rejects.toThrow("couldn't find key k in Secret shop/s");
-    await expect(env({ envFrom: [{ secretRef: { name: 'later', optional: true } }] }, sources({}))).resolves.toEqual({});
-    await expect(env({ env: [{ name: 'X', valueFrom: { resourceFieldRef: { resource: 'limits.cpu' } } }] }, sources({}))).rejects.toBeInstanceOf(ContainerConfigError);
+    await expect(env({ envFrom: [{ secretRef: { name: 'later' } }] }, sources({}))).rejects.toThrow(
+      new ContainerConfigError('secret "later" not found'),
+    );
+    await expect(env({ envFrom: [{ configMapRef: { name: 'cm' } }] }, sources({}))).rejects.toThrow(
+      'configmap "cm" not found',
+    );
+    await expect(
+      env({ env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] }, sources({ s: {} })),
+    ).rejects.toThrow("couldn't find key k in Secret shop/s");
+    await expect(env({ envFrom: [{ secretRef: { name: 'later', optional: true } }] }, sources({}))).resolves.toEqual(
+      {},
+    );
+    await expect(
+      env({ env: [{ name: 'X', valueFrom: { resourceFieldRef: { resource: 'limits.cpu' } } }] }, sources({})),
+    ).rejects.toBeInstanceOf(ContainerConfigError);
   });
 
   it('expands $(VAR) as Kubernetes does', () => {

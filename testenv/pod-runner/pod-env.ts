@@ -37,24 +37,32 @@ export function expandReferences(value: string, env: Readonly<Record<string, str
   });
 }
 
-export async function containerEnv(pod: V1Pod, container: V1Container, fields: PodFields, sources: EnvSources): Promise<Record<string, string>> {
+export async function containerEnv(
+  pod: V1Pod,
+  container: V1Container,
+  fields: PodFields,
+  sources: EnvSources,
+): Promise<Record<string, string>> {
   const namespace = pod.metadata?.namespace ?? 'default';
   const secrets = new Map<string, Promise<Record<string, string> | undefined>>();
   const configMaps = new Map<string, Promise<Record<string, string> | undefined>>();
   // `name` is required by the API; the generated types leave it optional.
   const secret = (name = '') => secrets.get(name) ?? secrets.set(name, sources.secret(namespace, name)).get(name)!;
-  const configMap = (name = '') => configMaps.get(name) ?? configMaps.set(name, sources.configMap(namespace, name)).get(name)!;
+  const configMap = (name = '') =>
+    configMaps.get(name) ?? configMaps.set(name, sources.configMap(namespace, name)).get(name)!;
 
   const env: Record<string, string> = {};
   for (const from of container.envFrom ?? []) {
     const prefix = from.prefix ?? '';
     if (from.secretRef) {
       const data = await secret(from.secretRef.name);
-      if (!data && !from.secretRef.optional) throw new ContainerConfigError(`secret "${from.secretRef.name}" not found`);
+      if (!data && !from.secretRef.optional)
+        throw new ContainerConfigError(`secret "${from.secretRef.name}" not found`);
       for (const [key, value] of Object.entries(data ?? {})) env[prefix + key] = value;
     } else if (from.configMapRef) {
       const data = await configMap(from.configMapRef.name);
-      if (!data && !from.configMapRef.optional) throw new ContainerConfigError(`configmap "${from.configMapRef.name}" not found`);
+      if (!data && !from.configMapRef.optional)
+        throw new ContainerConfigError(`configmap "${from.configMapRef.name}" not found`);
       for (const [key, value] of Object.entries(data ?? {})) env[prefix + key] = value;
     }
   }
@@ -66,16 +74,24 @@ export async function containerEnv(pod: V1Pod, container: V1Container, fields: P
       const { name = '', key, optional } = source.secretKeyRef;
       const data = await secret(name);
       if (data && Object.hasOwn(data, key)) env[variable.name] = data[key]!;
-      else if (!optional) throw new ContainerConfigError(data ? `couldn't find key ${key} in Secret ${namespace}/${name}` : `secret "${name}" not found`);
+      else if (!optional)
+        throw new ContainerConfigError(
+          data ? `couldn't find key ${key} in Secret ${namespace}/${name}` : `secret "${name}" not found`,
+        );
     } else if (source.configMapKeyRef) {
       const { name = '', key, optional } = source.configMapKeyRef;
       const data = await configMap(name);
       if (data && Object.hasOwn(data, key)) env[variable.name] = data[key]!;
-      else if (!optional) throw new ContainerConfigError(data ? `couldn't find key ${key} in ConfigMap ${namespace}/${name}` : `configmap "${name}" not found`);
+      else if (!optional)
+        throw new ContainerConfigError(
+          data ? `couldn't find key ${key} in ConfigMap ${namespace}/${name}` : `configmap "${name}" not found`,
+        );
     } else if (source.fieldRef) {
       env[variable.name] = podField(pod, source.fieldRef.fieldPath, fields);
     } else {
-      throw new ContainerConfigError(`env ${variable.name}: only secretKeyRef, configMapKeyRef and fieldRef are supported by the pod runner`);
+      throw new ContainerConfigError(
+        `env ${variable.name}: only secretKeyRef, configMapKeyRef and fieldRef are supported by the pod runner`,
+      );
     }
   }
   return env;

@@ -1,11 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { podPhase, podStatus, tailOfLog, terminationMessage, type ContainerStatus } from './pod-status.ts';
 
-const base = { name: 'c', image: 'movie-reco:1', imageID: 'movie-reco:1', ready: false, started: false, restartCount: 0, lastState: {} };
+const base = {
+  name: 'c',
+  image: 'movie-reco:1',
+  imageID: 'movie-reco:1',
+  ready: false,
+  started: false,
+  restartCount: 0,
+  lastState: {},
+};
 const waiting: ContainerStatus = { ...base, state: { waiting: { reason: 'ContainerCreating' } } };
 const running: ContainerStatus = { ...base, state: { running: { startedAt: 't' } } };
-const exited = (exitCode: number): ContainerStatus => ({ ...base, state: { terminated: { exitCode, reason: exitCode ? 'Error' : 'Completed', startedAt: 't', finishedAt: 't' } } });
-const backingOff: ContainerStatus = { ...base, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: exited(1).state, restartCount: 1 };
+const exited = (exitCode: number): ContainerStatus => ({
+  ...base,
+  state: { terminated: { exitCode, reason: exitCode ? 'Error' : 'Completed', startedAt: 't', finishedAt: 't' } },
+});
+const backingOff: ContainerStatus = {
+  ...base,
+  state: { waiting: { reason: 'CrashLoopBackOff' } },
+  lastState: exited(1).state,
+  restartCount: 1,
+};
 
 describe('pod phase (the kubelet getPhase)', () => {
   it('is Pending until every container has started', () => {
@@ -25,13 +41,23 @@ describe('pod phase (the kubelet getPhase)', () => {
 });
 
 describe('pod status', () => {
-  const snapshot = (containers: ContainerStatus[]) => ({ restartPolicy: 'Always' as const, hostIP: '127.0.0.1', podIP: '127.0.1.2', startTime: 's', containers });
+  const snapshot = (containers: ContainerStatus[]) => ({
+    restartPolicy: 'Always' as const,
+    hostIP: '127.0.0.1',
+    podIP: '127.0.1.2',
+    startTime: 's',
+    containers,
+  });
 
   it('is Ready when every container is, and keeps transition times while nothing flips', () => {
     const first = podStatus(snapshot([{ ...running, ready: true, started: true }]), [], 't1');
     expect(first.phase).toBe('Running');
     expect(first.podIPs).toEqual([{ ip: '127.0.1.2' }]);
-    expect(first.conditions.find((c) => c.type === 'Ready')).toEqual({ type: 'Ready', status: 'True', lastTransitionTime: 't1' });
+    expect(first.conditions.find((c) => c.type === 'Ready')).toEqual({
+      type: 'Ready',
+      status: 'True',
+      lastTransitionTime: 't1',
+    });
     const again = podStatus(snapshot([{ ...running, ready: true, started: true }]), first.conditions, 't2');
     expect(again).toEqual(first);
     const unready = podStatus(snapshot([running]), again.conditions, 't3');
@@ -48,7 +74,10 @@ describe('pod status', () => {
   it('says PodCompleted once the pod has ended', () => {
     const done = podStatus({ ...snapshot([exited(0)]), restartPolicy: 'Never' }, [], 't');
     expect(done.phase).toBe('Succeeded');
-    expect(done.conditions.find((c) => c.type === 'ContainersReady')).toMatchObject({ status: 'False', reason: 'PodCompleted' });
+    expect(done.conditions.find((c) => c.type === 'ContainersReady')).toMatchObject({
+      status: 'False',
+      reason: 'PodCompleted',
+    });
   });
 });
 
@@ -63,7 +92,7 @@ describe('termination message', () => {
   });
 
   it('falls back to at most 80 lines and 2048 bytes of the log', () => {
-    const lines = Array.from({ length: 100 }, (_, i) => `line ${i}`).join('\n') + '\n';
+    const lines = `${Array.from({ length: 100 }, (_, i) => `line ${i}`).join('\n')}\n`;
     const tail = tailOfLog(lines);
     expect(tail.split('\n')).toHaveLength(80);
     expect(tail.endsWith('line 99')).toBe(true);

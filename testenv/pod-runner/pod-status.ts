@@ -10,7 +10,15 @@ export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 export interface ContainerState {
   waiting?: { reason: string; message?: string };
   running?: { startedAt: string };
-  terminated?: { exitCode: number; signal?: number; reason: string; message?: string; startedAt: string; finishedAt: string; containerID?: string };
+  terminated?: {
+    exitCode: number;
+    signal?: number;
+    reason: string;
+    message?: string;
+    startedAt: string;
+    finishedAt: string;
+    containerID?: string;
+  };
 }
 
 export interface ContainerStatus {
@@ -61,7 +69,8 @@ export function podPhase(restartPolicy: RestartPolicy, containers: readonly Cont
     else if (state.terminated) {
       stopped++;
       if (state.terminated.exitCode === 0) succeeded++;
-    } else if (lastState.terminated) stopped++; // waiting to restart: it has run
+    } else if (lastState.terminated)
+      stopped++; // waiting to restart: it has run
     else waiting++;
   }
   if (waiting > 0) return 'Pending';
@@ -89,7 +98,9 @@ export function podStatus(snapshot: PodSnapshot, previous: readonly PodCondition
   const terminal = phase === 'Succeeded' || phase === 'Failed';
   const unready = snapshot.containers.filter((c) => !c.ready).map((c) => c.name);
   const ready = !terminal && unready.length === 0;
-  const notReady = terminal ? { reason: 'PodCompleted' } : { reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` };
+  const notReady = terminal
+    ? { reason: 'PodCompleted' }
+    : { reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` };
   const condition = (type: string, isTrue: boolean, why: { reason?: string; message?: string } = {}): PodCondition => {
     const status = isTrue ? 'True' : 'False';
     const before = previous.find((c) => c.type === type);
@@ -114,7 +125,12 @@ export function podStatus(snapshot: PodSnapshot, previous: readonly PodCondition
 }
 
 /** The termination message for a container that exited: the file, else (FallbackToLogsOnError, failed) the log's tail. */
-export function terminationMessage(file: string, logTail: () => string, policy: string | undefined, exitCode: number): string {
+export function terminationMessage(
+  file: string,
+  logTail: () => string,
+  policy: string | undefined,
+  exitCode: number,
+): string {
   const maxBytes = 4096; // the kubelet's limit per container
   if (file.length > 0) return truncateBytes(file, maxBytes);
   if (policy === 'FallbackToLogsOnError' && exitCode !== 0) return logTail();

@@ -26,34 +26,56 @@ export function resolvePort(port: number | string | undefined, ports: readonly V
   return ports.find((p) => p.name === port)?.containerPort;
 }
 
-const isLoopback = (host: string) => host === 'localhost' || (isIP(host) === 4 && host.startsWith('127.')) || host === '::1';
+const isLoopback = (host: string) =>
+  host === 'localhost' || (isIP(host) === 4 && host.startsWith('127.')) || host === '::1';
 
 export async function runProbe(probe: V1Probe, ip: string, ports: readonly V1ContainerPort[]): Promise<ProbeOutcome> {
   const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
   if (probe.httpGet) {
     const { path = '/', scheme = 'HTTP', httpHeaders = [] } = probe.httpGet;
     const host = probe.httpGet.host || ip;
-    if (!isLoopback(host)) return { ok: false, unsupported: true, message: `httpGet host ${host} is not a loopback address` };
+    if (!isLoopback(host))
+      return { ok: false, unsupported: true, message: `httpGet host ${host} is not a loopback address` };
     const port = resolvePort(probe.httpGet.port as number | string, ports);
-    if (port === undefined) return { ok: false, message: `port ${String(probe.httpGet.port)} not found among the container's ports` };
+    if (port === undefined)
+      return { ok: false, message: `port ${String(probe.httpGet.port)} not found among the container's ports` };
     const headers = Object.fromEntries(httpHeaders.map((h) => [h.name, h.value]));
     const request = scheme === 'HTTPS' ? httpsRequest : httpRequest;
     return new Promise((resolve) => {
-      const req = request({ host, port, path, method: 'GET', headers: { 'user-agent': 'kube-probe/movie-reco-pod-runner', ...headers }, timeout: timeoutMs, rejectUnauthorized: false }, (res) => {
-        res.resume();
-        const status = res.statusCode ?? 0;
-        resolve(status >= 200 && status < 400 ? { ok: true } : { ok: false, message: `HTTP probe failed with statuscode: ${status}` });
-      });
+      const req = request(
+        {
+          host,
+          port,
+          path,
+          method: 'GET',
+          headers: { 'user-agent': 'kube-probe/movie-reco-pod-runner', ...headers },
+          timeout: timeoutMs,
+          rejectUnauthorized: false,
+        },
+        (res) => {
+          res.resume();
+          const status = res.statusCode ?? 0;
+          resolve(
+            status >= 200 && status < 400
+              ? { ok: true }
+              : { ok: false, message: `HTTP probe failed with statuscode: ${status}` },
+          );
+        },
+      );
       req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
-      req.on('error', (error) => resolve({ ok: false, message: `Get "${scheme.toLowerCase()}://${host}:${port}${path}": ${error.message}` }));
+      req.on('error', (error) =>
+        resolve({ ok: false, message: `Get "${scheme.toLowerCase()}://${host}:${port}${path}": ${error.message}` }),
+      );
       req.end();
     });
   }
   if (probe.tcpSocket) {
     const host = probe.tcpSocket.host || ip;
-    if (!isLoopback(host)) return { ok: false, unsupported: true, message: `tcpSocket host ${host} is not a loopback address` };
+    if (!isLoopback(host))
+      return { ok: false, unsupported: true, message: `tcpSocket host ${host} is not a loopback address` };
     const port = resolvePort(probe.tcpSocket.port as number | string, ports);
-    if (port === undefined) return { ok: false, message: `port ${String(probe.tcpSocket.port)} not found among the container's ports` };
+    if (port === undefined)
+      return { ok: false, message: `port ${String(probe.tcpSocket.port)} not found among the container's ports` };
     return new Promise((resolve) => {
       const socket = connect({ host, port, timeout: timeoutMs });
       socket.on('connect', () => {
@@ -131,7 +153,8 @@ export class Prober {
       this.#failures++;
       this.#successes = 0;
       // Once per run of failures: Events, not a log of every period.
-      if (this.#failures === 1) this.#options.onFailure(`${kind[0]!.toUpperCase()}${kind.slice(1)} probe failed: ${outcome.message}`, false);
+      if (this.#failures === 1)
+        this.#options.onFailure(`${kind[0]!.toUpperCase()}${kind.slice(1)} probe failed: ${outcome.message}`, false);
       const threshold = this.#failures >= (probe.failureThreshold ?? 3);
       // A startup probe that reaches its threshold fails the container as a liveness probe would.
       if (threshold && (this.#result || kind === 'startup')) {

@@ -70,7 +70,13 @@ export class RunningPod {
         }),
     );
     const unmounted = (pod.spec?.volumes ?? []).filter((v) => !v.emptyDir).map((v) => v.name);
-    if (unmounted.length > 0) deps.event(pod, 'Warning', 'VolumesNotMounted', `the pod runner mounts no volumes but emptyDirs (as folders nobody reads); not mounted: ${unmounted.join(', ')}`);
+    if (unmounted.length > 0)
+      deps.event(
+        pod,
+        'Warning',
+        'VolumesNotMounted',
+        `the pod runner mounts no volumes but emptyDirs (as folders nobody reads); not mounted: ${unmounted.join(', ')}`,
+      );
   }
 
   start(): void {
@@ -91,7 +97,13 @@ export class RunningPod {
 
   status(): PodStatus {
     return podStatus(
-      { restartPolicy: this.#restartPolicy, hostIP: this.#deps.hostIP, podIP: this.ip, startTime: this.#startTime, containers: this.containers.map((c) => c.status()) },
+      {
+        restartPolicy: this.#restartPolicy,
+        hostIP: this.#deps.hostIP,
+        podIP: this.ip,
+        startTime: this.#startTime,
+        containers: this.containers.map((c) => c.status()),
+      },
       this.#conditions,
       timestamp(),
     );
@@ -118,7 +130,12 @@ export class RunningPod {
             name: this.name,
             namespace: this.namespace,
             // The uid makes the write a no-op on a new pod of the same name.
-            body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: this.name, namespace: this.namespace, uid: this.uid }, status },
+            body: {
+              apiVersion: 'v1',
+              kind: 'Pod',
+              metadata: { name: this.name, namespace: this.namespace, uid: this.uid },
+              status,
+            },
             fieldManager,
             force: true,
           },

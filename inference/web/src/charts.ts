@@ -70,7 +70,8 @@ function linearTicks(lo: number, hi: number, count = 5): number[] {
 
 function logTicks(lo: number, hi: number): number[] {
   const ticks: number[] = [];
-  for (let e = Math.floor(Math.log10(Math.max(lo, 1e-9))); 10 ** e <= hi * 1.0001; e++) if (10 ** e >= lo * 0.9999) ticks.push(10 ** e);
+  for (let e = Math.floor(Math.log10(Math.max(lo, 1e-9))); 10 ** e <= hi * 1.0001; e++)
+    if (10 ** e >= lo * 0.9999) ticks.push(10 ** e);
   return ticks;
 }
 
@@ -103,9 +104,21 @@ export function chart(spec: ChartSpec): HTMLElement {
   const captionId = uid('chart');
   const holder = h('div', { class: 'plot-holder' });
   const lines = spec.lines ?? [];
-  const legend = lines.length > 1
-    ? h('ul', { class: 'legend' }, ...lines.map((line) => h('li', {}, h('span', { class: `swatch c${line.colour}${line.dashed ? ' dashed' : ''}`, 'aria-hidden': 'true' }), line.name)))
-    : null;
+  const legend =
+    lines.length > 1
+      ? h(
+          'ul',
+          { class: 'legend' },
+          ...lines.map((line) =>
+            h(
+              'li',
+              {},
+              h('span', { class: `swatch c${line.colour}${line.dashed ? ' dashed' : ''}`, 'aria-hidden': 'true' }),
+              line.name,
+            ),
+          ),
+        )
+      : null;
   const figure = h(
     'figure',
     { class: 'chart' },
@@ -121,7 +134,8 @@ export function chart(spec: ChartSpec): HTMLElement {
     drawn = width;
     holder.replaceChildren(plot(spec, width, captionId));
   };
-  if (typeof ResizeObserver === 'function') new ResizeObserver((entries) => draw(entries[0]!.contentRect.width)).observe(holder);
+  if (typeof ResizeObserver === 'function')
+    new ResizeObserver((entries) => draw(entries[0]!.contentRect.width)).observe(holder);
   else draw(640);
   return figure;
 }
@@ -131,7 +145,9 @@ function plot(spec: ChartSpec, width: number, captionId: string): SVGSVGElement 
   const bars = spec.bars ?? [];
   const xs = [...lines.flatMap((l) => l.points.map((p) => p[0])), ...bars.map((b) => b.x)];
   const ys = [...lines.flatMap((l) => l.points.map((p) => p[1])), ...bars.map((b) => b.value)];
-  const [x0, x1] = bars.length ? [spec.x.min ?? Math.min(...xs) - 0.5, spec.x.max ?? Math.max(...xs) + 0.5] : extent(xs, spec.x, false);
+  const [x0, x1] = bars.length
+    ? [spec.x.min ?? Math.min(...xs) - 0.5, spec.x.max ?? Math.max(...xs) + 0.5]
+    : extent(xs, spec.x, false);
   let [y0, y1] = extent(ys, spec.y, bars.length > 0 || lines.some((l) => l.area));
   if (!spec.y.log && spec.y.min === undefined && spec.y.max === undefined) [y0, y1] = nice(y0, y1);
   const left = M.left;
@@ -143,42 +159,83 @@ function plot(spec: ChartSpec, width: number, captionId: string): SVGSVGElement 
   const fx = spec.x.format ?? compact;
   const fy = spec.y.format ?? compact;
 
-  const svg = s('svg', { viewBox: `0 0 ${width} ${HEIGHT}`, width, height: HEIGHT, role: 'img', 'aria-labelledby': captionId, class: 'plot' });
-  const yTicks = spec.y.ticks ?? (spec.y.log ? logTicks(y0, y1) : linearTicks(y0, y1)).map((value) => ({ value, label: fy(value) }));
+  const svg = s('svg', {
+    viewBox: `0 0 ${width} ${HEIGHT}`,
+    width,
+    height: HEIGHT,
+    role: 'img',
+    'aria-labelledby': captionId,
+    class: 'plot',
+  });
+  const yTicks =
+    spec.y.ticks ?? (spec.y.log ? logTicks(y0, y1) : linearTicks(y0, y1)).map((value) => ({ value, label: fy(value) }));
   for (const tick of yTicks) {
     const py = y(tick.value);
-    svg.append(s('line', { class: 'grid', x1: left, x2: right, y1: py, y2: py }), s('text', { class: 'tick', x: left - 6, y: py + 4, 'text-anchor': 'end' }, tick.label));
+    svg.append(
+      s('line', { class: 'grid', x1: left, x2: right, y1: py, y2: py }),
+      s('text', { class: 'tick', x: left - 6, y: py + 4, 'text-anchor': 'end' }, tick.label),
+    );
   }
-  let xTicks = spec.x.ticks ?? (spec.x.log ? logTicks(x0, x1) : linearTicks(x0, x1, Math.max(2, Math.floor(width / 110)))).map((value) => ({ value, label: fx(value) }));
+  let xTicks =
+    spec.x.ticks ??
+    (spec.x.log ? logTicks(x0, x1) : linearTicks(x0, x1, Math.max(2, Math.floor(width / 110)))).map((value) => ({
+      value,
+      label: fx(value),
+    }));
   // Keep tick labels apart: about 48 units each.
   const room = Math.max(1, Math.ceil((xTicks.length * 48) / (right - left)));
   xTicks = xTicks.filter((_, k) => k % room === 0);
   for (const tick of xTicks) {
     const px = x(tick.value);
     if (px < left - 1 || px > right + 1) continue;
-    svg.append(s('line', { class: 'axis', x1: px, x2: px, y1: bottom, y2: bottom + 4 }), s('text', { class: 'tick', x: px, y: bottom + 16, 'text-anchor': 'middle' }, tick.label));
+    svg.append(
+      s('line', { class: 'axis', x1: px, x2: px, y1: bottom, y2: bottom + 4 }),
+      s('text', { class: 'tick', x: px, y: bottom + 16, 'text-anchor': 'middle' }, tick.label),
+    );
   }
   svg.append(
     s('line', { class: 'axis', x1: left, x2: right, y1: bottom, y2: bottom }),
     s('line', { class: 'axis', x1: left, x2: left, y1: top, y2: bottom }),
     s('text', { class: 'label', x: (left + right) / 2, y: HEIGHT - 6, 'text-anchor': 'middle' }, spec.x.label),
-    s('text', { class: 'label', x: 12, y: (top + bottom) / 2, 'text-anchor': 'middle', transform: `rotate(-90 12 ${(top + bottom) / 2})` }, spec.y.label),
+    s(
+      'text',
+      {
+        class: 'label',
+        x: 12,
+        y: (top + bottom) / 2,
+        'text-anchor': 'middle',
+        transform: `rotate(-90 12 ${(top + bottom) / 2})`,
+      },
+      spec.y.label,
+    ),
   );
 
   for (const marker of spec.markers ?? []) {
     const px = x(marker.x);
-    svg.append(s('line', { class: 'marker', x1: px, x2: px, y1: top, y2: bottom }), s('text', { class: 'marker-label', x: px + 3, y: top + 10 }, marker.label));
+    svg.append(
+      s('line', { class: 'marker', x1: px, x2: px, y1: top, y2: bottom }),
+      s('text', { class: 'marker-label', x: px + 3, y: top + 10 }, marker.label),
+    );
   }
 
   if (bars.length) {
-    const step = Math.abs(x(bars.length > 1 ? bars[1]!.x : x0 + 1) - x(bars[0]!.x)) || (right - left);
+    const step = Math.abs(x(bars.length > 1 ? bars[1]!.x : x0 + 1) - x(bars[0]!.x)) || right - left;
     const barWidth = Math.max(1, Math.min(step * 0.8, 64));
     const base = spec.y.log ? y(y0) : y(Math.max(0, y0));
     for (const bar of bars) {
       const py = y(spec.y.log ? Math.max(bar.value, y0) : bar.value);
       svg.append(
-        s('rect', { class: `bar c${bar.colour ?? 0}`, x: x(bar.x) - barWidth / 2, y: Math.min(py, base), width: barWidth, height: Math.max(bar.value > 0 ? 1 : 0, Math.abs(base - py)) },
-          s('title', {}, `${bar.label}: ${fy(bar.value)}`)),
+        s(
+          'rect',
+          {
+            class: `bar c${bar.colour ?? 0}`,
+            x: x(bar.x) - barWidth / 2,
+            y: Math.min(py, base),
+            width: barWidth,
+            height: Math.max(bar.value > 0 ? 1 : 0, Math.abs(base - py)),
+          },
+          s('title', {}, `${bar.label}: ${fy(bar.value)}`),
+        ),
       );
     }
   }
@@ -189,11 +246,23 @@ function plot(spec: ChartSpec, width: number, captionId: string): SVGSVGElement 
     if (line.area) {
       const first = line.points[0]!;
       const last = line.points.at(-1)!;
-      svg.append(s('path', { class: `area c${line.colour}`, d: `${path}L${x(last[0]).toFixed(1)},${bottom}L${x(first[0]).toFixed(1)},${bottom}Z` }));
+      svg.append(
+        s('path', {
+          class: `area c${line.colour}`,
+          d: `${path}L${x(last[0]).toFixed(1)},${bottom}L${x(first[0]).toFixed(1)},${bottom}Z`,
+        }),
+      );
     }
     svg.append(s('path', { class: `line c${line.colour}${line.dashed ? ' dashed' : ''}`, d: path }));
     if (line.points.length <= 24) {
-      for (const [px, py] of line.points) svg.append(s('circle', { class: `dot c${line.colour}`, cx: x(px), cy: y(py), r: 2.5 }, s('title', {}, `${line.name}: ${fx(px)}, ${fy(py)}`)));
+      for (const [px, py] of line.points)
+        svg.append(
+          s(
+            'circle',
+            { class: `dot c${line.colour}`, cx: x(px), cy: y(py), r: 2.5 },
+            s('title', {}, `${line.name}: ${fx(px)}, ${fy(py)}`),
+          ),
+        );
     }
   }
   return svg;
@@ -203,6 +272,23 @@ export function dataTable(head: string[], rows: (string | number)[][]): HTMLElem
   return h(
     'div',
     { class: 'scroll' },
-    h('table', {}, h('thead', {}, h('tr', {}, ...head.map((cell) => h('th', { scope: 'col' }, cell)))), h('tbody', {}, ...rows.map((row) => h('tr', {}, ...row.map((cell) => h('td', {}, typeof cell === 'number' ? (Number.isInteger(cell) ? count(cell) : String(cell)) : cell)))))),
+    h(
+      'table',
+      {},
+      h('thead', {}, h('tr', {}, ...head.map((cell) => h('th', { scope: 'col' }, cell)))),
+      h(
+        'tbody',
+        {},
+        ...rows.map((row) =>
+          h(
+            'tr',
+            {},
+            ...row.map((cell) =>
+              h('td', {}, typeof cell === 'number' ? (Number.isInteger(cell) ? count(cell) : String(cell)) : cell),
+            ),
+          ),
+        ),
+      ),
+    ),
   );
 }

@@ -13,11 +13,17 @@ function apply(el: Element, attrs: Attrs): void {
 }
 
 function append(el: Element, children: Child[]): void {
-  for (const child of children) if (child !== null && child !== undefined && child !== false) el.append(child instanceof Node ? child : String(child));
+  for (const child of children)
+    if (child !== null && child !== undefined && child !== false)
+      el.append(child instanceof Node ? child : String(child));
 }
 
 /** An HTML element: h('button', { class: 'x', onclick: f }, 'Label'). */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   apply(el, attrs);
   append(el, children);
@@ -25,7 +31,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
 }
 
 /** An SVG element. */
-export function s<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): SVGElementTagNameMap[K] {
+export function s<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: Child[]
+): SVGElementTagNameMap[K] {
   const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
   apply(el, attrs);
   append(el, children);
@@ -40,16 +50,29 @@ const integer = new Intl.NumberFormat('en');
 const compactFormat = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
 export const count = (n: number): string => integer.format(n);
 export const compact = (n: number): string => compactFormat.format(n);
-export const fixed = (n: number | null | undefined, digits = 4): string => (n === null || n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(digits));
+export const fixed = (n: number | null | undefined, digits = 4): string =>
+  n === null || n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(digits);
 export const percent = (share: number, digits = 1): string => `${(share * 100).toFixed(digits)}%`;
 
 const dateTime = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' });
 export const when = (iso: string | null | undefined): string => (iso ? dateTime.format(new Date(iso)) : '–');
-const shortDateTime = new Intl.DateTimeFormat('en', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const shortDateTime = new Intl.DateTimeFormat('en', {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
 /** "Nov 25, 13:47": for table cells. */
 export const shortWhen = (iso: string | null | undefined): string => (iso ? shortDateTime.format(new Date(iso)) : '–');
 
 /** A notice in place of a view's content, e.g. when the service has no database. */
 export function notice(title: string, text: string, kind: 'info' | 'error' = 'info'): HTMLElement {
-  return h('div', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, h('strong', {}, title), ' ', text);
+  return h(
+    'div',
+    { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status' },
+    h('strong', {}, title),
+    ' ',
+    text,
+  );
 }

@@ -5,7 +5,11 @@ import { dataView } from './data-view.ts';
 import { modelsView } from './models-view.ts';
 import { recommendView } from './recommend-view.ts';
 
-const views: Record<string, (main: HTMLElement) => void> = { recommend: recommendView, models: modelsView, data: dataView };
+const views: Record<string, (main: HTMLElement) => void> = {
+  recommend: recommendView,
+  models: modelsView,
+  data: dataView,
+};
 
 function show(focus: boolean): void {
   const name = location.hash.slice(1) in views ? location.hash.slice(1) : 'recommend';

@@ -44,13 +44,40 @@ export function recommendView(main: HTMLElement): void {
   const ratedHeading = h('h3', {});
   const recsList = h('ol', { class: 'movies', 'aria-labelledby': recsHeadingId });
   const recsStatus = h('p', { class: 'muted', role: 'status' });
-  const badge = h('span', { class: 'badge', hidden: true, title: 'Nothing personal to go on: the popularity ranking' }, 'cold start · most popular');
+  const badge = h(
+    'span',
+    { class: 'badge', hidden: true, title: 'Nothing personal to go on: the popularity ranking' },
+    'cold start · most popular',
+  );
   const similarList = h('ol', { class: 'movies', 'aria-labelledby': similarHeadingId });
   const similarHeading = h('h2', { id: similarHeadingId, tabindex: -1 });
-  const similarPanel = h('section', { class: 'panel', 'aria-labelledby': similarHeadingId, hidden: true }, h('div', { class: 'panel-head' }, similarHeading, h('button', { type: 'button', class: 'quiet', onclick: () => (similarPanel.hidden = true) }, 'Close')), similarList);
-  const userInput = h('input', { id: userInputId, type: 'number', min: 0, step: 1, inputmode: 'numeric', placeholder: 'e.g. 1', value: state.userId === null ? '' : String(state.userId) });
-  const userForm = h('form', { class: 'user-form', hidden: state.mode !== 'user' },
-    h('label', { for: userInputId }, 'User id'), userInput, h('button', { type: 'submit' }, 'Show recommendations'));
+  const similarPanel = h(
+    'section',
+    { class: 'panel', 'aria-labelledby': similarHeadingId, hidden: true },
+    h(
+      'div',
+      { class: 'panel-head' },
+      similarHeading,
+      h('button', { type: 'button', class: 'quiet', onclick: () => (similarPanel.hidden = true) }, 'Close'),
+    ),
+    similarList,
+  );
+  const userInput = h('input', {
+    id: userInputId,
+    type: 'number',
+    min: 0,
+    step: 1,
+    inputmode: 'numeric',
+    placeholder: 'e.g. 1',
+    value: state.userId === null ? '' : String(state.userId),
+  });
+  const userForm = h(
+    'form',
+    { class: 'user-form', hidden: state.mode !== 'user' },
+    h('label', { for: userInputId }, 'User id'),
+    userInput,
+    h('button', { type: 'submit' }, 'Show recommendations'),
+  );
   userForm.addEventListener('submit', (event) => {
     event.preventDefault();
     const id = Number(userInput.value);
@@ -68,9 +95,19 @@ export function recommendView(main: HTMLElement): void {
   const modeName = uid('mode');
   const modeRadio = (mode: 'visitor' | 'user', label: string) => {
     const id = uid('mode');
-    return h('span', { class: 'choice' },
-      h('input', { type: 'radio', name: modeName, id, value: mode, checked: state.mode === mode, onchange: () => setMode(mode) }),
-      h('label', { for: id }, label));
+    return h(
+      'span',
+      { class: 'choice' },
+      h('input', {
+        type: 'radio',
+        name: modeName,
+        id,
+        value: mode,
+        checked: state.mode === mode,
+        onchange: () => setMode(mode),
+      }),
+      h('label', { for: id }, label),
+    );
   };
   const setMode = (mode: 'visitor' | 'user') => {
     state.mode = mode;
@@ -86,12 +123,21 @@ export function recommendView(main: HTMLElement): void {
   const stars = (movie: Movie): HTMLElement => {
     const title = movie.title ?? `movie ${movie.movieId}`;
     const name = `${starsName}-${uid('g')}`;
-    const group = h('fieldset', { class: 'stars', 'data-movie': movie.movieId }, h('legend', { class: 'sr-only' }, `Your rating of ${title}`));
+    const group = h(
+      'fieldset',
+      { class: 'stars', 'data-movie': movie.movieId },
+      h('legend', { class: 'sr-only' }, `Your rating of ${title}`),
+    );
     for (let value = 1; value <= 5; value++) {
       const id = uid('star');
       group.append(
         h('input', { type: 'radio', class: 'sr-only', name, id, value, onchange: () => void rate(movie, value) }),
-        h('label', { for: id, title: `${value} star${value > 1 ? 's' : ''}` }, h('span', { 'aria-hidden': 'true' }, '★'), h('span', { class: 'sr-only' }, `${value} star${value > 1 ? 's' : ''}`)),
+        h(
+          'label',
+          { for: id, title: `${value} star${value > 1 ? 's' : ''}` },
+          h('span', { 'aria-hidden': 'true' }, '★'),
+          h('span', { class: 'sr-only' }, `${value} star${value > 1 ? 's' : ''}`),
+        ),
       );
     }
     syncStars(group);
@@ -118,7 +164,10 @@ export function recommendView(main: HTMLElement): void {
       try {
         await api.rate(state.userId, movie.movieId, rating);
       } catch (error) {
-        const why = error instanceof ApiError && error.status === 401 ? 'storing a rating needs write credentials' : describeError(error).text;
+        const why =
+          error instanceof ApiError && error.status === 401
+            ? 'storing a rating needs write credentials'
+            : describeError(error).text;
         recsStatus.textContent = `Not stored: ${why}`;
         syncAllStars();
         return;
@@ -143,23 +192,37 @@ export function recommendView(main: HTMLElement): void {
 
   const renderRated = () => {
     const list = [...ratings().values()];
-    ratedHeading.textContent = state.mode === 'visitor' ? `Your ratings (${list.length})` : `Rated here as user ${state.userId ?? '…'} (${list.length})`;
+    ratedHeading.textContent =
+      state.mode === 'visitor'
+        ? `Your ratings (${list.length})`
+        : `Rated here as user ${state.userId ?? '…'} (${list.length})`;
     ratedList.replaceChildren(
       ...list.map((r) => {
         const movie = { movieId: r.movieId, title: r.title, genres: [] };
-        const remove = state.mode === 'visitor'
-          ? h('button', { type: 'button', class: 'quiet', 'aria-label': `Remove your rating of ${r.title ?? r.movieId}`, onclick: () => {
-              state.visitor.delete(r.movieId);
-              saveVisitor();
-              renderRated();
-              syncAllStars();
-              scheduleRefresh();
-            } }, 'Remove')
-          : null;
+        const remove =
+          state.mode === 'visitor'
+            ? h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'quiet',
+                  'aria-label': `Remove your rating of ${r.title ?? r.movieId}`,
+                  onclick: () => {
+                    state.visitor.delete(r.movieId);
+                    saveVisitor();
+                    renderRated();
+                    syncAllStars();
+                    scheduleRefresh();
+                  },
+                },
+                'Remove',
+              )
+            : null;
         return h('li', {}, h('span', { class: 'title' }, r.title ?? `movie ${r.movieId}`), stars(movie), remove);
       }),
     );
-    if (list.length === 0) ratedList.append(h('li', { class: 'muted' }, 'None yet: search for a movie you have seen and give it stars.'));
+    if (list.length === 0)
+      ratedList.append(h('li', { class: 'muted' }, 'None yet: search for a movie you have seen and give it stars.'));
   };
 
   // ---- movies as rows ----
@@ -167,10 +230,22 @@ export function recommendView(main: HTMLElement): void {
   const row = (movie: Movie, detail: (string | HTMLElement)[]): HTMLLIElement => {
     const title = movie.title ?? `movie ${movie.movieId}`;
     const meta = [...detail, ...movie.genres].flatMap((part, k) => (k ? [' · ', part] : [part]));
-    return h('li', { class: 'movie' },
+    return h(
+      'li',
+      { class: 'movie' },
       h('div', { class: 'info' }, h('span', { class: 'title' }, title), h('span', { class: 'meta' }, ...meta)),
       stars(movie),
-      h('button', { type: 'button', class: 'quiet', 'aria-label': `Movies similar to ${title}`, onclick: () => void showSimilar(movie) }, 'Similar'));
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'quiet',
+          'aria-label': `Movies similar to ${title}`,
+          onclick: () => void showSimilar(movie),
+        },
+        'Similar',
+      ),
+    );
   };
 
   // ---- search ----
@@ -189,17 +264,30 @@ export function recommendView(main: HTMLElement): void {
     try {
       const { movies } = await api.searchMovies(text, SEARCH_RESULTS, controller.signal);
       if (controller.signal.aborted) return;
-      results.replaceChildren(...movies.map((m: FoundMovie) => row(m, [m.ratings ? `${count(m.ratings)} rating${m.ratings > 1 ? 's' : ''}` : 'not in the model'])));
-      searchStatus.textContent = movies.length ? `${movies.length} movie${movies.length > 1 ? 's' : ''} found` : `No title contains “${text}”.`;
+      results.replaceChildren(
+        ...movies.map((m: FoundMovie) =>
+          row(m, [m.ratings ? `${count(m.ratings)} rating${m.ratings > 1 ? 's' : ''}` : 'not in the model']),
+        ),
+      );
+      searchStatus.textContent = movies.length
+        ? `${movies.length} movie${movies.length > 1 ? 's' : ''} found`
+        : `No title contains “${text}”.`;
     } catch (error) {
       if ((error as Error).name === 'AbortError') return;
       results.replaceChildren();
-      searchStatus.textContent = error instanceof ApiError && error.code === 'no_catalogue'
-        ? 'Title search needs the movie catalogue, which the service reads from its database; this one has none.'
-        : describeError(error).text;
+      searchStatus.textContent =
+        error instanceof ApiError && error.code === 'no_catalogue'
+          ? 'Title search needs the movie catalogue, which the service reads from its database; this one has none.'
+          : describeError(error).text;
     }
   };
-  const searchInput = h('input', { id: searchId, type: 'search', autocomplete: 'off', placeholder: 'e.g. toy story', value: state.query });
+  const searchInput = h('input', {
+    id: searchId,
+    type: 'search',
+    autocomplete: 'off',
+    placeholder: 'e.g. toy story',
+    value: state.query,
+  });
   searchInput.addEventListener('input', () => {
     clearTimeout(searchTimer);
     searchTimer = setTimeout(() => void search(searchInput.value), 180) as unknown as number;
@@ -226,7 +314,10 @@ export function recommendView(main: HTMLElement): void {
         }
         answer = await api.userRecommendations(state.userId, RECOMMENDATIONS);
       } else {
-        answer = await api.visitorRecommendations([...state.visitor.values()].map(({ movieId, rating }) => ({ movieId, rating })), RECOMMENDATIONS);
+        answer = await api.visitorRecommendations(
+          [...state.visitor.values()].map(({ movieId, rating }) => ({ movieId, rating })),
+          RECOMMENDATIONS,
+        );
       }
     } catch (error) {
       if (mine !== sequence) return;
@@ -246,12 +337,21 @@ export function recommendView(main: HTMLElement): void {
       : state.mode === 'visitor'
         ? `From your ${rated} rating${rated === 1 ? '' : 's'}${ignored ? ` (${ignored} of movies the model does not know)` : ''}, folded into the model. Bars: predicted rating.`
         : `For user ${state.userId}${rated ? `, with the ${rated} rating${rated === 1 ? '' : 's'} given here` : ''}. Bars: predicted rating.`;
-    recsList.replaceChildren(...answer.recommendations.map((m) => {
-      const predicted = h('span', { class: 'predicted', title: 'predicted rating, out of 5' },
-        h('span', { class: 'bar', 'aria-hidden': 'true' }, h('span', {})), ` ${m.predictedRating.toFixed(1)}`, h('span', { class: 'sr-only' }, ' predicted, out of 5'));
-      (predicted.firstChild!.firstChild as HTMLElement).style.width = percent(Math.max(0, Math.min(1, (m.predictedRating - 0.5) / 4.5)));
-      return row(m, [predicted]);
-    }));
+    recsList.replaceChildren(
+      ...answer.recommendations.map((m) => {
+        const predicted = h(
+          'span',
+          { class: 'predicted', title: 'predicted rating, out of 5' },
+          h('span', { class: 'bar', 'aria-hidden': 'true' }, h('span', {})),
+          ` ${m.predictedRating.toFixed(1)}`,
+          h('span', { class: 'sr-only' }, ' predicted, out of 5'),
+        );
+        (predicted.firstChild!.firstChild as HTMLElement).style.width = percent(
+          Math.max(0, Math.min(1, (m.predictedRating - 0.5) / 4.5)),
+        );
+        return row(m, [predicted]);
+      }),
+    );
   };
 
   // ---- similar ----
@@ -266,26 +366,54 @@ export function recommendView(main: HTMLElement): void {
       similarList.replaceChildren(...answer.similar.map((m) => row(m, [`similarity ${m.similarity.toFixed(2)}`])));
     } catch (error) {
       const { title, text } = describeError(error);
-      similarList.replaceChildren(h('li', {}, notice(title, error instanceof ApiError && error.code === 'unknown_movie' ? 'the model does not know this movie, so it has no neighbours.' : text, 'error')));
+      similarList.replaceChildren(
+        h(
+          'li',
+          {},
+          notice(
+            title,
+            error instanceof ApiError && error.code === 'unknown_movie'
+              ? 'the model does not know this movie, so it has no neighbours.'
+              : text,
+            'error',
+          ),
+        ),
+      );
     }
   };
 
   main.append(
     h('h1', {}, 'Recommend'),
-    h('fieldset', { class: 'mode' }, h('legend', {}, 'Recommend for'), modeRadio('visitor', 'A visitor (you)'), modeRadio('user', 'A known user'), userForm),
-    h('div', { class: 'columns' },
-      h('section', { class: 'panel', 'aria-labelledby': `${searchId}-h` },
+    h(
+      'fieldset',
+      { class: 'mode' },
+      h('legend', {}, 'Recommend for'),
+      modeRadio('visitor', 'A visitor (you)'),
+      modeRadio('user', 'A known user'),
+      userForm,
+    ),
+    h(
+      'div',
+      { class: 'columns' },
+      h(
+        'section',
+        { class: 'panel', 'aria-labelledby': `${searchId}-h` },
         h('h2', { id: `${searchId}-h` }, 'Rate movies'),
         h('label', { for: searchId }, 'Search movies by title'),
         searchInput,
         searchStatus,
         results,
         ratedHeading,
-        ratedList),
-      h('section', { class: 'panel', 'aria-labelledby': recsHeadingId },
+        ratedList,
+      ),
+      h(
+        'section',
+        { class: 'panel', 'aria-labelledby': recsHeadingId },
         h('div', { class: 'panel-head' }, h('h2', { id: recsHeadingId }, 'Recommendations'), badge),
         recsStatus,
-        recsList)),
+        recsList,
+      ),
+    ),
     similarPanel,
   );
   renderRated();
