@@ -50,7 +50,8 @@ describe('movie-reco demo (the quickstart job)', () => {
       }
       const answer = await fetch(`http://127.0.0.1:${port}/v1/recommendations?userId=1&n=3`);
       expect(answer.status).toBe(200);
-      expect((await answer.json()).recommendations).toHaveLength(3);
+      const body = (await answer.json()) as { recommendations: unknown[] };
+      expect(body.recommendations).toHaveLength(3);
     } finally {
       serve.kill('SIGTERM');
       await once(serve, 'exit');

@@ -423,15 +423,13 @@ export function describeDatabase(name: string, open: () => Promise<{ db: Databas
     it('takes a promotion recorded before 003, at its insert time, for the one the status tells', async () => {
       const status = new Date('2025-01-05T00:00:00.000Z');
       const late = (ms: number) => new Date(status.getTime() + ms);
-      await db
-        .knex('promotions')
-        .insert({
-          model: 'svd',
-          run_id: 'default/svd-2',
-          reason: 'old operator',
-          metric: 'rmse',
-          promoted_at: late(250),
-        });
+      await db.knex('promotions').insert({
+        model: 'svd',
+        run_id: 'default/svd-2',
+        reason: 'old operator',
+        metric: 'rmse',
+        promoted_at: late(250),
+      });
       const promotion = {
         model: 'svd',
         runId: 'default/svd-2',

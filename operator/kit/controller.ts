@@ -12,7 +12,7 @@ export interface ReconcileOutcome {
   requeueAfterMs?: number;
 }
 
-export type Reconciler = (key: string) => Promise<ReconcileOutcome | void>;
+export type Reconciler = (key: string) => Promise<ReconcileOutcome | undefined>;
 
 export interface ControllerOptions {
   name: string;

@@ -13,7 +13,7 @@ import {
 } from '../api/resources.ts';
 import { isStatus } from '../kit/api-errors.ts';
 import { makeApplier } from '../kit/apply.ts';
-import type { ReconcileOutcome } from '../kit/controller.ts';
+import type { Reconciler } from '../kit/controller.ts';
 import type { EventRecorder } from '../kit/events.ts';
 import { splitKey } from '../kit/informer.ts';
 import type { OperatorMetrics } from '../kit/metrics.ts';
@@ -49,9 +49,7 @@ export interface ModelReleaseReconcilerDeps {
 
 const recordRetryMs = 30_000;
 
-export function modelReleaseReconciler(
-  deps: ModelReleaseReconcilerDeps,
-): (key: string) => Promise<ReconcileOutcome | void> {
+export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): Reconciler {
   const apply = makeApplier(deps.kc);
   const objects = deps.kc.makeApiClient(k8s.CustomObjectsApi);
   const autoscaling = deps.kc.makeApiClient(k8s.AutoscalingV2Api);

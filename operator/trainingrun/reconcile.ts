@@ -4,7 +4,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../common/log.ts';
 import { trainingRuns, type TrainingRun } from '../api/resources.ts';
 import { apiMessage, isStatus } from '../kit/api-errors.ts';
-import type { ReconcileOutcome } from '../kit/controller.ts';
+import type { Reconciler } from '../kit/controller.ts';
 import type { EventRecorder } from '../kit/events.ts';
 import { splitKey } from '../kit/informer.ts';
 import { patchStatus } from '../kit/status-writer.ts';
@@ -30,9 +30,7 @@ export interface TrainingRunReconcilerDeps {
 
 const jobNameLabel = 'batch.kubernetes.io/job-name';
 
-export function trainingRunReconciler(
-  deps: TrainingRunReconcilerDeps,
-): (key: string) => Promise<ReconcileOutcome | void> {
+export function trainingRunReconciler(deps: TrainingRunReconcilerDeps): Reconciler {
   const batch = deps.kc.makeApiClient(k8s.BatchV1Api);
   const core = deps.kc.makeApiClient(k8s.CoreV1Api);
   const objects = deps.kc.makeApiClient(k8s.CustomObjectsApi);

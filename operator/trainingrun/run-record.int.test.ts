@@ -49,15 +49,13 @@ describe('a finished run whose termination message was lost', () => {
 
   it('takes metrics and artifact from the MySQL run record the trainer wrote', async () => {
     const ns = namespace.name;
-    await kc
-      .makeApiClient(k8s.CustomObjectsApi)
-      .createNamespacedCustomObject({
-        group,
-        version,
-        namespace: ns,
-        plural: 'trainingruns',
-        body: trainingRunManifest('lost-message'),
-      });
+    await kc.makeApiClient(k8s.CustomObjectsApi).createNamespacedCustomObject({
+      group,
+      version,
+      namespace: ns,
+      plural: 'trainingruns',
+      body: trainingRunManifest('lost-message'),
+    });
     const pending = await eventually(async () => {
       const run = await getTrainingRun(kc, ns, 'lost-message');
       return run.status?.phase === 'Pending' && run;

@@ -148,15 +148,13 @@ describe('TrainingRun reconcile against the real API server', () => {
       return list.items.some((e) => e.reason === 'TrainingSucceeded') && list.items;
     }, 'TrainingSucceeded event');
     expect(events.map((e) => e.reason)).toEqual(expect.arrayContaining(['JobCreated', 'TrainingSucceeded']));
-    const printed = await kc
-      .makeApiClient(k8s.CustomObjectsApi)
-      .getNamespacedCustomObject({
-        group,
-        version,
-        namespace: namespace.name,
-        plural: 'trainingruns',
-        name: 'succeeds',
-      });
+    const printed = await kc.makeApiClient(k8s.CustomObjectsApi).getNamespacedCustomObject({
+      group,
+      version,
+      namespace: namespace.name,
+      plural: 'trainingruns',
+      name: 'succeeds',
+    });
     expect(printed.status.metrics.rmse).toBe(0.8712);
   });
 
