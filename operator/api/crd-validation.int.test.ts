@@ -59,11 +59,14 @@ describe('CRD validation by the API server', () => {
       serving: { autoscaling: { minReplicas: 1, targetCPUUtilizationPercentage: 70 } },
       retrain: { historyLimit: 10 },
     });
-    expect(kubectl(['get', 'tr', '-n', namespace.name]).out).toMatch(
-      /^NAME\s+MODEL\s+PHASE\s+RMSE\s+MAE\s+AGE\nvalid-run\s+movielens\s/,
+    expect(kubectl(['get', 'trun', '-n', namespace.name]).out).toMatch(
+      /^NAME\s+MODEL\s+PHASE\s+NDCG@10\s+RMSE\s+AGE\nvalid-run\s+movielens\s/,
+    );
+    expect(kubectl(['get', 'trun', '-o', 'wide', '-n', namespace.name]).out).toMatch(
+      /^NAME\s+MODEL\s+PHASE\s+NDCG@10\s+RMSE\s+MAE\s+REASON\s+AGE\n/,
     );
     expect(kubectl(['get', 'mrel', '-n', namespace.name]).out).toMatch(
-      /^NAME\s+CHAMPION\s+RMSE\s+READY\s+URL\s+AGE\nvalid-release\s/,
+      /^NAME\s+CHAMPION\s+NDCG@10\s+READY\s+REASON\s+URL\s+AGE\nvalid-release\s/,
     );
     const listed = kubectl(['get', 'reco', '-n', namespace.name]).out;
     expect(listed).toMatch(/trainingrun.reco.mlops.dev\/valid-run/);
