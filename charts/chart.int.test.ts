@@ -248,6 +248,34 @@ describe('the chart', () => {
     );
   });
 
+  it("places the operator's pod where the values say", async () => {
+    const operatorPod = (objects: KubeObject[]) =>
+      (
+        objects.find(
+          (o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/name'] === 'movie-reco-operator',
+        )!.spec as k8s.V1DeploymentSpec
+      ).template.spec!;
+    const placed = operatorPod(
+      (
+        await render(
+          ns.name,
+          ...['--set', 'operator.priorityClassName=platform-critical', '--set', 'operator.nodeSelector.pool=system'],
+          ...['--set', 'operator.tolerations[0].key=dedicated', '--set', 'operator.tolerations[0].operator=Exists'],
+          ...['--set', 'imagePullSecrets[0].name=registry-key'],
+        )
+      ).objects,
+    );
+    expect(placed).toMatchObject({
+      priorityClassName: 'platform-critical',
+      nodeSelector: { pool: 'system' },
+      tolerations: [{ key: 'dedicated', operator: 'Exists' }],
+      imagePullSecrets: [{ name: 'registry-key' }],
+    });
+    const unplaced = operatorPod((await render(ns.name)).objects);
+    for (const field of ['priorityClassName', 'nodeSelector', 'tolerations', 'affinity', 'imagePullSecrets'])
+      expect(unplaced, field).not.toHaveProperty(field);
+  });
+
   it('renders the operator as the issue asks: NODE_OPTIONS, restricted security context, probes, defaults ConfigMap', async () => {
     const { objects } = await render(ns.name);
     const operator = objects.find(

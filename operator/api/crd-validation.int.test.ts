@@ -35,6 +35,26 @@ describe('CRD validation by the API server', () => {
   });
   afterAll(async () => namespace?.delete());
 
+  it('accepts pod placement on runs, retrain templates and serving, and keeps it as given', () => {
+    const placement = {
+      serviceAccountName: 'trainer',
+      imagePullSecrets: [{ name: 'registry-key' }],
+      nodeSelector: { pool: 'training' },
+      tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'ml', effect: 'NoSchedule' }],
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } },
+      priorityClassName: 'batch-low',
+    };
+    expect(apply(run('placed-run', placement)).code).toBe(0);
+    const template = { backendSecretRef: { name: 'b' }, ...placement };
+    expect(apply(release('placed', { serving: placement, retrain: { minNewRatings: 10, template } })).code).toBe(0);
+    const stored = JSON.parse(
+      kubectl(['get', '-n', namespace.name, '-o', 'json', 'trun/placed-run', 'mrel/placed']).out,
+    );
+    expect(stored.items[0].spec).toMatchObject(placement);
+    expect(stored.items[1].spec.serving).toMatchObject(placement);
+    expect(stored.items[1].spec.retrain.template).toMatchObject(placement);
+  });
+
   it('accepts valid resources and fills in the documented defaults', () => {
     expect(apply(run('valid-run', { algorithm: { factors: 64 } })).code).toBe(0);
     expect(
@@ -275,6 +295,26 @@ describe('CRD validation by the API server', () => {
       'an unknown weekday name',
       release('m25', { retrain: { schedule: '0 3 * * MOX', template: { backendSecretRef: { name: 'b' } } } }),
       /spec\.retrain\.schedule: Invalid value/,
+    ],
+    [
+      'a toleration with an unknown effect',
+      run('p1', { tolerations: [{ key: 'gpu', operator: 'Exists', effect: 'NoRun' }] }),
+      /spec\.tolerations\[0\]\.effect: Unsupported value: "NoRun"/,
+    ],
+    [
+      'a toleration Exists with a value',
+      release('p2', { serving: { tolerations: [{ key: 'gpu', operator: 'Exists', value: 'a100' }] } }),
+      /spec\.serving\.tolerations\[0\]: Invalid value.*operator Exists takes no value/,
+    ],
+    [
+      'a pull secret that is not a name',
+      run('p3', { imagePullSecrets: [{ name: 'Registry_Key' }] }),
+      /spec\.imagePullSecrets\[0\]\.name.*should match/,
+    ],
+    [
+      'a node selector value that is not a string',
+      release('p4', { serving: { nodeSelector: { pool: 3 } } }),
+      /spec\.serving\.nodeSelector\.pool: Invalid value: "integer"/,
     ],
   ];
 

@@ -49,6 +49,32 @@ export type TrainingRunSpec = {
     /** Name of a Secret in the run's namespace. */
     name: string;
   };
+  /** ServiceAccount the pods run as (its imagePullSecrets apply too); the namespace's default when unset. */
+  serviceAccountName?: string;
+  /** Secrets of type kubernetes.io/dockerconfigjson in this namespace to pull a private image with. */
+  imagePullSecrets?: Array<{
+    /** Name of the Secret. */
+    name: string;
+  }>;
+  /** Node labels a node must have to run the pods. */
+  nodeSelector?: Record<string, string>;
+  /** Taints the pods tolerate, as in a Pod spec. */
+  tolerations?: Array<{
+    /** Taint key; empty with operator Exists matches every taint. */
+    key?: string;
+    /** Equal (default) or Exists. */
+    operator?: string;
+    /** Taint value to match with operator Equal. */
+    value?: string;
+    /** NoSchedule, PreferNoSchedule or NoExecute; empty matches all three. */
+    effect?: string;
+    /** With effect NoExecute: how long the pod stays on a node after the taint appears. */
+    tolerationSeconds?: number;
+  }>;
+  /** Node and pod (anti-)affinity, as in a Pod spec (nodeAffinity, podAffinity, podAntiAffinity). */
+  affinity?: Record<string, unknown>;
+  /** PriorityClass of the pods: which pods the scheduler evicts first when the cluster is full. */
+  priorityClassName?: string;
 };
 
 export type TrainingRunStatus = {
@@ -193,6 +219,32 @@ export type ModelReleaseSpec = {
         /** Name of a Secret in the run's namespace. */
         name: string;
       };
+      /** ServiceAccount the pods run as (its imagePullSecrets apply too); the namespace's default when unset. */
+      serviceAccountName?: string;
+      /** Secrets of type kubernetes.io/dockerconfigjson in this namespace to pull a private image with. */
+      imagePullSecrets?: Array<{
+        /** Name of the Secret. */
+        name: string;
+      }>;
+      /** Node labels a node must have to run the pods. */
+      nodeSelector?: Record<string, string>;
+      /** Taints the pods tolerate, as in a Pod spec. */
+      tolerations?: Array<{
+        /** Taint key; empty with operator Exists matches every taint. */
+        key?: string;
+        /** Equal (default) or Exists. */
+        operator?: string;
+        /** Taint value to match with operator Equal. */
+        value?: string;
+        /** NoSchedule, PreferNoSchedule or NoExecute; empty matches all three. */
+        effect?: string;
+        /** With effect NoExecute: how long the pod stays on a node after the taint appears. */
+        tolerationSeconds?: number;
+      }>;
+      /** Node and pod (anti-)affinity, as in a Pod spec (nodeAffinity, podAffinity, podAntiAffinity). */
+      affinity?: Record<string, unknown>;
+      /** PriorityClass of the pods: which pods the scheduler evicts first when the cluster is full. */
+      priorityClassName?: string;
     };
   };
   /** The inference Deployment and Service that serve the champion. */
@@ -227,6 +279,32 @@ export type ModelReleaseSpec = {
       /** Name of a Secret in the release's namespace. */
       name: string;
     };
+    /** ServiceAccount the pods run as (its imagePullSecrets apply too); the namespace's default when unset. */
+    serviceAccountName?: string;
+    /** Secrets of type kubernetes.io/dockerconfigjson in this namespace to pull a private image with. */
+    imagePullSecrets?: Array<{
+      /** Name of the Secret. */
+      name: string;
+    }>;
+    /** Node labels a node must have to run the pods. */
+    nodeSelector?: Record<string, string>;
+    /** Taints the pods tolerate, as in a Pod spec. */
+    tolerations?: Array<{
+      /** Taint key; empty with operator Exists matches every taint. */
+      key?: string;
+      /** Equal (default) or Exists. */
+      operator?: string;
+      /** Taint value to match with operator Equal. */
+      value?: string;
+      /** NoSchedule, PreferNoSchedule or NoExecute; empty matches all three. */
+      effect?: string;
+      /** With effect NoExecute: how long the pod stays on a node after the taint appears. */
+      tolerationSeconds?: number;
+    }>;
+    /** Node and pod (anti-)affinity, as in a Pod spec (nodeAffinity, podAffinity, podAntiAffinity). */
+    affinity?: Record<string, unknown>;
+    /** PriorityClass of the pods: which pods the scheduler evicts first when the cluster is full. */
+    priorityClassName?: string;
   };
 };
 
