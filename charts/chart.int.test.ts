@@ -219,7 +219,7 @@ describe('the chart', () => {
         `charts/movie-reco/crds/${name}: run charts/sync.sh`,
       ).toBe(readFileSync(join(deploy, 'crds', name), 'utf8'));
     }
-    for (const file of [rulesFile, dashboardFile]) {
+    for (const file of [rulesFile, dashboardFile, join(deploy, 'rbac', 'user-clusterroles.yaml')]) {
       const name = file.split('/').pop()!;
       expect(
         readFileSync(join(chart, 'files', name), 'utf8'),
@@ -305,11 +305,26 @@ describe('the chart', () => {
     );
 
     // The ClusterRole is deploy/rbac's, rule for rule.
-    const clusterRole = objects.find((o) => o.kind === 'ClusterRole') as unknown as k8s.V1ClusterRole;
+    const clusterRole = objects.find(
+      (o) => o.kind === 'ClusterRole' && o.metadata.name.endsWith('-operator'),
+    ) as unknown as k8s.V1ClusterRole;
     const reference = k8s.loadYaml<k8s.V1ClusterRole>(
       readFileSync(join(deploy, 'rbac', 'operator-clusterrole.yaml'), 'utf8'),
     );
     expect(clusterRole.rules).toEqual(reference.rules);
+
+    // The users' roles are deploy/rbac's too, renamed after the release, with their aggregation labels.
+    const userRoles = k8s.loadAllYaml(
+      readFileSync(join(deploy, 'rbac', 'user-clusterroles.yaml'), 'utf8'),
+    ) as k8s.V1ClusterRole[];
+    for (const reference of userRoles) {
+      const rendered = objects.find(
+        (o) => o.kind === 'ClusterRole' && o.metadata.name === `${ns.name}-${reference.metadata!.name}`,
+      ) as unknown as k8s.V1ClusterRole;
+      expect(rendered.rules, reference.metadata!.name).toEqual(reference.rules);
+      expect(rendered.metadata!.labels).toMatchObject(reference.metadata!.labels!);
+      expect(rendered.metadata!.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'Helm' });
+    }
 
     // Production-like: no in-chart servers, the managed Secret, a namespaced binding, monitoring objects.
     const prod = (await render(ns.name, ...productionValues(watched.name), ...monitoringApis)).objects;
