@@ -512,6 +512,7 @@ describe('the chart', () => {
         ['create', 'jobs.batch'],
         ['watch', 'jobs.batch'],
         ['list', 'pods'],
+        ['watch', 'pods'],
         ['create', 'deployments.apps'],
         ['patch', 'deployments.apps'],
         ['patch', 'services'],

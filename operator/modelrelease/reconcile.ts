@@ -32,6 +32,8 @@ export interface ModelReleaseReconcilerDeps {
   releases: ListCache<ModelRelease>;
   runs: ListCache<TrainingRun>;
   deployments: ListCache<k8s.V1Deployment>;
+  /** The operator's pods; the release's own are picked by its label. */
+  pods?: ListCache<k8s.V1Pod>;
   settings: ServingSettings;
   events: EventRecorder;
   metrics: OperatorMetrics;
@@ -69,7 +71,8 @@ export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): Reconc
     const deployment = deps.deployments.get(servingNameFor(release), namespace);
     const runs = deps.runs.list(namespace);
     let allRecorded = await recordWhatStatusTells(release, runs, log);
-    const decision = decideModelRelease({ release, runs, deployment, now: now(), settings: deps.settings });
+    const pods = (deps.pods?.list(namespace) ?? []).filter((pod) => pod.metadata?.labels?.[modelReleaseLabel] === name);
+    const decision = decideModelRelease({ release, runs, deployment, pods, now: now(), settings: deps.settings });
 
     const ownedRuns = runs.filter((run) => run.metadata.labels?.[modelReleaseLabel] === name);
     const newRatings =

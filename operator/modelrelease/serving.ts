@@ -50,7 +50,7 @@ export function desiredDeployment(release: ModelRelease, champion: Champion, set
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
         metadata: {
-          labels: { ...selectorOf(release), [modelLabel]: release.spec.model },
+          labels: { ...selectorOf(release), [managedByLabel]: managedByValue, [modelLabel]: release.spec.model },
           annotations: {
             'prometheus.io/scrape': 'true',
             'prometheus.io/port': String(port),
