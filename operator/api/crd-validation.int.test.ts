@@ -66,7 +66,7 @@ describe('CRD validation by the API server', () => {
       ).code,
     ).toBe(0);
     const created = JSON.parse(
-      kubectl(['get', '-n', namespace.name, 'tr/valid-run', 'mrel/valid-release', '-o', 'json']).out,
+      kubectl(['get', '-n', namespace.name, 'trun/valid-run', 'mrel/valid-release', '-o', 'json']).out,
     ).items;
     expect(created[0].spec).toMatchObject({
       algorithm: { name: 'blend', factors: 64, seed: 42 },
@@ -79,13 +79,13 @@ describe('CRD validation by the API server', () => {
       serving: { autoscaling: { minReplicas: 1, targetCPUUtilizationPercentage: 70 } },
       retrain: { historyLimit: 10 },
     });
-    expect(kubectl(['get', 'trun', '-n', namespace.name]).out).toMatch(
+    expect(kubectl(['get', 'trun', 'valid-run', '-n', namespace.name]).out).toMatch(
       /^NAME\s+MODEL\s+PHASE\s+NDCG@10\s+RMSE\s+AGE\nvalid-run\s+movielens\s/,
     );
-    expect(kubectl(['get', 'trun', '-o', 'wide', '-n', namespace.name]).out).toMatch(
+    expect(kubectl(['get', 'trun', 'valid-run', '-o', 'wide', '-n', namespace.name]).out).toMatch(
       /^NAME\s+MODEL\s+PHASE\s+NDCG@10\s+RMSE\s+MAE\s+REASON\s+AGE\n/,
     );
-    expect(kubectl(['get', 'mrel', '-n', namespace.name]).out).toMatch(
+    expect(kubectl(['get', 'mrel', 'valid-release', '-n', namespace.name]).out).toMatch(
       /^NAME\s+CHAMPION\s+NDCG@10\s+READY\s+REASON\s+URL\s+AGE\nvalid-release\s/,
     );
     const listed = kubectl(['get', 'reco', '-n', namespace.name]).out;
