@@ -22,9 +22,9 @@ import {
   backendSecret,
   startLocalCluster,
   trainingRunManifest,
-  waitFor,
   type LocalCluster,
 } from './local-cluster.ts';
+import { waitFor } from '../testenv/poll.ts';
 import { StoryLog } from './story-log.ts';
 
 const story = new StoryLog();
@@ -86,12 +86,16 @@ afterAll(async () => {
 describe('kube-apiserver and etcd restarted during a training run', () => {
   it('informers recover and the run, the promotion and the rollout converge', async () => {
     await cluster.apply(trainingRunManifest('movielens-restart'));
-    await waitFor('the trainer pod running', async () => {
-      const pods = await cluster.kc
-        .makeApiClient(k8s.CoreV1Api)
-        .listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'job-name=movielens-restart-train' });
-      return pods.items.some((pod) => pod.status?.phase === 'Running');
-    });
+    await waitFor(
+      'the trainer pod running',
+      async () => {
+        const pods = await cluster.kc
+          .makeApiClient(k8s.CoreV1Api)
+          .listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'job-name=movielens-restart-train' });
+        return pods.items.some((pod) => pod.status?.phase === 'Running');
+      },
+      { timeoutMs: 120_000 },
+    );
     await apiserver.process.stop();
     await etcd.process.stop();
     const down = Date.now();
@@ -103,7 +107,9 @@ describe('kube-apiserver and etcd restarted during a training run', () => {
     story.say('back on the same address', { downSeconds: (back - down) / 1000 });
 
     const run = await cluster.succeededRun('movielens-restart', 180_000);
-    await waitFor('the run promoted and served', () => cluster.servingRun(release, 'movielens-restart', 1), 180_000);
+    await waitFor('the run promoted and served', () => cluster.servingRun(release, 'movielens-restart', 1), {
+      timeoutMs: 180_000,
+    });
     story.say('converged', {
       secondsAfterTheApiServerCameBack: (Date.now() - back) / 1000,
       rmse: run.status?.metrics?.rmse,

@@ -22,7 +22,7 @@ import {
   type TestDatabase,
 } from '../testenv/fixtures.ts';
 import { readyEndpoints, startPodRunner, type PodRunner } from '../testenv/pod-runner.ts';
-import { pollUntil } from '../testenv/poll.ts';
+import { waitFor } from '../testenv/poll.ts';
 import { startOperator, type OperatorProcess } from './operator-process.ts';
 
 const run = promisify(execFile);
@@ -162,7 +162,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
           if (run.status?.phase === 'Failed') throw new Error(`the run failed: ${run.status.message}`);
           return run.status?.phase === 'Succeeded' && run;
         },
-        timeoutMs,
+        { timeoutMs },
       ),
     async trainingRuns() {
       const list = (await objects.listNamespacedCustomObject({
@@ -213,14 +213,4 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     },
   };
   return cluster;
-}
-
-/** Polls until `probe` returns a value; the error names what was awaited and the last state seen. */
-export function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 120_000,
-  intervalMs = 100,
-): Promise<T> {
-  return pollUntil(what, probe, { timeoutMs, intervalMs });
 }

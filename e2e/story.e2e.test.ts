@@ -20,10 +20,10 @@ import {
   reader,
   startLocalCluster,
   trainingRunManifest,
-  waitFor,
   writer,
   type LocalCluster,
 } from './local-cluster.ts';
+import { waitFor } from '../testenv/poll.ts';
 import { StoryLog } from './story-log.ts';
 
 const story = new StoryLog();
@@ -149,14 +149,18 @@ describe('the movie-reco story on a local control plane', () => {
       ndcgAt10: succeeded.status?.metrics?.ndcgAt10,
       ratings: succeeded.status?.dataset?.ratings,
     });
-    const promoted = await waitFor('the release to promote it', async () => {
-      const current = await cluster.release(release);
-      return current.status?.champion?.run === 'movielens-initial' && Date.now();
-    });
+    const promoted = await waitFor(
+      'the release to promote it',
+      async () => {
+        const current = await cluster.release(release);
+        return current.status?.champion?.run === 'movielens-initial' && Date.now();
+      },
+      { timeoutMs: 120_000 },
+    );
     const endpoints = await waitFor(
       'two ready replicas serving it',
       () => cluster.servingRun(release, 'movielens-initial', 2),
-      120_000,
+      { timeoutMs: 120_000 },
     );
     const serving = Date.now();
 
@@ -222,8 +226,11 @@ describe('the movie-reco story on a local control plane', () => {
     story.say('ratings posted through the pods and acknowledged', { acknowledged, user: 611 });
 
     story.chapter('Retraining: the release notices the new ratings');
-    const retrain = await waitFor('a retrain run', async () =>
-      (await cluster.trainingRuns()).find((run) => run.metadata.labels?.['reco.mlops.dev/model-release'] === release),
+    const retrain = await waitFor(
+      'a retrain run',
+      async () =>
+        (await cluster.trainingRuns()).find((run) => run.metadata.labels?.['reco.mlops.dev/model-release'] === release),
+      { timeoutMs: 120_000 },
     );
     const retrainName = retrain.metadata.name!;
     story.say('retrain run created by the operator', { run: retrainName });
@@ -232,11 +239,9 @@ describe('the movie-reco story on a local control plane', () => {
       rmse: finished.status?.metrics?.rmse,
       ratings: finished.status?.dataset?.ratings,
     });
-    await waitFor(
-      'the better model serving on both replicas',
-      () => cluster.servingRun(release, retrainName, 2),
-      120_000,
-    );
+    await waitFor('the better model serving on both replicas', () => cluster.servingRun(release, retrainName, 2), {
+      timeoutMs: 120_000,
+    });
     const current = await cluster.release(release);
     story.say('promoted and rolled out', { decision: current.status?.lastDecision?.reason });
     expect(current.status?.lastDecision).toMatchObject({ run: retrainName, outcome: 'Promoted' });
@@ -254,10 +259,14 @@ describe('the movie-reco story on a local control plane', () => {
     const before = (await cluster.release(release)).status?.champion?.run;
     await cluster.apply(trainingRunManifest('movielens-tiny', { name: 'svd', factors: 1, epochs: 1 }));
     await cluster.succeededRun('movielens-tiny');
-    const judged = await waitFor('the release to judge it', async () => {
-      const current = await cluster.release(release);
-      return current.status?.lastDecision?.run === 'movielens-tiny' && current;
-    });
+    const judged = await waitFor(
+      'the release to judge it',
+      async () => {
+        const current = await cluster.release(release);
+        return current.status?.lastDecision?.run === 'movielens-tiny' && current;
+      },
+      { timeoutMs: 120_000 },
+    );
     story.say('judged', { ...judged.status?.lastDecision });
     expect(judged.status?.lastDecision).toMatchObject({ outcome: 'Rejected' });
     expect(judged.status?.lastDecision?.reason).toMatch(/rmse/i);
@@ -301,7 +310,7 @@ describe('the movie-reco story on a local control plane', () => {
     await waitFor(
       'the pinned model serving on both replicas',
       () => cluster.servingRun(release, 'movielens-initial', 2),
-      120_000,
+      { timeoutMs: 120_000 },
     );
     const current: ModelRelease = await cluster.release(release);
     story.say('rolled back', { seconds: (Date.now() - pinnedAt) / 1000, decision: current.status?.lastDecision });
@@ -316,6 +325,7 @@ describe('the movie-reco story on a local control plane', () => {
     await waitFor(
       'the inference pods scraped',
       async () => (await prometheus.query(`up{job="inference"} == 1`)).length === 2,
+      { timeoutMs: 120_000 },
     );
     for (const { panel, expr } of queries) {
       const samples = await prometheus.query(expr);

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminKubeConfig, createTestNamespace, kubeconfigPath, type TestNamespace } from '../testenv/fixtures.ts';
 import { group, version } from './api/resources.ts';
 import { installCrds } from './api/install-crds.ts';
-import { eventually, trainingRunManifest } from './testing.ts';
+import { trainingRunManifest } from './testing.ts';
+import { waitFor } from '../testenv/poll.ts';
 
 const kc = adminKubeConfig();
 const entry = fileURLToPath(new URL('./testdata/operator-process.ts', import.meta.url));
@@ -85,7 +86,8 @@ describe(`${count} TrainingRuns created at once`, () => {
           created.set(name, performance.now());
         }),
       );
-      await eventually(
+      await waitFor(
+        'every run Pending',
         async () => {
           const list = (await objects.listNamespacedCustomObject({
             group,
@@ -95,8 +97,7 @@ describe(`${count} TrainingRuns created at once`, () => {
           })) as { items: { status?: { phase?: string } }[] };
           return list.items.filter((run) => run.status?.phase === 'Pending').length === count;
         },
-        'every run Pending',
-        60_000,
+        { timeoutMs: 60_000 },
       );
       const allDone = (performance.now() - start) / 1000;
       await jobs.stop();

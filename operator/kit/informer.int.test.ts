@@ -9,7 +9,8 @@ import {
 } from '../../testenv/fixtures.ts';
 import { group, version, type TrainingRun } from '../api/resources.ts';
 import { installCrds } from '../api/install-crds.ts';
-import { eventually, trainingRunManifest } from '../testing.ts';
+import { trainingRunManifest } from '../testing.ts';
+import { waitFor } from '../../testenv/poll.ts';
 import { ResilientInformer } from './informer.ts';
 import { OperatorMetrics } from './metrics.ts';
 
@@ -73,7 +74,7 @@ describe('ResilientInformer against the real API server', () => {
           subjects: [{ kind: 'ServiceAccount', name: 'watcher', namespace: ns }],
         },
       });
-      await eventually(async () => synced, 'informer synced after access was granted');
+      await waitFor('informer synced after access was granted', async () => synced);
       expect(informer.list().map((r) => r.metadata!.name)).toEqual(['seen']);
       expect(seen).toContain('seen');
 
@@ -84,7 +85,7 @@ describe('ResilientInformer against the real API server', () => {
         plural: 'trainingruns',
         body: trainingRunManifest('later'),
       });
-      await eventually(async () => seen.includes('later'), 'a watch event after recovery');
+      await waitFor('a watch event after recovery', async () => seen.includes('later'));
     } finally {
       await informer.stop();
       await started;

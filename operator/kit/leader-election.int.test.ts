@@ -5,7 +5,8 @@ import { adminKubeConfig, createTestNamespace, type TestNamespace } from '../../
 import { group, version } from '../api/resources.ts';
 import { installCrds } from '../api/install-crds.ts';
 import { Operator } from '../manager.ts';
-import { eventually, trainingRunManifest } from '../testing.ts';
+import { trainingRunManifest } from '../testing.ts';
+import { waitFor } from '../../testenv/poll.ts';
 
 const kc = adminKubeConfig();
 const log = createLogger({ test: 'leader-election' }, { level: 'warn' });
@@ -52,9 +53,9 @@ describe('two operator replicas and one Lease', () => {
         body: trainingRunManifest('under-a'),
       });
       const batch = kc.makeApiClient(k8s.BatchV1Api);
-      await eventually(
-        async () => (await batch.listNamespacedJob({ namespace: namespace.name })).items.length === 1,
+      await waitFor(
         'job made by the leader',
+        async () => (await batch.listNamespacedJob({ namespace: namespace.name })).items.length === 1,
       );
 
       const get = (operator: Operator, path: string) => fetch(`http://127.0.0.1:${operator.probePort}${path}`);
@@ -62,14 +63,17 @@ describe('two operator replicas and one Lease', () => {
       expect((await get(first, '/readyz')).status).toBe(200);
       expect((await get(second, '/readyz')).status).toBe(200);
       // The Job exists before the reconcile that made it has finished (and counted itself).
-      const metrics = await eventually(async () => {
-        const text = await (await get(first, '/metrics')).text();
-        const settled =
-          /controller_runtime_reconcile_total\{controller="trainingrun",result="success"\} [1-9]/.test(text) &&
-          /workqueue_depth\{name="trainingrun",controller="trainingrun"\} 0/.test(text) &&
-          /movie_reco_training_runs\{model="movielens",phase="Pending"\} 1/.test(text);
-        return settled && text;
-      }, "a finished reconcile, an empty queue and the run counted as Pending in the leader's metrics");
+      const metrics = await waitFor(
+        "a finished reconcile, an empty queue and the run counted as Pending in the leader's metrics",
+        async () => {
+          const text = await (await get(first, '/metrics')).text();
+          const settled =
+            /controller_runtime_reconcile_total\{controller="trainingrun",result="success"\} [1-9]/.test(text) &&
+            /workqueue_depth\{name="trainingrun",controller="trainingrun"\} 0/.test(text) &&
+            /movie_reco_training_runs\{model="movielens",phase="Pending"\} 1/.test(text);
+          return settled && text;
+        },
+      );
       expect(metrics).toMatch(/controller_runtime_reconcile_total\{controller="trainingrun",result="success"\} [1-9]/);
       expect(metrics).toMatch(/workqueue_adds_total\{name="trainingrun",controller="trainingrun"\} [1-9]/);
       expect(metrics).toMatch(/workqueue_depth\{name="trainingrun",controller="trainingrun"\} 0/);
@@ -90,9 +94,9 @@ describe('two operator replicas and one Lease', () => {
         plural: 'trainingruns',
         body: trainingRunManifest('under-b'),
       });
-      await eventually(
-        async () => (await batch.listNamespacedJob({ namespace: namespace.name })).items.length === 2,
+      await waitFor(
         'job made by the new leader',
+        async () => (await batch.listNamespacedJob({ namespace: namespace.name })).items.length === 2,
       );
     } finally {
       await first.stop().catch(() => {});

@@ -5,7 +5,7 @@ import { adminKubeConfig, createTestNamespace, type TestNamespace } from '../../
 import { group, version } from '../api/resources.ts';
 import { installCrds } from '../api/install-crds.ts';
 import { Operator } from '../manager.ts';
-import { eventually } from '../testing.ts';
+import { waitFor } from '../../testenv/poll.ts';
 
 const kc = adminKubeConfig();
 const objects = kc.makeApiClient(k8s.CustomObjectsApi);
@@ -84,17 +84,17 @@ describe('ModelRelease retraining once enough ratings arrived', () => {
       },
       mergePatch,
     );
-    const [first] = await eventually(async () => {
+    const [first] = await waitFor('first retrain run', async () => {
       const runs = await ownedRuns();
       return runs.length === 1 && runs;
-    }, 'first retrain run');
+    });
     expect(first!.metadata.name).toBe('movielens-1');
     expect(first!.spec).toMatchObject({
       model: 'movielens',
       algorithm: { name: 'svd' },
       backendSecretRef: { name: 'backend' },
     });
-    await eventually(async () => (await ownedRuns())[0]?.status?.phase === 'Pending', 'its Job created');
+    await waitFor('its Job created', async () => (await ownedRuns())[0]?.status?.phase === 'Pending');
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await ownedRuns()).toHaveLength(1);
 
@@ -109,9 +109,8 @@ describe('ModelRelease retraining once enough ratings arrived', () => {
       },
       mergePatch,
     );
-    await eventually(
-      async () => (await ownedRuns()).some((run) => run.metadata.name === 'movielens-2'),
-      'second retrain run',
+    await waitFor('second retrain run', async () =>
+      (await ownedRuns()).some((run) => run.metadata.name === 'movielens-2'),
     );
     expect(marks.every((mark) => mark === 0)).toBe(true);
   });

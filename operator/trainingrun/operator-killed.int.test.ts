@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminKubeConfig, createTestNamespace, kubeconfigPath, type TestNamespace } from '../../testenv/fixtures.ts';
 import { group, version } from '../api/resources.ts';
 import { installCrds } from '../api/install-crds.ts';
-import { eventually, getTrainingRun, trainingRunManifest } from '../testing.ts';
+import { getTrainingRun, trainingRunManifest } from '../testing.ts';
+import { waitFor } from '../../testenv/poll.ts';
 
 const entry = fileURLToPath(new URL('../testdata/operator-process.ts', import.meta.url));
 const kc = adminKubeConfig();
@@ -63,7 +64,7 @@ describe('the operator process killed with SIGKILL at arbitrary points', () => {
     for (const killAt of [2, 6, 12, 18, 24]) {
       const child = startOperatorProcess(namespace.name);
       child.stderr!.on('data', (chunk) => (stderr += chunk));
-      await eventually(async () => (await jobCount()) >= killAt, `${killAt} jobs`, 30_000).catch(() => {});
+      await waitFor(`${killAt} jobs`, async () => (await jobCount()) >= killAt, { timeoutMs: 30_000 }).catch(() => {});
       await sleep(Math.random() * 20);
       child.kill('SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
@@ -74,10 +75,10 @@ describe('the operator process killed with SIGKILL at arbitrary points', () => {
     last.stderr!.on('data', (chunk) => (stderr += chunk));
     try {
       for (const name of names)
-        await eventually(
-          async () => (await getTrainingRun(kc, namespace.name, name)).status?.phase === 'Pending',
+        await waitFor(
           `${name} Pending`,
-          30_000,
+          async () => (await getTrainingRun(kc, namespace.name, name)).status?.phase === 'Pending',
+          { timeoutMs: 30_000 },
         );
       const jobs = (await batch.listNamespacedJob({ namespace: namespace.name })).items;
       const perRun = new Map<string, number>();
