@@ -65,6 +65,8 @@ export interface LocalCluster {
    * with that run's model: the endpoints, else false.
    */
   servingRun(release: string, run: string, replicas: number): Promise<string[] | false>;
+  /** The ready endpoints of the release's Service whose replica answers /v1/model with `run`. */
+  endpointsServing(release: string, run: string): Promise<string[]>;
   /** `movie-reco data load` of ml-latest-small in `batches` time-ordered batches, only `only`. */
   loadRatings(batches: number, only: string): Promise<{ ratings: number }>;
   close(): Promise<void>;
@@ -176,14 +178,23 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     async servingRun(release, run, replicas) {
       const current = await cluster.release(release);
       if (current.status?.champion?.run !== run || current.status.serving?.readyReplicas !== replicas) return false;
+      const ready = await readyEndpoints(kc, namespace, `${release}-inference`);
+      const serving = await cluster.endpointsServing(release, run);
+      return ready.length === replicas && serving.length === replicas && serving;
+    },
+    async endpointsServing(release, run) {
       const endpoints = await readyEndpoints(kc, namespace, `${release}-inference`);
-      if (endpoints.length !== replicas) return false;
-      for (const endpoint of endpoints) {
-        const response = await fetch(`http://${endpoint}/v1/model`, { headers: { authorization: reader } });
-        const body = (await response.json()) as { run?: string };
-        if (body.run !== `${namespace}/${run}`) return false;
-      }
-      return endpoints;
+      const runs = await Promise.all(
+        endpoints.map((endpoint) =>
+          fetch(`http://${endpoint}/v1/model`, { headers: { authorization: reader } })
+            .then((response) => response.json() as Promise<{ run?: string }>)
+            .then(
+              (body) => body.run,
+              () => undefined,
+            ),
+        ),
+      );
+      return endpoints.filter((_, k) => runs[k] === `${namespace}/${run}`);
     },
     async loadRatings(batches, only) {
       const { stdout } = await run(process.execPath, [

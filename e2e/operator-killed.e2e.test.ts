@@ -103,10 +103,14 @@ describe('the operator killed and restarted', () => {
     const deployment = await cluster.kc
       .makeApiClient(k8s.AppsV1Api)
       .readNamespacedDeployment({ namespace: cluster.namespace, name: service });
+    const onTheNewModel = await cluster.endpointsServing(release, 'movielens-blend');
     story.say('operator killed mid-rollout', {
       updatedReplicas: deployment.status?.updatedReplicas ?? 0,
       readyReplicas: deployment.status?.readyReplicas ?? 0,
+      replicasServingTheNewModel: onTheNewModel.length,
     });
+    // The rollout was unfinished when the operator died: the restarted one has to carry it on.
+    expect(onTheNewModel.length).toBeLessThan(2);
     const restarted = Date.now();
     await cluster.restartOperator();
     await waitFor('the new champion served on both replicas', () => cluster.servingRun(release, 'movielens-blend', 2), {

@@ -41,8 +41,6 @@ describe('two operator replicas and one Lease', () => {
         .makeApiClient(k8s.CoordinationV1Api)
         .readNamespacedLease({ namespace: namespace.name, name: 'movie-reco-operator' });
       expect(lease.spec?.holderIdentity).toBe('replica-a');
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      expect(second.leading).toBe(false);
 
       const objects = kc.makeApiClient(k8s.CustomObjectsApi);
       await objects.createNamespacedCustomObject({
@@ -80,13 +78,20 @@ describe('two operator replicas and one Lease', () => {
       expect(metrics).toMatch(/controller_runtime_reconcile_time_seconds_bucket/);
       expect(metrics).toMatch(/leader_election_master_status\{name="movie-reco-operator"\} 1/);
       expect(metrics).toMatch(/movie_reco_training_runs\{model="movielens",phase="Pending"\} 1/);
-      expect(await (await get(second, '/metrics')).text()).toMatch(
-        /leader_election_master_status\{name="movie-reco-operator"\} 0/,
-      );
+      // The standby made nothing: no key queued, no reconcile, while the leader made the Job.
+      const standby = await (await get(second, '/metrics')).text();
+      expect(second.leading).toBe(false);
+      expect(standby).toMatch(/leader_election_master_status\{name="movie-reco-operator"\} 0/);
+      expect(standby).not.toMatch(/workqueue_adds_total\{name="trainingrun",controller="trainingrun"\} [1-9]/);
+      expect(standby).not.toMatch(/controller_runtime_reconcile_total\{controller="trainingrun",[^}]*\} [1-9]/);
 
       await first.stop();
       await secondStarted;
       expect(second.leading).toBe(true);
+      const handedOver = await kc
+        .makeApiClient(k8s.CoordinationV1Api)
+        .readNamespacedLease({ namespace: namespace.name, name: 'movie-reco-operator' });
+      expect(handedOver.spec?.holderIdentity).toBe('replica-b');
       await objects.createNamespacedCustomObject({
         group,
         version,
@@ -97,6 +102,12 @@ describe('two operator replicas and one Lease', () => {
       await waitFor(
         'job made by the new leader',
         async () => (await batch.listNamespacedJob({ namespace: namespace.name })).items.length === 2,
+      );
+      // Now the new leader reconciles (both runs, its caches synced from scratch).
+      await waitFor('reconciles counted by the new leader', async () =>
+        /controller_runtime_reconcile_total\{controller="trainingrun",result="success"\} [1-9]/.test(
+          await (await get(second, '/metrics')).text(),
+        ),
       );
     } finally {
       await first.stop().catch(() => {});
