@@ -36,7 +36,6 @@ interface Posted {
 }
 
 describe('MariaDB killed while ratings are posted', () => {
-  const log = createLogger({}, { write: () => {} });
   const logLines: string[] = [];
   let dir: string;
   let mariadb: PrivateMariaDb;
@@ -46,7 +45,7 @@ describe('MariaDB killed while ratings are posted', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(testEnv('MOVIE_RECO_TEST_ENV_DIR'), 'mariadb-drill-'));
     // Durable commits, as the chart's MySQL (and MySQL's defaults) have: a crash keeps what was committed.
-    mariadb = await startPrivateMariaDb(dir, log, { durability: 'durable' });
+    mariadb = await startPrivateMariaDb(dir, { durability: 'durable' });
     const admin = await mysql.createConnection(mariadb.url);
     await admin.query('CREATE DATABASE drill CHARACTER SET utf8mb4');
     await admin.end();
@@ -119,7 +118,7 @@ describe('MariaDB killed while ratings are posted', () => {
       () => posted.filter((p) => p.status === 503 && p.sentAt >= killedAt).length >= WRITERS,
     );
     const restartStarted = performance.now();
-    mariadb = await startPrivateMariaDb(dir, log, { port: mariadb.port, durability: 'durable' });
+    mariadb = await startPrivateMariaDb(dir, { port: mariadb.port, durability: 'durable' });
     const restartedAt = performance.now();
     await waitFor(
       'ratings acknowledged after the restart',
