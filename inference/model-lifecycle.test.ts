@@ -111,14 +111,19 @@ describe('graceful drain', () => {
     const log = createLogger({}, { write: () => {} });
     const Koa = (await import('koa')).default;
     const app = new Koa();
+    let handling = false;
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
     app.use(async (ctx) => {
-      await new Promise((r) => setTimeout(r, 300));
+      handling = true;
+      await finished;
       ctx.body = { done: true };
     });
     const server = await listen(app, '127.0.0.1', 0, log);
     const inFlight = fetch(`http://127.0.0.1:${server.port}/slow`);
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the request in flight', () => handling);
     const drained = server.drain(5);
+    finish();
     const res = await inFlight;
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ done: true });

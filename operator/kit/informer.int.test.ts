@@ -38,6 +38,7 @@ describe('ResilientInformer against the real API server', () => {
     const userObjects = user.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
     const seen: string[] = [];
     const metrics = new OperatorMetrics({ defaultMetrics: false });
+    const warnings: string[] = [];
     const informer = new ResilientInformer<TrainingRun & k8s.KubernetesObject>({
       kc: user.kubeConfig,
       path: `/apis/${group}/${version}/namespaces/${ns}/trainingruns`,
@@ -47,7 +48,7 @@ describe('ResilientInformer against the real API server', () => {
         >,
       onObject: (run) => seen.push(run.metadata!.name!),
       resource: 'trainingruns',
-      log: createLogger({ test: 'informer' }, { level: 'error' }),
+      log: createLogger({ test: 'informer' }, { level: 'warn', write: (line) => warnings.push(line) }),
       metrics,
       minRestartDelayMs: 100,
       maxRestartDelayMs: 400,
@@ -55,7 +56,10 @@ describe('ResilientInformer against the real API server', () => {
     let synced = false;
     const started = informer.start().then(() => (synced = true));
     try {
-      await new Promise((resolve) => setTimeout(resolve, 800));
+      await waitFor(
+        'the informer refused twice (it retries)',
+        () => warnings.filter((line) => line.includes('informer failed to start')).length >= 2,
+      );
       expect(synced).toBe(false);
 
       const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);

@@ -49,6 +49,16 @@ describe('ModelRelease retraining once enough ratings arrived', () => {
       })) as { items: { metadata: { name: string }; spec: object; status?: { phase?: string } }[] }
     ).items;
 
+  const releaseReconciles = async () =>
+    (await operator.metrics.reconcileTotal.get()).values
+      .filter((sample) => sample.labels.controller === 'modelrelease')
+      .reduce((sum, sample) => sum + sample.value, 0);
+  /** Two more reconciles of the one release (never two at once): one began after this call and saw the state. */
+  const reconciledAgain = async () => {
+    const now = await releaseReconciles();
+    await waitFor('two more reconciles of the release', async () => (await releaseReconciles()) >= now + 2);
+  };
+
   it('starts one run from the template, never a second while it runs, and the next once it finished', async () => {
     await objects.createNamespacedCustomObject({
       group,
@@ -69,7 +79,7 @@ describe('ModelRelease retraining once enough ratings arrived', () => {
         },
       },
     });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await reconciledAgain();
     expect(await ownedRuns()).toHaveLength(0);
 
     newRatings = 150;
@@ -95,7 +105,7 @@ describe('ModelRelease retraining once enough ratings arrived', () => {
       backendSecretRef: { name: 'backend' },
     });
     await waitFor('its Job created', async () => (await ownedRuns())[0]?.status?.phase === 'Pending');
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await reconciledAgain();
     expect(await ownedRuns()).toHaveLength(1);
 
     await objects.patchNamespacedCustomObjectStatus(
