@@ -7,16 +7,16 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { createLogger } from '../common/log.ts';
 import { installCrds } from '../operator/api/install-crds.ts';
 import { group, version } from '../operator/api/resources.ts';
-import { trainingRunManifest } from '../operator/testing.ts';
+import { countRunsInPhase, trainingRunManifest } from '../operator/testing.ts';
 import { startTestEnvironment } from '../testenv/environment.ts';
 import { waitFor } from '../testenv/poll.ts';
 import { freePort, loopback } from '../testenv/ports.ts';
+import { saveBenchResult } from './save-result.ts';
 
 const count = Number(process.argv[2] ?? 200);
 const workers = '4';
@@ -75,21 +75,10 @@ try {
         created.set(name, performance.now());
       }),
     );
-    await waitFor(
-      'every run Pending',
-      async () => {
-        const list = (await objects.listNamespacedCustomObject({
-          group,
-          version,
-          namespace,
-          plural: 'trainingruns',
-        })) as {
-          items: { status?: { phase?: string } }[];
-        };
-        return list.items.filter((run) => run.status?.phase === 'Pending').length === count;
-      },
-      { timeoutMs: 600_000, intervalMs: 100 },
-    );
+    await waitFor('every run Pending', async () => (await countRunsInPhase(kc, namespace, 'Pending')) === count, {
+      timeoutMs: 600_000,
+      intervalMs: 100,
+    });
     const allPendingSeconds = (performance.now() - start) / 1000;
     await jobs.stop();
 
@@ -107,10 +96,7 @@ try {
       operatorIdleRssMb: idleRssMb,
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    const dir = join(import.meta.dirname, 'results');
-    await mkdir(dir, { recursive: true });
-    const stamp = result.date.slice(0, 19).replace(/[:T]/g, '-');
-    await writeFile(join(dir, `operator-scale-${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    await saveBenchResult('operator-scale', result);
   } finally {
     operator.kill('SIGTERM');
     await new Promise((resolve) => operator.once('exit', resolve));

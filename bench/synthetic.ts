@@ -5,10 +5,9 @@
  */
 import { execFile } from 'node:child_process';
 import { cpus } from 'node:os';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { generateSynthetic, SYNTHETIC_PRESETS, type SyntheticPreset } from '../data/synthetic.ts';
+import { saveBenchResult } from './save-result.ts';
 
 const preset = process.argv[2] as SyntheticPreset | undefined;
 
@@ -27,9 +26,10 @@ if (preset) {
     cases.push(JSON.parse(stdout) as Record<string, unknown>);
     process.stderr.write(`${stdout}`);
   }
-  const result = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, cases };
-  const dir = join(import.meta.dirname, 'results');
-  await mkdir(dir, { recursive: true });
-  const stamp = result.date.slice(0, 19).replace(/[:T]/g, '-');
-  await writeFile(join(dir, `synthetic-${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  await saveBenchResult('synthetic', {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    cases,
+  });
 }

@@ -86,16 +86,7 @@ afterAll(async () => {
 describe('kube-apiserver and etcd restarted during a training run', () => {
   it('informers recover and the run, the promotion and the rollout converge', async () => {
     await cluster.apply(trainingRunManifest('movielens-restart'));
-    await waitFor(
-      'the trainer pod running',
-      async () => {
-        const pods = await cluster.kc
-          .makeApiClient(k8s.CoreV1Api)
-          .listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'job-name=movielens-restart-train' });
-        return pods.items.some((pod) => pod.status?.phase === 'Running');
-      },
-      { timeoutMs: 120_000 },
-    );
+    await cluster.trainerRunning('movielens-restart');
     await apiserver.process.stop();
     await etcd.process.stop();
     const down = Date.now();

@@ -57,6 +57,8 @@ export interface LocalCluster {
   apply(manifest: object): Promise<void>;
   release(name: string): Promise<ModelRelease>;
   trainingRun(name: string): Promise<TrainingRun>;
+  /** Waits until a pod of the run's trainer Job is Running. */
+  trainerRunning(run: string): Promise<void>;
   /** Waits for the run to succeed; a Failed run's message ends up in the timeout's error. */
   succeededRun(name: string, timeoutMs?: number): Promise<TrainingRun>;
   trainingRuns(): Promise<TrainingRun[]>;
@@ -156,6 +158,16 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     },
     release: (name) => get<ModelRelease>('modelreleases', name),
     trainingRun: (name) => get<TrainingRun>('trainingruns', name),
+    async trainerRunning(run) {
+      await waitFor(
+        `the trainer pod of ${run} running`,
+        async () =>
+          (await core.listNamespacedPod({ namespace, labelSelector: `job-name=${run}-train` })).items.some(
+            (pod) => pod.status?.phase === 'Running',
+          ),
+        { timeoutMs: 120_000 },
+      );
+    },
     succeededRun: (name, timeoutMs = 120_000) =>
       waitFor(
         `${name} to succeed`,

@@ -57,16 +57,7 @@ afterAll(async () => {
 describe('the operator killed and restarted', () => {
   it('during a training run: one Job, the run finishes, the model is promoted and served', async () => {
     await cluster.apply(trainingRunManifest('movielens-svd', { name: 'svd', factors: 16, epochs: 5 }));
-    await waitFor(
-      'the trainer pod running',
-      async () => {
-        const pods = await cluster.kc
-          .makeApiClient(k8s.CoreV1Api)
-          .listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'job-name=movielens-svd-train' });
-        return pods.items.some((pod) => pod.status?.phase === 'Running');
-      },
-      { timeoutMs: 120_000 },
-    );
+    await cluster.trainerRunning('movielens-svd');
     await cluster.operator.kill();
     story.say('operator killed while the trainer runs');
     await waitFor(

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminKubeConfig, createTestNamespace, kubeconfigPath, type TestNamespace } from '../testenv/fixtures.ts';
 import { group, version } from './api/resources.ts';
 import { installCrds } from './api/install-crds.ts';
-import { trainingRunManifest } from './testing.ts';
+import { countRunsInPhase, trainingRunManifest } from './testing.ts';
 import { waitFor } from '../testenv/poll.ts';
 
 const kc = adminKubeConfig();
@@ -59,19 +59,10 @@ describe(`${count} TrainingRuns created at once`, () => {
           }),
         ),
       );
-      await waitFor(
-        'every run Pending',
-        async () => {
-          const list = (await objects.listNamespacedCustomObject({
-            group,
-            version,
-            namespace: ns,
-            plural: 'trainingruns',
-          })) as { items: { status?: { phase?: string } }[] };
-          return list.items.filter((run) => run.status?.phase === 'Pending').length === count;
-        },
-        { timeoutMs: 120_000, intervalMs: 250 },
-      );
+      await waitFor('every run Pending', async () => (await countRunsInPhase(kc, ns, 'Pending')) === count, {
+        timeoutMs: 120_000,
+        intervalMs: 250,
+      });
       const jobs = (await kc.makeApiClient(k8s.BatchV1Api).listNamespacedJob({ namespace: ns })).items;
       const runOfJob = jobs.map((job) => job.metadata!.labels!['reco.mlops.dev/training-run']).sort();
       expect(runOfJob, stderr).toEqual([...names].sort());

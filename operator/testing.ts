@@ -8,6 +8,16 @@ export function getTrainingRun(kc: k8s.KubeConfig, namespace: string, name: stri
     .getNamespacedCustomObject({ group, version, namespace, plural: 'trainingruns', name });
 }
 
+/** How many TrainingRuns of the namespace are in `phase`. */
+export async function countRunsInPhase(kc: k8s.KubeConfig, namespace: string, phase: string): Promise<number> {
+  const list = (await kc
+    .makeApiClient(k8s.CustomObjectsApi)
+    .listNamespacedCustomObject({ group, version, namespace, plural: 'trainingruns' })) as {
+    items: { status?: { phase?: string } }[];
+  };
+  return list.items.filter((run) => run.status?.phase === phase).length;
+}
+
 export function trainingRunManifest(name: string, spec: Record<string, unknown> = {}) {
   return {
     apiVersion: `${group}/${version}`,

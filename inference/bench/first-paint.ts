@@ -4,15 +4,15 @@
  * (inference/testing/demo-history.ts). Each of VISITS (default 5) first visits has a fresh browser
  * context: empty cache, new connection. Writes bench/results/first-paint-<date>.json.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { saveBenchResult } from '../../bench/save-result.ts';
 import { createLogger } from '../../common/log.ts';
 import { requireProgram } from '../../testenv/debian-packages.ts';
-import { serveConfigFromEnv } from '../config.ts';
 import { startService } from '../service.ts';
-import { createDemoHistory } from '../testing/demo-history.ts';
+import { createDemoHistory, demoServeConfig } from '../testing/demo-history.ts';
 import { buildWebPage } from '../web/build.ts';
 
 const visits = Number(process.argv[2] ?? 5);
@@ -21,17 +21,7 @@ await buildWebPage();
 const dir = await mkdtemp(join(tmpdir(), 'first-paint-'));
 try {
   const history = await createDemoHistory(dir);
-  const service = await startService(
-    serveConfigFromEnv({
-      MOVIE_RECO_DATABASE_URL: history.databaseUrl,
-      MOVIE_RECO_MODEL_URI: history.champion.artifact.uri,
-      MOVIE_RECO_MODEL_DIGEST: history.champion.artifact.digest,
-      MOVIE_RECO_HOST: '127.0.0.1',
-      MOVIE_RECO_PORT: '0',
-      MOVIE_RECO_DRAIN_SECONDS: '0',
-    }),
-    createLogger({}, { write: () => {} }),
-  );
+  const service = await startService(demoServeConfig(history), createLogger({}, { write: () => {} }));
   const browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
   try {
     const samples: { firstContentfulPaintMs: number; documentReceivedMs: number }[] = [];
@@ -59,10 +49,7 @@ try {
       samples,
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    const results = join(import.meta.dirname, '../../bench/results');
-    await mkdir(results, { recursive: true });
-    const stamp = result.date.slice(0, 19).replace(/[:T]/g, '-');
-    await writeFile(join(results, `first-paint-${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    await saveBenchResult('first-paint', result);
   } finally {
     await browser.close();
     await service.stop();

@@ -12,9 +12,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../common/log.ts';
 import { requireProgram } from '../../testenv/debian-packages.ts';
-import { serveConfigFromEnv } from '../config.ts';
 import { startService, type RunningService } from '../service.ts';
-import { createDemoHistory, type DemoHistory } from '../testing/demo-history.ts';
+import { createDemoHistory, demoServeConfig, type DemoHistory } from '../testing/demo-history.ts';
 import { smallArtifact, servingModelOf } from '../testing/small-model.ts';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { buildWebPage } from './build.ts';
@@ -39,17 +38,7 @@ describe('the web page in chromium', () => {
       process.env.MOVIE_RECO_SCREENSHOTS === '1' ? join(repoRoot, 'docs', 'screenshots') : join(dir, 'screenshots');
     await mkdir(shots, { recursive: true });
     history = await createDemoHistory(dir);
-    service = await startService(
-      serveConfigFromEnv({
-        MOVIE_RECO_DATABASE_URL: history.databaseUrl,
-        MOVIE_RECO_MODEL_URI: history.champion.artifact.uri,
-        MOVIE_RECO_MODEL_DIGEST: history.champion.artifact.digest,
-        MOVIE_RECO_HOST: '127.0.0.1',
-        MOVIE_RECO_PORT: '0',
-        MOVIE_RECO_DRAIN_SECONDS: '0',
-      }),
-      createLogger({}, { write: () => {} }),
-    );
+    service = await startService(demoServeConfig(history), createLogger({}, { write: () => {} }));
     url = `http://127.0.0.1:${service.port}/`;
     browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
   }, 180_000);
