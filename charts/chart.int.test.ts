@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../common/log.ts';
+import { waitFor } from '../testenv/poll.ts';
 import { createApp } from '../inference/app.ts';
 import { createServiceMetrics } from '../inference/metrics.ts';
 import { ModelHolder } from '../inference/model-holder.ts';
@@ -197,11 +198,11 @@ describe('the chart', () => {
       stubCrds.push(name);
     }
     for (const name of stubCrds) {
-      for (let i = 0; i < 100; i++) {
-        const crd = await crdApi.readCustomResourceDefinition({ name });
-        if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitFor(`CRD ${name} Established`, async () =>
+        (await crdApi.readCustomResourceDefinition({ name })).status?.conditions?.some(
+          (c) => c.type === 'Established' && c.status === 'True',
+        ),
+      );
     }
   });
 

@@ -10,7 +10,7 @@ import {
   type RunningControllerManager,
   type TestNamespace,
 } from '../testenv/fixtures.ts';
-import { pollUntil } from '../testenv/poll.ts';
+import { waitFor } from '../testenv/poll.ts';
 import { installCrds } from './api/install-crds.ts';
 
 const kc = adminKubeConfig();
@@ -72,12 +72,12 @@ describe("users' roles aggregated into admin, edit and view (deploy/rbac/user-cl
     const editor = { namespace: teamA.name, name: 'editor' };
     const viewer = { namespace: teamA.name, name: 'viewer' };
     // The clusterrole-aggregation controller copies the rules into edit and view.
-    await pollUntil(
+    await waitFor(
       'edit to take the TrainingRun rules',
       async () => canI(editor, 'create', 'trainingruns.reco.mlops.dev', teamA.name),
       { timeoutMs: 60_000, intervalMs: 200 },
     );
-    await pollUntil(
+    await waitFor(
       'view to take the TrainingRun rules',
       async () => canI(viewer, 'list', 'trainingruns.reco.mlops.dev', teamA.name),
       { timeoutMs: 60_000, intervalMs: 200 },
