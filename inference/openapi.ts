@@ -71,14 +71,14 @@ const noDatabase = failure('No database configured (code no_database) or it did 
 
 const userId = parameter('userId', 'query', userIdParam);
 const n = parameter('n', 'query', nParam, false);
-const read = [{ basic: [] }, { bearer: [] }];
+const credentials = [{ basic: [] }, { bearer: [] }];
 
 const userRecommendations = {
   summary: 'Top-n movies the user has not rated',
   description:
     'Known users get recommendations from the model (with any rating posted since folded in); unknown users the popularity ranking, coldStart: true.',
   parameters: [userId, n],
-  security: read,
+  security: credentials,
   responses: {
     200: json(ref(userRecommendationsBody), 'Recommendations'),
     400: error,
@@ -89,7 +89,7 @@ const userRecommendations = {
 const predict = {
   summary: 'Predicted rating of a movie for a user',
   parameters: [userId, parameter('movieId', 'query', movieIdParam)],
-  security: read,
+  security: credentials,
   responses: {
     200: json(ref(prediction), 'The prediction'),
     400: error,
@@ -114,7 +114,7 @@ export const openApiDocument = {
         summary: 'Recommendations for a visitor from a few ratings',
         description:
           "The ratings are folded in against the model's item factors (ridge regression); nothing is stored.",
-        security: read,
+        security: credentials,
         requestBody: requestBody(visitorRequest),
         responses: {
           200: json(ref(visitorRecommendations), 'Recommendations'),
@@ -133,7 +133,7 @@ export const openApiDocument = {
         description:
           'Case and accents are ignored; "the matrix" finds "Matrix, The (1999)". Titles that start with q come first, then the movies the serving model saw rated most. 503 no_catalogue when the service has no database to read titles from.',
         parameters: [parameter('q', 'query', searchParam), n],
-        security: read,
+        security: credentials,
         responses: {
           200: json(ref(foundMovies), 'Matching movies'),
           400: error,
@@ -146,7 +146,7 @@ export const openApiDocument = {
       get: {
         summary: 'Nearest movies in factor space (cosine)',
         parameters: [parameter('movieId', 'path', movieIdParam), n],
-        security: read,
+        security: credentials,
         responses: {
           200: json(ref(similarMovies), 'Similar movies'),
           400: error,
@@ -161,7 +161,7 @@ export const openApiDocument = {
         summary: 'Store a rating',
         description:
           "Answered 201 only once the database committed it; the user's next recommendations take it into account. 503 when the database is unavailable: nothing was acknowledged, retry.",
-        security: [{ basic: [] }, { bearer: [] }],
+        security: credentials,
         requestBody: requestBody(ratingRequest),
         responses: {
           201: json(ref(storedRating), 'Stored'),
@@ -175,7 +175,7 @@ export const openApiDocument = {
     '/v1/model': {
       get: {
         summary: 'The model being served',
-        security: read,
+        security: credentials,
         responses: { 200: json(ref(servedModel), 'The model'), 401: unauthorized, 503: noModel },
       },
     },
@@ -184,7 +184,7 @@ export const openApiDocument = {
         summary: 'Load, verify and swap to another model artifact',
         description:
           'Requests in flight finish on the model they started with. A refused artifact (422) or an unreachable one (502) leaves the current model serving.',
-        security: [{ basic: [] }, { bearer: [] }],
+        security: credentials,
         requestBody: requestBody(modelSwapRequest),
         responses: {
           200: json(ref(servedModel), 'The new model'),
@@ -201,7 +201,7 @@ export const openApiDocument = {
         description:
           'Every run of the model (newest first, at most 500) with its parameters and metrics, its promotions with their reasons (newest first, at most 200), and every decision of the release gates, promotions, pins and rejections, with its reason (newest first, at most 200). The model defaults to the one being served, else the most recently trained.',
         parameters: [parameter('model', 'query', modelParam, false)],
-        security: read,
+        security: credentials,
         responses: {
           200: json(ref(modelsInsight), 'Runs, promotions and gate decisions'),
           400: error,
@@ -214,7 +214,7 @@ export const openApiDocument = {
       get: {
         summary: 'Per-epoch training curves of some runs',
         parameters: [{ ...parameter('runId', 'query', runIdsParam), style: 'form', explode: true }],
-        security: read,
+        security: credentials,
         responses: {
           200: json(ref(epochsInsight), 'Epochs of each run, in the order asked'),
           400: error,
@@ -228,7 +228,7 @@ export const openApiDocument = {
         summary: 'The shape of the ratings table (the web page’s Data view)',
         description:
           'Counts, sparsity, rating values, ratings per user and per movie (long tails as count frequencies), per month and per batch. Computed by the database; cached for a minute.',
-        security: read,
+        security: credentials,
         responses: {
           200: json(ref(ratingsInsight), 'Rating statistics'),
           401: unauthorized,
@@ -240,7 +240,7 @@ export const openApiDocument = {
       get: {
         summary: 'Cold-start share of this replica’s answers since it started',
         description: 'From the same counters as movie_reco_recommendations_total and movie_reco_predictions_total.',
-        security: read,
+        security: credentials,
         responses: { 200: json(ref(trafficInsight), 'Counts'), 401: unauthorized },
       },
     },
@@ -249,7 +249,7 @@ export const openApiDocument = {
         summary: 'The web page: recommend, compare models, explore the data',
         description:
           'Built at package time (npm run build:web). Behind the read credentials, so that a browser asks for them once.',
-        security: read,
+        security: credentials,
         responses: {
           200: { description: 'HTML', content: { 'text/html': {} } },
           401: unauthorized,
