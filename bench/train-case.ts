@@ -4,11 +4,13 @@
  * Usage: node bench/train-case.ts <dataset> <algorithm> [factors] [epochs]
  */
 import { join } from 'node:path';
+import { evaluationReport } from '../cli/evaluation-report.ts';
 import { trainConfigFromFlags } from '../cli/train-config.ts';
 import { readRatings } from '../data/dataset.ts';
 import { generateSynthetic, type SYNTHETIC_PRESETS } from '../data/synthetic.ts';
 import { evaluateRecommender } from '../model/evaluate.ts';
-import { movielensDir, randomSplit } from '../model/test-data.ts';
+import { movielensDir } from '../data/test-files.ts';
+import { randomSplit } from '../model/test-data.ts';
 import { trainRecommender } from '../model/train.ts';
 
 const [dataset = 'ml-100k', algorithm = 'blend', factors, epochs] = process.argv.slice(2);
@@ -34,25 +36,12 @@ process.stdout.write(
     dataset,
     algorithm,
     factors: config.factors.factors,
-    epochs: result.chosenEpochs,
     earlyStopping: config.earlyStopping,
-    trainRatings: train.length,
-    testRatings: test.length,
-    rmse: evaluation.rmse,
-    mae: evaluation.mae,
-    precisionAt10: evaluation.precisionAt10,
-    recallAt10: evaluation.recallAt10,
-    ndcgAt10: evaluation.ndcgAt10,
-    coverage: evaluation.coverage,
-    popularityPrecisionAt10: evaluation.popularityPrecisionAt10,
-    popularityNdcgAt10: evaluation.popularityNdcgAt10,
-    rankedUsers: evaluation.rankedUsers,
-    fitSeconds: result.seconds,
+    ...evaluationReport(result, evaluation, train.length),
     // both threads: the neighbour fit runs on a worker beside the factors
     fitCpuSeconds: (cpu.user + cpu.system) / 1e6,
     sgdNsPerUpdate: (1e9 * result.epochs.reduce((sum, e) => sum + e.seconds, 0)) / updates,
     stageSeconds: result.stageSeconds,
-    predictSeconds: evaluation.predictSeconds,
     loadSeconds,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
   })}\n`,

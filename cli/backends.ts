@@ -1,12 +1,9 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { SHARED_DATASETS_DIR } from '../data/download.ts';
 import { openDatabase, type Database } from '../storage/database.ts';
 import { migrateToLatest } from '../storage/migrations.ts';
 import { openObjectStore, s3ConfigFromEnv } from '../storage/open-object-store.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * MOVIELENS_DIR, or the shared datasets folder beside the repository when it exists (as on the
@@ -14,8 +11,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  */
 export function movielensDirEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   if (env.MOVIELENS_DIR) return env;
-  const shared = join(repoRoot, '..', 'shared', 'datasets');
-  return existsSync(shared) ? { ...env, MOVIELENS_DIR: shared } : env;
+  return existsSync(SHARED_DATASETS_DIR) ? { ...env, MOVIELENS_DIR: SHARED_DATASETS_DIR } : env;
 }
 
 /** Opens the database and brings its schema up to date. */

@@ -3,6 +3,7 @@ import { createLogger } from '../common/log.ts';
 import { readRatingsCsv } from '../data/dataset.ts';
 import { evaluateRecommender } from '../model/evaluate.ts';
 import { trainRecommender } from '../model/train.ts';
+import { evaluationReport } from './evaluation-report.ts';
 import { requiredString } from './options.ts';
 import { trainConfigFromFlags, trainFlags, trainFlagsHelp } from './train-config.ts';
 
@@ -32,22 +33,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
     else log.info('stage done', { stage: event.stage, seconds: event.seconds, ...event.detail });
   });
   const evaluation = evaluateRecommender(result.model, test);
-  const output = {
-    rmse: evaluation.rmse,
-    mae: evaluation.mae,
-    precisionAt10: evaluation.precisionAt10,
-    recallAt10: evaluation.recallAt10,
-    ndcgAt10: evaluation.ndcgAt10,
-    coverage: evaluation.coverage,
-    popularityPrecisionAt10: evaluation.popularityPrecisionAt10,
-    popularityRecallAt10: evaluation.popularityRecallAt10,
-    popularityNdcgAt10: evaluation.popularityNdcgAt10,
-    fitSeconds: result.seconds,
-    predictSeconds: evaluation.predictSeconds,
-    trainRatings: train.length,
-    testRatings: test.length,
-    epochs: result.chosenEpochs,
-  };
+  const output = evaluationReport(result, evaluation, train.length);
   if (values.json) {
     process.stdout.write(`${JSON.stringify(output)}\n`);
   } else {

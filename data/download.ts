@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { access, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../common/log.ts';
@@ -71,6 +71,9 @@ export async function downloadDataset(name: string, options: DownloadOptions = {
   options.log?.info('dataset ready', { dataset: name, dir: target });
   return target;
 }
+
+/** The project's shared MovieLens copies, beside the repository (as on the project's machines). */
+export const SHARED_DATASETS_DIR = resolve(import.meta.dirname, '..', '..', 'shared', 'datasets');
 
 /**
  * Prefers a local copy: MOVIELENS_DIR/<name> when that folder exists (tests and air-gapped

@@ -1,13 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { SHARED_DATASETS_DIR } from './download.ts';
 
 /** The shared MovieLens copies: MOVIELENS_DIR, else ../shared/datasets beside the repository. */
 export function movielensDir(): string {
-  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-  return process.env.MOVIELENS_DIR ?? resolve(repoRoot, '..', 'shared', 'datasets');
+  return process.env.MOVIELENS_DIR ?? SHARED_DATASETS_DIR;
 }
 
 export interface TempDir {

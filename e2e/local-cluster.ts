@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { apiVersion, group, version, type ModelRelease, type TrainingRun } from '../operator/api/resources.ts';
 import { installCrds } from '../operator/api/install-crds.ts';
-import { movielensDir } from '../model/test-data.ts';
+import { movielensDir } from '../data/test-files.ts';
 import {
   createTestBucket,
   createTestDatabase,

@@ -1,5 +1,6 @@
 import { Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { Random } from '../model/random.ts';
 import { FastHistogram } from './fast-histogram.ts';
 
 const buckets = [0.001, 0.0025, 0.005, 0.01, 0.3, 1, 10];
@@ -32,12 +33,11 @@ describe('FastHistogram', () => {
     ];
     const refChildren = sets.map((labels) => reference.labels(labels));
     const fastChildren = sets.map((labels) => fast.labels(labels));
-    let state = 5;
-    const random = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+    const random = new Random(5);
     const edges = [...buckets, 0, 12, 1e-9];
     for (let k = 0; k < 5_000; k++) {
-      const value = k % 10 === 0 ? edges[k % edges.length]! : random() ** 4 * 2;
-      const which = Math.floor(random() * sets.length);
+      const value = k % 10 === 0 ? edges[k % edges.length]! : random.next() ** 4 * 2;
+      const which = random.int(sets.length);
       refChildren[which]!.observe(value);
       fastChildren[which]!.observe(value);
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Random } from '../model/random.ts';
 import { jsonNumber, thousandthsJson } from './json-number.ts';
 
 const asRoundedJson = (value: number) => JSON.stringify(Math.round(value * 1000) / 1000) ?? 'null';
@@ -27,7 +28,8 @@ describe('thousandthsJson', () => {
       Number.NaN,
       Infinity,
     ];
-    for (let k = 0; k < 10_000; k++) values.push(Math.random() * 5.5, (Math.random() - 0.5) * 1e6);
+    const random = new Random(3);
+    for (let k = 0; k < 10_000; k++) values.push(random.next() * 5.5, (random.next() - 0.5) * 1e6);
     for (const value of values) expect(thousandthsJson(value), String(value)).toBe(asRoundedJson(value));
   });
 });

@@ -1,6 +1,8 @@
 import type { Context, Middleware } from 'koa';
 import type { Logger } from '../common/log.ts';
+import { errorBody } from './api-shapes.ts';
 import { HttpError } from './http-error.ts';
+import { reply } from './json-response.ts';
 import type { HistogramChild } from './fast-histogram.ts';
 import type { ServiceMetrics } from './metrics.ts';
 
@@ -86,14 +88,18 @@ function writeJsonError(ctx: Context, error: unknown, log: Logger): void {
   const known = error instanceof HttpError;
   const status = known ? error.status : httpStatusOf(error);
   if (!known && status >= 500) log.error('unhandled error', { error, path: ctx.path });
-  ctx.status = status;
-  ctx.body = {
-    error: {
-      code: known ? error.code : (statusCodes[status] ?? (status >= 500 ? 'internal_error' : 'bad_request')),
-      message: known || status < 500 ? (error as Error).message : 'internal error',
-      ...(known && error.parameter ? { parameter: error.parameter } : {}),
+  reply(
+    ctx,
+    errorBody,
+    {
+      error: {
+        code: known ? error.code : (statusCodes[status] ?? (status >= 500 ? 'internal_error' : 'bad_request')),
+        message: known || status < 500 ? (error as Error).message : 'internal error',
+        ...(known && error.parameter ? { parameter: error.parameter } : {}),
+      },
     },
-  };
+    status,
+  );
 }
 
 const statusCodes: Record<number, string> = { 404: 'not_found', 405: 'method_not_allowed', 501: 'not_implemented' };

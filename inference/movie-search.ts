@@ -1,13 +1,9 @@
+import type { z } from 'zod';
+import type { foundMovie } from './api-shapes.ts';
 import type { MovieCatalog } from './movie-catalog.ts';
 import type { ServingModel } from './serving-model.ts';
 
-export interface FoundMovie {
-  movieId: number;
-  title: string;
-  genres: readonly string[];
-  /** Ratings of the movie the serving model was trained on; 0 when the model does not know it. */
-  ratings: number;
-}
+export type FoundMovie = z.output<typeof foundMovie>;
 
 /**
  * Title search over the in-memory catalogue: case and accents ignored, and MovieLens's trailing

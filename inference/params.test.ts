@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Random } from '../model/random.ts';
 import { needsDecoding, plainQueryParam } from './params.ts';
 
 /** What Koa's ctx.query holds for a name: the one value, every value when repeated, or undefined. */
@@ -9,15 +10,11 @@ function asKoaParses(query: string, name: string): string | string[] | undefined
 
 describe('plainQueryParam', () => {
   it('reads a query string as URLSearchParams does whenever nothing in it needs decoding', () => {
-    let state = 11;
-    const random = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+    const random = new Random(11);
     const alphabet = ['n', 'u', 'userId', '=', '&', '&', '1', '-', '', 'x=y'];
     let compared = 0;
     for (let trial = 0; trial < 20_000; trial++) {
-      const query = Array.from(
-        { length: Math.floor(random() * 12) },
-        () => alphabet[Math.floor(random() * alphabet.length)],
-      ).join('');
+      const query = Array.from({ length: random.int(12) }, () => alphabet[random.int(alphabet.length)]).join('');
       expect(needsDecoding(query)).toBe(false);
       for (const name of ['n', 'u', 'userId', 'x']) {
         expect(plainQueryParam(query, name), `${name} in ${JSON.stringify(query)}`).toEqual(asKoaParses(query, name));

@@ -1,11 +1,16 @@
 import type { Context } from 'koa';
 import type { z } from 'zod';
+import { MAX_ID, MAX_N } from './api-shapes.ts';
 import { badParameter, HttpError } from './http-error.ts';
 
 interface IntegerRule {
   min: number;
   max: number;
 }
+
+/** The bounds of api-shapes.ts's parameters, for the hot routes' hand-written reading. */
+export const ID_RANGE: IntegerRule = { min: 0, max: MAX_ID };
+export const N_RANGE: IntegerRule = { min: 1, max: MAX_N };
 
 /** A query parameter that must be an integer in [min, max]; 400 naming it otherwise. */
 export function integerParam(ctx: Context, name: string, rule: IntegerRule): number;

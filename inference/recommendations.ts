@@ -9,19 +9,18 @@ import { makeProfile } from '../model/profile.ts';
 import { recommendFast } from '../model/fast-ranking.ts';
 import type { MovieCatalog } from './movie-catalog.ts';
 import type { RatingOverlay } from './rating-overlay.ts';
-import { MAX_N, recommendationKey, type ServingModel } from './serving-model.ts';
+import type { z } from 'zod';
+import {
+  MAX_N,
+  type modelRef as modelRefShape,
+  type recommendedMovie,
+  type userRecommendations,
+  type visitorRecommendations as visitorShape,
+} from './api-shapes.ts';
+import { recommendationKey, type ServingModel } from './serving-model.ts';
 
-export interface RecommendedMovie {
-  movieId: number;
-  title: string | null;
-  genres: readonly string[];
-  predictedRating: number;
-}
-
-export interface RecommendationList {
-  coldStart: boolean;
-  recommendations: RecommendedMovie[];
-}
+export type RecommendedMovie = z.output<typeof recommendedMovie>;
+export type RecommendationList = Pick<z.output<typeof visitorShape>, 'coldStart' | 'recommendations'>;
 
 const NOBODY = makeProfile(-1, [], []);
 
@@ -89,7 +88,7 @@ export function userRecommendationsBody(
     userId,
     model: modelRef(serving),
     recommendations: list.recommendations,
-  });
+  } satisfies z.output<typeof userRecommendations>);
   serving.recommendationCache.set(key, body);
   return { body, cached: false, coldStart: list.coldStart };
 }
@@ -101,7 +100,7 @@ export function visitorRecommendations(
   catalog: MovieCatalog,
   ratings: readonly { movieId: number; rating: number }[],
   n: number,
-): RecommendationList & { ignoredMovieIds: number[] } {
+): Omit<z.output<typeof visitorShape>, 'model'> {
   const model = serving.recommender;
   const ignoredMovieIds = ratings.filter((r) => model.factors.items.indexOf(r.movieId) < 0).map((r) => r.movieId);
   const prepared = prepareProfile(model, visitorProfile(model, ratings), false);
@@ -119,7 +118,7 @@ export function describe(
   return { movieId, title: movie?.title ?? null, genres: movie?.genres ?? [], predictedRating: round(predicted) };
 }
 
-export function modelRef(serving: ServingModel): { run: string; digest: string } {
+export function modelRef(serving: ServingModel): z.output<typeof modelRefShape> {
   return { run: serving.manifest.run, digest: serving.digest };
 }
 

@@ -12,7 +12,7 @@ import { loadMovieCatalog, type MovieCatalog } from './movie-catalog.ts';
 import { precomputeRecommendations } from './precompute.ts';
 import { RatingOverlay } from './rating-overlay.ts';
 import { forgetUser } from './recommendations.ts';
-import { DEFAULT_N } from './routes.ts';
+import { DEFAULT_N } from './api-shapes.ts';
 import { listen, type RunningServer } from './server.ts';
 
 export interface RunningService {

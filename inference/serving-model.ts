@@ -1,6 +1,7 @@
 import type { ArtifactManifest } from '../model/artifact.ts';
 import type { PreparedProfile, Recommender } from '../model/recommender.ts';
 import { itemFactorNorms, makeRankingScratch, type RankingScratch } from '../model/fast-ranking.ts';
+import { MAX_N } from './api-shapes.ts';
 
 /**
  * A loaded model with what serving derives from it once: item-factor norms (cosine similarity and
@@ -52,8 +53,6 @@ export function makeServingModel(
     precomputed: { users: 0, done: false },
   };
 }
-
-export const MAX_N = 100;
 
 export function recommendationKey(userId: number, n: number): number {
   return userId * (MAX_N + 1) + n;

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { neighborScore, type NeighborModel } from './neighbors.ts';
 import { makeProfile, type UserProfile } from './profile.ts';
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
+import { Random } from './random.ts';
 
 /** A neighbour model over `items` items with `keep` random neighbours each, best first. */
 function randomModel(items: number, keep: number, k: number, rand: () => number): NeighborModel {
@@ -60,7 +53,8 @@ function referenceScore(model: NeighborModel, profile: UserProfile, userBias: nu
 }
 
 describe('neighborScore', () => {
-  const rand = random(11);
+  const random = new Random(11);
+  const rand = () => random.next();
   const model = randomModel(600, 30, 8, rand);
 
   /** `length` different items of the 600, in random order. */

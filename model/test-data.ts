@@ -1,11 +1,8 @@
 /** Small datasets for the model's tests, read from the shared MovieLens copies by path. */
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { readRatings } from '../data/dataset.ts';
+import { movielensDir } from '../data/test-files.ts';
 import type { Ratings } from './ratings.ts';
-
-export function movielensDir(): string {
-  return process.env.MOVIELENS_DIR ?? resolve(import.meta.dirname, '..', '..', 'shared', 'datasets');
-}
 
 export async function movielens(name: 'ml-100k' | 'ml-latest-small'): Promise<Ratings> {
   return readRatings(join(movielensDir(), name));

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDataset, readRatings } from '../data/dataset.ts';
-import { movielensDir } from '../model/test-data.ts';
+import { movielensDir } from '../data/test-files.ts';
 import { loadDataset } from './bulk-load.ts';
 import { openDatabase, type Database } from './database.ts';
 import { migrateToLatest } from './migrations.ts';

@@ -9,6 +9,7 @@ import { movielensDir } from '../data/test-files.ts';
 import { selectRatings, type Ratings } from '../model/ratings.ts';
 import { loadDataset, loadRatings } from './bulk-load.ts';
 import type { Database } from './database.ts';
+import type { SuiteDatabase } from './test-databases.ts';
 import { listGateDecisions, recordGateDecision } from './gate-decisions.ts';
 import { migrateDown, migrateToLatest, migrateUp, migrationStatus } from './migrations.ts';
 import { countMovies, getMovies, searchMovies, upsertMovies } from './movies-table.ts';
@@ -28,7 +29,7 @@ function canonical(r: Ratings): string[] {
   ).sort();
 }
 
-export function describeDatabase(name: string, open: () => Promise<{ db: Database; cleanup(): Promise<void> }>): void {
+export function describeDatabase(name: string, open: () => Promise<SuiteDatabase>): void {
   describe(`${name}: migrations`, () => {
     let db: Database;
     let cleanup: () => Promise<void>;
@@ -287,17 +288,18 @@ export function describeDatabase(name: string, open: () => Promise<{ db: Databas
         { epoch: 1, trainLoss: 0.9, validationRmse: null, seconds: 0.5 },
         { epoch: 2, trainLoss: 0.7, validationRmse: 0.87, seconds: 0.4 },
       ]);
+      const metrics = {
+        rmse: 0.86,
+        mae: 0.66,
+        precisionAt10: 0.1,
+        recallAt10: 0.05,
+        ndcgAt10: 0.12,
+        coverage: 0.3,
+        trainSeconds: 1.5,
+      };
       const finished = await finishRun(db, 'default/svd-1', {
         status: 'Succeeded',
-        metrics: {
-          rmse: 0.86,
-          mae: 0.66,
-          precisionAt10: 0.1,
-          recallAt10: 0.05,
-          ndcgAt10: 0.12,
-          coverage: 0.3,
-          trainSeconds: 1.5,
-        },
+        metrics,
         artifact: {
           uri: 's3://models/svd/default-svd-1',
           digest: `sha256:${'a'.repeat(64)}`,
@@ -309,15 +311,7 @@ export function describeDatabase(name: string, open: () => Promise<{ db: Databas
         status: 'Succeeded',
         snapshot: { maxRatingId: 100, upToBatch: 3 },
         dataset: { ratings: 100, users: 10, movies: 20 },
-        metrics: {
-          rmse: 0.86,
-          mae: 0.66,
-          precisionAt10: 0.1,
-          recallAt10: 0.05,
-          ndcgAt10: 0.12,
-          coverage: 0.3,
-          trainSeconds: 1.5,
-        },
+        metrics,
         artifact: { uri: 's3://models/svd/default-svd-1', sizeBytes: 5_000_000_000 },
         message: null,
       });

@@ -4,32 +4,17 @@
  * after its status write won, and again after a restart (kept once: see migration 003);
  * promotions are also in `promotions`, the champion history.
  */
+import type { z } from 'zod';
+import { GATE_OUTCOMES, type gateDecision } from './shapes.ts';
 import type { Database } from './database.ts';
 import { insertOnce } from './insert-once.ts';
 import { toDate, toNumberOrNull } from './time-values.ts';
 
-export const GATE_OUTCOMES = ['Promoted', 'Rejected', 'Pinned'] as const;
 export type GateOutcome = (typeof GATE_OUTCOMES)[number];
-
-export interface NewGateDecision {
-  model: string;
-  /** The run judged; must name a recorded run. */
-  runId: string;
-  outcome: GateOutcome;
-  /** Why: "ndcgAt10 0.21 is not better than champion ns/a (0.23)", "pinned by spec.promotion.pinnedRun", ... */
-  reason: string;
-  /** The metric the release promotes on, e.g. `ndcgAt10`. */
-  metric: string;
-  metricValue?: number | null;
-  /** The champion the run was judged against (replaced when promoted, kept when rejected). */
-  championRunId?: string | null;
-  championMetricValue?: number | null;
-  decidedAt?: Date;
-}
-
-export interface GateDecision extends Required<NewGateDecision> {
-  id: number;
-}
+export type GateDecision = z.output<typeof gateDecision>;
+/** A judgement to record (its run must be recorded): what is left out is null (decidedAt: now). */
+export type NewGateDecision = Omit<GateDecision, 'id' | Optional> & Partial<Pick<GateDecision, Optional>>;
+type Optional = 'metricValue' | 'championRunId' | 'championMetricValue' | 'decidedAt';
 
 export async function recordGateDecision(db: Database, decision: NewGateDecision): Promise<GateDecision> {
   if (!(GATE_OUTCOMES as readonly string[]).includes(decision.outcome))

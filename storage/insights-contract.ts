@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from './database.ts';
+import type { SuiteDatabase } from './test-databases.ts';
 import { listEpochsOfRuns, listModels, ratingsOverview } from './insights.ts';
 import { migrateToLatest } from './migrations.ts';
 import { upsertMovies } from './movies-table.ts';
@@ -12,7 +13,7 @@ import { recordEpoch, startRun } from './training-runs.ts';
 
 const at = (iso: string) => Date.parse(iso) / 1000;
 
-export function describeInsights(name: string, open: () => Promise<{ db: Database; cleanup(): Promise<void> }>): void {
+export function describeInsights(name: string, open: () => Promise<SuiteDatabase>): void {
   describe(`${name}: insights`, () => {
     let db: Database;
     let cleanup: () => Promise<void>;

@@ -4,17 +4,15 @@
  * by the database (GROUP BY), so a 20M-row table sends back a few thousand rows at most.
  */
 import type { Database } from './database.ts';
+import type { z } from 'zod';
+import type { batchCount, countFrequency, modelRuns, ratingsOverview as ratingsOverviewShape } from './shapes.ts';
 import type { EpochMetrics } from './training-runs.ts';
 import { toDate, toNumberOrNull } from './time-values.ts';
 
 /** What drivers return for counts and sums: mysql2 may answer big numbers as strings. */
 type Numeric = number | string;
 
-export interface ModelRuns {
-  model: string;
-  runs: number;
-  latestStartedAt: Date;
-}
+export type ModelRuns = z.output<typeof modelRuns>;
 
 /** Every model name that has training runs, the most recently trained first. */
 export async function listModels(db: Database): Promise<ModelRuns[]> {
@@ -58,40 +56,9 @@ export async function listEpochsOfRuns(
   return [...byRun].map(([runId, epochs]) => ({ runId, epochs }));
 }
 
-/** `entities` users (or movies) have exactly `ratings` ratings each. */
-export interface CountFrequency {
-  ratings: number;
-  entities: number;
-}
-
-export interface BatchCount {
-  /** null: ratings that arrived one by one (POST /v1/ratings), not in a bulk-loaded batch. */
-  batch: number | null;
-  ratings: number;
-  /** Unix seconds of the earliest and latest rating in the batch. */
-  firstRatedAt: number;
-  lastRatedAt: number;
-}
-
-export interface RatingsOverview {
-  ratings: number;
-  /** Distinct users and movies with at least one rating. */
-  users: number;
-  movies: number;
-  /** Movies in the catalogue (the movies table), rated or not. */
-  catalogueMovies: number;
-  meanRating: number | null;
-  /** Share of the users × rated-movies matrix that holds no rating. */
-  sparsity: number | null;
-  /** How many ratings of each value (0.5 steps), ascending. */
-  values: { rating: number; count: number }[];
-  /** The long tails, ascending by count: how many users (movies) have exactly k ratings. */
-  perUser: CountFrequency[];
-  perMovie: CountFrequency[];
-  /** Ratings per calendar month of rated_at (UTC), ascending; months without ratings are absent. */
-  perMonth: { month: string; count: number }[];
-  perBatch: BatchCount[];
-}
+export type CountFrequency = z.output<typeof countFrequency>;
+export type BatchCount = z.output<typeof batchCount>;
+export type RatingsOverview = z.output<typeof ratingsOverviewShape>;
 
 /** The shape of the ratings table: size, sparsity, value distribution, long tails, time and batches. */
 export async function ratingsOverview(db: Database): Promise<RatingsOverview> {

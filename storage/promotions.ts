@@ -1,24 +1,14 @@
 import type { Knex } from 'knex';
+import type { z } from 'zod';
+import type { promotion } from './shapes.ts';
 import type { Database } from './database.ts';
 import { insertOnce } from './insert-once.ts';
 import { toDate, toNumberOrNull } from './time-values.ts';
 
-export interface NewPromotion {
-  model: string;
-  runId: string;
-  previousRunId?: string | null;
-  /** Why: "rmse 0.861 beats 0.874 by more than minImprovement 0.005", "pinned", ... */
-  reason: string;
-  /** The metric judged, e.g. `rmse`. */
-  metric: string;
-  metricValue?: number | null;
-  previousMetricValue?: number | null;
-  promotedAt?: Date;
-}
-
-export interface Promotion extends Required<NewPromotion> {
-  id: number;
-}
+export type Promotion = z.output<typeof promotion>;
+/** A promotion to record: what is left out is null (promotedAt: now). */
+export type NewPromotion = Omit<Promotion, 'id' | Optional> & Partial<Pick<Promotion, Optional>>;
+type Optional = 'previousRunId' | 'metricValue' | 'previousMetricValue' | 'promotedAt';
 
 /**
  * Rows recorded before migration 003 carry the time of their insert, which came a moment (the

@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { z } from 'zod';
+import type { ratingCounts, snapshotBound } from './shapes.ts';
 import type { Database } from './database.ts';
 
 /**
@@ -6,17 +8,8 @@ import type { Database } from './database.ts';
  * `upToBatch` keeps bulk-loaded batches 1..N only (ratings that arrived one by one have no
  * batch and are left out); `ratedBefore` keeps ratings whose rated_at (Unix seconds) is earlier.
  */
-export interface SnapshotBound {
-  maxRatingId?: number;
-  upToBatch?: number;
-  ratedBefore?: number;
-}
-
-export interface RatingCounts {
-  ratings: number;
-  users: number;
-  movies: number;
-}
+export type SnapshotBound = z.output<typeof snapshotBound>;
+export type RatingCounts = z.output<typeof ratingCounts>;
 
 export interface NewRating {
   userId: number;

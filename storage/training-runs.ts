@@ -1,48 +1,16 @@
 import type { Knex } from 'knex';
+import type { z } from 'zod';
 import type { Database } from './database.ts';
 import type { SnapshotBound, RatingCounts } from './ratings-table.ts';
+import type { epochMetrics, runArtifact, runMetrics, RUN_STATUSES, trainingRun } from './shapes.ts';
 import { toDate, toNumberOrNull } from './time-values.ts';
 
-export type RunStatus = 'Running' | 'Succeeded' | 'Failed';
-
-export interface RunMetrics {
-  rmse?: number | null;
-  mae?: number | null;
-  precisionAt10?: number | null;
-  recallAt10?: number | null;
-  ndcgAt10?: number | null;
-  coverage?: number | null;
-  trainSeconds?: number | null;
-}
-
-export interface RunArtifact {
-  uri: string;
-  /** `sha256:<hex>` of the manifest. */
-  digest: string;
-  sizeBytes: number;
-}
-
-export interface TrainingRun {
-  runId: string;
-  model: string;
-  status: RunStatus;
-  attempts: number;
-  params: Record<string, unknown>;
-  snapshot: SnapshotBound | null;
-  dataset: RatingCounts | null;
-  metrics: Required<RunMetrics>;
-  artifact: RunArtifact | null;
-  message: string | null;
-  startedAt: Date;
-  finishedAt: Date | null;
-}
-
-export interface EpochMetrics {
-  epoch: number;
-  trainLoss: number;
-  validationRmse: number | null;
-  seconds: number;
-}
+export type RunStatus = (typeof RUN_STATUSES)[number];
+/** Figures of a run; those not given are left as they are. */
+export type RunMetrics = Partial<z.output<typeof runMetrics>>;
+export type RunArtifact = z.output<typeof runArtifact>;
+export type TrainingRun = z.output<typeof trainingRun>;
+export type EpochMetrics = z.output<typeof epochMetrics>;
 
 export interface StartRun {
   /** Chosen by the caller: the TrainingRun's namespace/name, or a generated id for local runs. */

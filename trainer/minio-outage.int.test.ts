@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { createLogger } from '../common/log.ts';
 import { openDataset } from '../data/dataset.ts';
 import { MANIFEST_FILE, MODEL_FILE } from '../model/artifact.ts';
-import { movielensDir } from '../model/test-data.ts';
+import { movielensDir } from '../data/test-files.ts';
 import { readArtifact } from '../storage/artifact-store.ts';
 import { loadDataset } from '../storage/bulk-load.ts';
 import { openDatabase, type Database } from '../storage/database.ts';

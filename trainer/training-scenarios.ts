@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { createLogger } from '../common/log.ts';
 import { openDataset } from '../data/dataset.ts';
-import { movielensDir } from '../model/test-data.ts';
+import { movielensDir } from '../data/test-files.ts';
 import { defaultTrainConfig } from '../model/train.ts';
 import { readArtifact } from '../storage/artifact-store.ts';
 import { loadDataset } from '../storage/bulk-load.ts';

@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { createLogger } from '../../common/log.ts';
+import { Random } from '../../model/random.ts';
 import { SERVICE_NODE_OPTIONS } from '../node-options.ts';
 import { BENCH_MODEL_PREFIX, ensureBenchModel } from './bench-model.ts';
 
@@ -216,14 +217,6 @@ function pinCores(servers: (number | undefined)[]): boolean {
   }
 }
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 async function main(): Promise<void> {
   await ensureBenchModel(modelFolder, log);
   const helloPort = await freePort();
@@ -262,9 +255,9 @@ async function main(): Promise<void> {
       pinned,
     });
     placement = pinned ? 'load generator on core 0, servers on core 1' : 'unpinned';
-    const rand = random(7);
-    const user = () => 1 + Math.floor(rand() * USERS);
-    const movie = () => 1 + Math.floor(rand() * MOVIES);
+    const random = new Random(7);
+    const user = () => 1 + random.int(USERS);
+    const movie = () => 1 + random.int(MOVIES);
     let fresh = 1;
     const endpoints: [string, () => RequestShape][] = [
       [
@@ -284,8 +277,8 @@ async function main(): Promise<void> {
           method: 'POST',
           body: JSON.stringify({
             ratings: Array.from({ length: 10 }, () => ({
-              movieId: 1 + Math.floor(rand() * 3000),
-              rating: 0.5 + Math.floor(rand() * 10) / 2,
+              movieId: 1 + random.int(3000),
+              rating: 0.5 + random.int(10) / 2,
             })),
             n: 10,
           }),

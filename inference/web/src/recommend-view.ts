@@ -329,7 +329,7 @@ export function recommendView(main: HTMLElement): void {
     if (mine !== sequence) return;
     badge.hidden = !answer.coldStart;
     const rated = ratings().size;
-    const ignored = answer.ignoredMovieIds?.length ?? 0;
+    const ignored = 'ignoredMovieIds' in answer ? answer.ignoredMovieIds.length : 0;
     recsStatus.textContent = answer.coldStart
       ? state.mode === 'visitor'
         ? 'Nothing to go on yet: these are the most popular movies. Rate a few to make it yours.'

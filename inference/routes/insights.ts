@@ -5,36 +5,29 @@
  */
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import type { Database } from '../storage/database.ts';
-import { listEpochsOfRuns, listModels, ratingsOverview, type RatingsOverview } from '../storage/insights.ts';
-import { listGateDecisions } from '../storage/gate-decisions.ts';
-import { listPromotions } from '../storage/promotions.ts';
-import { listRuns } from '../storage/training-runs.ts';
-import { badParameter, HttpError } from './http-error.ts';
-import type { ServiceMetrics } from './metrics.ts';
-import type { ModelHolder } from './model-holder.ts';
-
-export interface InsightDeps {
-  holder: ModelHolder;
-  db: Database | null;
-  databaseTimeoutMs: number;
-  metrics: ServiceMetrics;
-}
+import type { z } from 'zod';
+import type { Database } from '../../storage/database.ts';
+import { listEpochsOfRuns, listModels, ratingsOverview } from '../../storage/insights.ts';
+import { listGateDecisions } from '../../storage/gate-decisions.ts';
+import { listPromotions } from '../../storage/promotions.ts';
+import { listRuns } from '../../storage/training-runs.ts';
+import { epochsInsight, MAX_EPOCH_RUNS, modelsInsight, NAME, ratingsInsight, trafficInsight } from '../api-shapes.ts';
+import { badParameter, HttpError } from '../http-error.ts';
+import { reply } from '../json-response.ts';
+import type { RouteDeps } from './route-deps.ts';
 
 /** Aggregating a large ratings table takes seconds; the page asks often, the table changes slowly. */
 const RATINGS_OVERVIEW_TTL_MS = 60_000;
 const MAX_RUNS = 500;
 const MAX_PROMOTIONS = 200;
 const MAX_DECISIONS = 200;
-export const MAX_EPOCH_RUNS = 12;
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}$/;
 
-export function addInsightRoutes(router: Router, deps: InsightDeps, read: readonly Middleware[]): void {
+export function addInsightRoutes(router: Router, deps: RouteDeps, read: readonly Middleware[]): void {
   const countingSince = new Date();
   // Aggregates can legitimately take longer than a write may; a dead database still fails in bounded time.
   const timeoutMs = Math.max(deps.databaseTimeoutMs, 30_000);
   const query = <T>(run: (db: Database) => Promise<T>): Promise<T> => queryDatabase(deps.db, timeoutMs, run);
-  let overview: { at: number; value: Promise<RatingsOverview & { computedAt: string }> } | undefined;
+  let overview: { at: number; value: Promise<z.output<typeof ratingsInsight>> } | undefined;
 
   router.get('/v1/insights/models', ...read, async (ctx) => {
     const requested = nameParam(ctx, 'model');
@@ -50,7 +43,7 @@ export function addInsightRoutes(router: Router, deps: InsightDeps, read: readon
       return { models, model, runs, promotions, decisions };
     });
     const serving = deps.holder.current;
-    ctx.body = {
+    reply(ctx, modelsInsight, {
       model,
       models,
       serving: serving ? { model: serving.manifest.model, run: serving.manifest.run, digest: serving.digest } : null,
@@ -58,7 +51,7 @@ export function addInsightRoutes(router: Router, deps: InsightDeps, read: readon
       runs,
       promotions,
       decisions,
-    };
+    });
   });
 
   router.get('/v1/insights/epochs', ...read, async (ctx) => {
@@ -69,12 +62,12 @@ export function addInsightRoutes(router: Router, deps: InsightDeps, read: readon
       throw badParameter('runId', `at most ${MAX_EPOCH_RUNS} runs at once, got ${runIds.length}`);
     for (const id of runIds)
       if (!NAME.test(id)) throw badParameter('runId', `is not a run id: ${JSON.stringify(id.slice(0, 40))}`);
-    ctx.body = { runs: await query((db) => listEpochsOfRuns(db, [...new Set(runIds)])) };
+    reply(ctx, epochsInsight, { runs: await query((db) => listEpochsOfRuns(db, [...new Set(runIds)])) });
   });
 
   router.get('/v1/insights/ratings', ...read, async (ctx) => {
     if (!overview || Date.now() - overview.at > RATINGS_OVERVIEW_TTL_MS) {
-      const value = query(ratingsOverview).then((result) => ({ ...result, computedAt: new Date().toISOString() }));
+      const value = query(ratingsOverview).then((result) => ({ ...result, computedAt: new Date() }));
       const entry = { at: Date.now(), value };
       overview = entry;
       // A failure is not remembered: the next request asks the database again.
@@ -82,7 +75,7 @@ export function addInsightRoutes(router: Router, deps: InsightDeps, read: readon
         if (overview === entry) overview = undefined;
       });
     }
-    ctx.body = await overview.value;
+    reply(ctx, ratingsInsight, await overview.value);
   });
 
   router.get('/v1/insights/traffic', ...read, async (ctx) => {
@@ -97,7 +90,7 @@ export function addInsightRoutes(router: Router, deps: InsightDeps, read: readon
       predictions.total += value;
       if (labels.cold_start === 'true') predictions.coldStart += value;
     }
-    ctx.body = { countingSince: countingSince.toISOString(), recommendations, predictions };
+    reply(ctx, trafficInsight, { countingSince, recommendations, predictions });
   });
 }
 

@@ -1,0 +1,23 @@
+import type { Evaluation } from '../model/evaluate.ts';
+import type { TrainResult } from '../model/train.ts';
+
+/** What `movie-reco evaluate --json` prints and the training benchmark records: one training run scored on a test set. */
+export function evaluationReport(result: TrainResult, evaluation: Evaluation, trainRatings: number) {
+  return {
+    rmse: evaluation.rmse,
+    mae: evaluation.mae,
+    precisionAt10: evaluation.precisionAt10,
+    recallAt10: evaluation.recallAt10,
+    ndcgAt10: evaluation.ndcgAt10,
+    coverage: evaluation.coverage,
+    popularityPrecisionAt10: evaluation.popularityPrecisionAt10,
+    popularityRecallAt10: evaluation.popularityRecallAt10,
+    popularityNdcgAt10: evaluation.popularityNdcgAt10,
+    rankedUsers: evaluation.rankedUsers,
+    fitSeconds: result.seconds,
+    predictSeconds: evaluation.predictSeconds,
+    trainRatings,
+    testRatings: evaluation.testRatings,
+    epochs: result.chosenEpochs,
+  };
+}
