@@ -104,8 +104,8 @@ function renderResource(crd: V1CustomResourceDefinition): string {
       `Columns of \`kubectl get ${names.plural}\`:`,
       '',
       table(
-        ['Column', 'Type', 'From'],
-        columns.map((c) => [cell(c.name), cell(c.type), `\`${c.jsonPath}\``]),
+        ['Column', 'Type', 'From', 'Shown'],
+        columns.map((c) => [cell(c.name), cell(c.type), `\`${cell(c.jsonPath)}\``, c.priority ? '`-o wide`' : 'always']),
       ),
       '',
     );

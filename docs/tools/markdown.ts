@@ -40,7 +40,8 @@ export function headingAnchors(markdown: string): Set<string> {
 export function schemaConstraints(schema: Record<string, unknown>): string {
   const parts: string[] = [];
   const count = (n: unknown, noun: string) => `${String(n)} ${noun}${n === 1 ? '' : 's'}`;
-  if (Array.isArray(schema.enum)) parts.push(`one of ${schema.enum.map((value) => `\`${String(value)}\``).join(', ')}`);
+  const literal = (value: unknown) => (value === '' ? '`""`' : `\`${String(value)}\``);
+  if (Array.isArray(schema.enum)) parts.push(`one of ${schema.enum.map(literal).join(', ')}`);
   if (schema.minimum !== undefined && schema.maximum !== undefined)
     parts.push(`${String(schema.minimum)} to ${String(schema.maximum)}`);
   else if (schema.minimum !== undefined) parts.push(`at least ${String(schema.minimum)}`);
