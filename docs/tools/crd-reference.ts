@@ -16,7 +16,10 @@ type Schema = JsonSchema & Record<string, unknown>;
  * A keyword of a schema node. client-node's models rename some (`enum` is `_enum`, `x-kubernetes-*`
  * are `x_kubernetes_*`) but keep the YAML's keys below `items` and `additionalProperties`.
  */
-function keyword<T>(schema: Schema, key: 'enum' | 'default' | 'x-kubernetes-validations' | 'x-kubernetes-int-or-string') {
+function keyword<T>(
+  schema: Schema,
+  key: 'enum' | 'default' | 'x-kubernetes-validations' | 'x-kubernetes-int-or-string',
+) {
   const modelKey = key.startsWith('x-') ? key.replace(/-/g, '_') : `_${key}`;
   return (schema[key] ?? schema[modelKey]) as T | undefined;
 }
@@ -105,7 +108,12 @@ function renderResource(crd: V1CustomResourceDefinition): string {
       '',
       table(
         ['Column', 'Type', 'From', 'Shown'],
-        columns.map((c) => [cell(c.name), cell(c.type), `\`${cell(c.jsonPath)}\``, c.priority ? '`-o wide`' : 'always']),
+        columns.map((c) => [
+          cell(c.name),
+          cell(c.type),
+          `\`${cell(c.jsonPath)}\``,
+          c.priority ? '`-o wide`' : 'always',
+        ]),
       ),
       '',
     );

@@ -16,7 +16,7 @@ describe('docs/crd-reference.md', () => {
     expect(readFileSync(crdReferenceFile, 'utf8')).toBe(renderCrdReference());
   });
 
-  it('reads enums and defaults at every depth, where client-node renames them and below items where it does not', () => {
+  it('reads enums and defaults where client-node renames them and below items, where it does not', () => {
     const reference = renderCrdReference();
     expect(reference).toMatch(/\| `spec.algorithm.name` \| string \| `"blend"` \| one of `blend`, `svdpp`, `svd` \|/);
     expect(reference).toMatch(/\| `status.conditions\[\].status` \| string \| {2}\| required; one of `True`, `False`/);
@@ -37,7 +37,8 @@ describe('docs/http-api.md', () => {
     const markdown = renderHttpApi();
     const anchors = headingAnchors(markdown);
     for (const [path, item] of Object.entries(openApiDocument.paths))
-      for (const method of Object.keys(item)) expect(anchors, `${method} ${path}`).toContain(headingAnchor(`${method} ${path}`));
+      for (const method of Object.keys(item))
+        expect(anchors, `${method} ${path}`).toContain(headingAnchor(`${method} ${path}`));
     expect(brokenLinks(markdown)).toEqual([]);
   });
 
@@ -56,7 +57,9 @@ describe('docs/http-api.md', () => {
                 description: 'Stored',
                 content: {
                   'application/json': {
-                    schema: { allOf: [{ $ref: '#/components/schemas/Thing' }, { properties: { id: { type: 'integer' } } }] },
+                    schema: {
+                      allOf: [{ $ref: '#/components/schemas/Thing' }, { properties: { id: { type: 'integer' } } }],
+                    },
                   },
                 },
               },
@@ -68,7 +71,10 @@ describe('docs/http-api.md', () => {
       components: {
         parameters: { Id: { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } } },
         requestBodies: {
-          Thing: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Thing' } } } },
+          Thing: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Thing' } } },
+          },
         },
         responses: { Missing: { description: 'No such thing' } },
         schemas: {

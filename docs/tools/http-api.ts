@@ -67,7 +67,9 @@ function typeOf(schema: Json): string {
 /** A part of a composition: an inline object spelled out, since no table lists its fields. */
 function inlineType(schema: Json): string {
   if (schema.$ref || !schema.properties) return typeOf(schema);
-  const fields = Object.entries(asObject(schema.properties)).map(([name, value]) => `${name}: ${typeOf(asObject(value))}`);
+  const fields = Object.entries(asObject(schema.properties)).map(
+    ([name, value]) => `${name}: ${typeOf(asObject(value))}`,
+  );
   return `{ ${fields.join(', ')} }`;
 }
 
@@ -199,7 +201,7 @@ export function renderHttpApi(document: Json = openApiDocument as unknown as Jso
     '',
     prose(String(info.description ?? '')),
     '',
-    'Credentials come from the `MOVIE_RECO_AUTH_*` settings (on Kubernetes, the ModelRelease\'s',
+    "Credentials come from the `MOVIE_RECO_AUTH_*` settings (on Kubernetes, the ModelRelease's",
     '`spec.serving.authSecretRef`): each scope (read, write, admin) lists `basic:USER:PASSWORD` or',
     '`bearer:TOKEN` entries, and a scope without any is open. See [operating.md](operating.md).',
     '',

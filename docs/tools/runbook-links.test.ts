@@ -18,7 +18,9 @@ describe.each(ruleFiles)('%s', (path) => {
   it("gives every alert a runbook_url into docs/runbooks.md, under the chart's default base URL", () => {
     expect(alerts.length).toBeGreaterThan(0);
     for (const alert of alerts)
-      expect(alert.annotations?.runbook_url?.slice(0, runbookBaseUrl.length + 1), alert.alert).toBe(`${runbookBaseUrl}#`);
+      expect(alert.annotations?.runbook_url?.slice(0, runbookBaseUrl.length + 1), alert.alert).toBe(
+        `${runbookBaseUrl}#`,
+      );
   });
 
   it('points every runbook_url at a heading of docs/runbooks.md', () => {
