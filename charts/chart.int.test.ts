@@ -366,6 +366,22 @@ describe('the chart', () => {
     expect(JSON.parse(dashboard.data!['movie-reco.json']!)).toEqual(JSON.parse(readFileSync(dashboardFile, 'utf8')));
   });
 
+  it("points every alert's runbook_url at monitoring.prometheusRule.runbookBaseUrl", async () => {
+    type Rules = { spec: { groups: { rules: { alert: string; annotations: Record<string, string> }[] }[] } };
+    const runbookUrls = async (...args: string[]) => {
+      const { objects } = await render(ns.name, ...monitoringApis, ...args);
+      const rule = objects.find((o) => o.kind === 'PrometheusRule') as unknown as Rules;
+      return rule.spec.groups.flatMap((g) => g.rules.map((r) => [r.alert, r.annotations.runbook_url]));
+    };
+    const fileUrls = k8s
+      .loadYaml<Rules['spec']>(readFileSync(rulesFile, 'utf8'))
+      .groups.flatMap((g) => g.rules.map((r) => [r.alert, r.annotations.runbook_url]));
+    expect(await runbookUrls()).toEqual(fileUrls);
+    const base = 'https://docs.example.com/movie-reco/runbooks.html';
+    const moved = await runbookUrls('--set', `monitoring.prometheusRule.runbookBaseUrl=${base}`);
+    expect(moved).toEqual(fileUrls.map(([alert]) => [alert, `${base}#${alert!.toLowerCase()}`]));
+  });
+
   it('applies every rendered object with server-side dry run (default, samples + monitoring, production-like)', async () => {
     const variants: [string, string[]][] = [
       ['default', []],
