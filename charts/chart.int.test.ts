@@ -629,7 +629,7 @@ const promqlWords = new Set([
 ]);
 
 /** The metric names a PromQL expression selects (identifiers that are neither functions, keywords, label names nor strings). */
-export function metricNames(expr: string): string[] {
+function metricNames(expr: string): string[] {
   const stripped = expr
     .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""')
     .replace(/\{[^}]*\}/g, '')
