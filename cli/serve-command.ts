@@ -19,6 +19,7 @@ answers /v1/recommendations, /v1/predict, /v1/movies/:id/similar, /v1/ratings, /
   MOVIE_RECO_AUTH_FILE          JSON {"read": [...], "write": [...], "admin": [...]} (a mounted Secret)
   MOVIE_RECO_AUTH_READ, _WRITE, _ADMIN              or comma-separated lists; each credential is
                                 basic:USER:PASSWORD or bearer:TOKEN; a scope without any is open
+  MOVIE_RECO_ANONYMOUS_WRITES   false: an open write scope refuses every write instead (default true)
   MOVIE_RECO_DATABASE_TIMEOUT_MS  answer 503 when a rating is not committed by then (default 5000)
   MOVIE_RECO_SHUTDOWN_DELAY_SECONDS  on SIGTERM, how long to keep answering (readiness failing,
                                 Connection: close) so endpoints drop the pod first (default 5)

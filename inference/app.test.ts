@@ -3,7 +3,7 @@ import { predictRating, prepareProfile, knownUserProfile, recommend, visitorProf
 import { makeProfile } from '../model/profile.ts';
 import { openDatabase, type Database } from '../storage/database.ts';
 import { migrateToLatest } from '../storage/migrations.ts';
-import { parseCredentialList } from './auth.ts';
+import { openAuth, parseCredentialList } from './auth.ts';
 import { RatingOverlay } from './rating-overlay.ts';
 import type { ServingModel } from './serving-model.ts';
 import { smallArtifact, servingModelOf } from './testing/small-model.ts';
@@ -261,12 +261,36 @@ describe('inference app', () => {
   });
 });
 
+describe('inference app that takes no anonymous writes (a release without credentials)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ a: servingModelOf(await smallArtifact('run-a')) }, 'a', {
+      auth: { ...openAuth, anonymousWrites: false },
+    });
+  });
+  afterAll(() => app.close());
+
+  it('answers reads to anyone and refuses every rating with a 403 that says how to open writes', async () => {
+    expect((await fetch(`${app.url}/v1/model`)).status).toBe(200);
+    const posted = await fetch(`${app.url}/v1/ratings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"userId":1,"movieId":1,"rating":4}',
+    });
+    expect(posted.status).toBe(403);
+    const body = (await posted.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('forbidden');
+    expect(body.error.message).toMatch(/spec\.serving\.authSecretRef.*spec\.serving\.anonymousWrites: true/);
+  });
+});
+
 describe('inference app with credentials', () => {
   let app: TestApp;
   const auth = {
     read: parseCredentialList(['bearer:read-token-s3cret', 'basic:alice:wonder-land']),
     write: parseCredentialList(['basic:writer:pa55word']),
     admin: [],
+    anonymousWrites: true,
   };
   beforeAll(async () => {
     app = await startTestApp({ a: servingModelOf(await smallArtifact('run-a')) }, 'a', { auth });

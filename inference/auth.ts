@@ -11,9 +11,12 @@ export interface Credential {
 }
 
 export type Scope = 'read' | 'write' | 'admin';
-export type AuthConfig = Record<Scope, Credential[]>;
+export interface AuthConfig extends Record<Scope, Credential[]> {
+  /** Whether a write scope without credentials is open (true) or refuses every write (false). */
+  anonymousWrites: boolean;
+}
 
-export const openAuth: AuthConfig = { read: [], write: [], admin: [] };
+export const openAuth: AuthConfig = { read: [], write: [], admin: [], anonymousWrites: true };
 
 const hash = (text: string): Buffer => createHash('sha256').update(text).digest();
 

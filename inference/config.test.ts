@@ -15,7 +15,7 @@ describe('serveConfigFromEnv', () => {
       drainSeconds: 20,
       precompute: true,
     });
-    expect(config.auth).toEqual({ read: [], write: [], admin: [] });
+    expect(config.auth).toEqual({ read: [], write: [], admin: [], anonymousWrites: true });
   });
 
   it('names every bad variable', () => {
@@ -42,5 +42,14 @@ describe('serveConfigFromEnv', () => {
       serveConfigFromEnv({ MOVIE_RECO_MODEL_URI: 'x/y', MOVIE_RECO_AUTH_READ: 'token-without-scheme-s3cret' }),
     ).toThrow(expect.objectContaining({ message: expect.not.stringContaining('s3cret') }));
     expect(() => parseCredential('basic:onlyuser')).toThrow(/basic:USER:PASSWORD/);
+  });
+
+  it('takes anonymous writes unless MOVIE_RECO_ANONYMOUS_WRITES=false, and refuses any other value', () => {
+    expect(serveConfigFromEnv({ MOVIE_RECO_MODEL_URI: 'x/y' }).auth.anonymousWrites).toBe(true);
+    const closed = serveConfigFromEnv({ MOVIE_RECO_MODEL_URI: 'x/y', MOVIE_RECO_ANONYMOUS_WRITES: 'false' });
+    expect(closed.auth.anonymousWrites).toBe(false);
+    expect(() => serveConfigFromEnv({ MOVIE_RECO_MODEL_URI: 'x/y', MOVIE_RECO_ANONYMOUS_WRITES: 'no' })).toThrow(
+      /MOVIE_RECO_ANONYMOUS_WRITES: must be true or false/,
+    );
   });
 });

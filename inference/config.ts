@@ -59,6 +59,7 @@ const envSchema = z
     MOVIE_RECO_AUTH_READ: z.string().optional(),
     MOVIE_RECO_AUTH_WRITE: z.string().optional(),
     MOVIE_RECO_AUTH_ADMIN: z.string().optional(),
+    MOVIE_RECO_ANONYMOUS_WRITES: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
   })
   .refine((env) => env.MOVIE_RECO_MODEL_URI || env.MOVIE_RECO_MODEL_URI_FILE, {
     message: 'set MOVIE_RECO_MODEL_URI (the artifact folder) or MOVIE_RECO_MODEL_URI_FILE (a file naming it)',
@@ -77,7 +78,8 @@ const authFileSchema = z
  * The service's settings from the environment, checked once at start. Credentials come from
  * MOVIE_RECO_AUTH_FILE (a mounted Secret: JSON {"read": [...], "write": [...], "admin": [...]})
  * or MOVIE_RECO_AUTH_READ / _WRITE / _ADMIN (comma-separated); each credential is
- * "basic:USER:PASSWORD" or "bearer:TOKEN". A scope with no credential is open.
+ * "basic:USER:PASSWORD" or "bearer:TOKEN". A scope with no credential is open, but for writes
+ * with MOVIE_RECO_ANONYMOUS_WRITES=false, as the operator sets for a release without credentials.
  */
 export function serveConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ServeConfig {
   const result = envSchema.safeParse(env);
@@ -105,7 +107,10 @@ export function serveConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ServeC
     recommendationCacheSize: e.MOVIE_RECO_RECOMMENDATION_CACHE_SIZE,
     precompute: e.MOVIE_RECO_PRECOMPUTE === 'true',
     s3,
-    auth: e.MOVIE_RECO_AUTH_FILE ? authFromFile(e.MOVIE_RECO_AUTH_FILE) : authFromEnv(e),
+    auth: {
+      ...(e.MOVIE_RECO_AUTH_FILE ? authFromFile(e.MOVIE_RECO_AUTH_FILE) : authFromEnv(e)),
+      anonymousWrites: e.MOVIE_RECO_ANONYMOUS_WRITES === 'true',
+    },
   };
 }
 
@@ -113,7 +118,7 @@ function authFromEnv(e: {
   MOVIE_RECO_AUTH_READ?: string | undefined;
   MOVIE_RECO_AUTH_WRITE?: string | undefined;
   MOVIE_RECO_AUTH_ADMIN?: string | undefined;
-}): AuthConfig {
+}): Omit<AuthConfig, 'anonymousWrites'> {
   const list = (name: string, value: string | undefined) => {
     try {
       return parseCredentialList(
@@ -135,7 +140,7 @@ function authFromEnv(e: {
   };
 }
 
-function authFromFile(path: string): AuthConfig {
+function authFromFile(path: string): Omit<AuthConfig, 'anonymousWrites'> {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));

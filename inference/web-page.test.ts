@@ -37,7 +37,7 @@ describe('the web page routes', () => {
     app = await startTestApp({ a: serving }, 'a', { webRoot: root });
     locked = await startTestApp({ a: serving }, 'a', {
       webRoot: root,
-      auth: { read: parseCredentialList(['bearer:page-token']), write: [], admin: [] },
+      auth: { read: parseCredentialList(['bearer:page-token']), write: [], admin: [], anonymousWrites: true },
     });
   });
   afterAll(async () => {

@@ -40,9 +40,17 @@ export function guardsOf(auth: AuthConfig): Guards {
       'model swaps need credentials: set MOVIE_RECO_AUTH_ADMIN (or MOVIE_RECO_AUTH_WRITE)',
     );
   };
+  const refuseWrites: Middleware = () => {
+    throw new HttpError(
+      403,
+      'forbidden',
+      'this service takes no anonymous writes: give its ModelRelease spec.serving.authSecretRef with write ' +
+        'credentials, or set spec.serving.anonymousWrites: true',
+    );
+  };
   return {
     read: scopeGuard(auth.read),
-    write: scopeGuard(auth.write),
+    write: auth.write.length > 0 || auth.anonymousWrites ? scopeGuard(auth.write) : [refuseWrites],
     admin: swappers.length > 0 ? scopeGuard(swappers) : [refuseSwaps],
   };
 }

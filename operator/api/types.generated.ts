@@ -274,6 +274,8 @@ export type ModelReleaseSpec = {
       /** Name of a Secret in the release's namespace. */
       name: string;
     };
+    /** Accept POST /v1/ratings from anyone when no write credentials are configured. Off by default: without authSecretRef write credentials, ratings are refused (403) and reads stay open. */
+    anonymousWrites?: boolean;
     /** Secret with the credentials clients must present. */
     authSecretRef?: {
       /** Name of a Secret in the release's namespace. */

@@ -80,6 +80,8 @@ export function desiredDeployment(release: ModelRelease, champion: Champion, set
                 { name: 'MOVIE_RECO_MODEL_URI', value: champion.artifactUri },
                 { name: 'MOVIE_RECO_MODEL_DIGEST', value: champion.digest },
                 { name: 'MOVIE_RECO_PORT', value: String(port) },
+                // Writes need credentials unless the release opens them: no anonymous ratings by default.
+                { name: 'MOVIE_RECO_ANONYMOUS_WRITES', value: String(serving.anonymousWrites ?? false) },
                 { name: 'NODE_OPTIONS', value: SERVICE_NODE_OPTIONS },
               ],
               ...(envFrom.length ? { envFrom } : {}),
