@@ -596,7 +596,7 @@ function dashboardExpressions(): { title: string; expr: string }[] {
   const out = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ title: p.title, expr: t.expr })));
   for (const v of dashboard.templating.list) {
     const q = (v.query as { query?: string } | undefined)?.query;
-    const m = q && /^label_values\((.+),\s*\w+\)$/.exec(q);
+    const m = q && (/^label_values\((.+),\s*\w+\)$/.exec(q) ?? /^query_result\((.+)\)$/.exec(q));
     if (m) out.push({ title: 'variable', expr: m[1]! });
   }
   return out.map(({ title, expr }) => ({
@@ -664,6 +664,12 @@ describe('monitoring', () => {
   it('passes promtool check rules', async () => {
     const { stdout } = await run(promtoolBinary(), ['check', 'rules', rulesFile]);
     expect(stdout).toMatch(/SUCCESS: 6 rules found/);
+  });
+
+  it('fires each alert on the series that mean it, and none on a clean install (promtool test rules)', async () => {
+    const tests = join(deploy, 'monitoring', 'movie-reco.rules.test.yaml');
+    const { stdout } = await run(promtoolBinary(), ['test', 'rules', tests]);
+    expect(stdout).toMatch(/SUCCESS/);
   });
 
   it('has dashboard expressions that parse (promtool, as recording rules)', async () => {

@@ -18,6 +18,7 @@ import {
   type ModelRelease,
   type TrainingRun,
 } from './api/resources.ts';
+import { findCondition } from './kit/conditions.ts';
 import { Controller } from './kit/controller.ts';
 import { EventRecorder } from './kit/events.ts';
 import { ResilientInformer, keyOf } from './kit/informer.ts';
@@ -269,6 +270,7 @@ export class Operator {
       runs,
       jobs,
       pods,
+      metrics: this.metrics,
       settings: { image: trainerImage },
       events,
       log: log.child({ controller: 'trainingrun' }),
@@ -277,11 +279,16 @@ export class Operator {
 
     this.metrics.beforeScrape(() => {
       this.metrics.trainingRuns.reset();
-      for (const run of runs.list())
-        this.metrics.trainingRuns.inc({ model: run.spec?.model ?? '', phase: run.status?.phase ?? 'Pending' });
+      for (const run of runs.list()) {
+        const labels = { namespace: run.metadata?.namespace ?? '', model: run.spec?.model ?? '' };
+        this.metrics.trainingRuns.inc({ ...labels, phase: run.status?.phase ?? 'Pending' });
+        // Present at 0 before the first run finishes, so that increase() counts that one too.
+        for (const phase of ['Succeeded', 'Failed']) this.metrics.trainingRunsFinished.inc({ ...labels, phase }, 0);
+      }
       this.metrics.trainingRunMetric.reset();
       this.metrics.trainingRunDuration.reset();
       this.metrics.championPromoted.reset();
+      this.metrics.releaseReady.reset();
       for (const release of releases.list()) {
         const promotedAt = Date.parse(release.status?.champion?.promotedAt ?? '');
         if (!Number.isFinite(promotedAt)) continue;
@@ -291,6 +298,8 @@ export class Operator {
           model: release.spec?.model ?? '',
         };
         this.metrics.championPromoted.set(labels, promotedAt / 1000);
+        const ready = findCondition(release.status?.conditions, 'Ready')?.status === 'True';
+        this.metrics.releaseReady.set(labels, ready ? 1 : 0);
       }
       for (const { labels, metrics, durationSeconds } of runSamples(runs.list() as TrainingRun[])) {
         for (const [metric, value] of Object.entries(metrics))

@@ -108,8 +108,20 @@ export class OperatorMetrics {
 
   readonly trainingRuns = new Gauge({
     name: 'movie_reco_training_runs',
-    help: 'TrainingRuns by model and phase',
-    labelNames: ['model', 'phase'],
+    help: 'TrainingRuns in the cluster by namespace, model and phase',
+    labelNames: ['namespace', 'model', 'phase'],
+    registers: [this.registry],
+  });
+  readonly trainingRunsFinished = new Counter({
+    name: 'movie_reco_training_runs_finished_total',
+    help: 'TrainingRuns this operator saw finish, by namespace, model and phase (Succeeded, Failed)',
+    labelNames: ['namespace', 'model', 'phase'],
+    registers: [this.registry],
+  });
+  readonly releaseReady = new Gauge({
+    name: 'movie_reco_model_release_ready',
+    help: "1 when a release's champion is served by ready pods, else 0; only releases with a champion",
+    labelNames: ['namespace', 'release', 'model'],
     registers: [this.registry],
   });
   readonly promotions = new Counter({

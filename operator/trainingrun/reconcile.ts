@@ -6,6 +6,7 @@ import { trainingRuns, type TrainingRun } from '../api/resources.ts';
 import { apiMessage, isStatus } from '../kit/api-errors.ts';
 import type { Reconciler } from '../kit/controller.ts';
 import type { EventRecorder } from '../kit/events.ts';
+import type { OperatorMetrics } from '../kit/metrics.ts';
 import { splitKey } from '../kit/informer.ts';
 import { patchStatus } from '../kit/status-writer.ts';
 import { decideTrainingRun, jobCreateFailed, type TrainingRunDecision } from './decide.ts';
@@ -31,6 +32,7 @@ export interface TrainingRunReconcilerDeps {
   log: Logger;
   /** Reads the trainer's run record (MySQL) by run id; optional. */
   readRunRecord?: (runId: string) => Promise<TrainerResult | undefined>;
+  metrics?: OperatorMetrics;
   now?: () => Date;
 }
 
@@ -112,8 +114,11 @@ export function trainingRunReconciler(deps: TrainingRunReconcilerDeps): Reconcil
       log.debug('status conflict; requeued', {});
       return { requeueAfterMs: 20 };
     }
-    if (decision.status.phase !== run.status?.phase) {
-      log.info('phase changed', { from: run.status?.phase, to: decision.status.phase, job: jobNameFor(run) });
+    const phase = decision.status.phase;
+    if (phase !== run.status?.phase) {
+      log.info('phase changed', { from: run.status?.phase, to: phase, job: jobNameFor(run) });
+      if (phase === 'Succeeded' || phase === 'Failed')
+        deps.metrics?.trainingRunsFinished.inc({ namespace, model: run.spec.model, phase });
     }
     for (const event of events) await deps.events.record(run, event);
   };
