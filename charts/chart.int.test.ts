@@ -36,6 +36,7 @@ const run = promisify(execFile);
 const root = join(import.meta.dirname, '..');
 const chart = join(root, 'charts', 'movie-reco');
 const deploy = join(root, 'deploy');
+const crdChart = join(root, 'charts', 'movie-reco-crds');
 const rulesFile = join(deploy, 'monitoring', 'movie-reco.rules.yaml');
 const dashboardFile = join(deploy, 'monitoring', 'movie-reco-dashboard.json');
 const monitoringApis = [
@@ -220,12 +221,36 @@ describe('the chart', () => {
         `charts/movie-reco/crds/${name}: run charts/sync.sh`,
       ).toBe(readFileSync(join(deploy, 'crds', name), 'utf8'));
     }
+    for (const name of names) {
+      expect(
+        readFileSync(join(crdChart, 'files', name), 'utf8'),
+        `charts/movie-reco-crds/files/${name}: run charts/sync.sh`,
+      ).toBe(readFileSync(join(deploy, 'crds', name), 'utf8'));
+    }
     for (const file of [rulesFile, dashboardFile, join(deploy, 'rbac', 'user-clusterroles.yaml')]) {
       const name = file.split('/').pop()!;
       expect(
         readFileSync(join(chart, 'files', name), 'utf8'),
         `charts/movie-reco/files/${name}: run charts/sync.sh`,
       ).toBe(readFileSync(file, 'utf8'));
+    }
+  });
+
+  it('has a CRD chart that renders deploy/crds unchanged, kept on uninstall', async () => {
+    await helm('lint', '--strict', crdChart);
+    const rendered = k8s.loadAllYaml(await helm('template', 'crds', crdChart)) as k8s.V1CustomResourceDefinition[];
+    expect(rendered.map((crd) => crd.metadata!.name).sort()).toEqual(
+      readdirSync(join(deploy, 'crds'))
+        .map((f) => f.replace(/\.yaml$/, ''))
+        .sort(),
+    );
+    for (const crd of rendered) {
+      const source = k8s.loadYaml<k8s.V1CustomResourceDefinition>(
+        readFileSync(join(deploy, 'crds', `${crd.metadata!.name}.yaml`), 'utf8'),
+      );
+      expect(crd.metadata!.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
+      expect(crd.metadata!.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'Helm' });
+      expect(crd.spec).toEqual(source.spec);
     }
   });
 
@@ -320,7 +345,7 @@ describe('the chart', () => {
     ) as k8s.V1ClusterRole[];
     for (const reference of userRoles) {
       const rendered = objects.find(
-        (o) => o.kind === 'ClusterRole' && o.metadata.name === `${ns.name}-${reference.metadata!.name}`,
+        (o) => o.kind === 'ClusterRole' && o.metadata.name === `${ns.name}-mr-${reference.metadata!.name}`,
       ) as unknown as k8s.V1ClusterRole;
       expect(rendered.rules, reference.metadata!.name).toEqual(reference.rules);
       expect(rendered.metadata!.labels).toMatchObject(reference.metadata!.labels!);

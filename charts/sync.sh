@@ -8,6 +8,8 @@ chart="$root/charts/movie-reco"
 mkdir -p "$chart/crds" "$chart/files"
 rm -f "$chart"/crds/*.yaml
 cp "$root"/deploy/crds/*.yaml "$chart/crds/"
+rm -f "$root"/charts/movie-reco-crds/files/*.yaml
+cp "$root"/deploy/crds/*.yaml "$root/charts/movie-reco-crds/files/"
 cp "$root/deploy/monitoring/movie-reco-dashboard.json" "$root/deploy/monitoring/movie-reco.rules.yaml" "$chart/files/"
 cp "$root/deploy/rbac/user-clusterroles.yaml" "$chart/files/"
 echo "synced CRDs and monitoring files into $chart"
