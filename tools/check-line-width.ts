@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 
 const MAX_WIDTH = 120;
 const checked = /\.(ts|js|mjs|css|sh|yaml|yml|tpl)$/;
-const generated = /\.generated\.|^charts\/.*\/crds\/|^deploy\/crds\//;
+const generated = /\.generated\./;
+// One token that cannot be broken (a URL, a regular expression in a CRD's CEL rule) may be wider.
+const unbreakable = (line: string) => !/\s/.test(line.trim());
 
 const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { encoding: 'utf8' })
   .split('\n')
@@ -23,7 +25,7 @@ for (const file of files) {
     continue; // deleted in the working tree
   }
   text.split('\n').forEach((line, index) => {
-    if (line.length > MAX_WIDTH) wide.push(`${file}:${index + 1}: ${line.length} characters`);
+    if (line.length > MAX_WIDTH && !unbreakable(line)) wide.push(`${file}:${index + 1}: ${line.length} characters`);
   });
 }
 if (wide.length > 0) {
