@@ -53,7 +53,10 @@ type KubeObject = {
   [key: string]: unknown;
 };
 
-/** Values of a production-like install: external MySQL and S3 through a managed Secret, two operator replicas, one watched namespace. */
+/**
+ * Values of a production-like install: external MySQL and S3 through a managed Secret,
+ * two operator replicas, one watched namespace.
+ */
 function productionValues(watchNamespace: string): string[] {
   return [
     '--set',
@@ -162,7 +165,8 @@ describe('the chart', () => {
       createTestNamespace('chart-watched', restricted),
     ]);
     await installCrds(kc);
-    // The Prometheus Operator's kinds, as schemaless stand-ins, so PodMonitor and PrometheusRule can be dry-run applied.
+    // The Prometheus Operator's kinds, as schemaless stand-ins, so PodMonitor and PrometheusRule
+    // can be dry-run applied.
     for (const [plural, kind] of [
       ['podmonitors', 'PodMonitor'],
       ['prometheusrules', 'PrometheusRule'],
@@ -254,7 +258,7 @@ describe('the chart', () => {
     }
   });
 
-  it('passes helm lint with default, sample and production-like values, and its schema refuses bad values', async () => {
+  it('passes helm lint with default, sample and production-like values; its schema refuses bad values', async () => {
     await helm('lint', '--strict', chart);
     await helm('lint', '--strict', chart, '--set', 'samples.enabled=true');
     await helm('lint', '--strict', chart, ...productionValues('team-a'));
@@ -302,7 +306,7 @@ describe('the chart', () => {
       expect(unplaced, field).not.toHaveProperty(field);
   });
 
-  it('renders the operator as the issue asks: NODE_OPTIONS, restricted security context, probes, defaults ConfigMap', async () => {
+  it('renders the operator with NODE_OPTIONS, restricted security context, probes, defaults ConfigMap', async () => {
     const { objects } = await render(ns.name);
     const operator = objects.find(
       (o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/name'] === 'movie-reco-operator',
@@ -363,7 +367,8 @@ describe('the chart', () => {
         .map((o) => o.kind)
         .sort(),
     ).toEqual(['PodMonitor', 'PodMonitor', 'PrometheusRule']);
-    // The PodMonitors select what is really there: the operator pod's metrics port, the inference pods the operator creates.
+    // The PodMonitors select what is really there: the operator pod's metrics port, the inference
+    // pods the operator creates.
     type PodMonitor = {
       spec: { selector: { matchLabels: Record<string, string> }; podMetricsEndpoints: { port: string }[] };
     };
@@ -407,7 +412,7 @@ describe('the chart', () => {
     expect(moved).toEqual(fileUrls.map(([alert]) => [alert, `${base}#${alert!.toLowerCase()}`]));
   });
 
-  it('applies every rendered object with server-side dry run (default, samples + monitoring, production-like)', async () => {
+  it('dry-run applies every rendered object: default, samples + monitoring, production-like', async () => {
     const variants: [string, string[]][] = [
       ['default', []],
       ['samples and monitoring', ['--set', 'samples.enabled=true', ...monitoringApis]],
@@ -424,7 +429,7 @@ describe('the chart', () => {
     }
   });
 
-  it('has pod templates (chart workloads, trainer Job, inference Deployment) that restricted Pod Security admits', async () => {
+  it('has pod templates restricted Pod Security admits: workloads, trainer Job, inference Deployment', async () => {
     const { objects } = await render(ns.name, '--set', 'samples.enabled=true');
     const templates = podTemplates(objects);
     expect(templates.map((t) => t.owner.split('/')[0]).sort()).toEqual([
@@ -481,7 +486,7 @@ describe('the chart', () => {
     );
   });
 
-  it('installs, upgrades and uninstalls with helm against the API server (hooks off: no kubelet runs the dataset Job)', async () => {
+  it('installs, upgrades and uninstalls with helm (hooks off: no kubelet runs the dataset Job)', async () => {
     const target = await createTestNamespace('chart-install', { 'pod-security.kubernetes.io/enforce': 'restricted' });
     const common = ['--kubeconfig', kubeconfigPath(), '--namespace', target.name, '--no-hooks'];
     try {
@@ -515,7 +520,7 @@ describe('the chart', () => {
     }
   });
 
-  it('grants the operator ServiceAccount what the operator uses and nothing cluster-wide it does not need (kubectl auth can-i)', async () => {
+  it("grants the operator's ServiceAccount what it uses, nothing cluster-wide it does not need (can-i)", async () => {
     const release = `canI${Date.now().toString(36)}`.toLowerCase();
     const { objects } = await render(ns.name, '--set', `fullnameOverride=${release}`);
     const rbac = objects.filter((o) =>
@@ -653,7 +658,10 @@ const promqlWords = new Set([
   'nan',
 ]);
 
-/** The metric names a PromQL expression selects (identifiers that are neither functions, keywords, label names nor strings). */
+/**
+ * The metric names a PromQL expression selects (identifiers that are neither functions, keywords,
+ * label names nor strings).
+ */
 function metricNames(expr: string): string[] {
   const stripped = expr
     .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""')

@@ -1,7 +1,10 @@
 import type { Evaluation } from '../model/evaluate.ts';
 import type { TrainResult } from '../model/train.ts';
 
-/** What `movie-reco evaluate --json` prints and the training benchmark records: one training run scored on a test set. */
+/**
+ * What `movie-reco evaluate --json` prints and the training benchmark records: one training run
+ * scored on a test set.
+ */
 export function evaluationReport(result: TrainResult, evaluation: Evaluation, trainRatings: number) {
   return {
     rmse: evaluation.rmse,

@@ -188,7 +188,10 @@ function readableValue(value: unknown): unknown {
   return value instanceof Error ? { name: value.name, message: value.message } : value;
 }
 
-/** Errors among the fields as {name, message} (JSON.stringify would write {}); the fields themselves when there are none. */
+/**
+ * Errors among the fields as {name, message} (JSON.stringify would write {}); the fields themselves
+ * when there are none.
+ */
 function withReadableErrors(fields: LogFields): LogFields {
   let readable: LogFields | undefined;
   for (const key in fields) {

@@ -54,11 +54,15 @@ export function renderRecord(record: LogFields): RenderedLine {
         : { text: `reading ratings ${count(fields.rows)}`, transient: true };
     case 'dataset loaded':
       return {
-        text: `loaded ${fields.dataset}: ${count(fields.ratings)} ratings, ${count(fields.movies)} movies, in ${fields.batches} batches`,
+        text:
+          `loaded ${fields.dataset}: ${count(fields.ratings)} ratings, ${count(fields.movies)} movies, ` +
+          `in ${fields.batches} batches`,
       };
     case 'snapshot read':
       return {
-        text: `training on ${count(fields.ratings)} ratings of ${count(fields.users)} users and ${count(fields.movies)} movies`,
+        text:
+          `training on ${count(fields.ratings)} ratings of ${count(fields.users)} users ` +
+          `and ${count(fields.movies)} movies`,
       };
     case 'epoch': {
       const validation = fields.validationRmse === undefined ? '' : `, validation ${fixed(fields.validationRmse, 4)}`;

@@ -115,7 +115,7 @@ describe('a corrupted champion artifact', () => {
     await bucket?.remove();
   });
 
-  it('is refused by a new instance, while the instance already serving it keeps answering and refuses to reload it', async () => {
+  it('is refused by a new instance; the one already serving it keeps answering and refuses to reload it', async () => {
     const base = `http://127.0.0.1:${serving.port}`;
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
 
@@ -195,12 +195,17 @@ describe('a corrupted champion artifact', () => {
     // main's one-line reason (the pod's termination message falls back to the log's tail); the
     // JSON log lines and it are written by different paths, so it need not be the last line.
     const reason = stderr.split('\n').find((line) => line.startsWith('movie-reco serve: ')) ?? '';
-    console.log(
-      `corrupt champion drill: new instance /readyz while loading ${readyWhileLoading.status} ${JSON.stringify(readyBody)}, /healthz ${liveWhileLoading}; ` +
-        `it refused the artifact and exited with code ${code} ${refusedAfter.toFixed(0)} ms after start (then /readyz: ${freshReadyAfterwards}); ` +
-        `its log: ${JSON.stringify(failure)}; its reason: ${JSON.stringify(reason)}; serving instance: reload -> ${reload.status} ${JSON.stringify(reloadBody)}, ` +
-        `statuses under load ${JSON.stringify(Object.fromEntries(statuses))}, still serving ${model.digest === digest ? 'X (its verified copy in memory)' : model.digest}, /readyz ${servingReady}`,
-    );
+    const newInstance =
+      `new instance /readyz while loading ${readyWhileLoading.status} ${JSON.stringify(readyBody)}, ` +
+      `/healthz ${liveWhileLoading}; it refused the artifact and exited with code ${code} ` +
+      `${refusedAfter.toFixed(0)} ms after start (then /readyz: ${freshReadyAfterwards}); ` +
+      `its log: ${JSON.stringify(failure)}; its reason: ${JSON.stringify(reason)}`;
+    const stillServing = model.digest === digest ? 'X (its verified copy in memory)' : model.digest;
+    const servingInstance =
+      `reload -> ${reload.status} ${JSON.stringify(reloadBody)}, ` +
+      `statuses under load ${JSON.stringify(Object.fromEntries(statuses))}, ` +
+      `still serving ${stillServing}, /readyz ${servingReady}`;
+    console.log(`corrupt champion drill: ${newInstance}; serving instance: ${servingInstance}`);
 
     expect(proxy.held).toBeGreaterThan(0);
     expect(readyWhileLoading.status).toBe(503);

@@ -297,6 +297,10 @@ function movieSegment(r: Random): string {
   return encodeURIComponent(value);
 }
 
+function assetSegment(r: Random): string {
+  return pick(r, ['app.js', 'index.css', '..%2F..%2Fpackage.json', '%2e%2e', encodeURIComponent(randomText(r, 20))]);
+}
+
 const ratingValues = [0.5, 1, 2.5, 3, 4.5, 5];
 
 function jsonValue(r: Random, depth = 0): unknown {
@@ -530,6 +534,8 @@ const methods = [
 /** Messages an HTTP client would not send: bad request lines, bad headers, bad framing. */
 function rawRequest(r: Random, port: number): Buffer {
   const host = `Host: 127.0.0.1:${port}\r\n`;
+  const postJson = `POST /v1/ratings HTTP/1.1\r\n${host}Content-Type: application/json\r\n`;
+  const readerBasic = Buffer.from('reader:reader-pw').toString('base64');
   const messages = [
     `FOO /v1/model HTTP/1.1\r\n${host}\r\n`,
     `get /v1/model HTTP/1.1\r\n${host}\r\n`,
@@ -539,16 +545,16 @@ function rawRequest(r: Random, port: number): Buffer {
     `GET /v1/model HTTP/1.1\r\n${host}Bad Header\r\n\r\n`,
     `GET /v1/model HTTP/1.1\r\n${host}X: ${repeat('a', 20_000)}\r\n\r\n`,
     `GET /${repeat('a', 20_000)} HTTP/1.1\r\n${host}\r\n`,
-    `POST /v1/ratings HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: -1\r\n\r\n`,
-    `POST /v1/ratings HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
-    `POST /v1/ratings HTTP/1.1\r\n${host}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,
-    `POST /v1/ratings HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: 10\r\nContent-Length: 11\r\n\r\n{}`,
+    `${postJson}Content-Length: -1\r\n\r\n`,
+    `${postJson}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+    `${postJson}Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,
+    `${postJson}Content-Length: 10\r\nContent-Length: 11\r\n\r\n{}`,
     `GET /v1/model HTTP/1.1\r\n\r\n`,
     `\r\n\r\n`,
     `${repeat('\u0000', 64)}\r\n\r\n`,
     `GET\r\n\r\n`,
     `GET /v1/model HTTP/1.1\n${host.replace('\r\n', '\n')}\n`,
-    `GET /v1/model HTTP/1.1\r\n${host}Authorization: Basic ${Buffer.from('reader:reader-pw').toString('base64')}\r\nConnection: close\r\n\r\n`,
+    `GET /v1/model HTTP/1.1\r\n${host}Authorization: Basic ${readerBasic}\r\nConnection: close\r\n\r\n`,
   ];
   const text = pick(r, messages);
   return Buffer.from(
@@ -573,7 +579,7 @@ function generate(index: number, port: number, bucket: string): FuzzRequest {
       template === '/v1/movies/{id}/similar'
         ? `/v1/movies/${movieSegment(r)}/similar`
         : template === '/assets/{file}'
-          ? `/assets/${pick(r, ['app.js', 'index.css', '..%2F..%2Fpackage.json', '%2e%2e', encodeURIComponent(randomText(r, 20))])}`
+          ? `/assets/${assetSegment(r)}`
           : template;
     if (chance(r, 0.12)) path = mutatePath(r, path);
   } else {
@@ -740,11 +746,10 @@ function problems(request: FuzzRequest, outcome: Outcome): string[] {
   const code = (parsed as { error?: { code?: string } } | undefined)?.error?.code;
   if (status >= 500 && !documented5xx(request, status, code)) found.push(`status ${status} (${code ?? 'no code'})`);
   if (status >= 400 && hasBody) {
-    if (!type.startsWith('application/json'))
-      found.push(
-        `error ${status} is not JSON (content-type ${JSON.stringify(type)}): ${outcome.body!.toString('utf8').slice(0, 200)}`,
-      );
-    else if (parsed !== undefined && !isErrorShape(parsed))
+    if (!type.startsWith('application/json')) {
+      const start = outcome.body!.toString('utf8').slice(0, 200);
+      found.push(`error ${status} is not JSON (content-type ${JSON.stringify(type)}): ${start}`);
+    } else if (parsed !== undefined && !isErrorShape(parsed))
       found.push(`error ${status} does not have the service's error shape: ${JSON.stringify(parsed).slice(0, 200)}`);
   }
   if (status === 401 && !outcome.headers?.['www-authenticate']) found.push('401 without WWW-Authenticate');
@@ -832,7 +837,7 @@ describe('fuzzing the inference service', () => {
     await bucket?.remove();
   });
 
-  it(`answers ${REQUESTS} random and malformed requests without a 5xx, always in the JSON error shape, and keeps serving`, async () => {
+  it(`answers ${REQUESTS} fuzzed requests: no 5xx, every error in the JSON error shape, still serving`, async () => {
     const port = service.port;
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
     const before = heapAfterGc();
@@ -854,9 +859,8 @@ describe('fuzzing the inference service', () => {
         if (process.env.FUZZ_DEBUG && found.length > 0) found.push(`after ${previous}`);
         previous = describeRequest(request).slice(0, 400);
         if (found.length > 0) {
-          failures.push(
-            `#${request.index} (FUZZ_SEED=${SEED} FUZZ_ONLY=${request.index}): ${found.join('; ')}\n    request: ${describeRequest(request)}`,
-          );
+          const replay = `FUZZ_SEED=${SEED} FUZZ_ONLY=${request.index}`;
+          failures.push(`#${request.index} (${replay}): ${found.join('; ')}\n    request: ${describeRequest(request)}`);
         }
       }
     };
@@ -874,10 +878,14 @@ describe('fuzzing the inference service', () => {
       .sort((a, b) => String(a[0]).localeCompare(String(b[0])))
       .map(([s, n]) => `${s}:${n}`)
       .join(' ');
+    const rate = `${(indices.length / seconds).toFixed(0)} req/s`;
+    const slowestText = `slowest ${slowest.ms.toFixed(0)} ms (${slowest.request.slice(0, 160)})`;
+    const memory =
+      `heap after GC ${before.heapMiB.toFixed(1)} -> ${after.heapMiB.toFixed(1)} MiB, ` +
+      `RSS ${before.rssMiB.toFixed(0)} -> ${after.rssMiB.toFixed(0)} MiB`;
     console.log(
-      `fuzz: ${indices.length} requests (seed ${SEED}) in ${seconds.toFixed(1)} s, ${(indices.length / seconds).toFixed(0)} req/s; ` +
-        `statuses ${histogram}; failures ${failures.length}; slowest ${slowest.ms.toFixed(0)} ms (${slowest.request.slice(0, 160)}); ` +
-        `heap after GC ${before.heapMiB.toFixed(1)} -> ${after.heapMiB.toFixed(1)} MiB, RSS ${before.rssMiB.toFixed(0)} -> ${after.rssMiB.toFixed(0)} MiB`,
+      `fuzz: ${indices.length} requests (seed ${SEED}) in ${seconds.toFixed(1)} s, ${rate}; ` +
+        `statuses ${histogram}; failures ${failures.length}; ${slowestText}; ${memory}`,
     );
     if (failures.length > 0) {
       // A few examples of each kind of failure.

@@ -68,7 +68,7 @@ describe("users' roles aggregated into admin, edit and view (deploy/rbac/user-cl
     await controllerManager?.stop();
   });
 
-  it("lets a namespace's editors manage runs and releases there, its viewers only read them, and nobody else", async () => {
+  it("lets a namespace's editors manage runs and releases, its viewers only read them, and nobody else", async () => {
     const editor = { namespace: teamA.name, name: 'editor' };
     const viewer = { namespace: teamA.name, name: 'viewer' };
     // The clusterrole-aggregation controller copies the rules into edit and view.

@@ -7,7 +7,8 @@ set -euo pipefail
 version="${1:?usage: $0 v1.MINOR.PATCH}"
 staging="v0.${version#v1.}"
 cd "$(dirname "$0")/kube"
-upstream="$(GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@${version}" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')"
+upstream="$(GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@${version}" \
+  | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')"
 {
   sed '/^require k8s.io\/kubernetes /,$d' go.mod
   echo "require k8s.io/kubernetes ${version}"

@@ -170,7 +170,7 @@ describe('MinIO killed while the trainer uploads the artifact', () => {
     await database?.drop();
   });
 
-  it('fails the run in MySQL naming the object store, exits non-zero with a termination message, and leaves no loadable artifact', async () => {
+  it('fails naming the object store (MySQL run, termination message), exits 1, no loadable artifact left', async () => {
     const terminationFile = join(dir, 'termination-log');
     const started = performance.now();
     const trainer = spawn(process.execPath, [cli, 'train', '--algorithm', 'svd', '--factors', '32', '--epochs', '5'], {
@@ -225,11 +225,15 @@ describe('MinIO killed while the trainer uploads the artifact', () => {
       (error: Error) => `${error.name}: ${error.message}`,
     );
 
+    const killToExit = trip ? (exitedAt - killedAt).toFixed(0) : '?';
+    const objectsLeft = JSON.stringify(left.map((o) => `${o.key} (${o.size} B)`));
     console.log(
-      `minio drill: trainer ran ${((exitedAt - started) / 1000).toFixed(1)} s; MinIO killed after ${trip?.forwarded ?? '?'} bytes of the ` +
-        `${trip?.contentLength ?? '?'}-byte model.bin PUT; kill -> trainer exit ${trip ? (exitedAt - killedAt).toFixed(0) : '?'} ms, code ${exitCode}; ` +
-        `run ${run?.status}: ${JSON.stringify(run?.message)}; termination message ${JSON.stringify(termination)}; stderr reason ${JSON.stringify(reasonLine)}; ` +
-        `MinIO restarted in ${restartSeconds.toFixed(1)} s; objects left under the run: ${JSON.stringify(left.map((o) => `${o.key} (${o.size} B)`))}; reading the artifact: ${read}`,
+      `minio drill: trainer ran ${((exitedAt - started) / 1000).toFixed(1)} s; ` +
+        `MinIO killed after ${trip?.forwarded ?? '?'} bytes of the ${trip?.contentLength ?? '?'}-byte model.bin PUT; ` +
+        `kill -> trainer exit ${killToExit} ms, code ${exitCode}; ` +
+        `run ${run?.status}: ${JSON.stringify(run?.message)}; termination message ${JSON.stringify(termination)}; ` +
+        `stderr reason ${JSON.stringify(reasonLine)}; MinIO restarted in ${restartSeconds.toFixed(1)} s; ` +
+        `objects left under the run: ${objectsLeft}; reading the artifact: ${read}`,
     );
 
     expect(trip).not.toBeNull();

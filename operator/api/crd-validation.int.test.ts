@@ -97,7 +97,7 @@ describe('CRD validation by the API server', () => {
     [
       'factors below range',
       run('r1', { algorithm: { factors: 0 } }),
-      /spec\.algorithm\.factors: Invalid value: 0: spec\.algorithm\.factors in body should be greater than or equal to 1/,
+      /spec\.algorithm\.factors: Invalid value: 0: .*greater than or equal to 1/,
     ],
     [
       'factors above range',

@@ -108,7 +108,7 @@ describe('candidateOf', () => {
       },
     }) as unknown as TrainingRun;
 
-  it('gives the id the trainer records the run under (namespace/name) before the TrainingRun controller writes it', () => {
+  it('gives the run id the trainer records (namespace/name) before the TrainingRun controller writes it', () => {
     // A release judged the run before and after its status.runId was written: one id for both.
     expect(candidateOf(succeeded({}), 'movielens')?.runId).toBe('reco/run-b');
     expect(candidateOf(succeeded({ runId: 'reco/run-b' }), 'movielens')?.runId).toBe('reco/run-b');

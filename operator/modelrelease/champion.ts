@@ -43,7 +43,10 @@ const lowerIsBetter: Record<PromotionMetric, boolean> = {
   precisionAt10: false,
 };
 
-/** The id the trainer records the run under (MySQL), also before the TrainingRun controller has written it to the status. */
+/**
+ * The id the trainer records the run under (MySQL), also before the TrainingRun controller has
+ * written it to the status.
+ */
 export function recordedRunId(run: TrainingRun): string {
   return run.status?.runId ?? runIdFor(run);
 }
@@ -151,6 +154,7 @@ export function selectChampion(
     };
   }
 
+  const championScore = `champion ${current.name} (${fmt(current.metrics[metric])})`;
   if (best && best.name !== current.name) {
     const gain = improvement(metric, best, current);
     if (gain > 0 && gain >= minImprovement) {
@@ -159,7 +163,9 @@ export function selectChampion(
         judged: {
           run: best.name,
           outcome: 'Promoted',
-          reason: `${metric} ${fmt(best.metrics[metric])} beats champion ${current.name} (${fmt(current.metrics[metric])}) by ${fmt(gain)}, at least minImprovement ${minImprovement}`,
+          reason:
+            `${metric} ${fmt(best.metrics[metric])} beats ${championScore} by ${fmt(gain)}, ` +
+            `at least minImprovement ${minImprovement}`,
         },
         changed: true,
       };
@@ -174,8 +180,9 @@ export function selectChampion(
   const reason =
     gate ??
     (gain <= 0
-      ? `${metric} ${fmt(newest.metrics[metric])} is not better than champion ${current.name} (${fmt(current.metrics[metric])})`
-      : `${metric} ${fmt(newest.metrics[metric])} beats champion ${current.name} by only ${fmt(gain)}, less than minImprovement ${minImprovement}`);
+      ? `${metric} ${fmt(newest.metrics[metric])} is not better than ${championScore}`
+      : `${metric} ${fmt(newest.metrics[metric])} beats champion ${current.name} by only ${fmt(gain)}, ` +
+        `less than minImprovement ${minImprovement}`);
   return { champion: current, judged: { run: newest.name, outcome: 'Rejected', reason }, changed: false };
 }
 

@@ -115,7 +115,7 @@ describe('decideModelRelease', () => {
     expect(second.status).toEqual(first.status);
   });
 
-  it('tells each judgement of the gates once: a promotion, a rejection (not again on the next reconcile), a pin', () => {
+  it('tells each gate judgement once: a promotion, a rejection (not again on the next reconcile), a pin', () => {
     const runs = [run('a', 0.1)];
     const first = decideModelRelease({
       release: release({ promotion: { minImprovement: 0.01 } }),
@@ -173,7 +173,8 @@ describe('decideModelRelease', () => {
       settings,
     });
     expect([again.gateDecision, again.events]).toEqual([undefined, []]);
-    // Decided from a stale status (the write above lost), it is the same decision again: the reconcile records it only after its own write wins.
+    // Decided from a stale status (the write above lost), it is the same decision again: the
+    // reconcile records it only after its own write wins.
     expect(
       decideModelRelease({
         release: release({ promotion: { minImprovement: 0.01 } }, first.status),
@@ -201,7 +202,7 @@ describe('decideModelRelease', () => {
     expect(pinned.promotion).toMatchObject({ run: 'bb', previousRun: 'a' });
   });
 
-  it('records no gate decision for a pinnedRun that does not exist, though it tells the event and the condition', () => {
+  it('records no gate decision for a pinnedRun that does not exist, but tells the event and the condition', () => {
     const first = decideModelRelease({
       release: release(),
       runs: [run('a', 0.1)],
@@ -405,7 +406,7 @@ describe('recordsOfStatus', () => {
     });
   });
 
-  it('leaves out a record whose own run was deleted since, and names a deleted predecessor or champion without a run id', () => {
+  it('leaves out a record whose run was since deleted; names a deleted predecessor or champion with no run id', () => {
     const last = story().at(-1)!;
     const withoutA = recordsOfStatus(
       last.release,
@@ -493,7 +494,7 @@ describe('recordsOfStatus', () => {
     expect(recordsOfStatus(release(gated, rejected.status), runs).gateDecision).toEqual(rejected.gateDecision);
   });
 
-  it('leaves out the first promotion of a full history, whose predecessor is forgotten, and a judgement no longer in the history', () => {
+  it("leaves out a full history's first promotion (predecessor forgotten) and a judgement no longer in it", () => {
     const entry = (i: number) => ({
       run: 'a',
       digest: 'sha256:a',

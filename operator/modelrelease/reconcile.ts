@@ -42,7 +42,10 @@ export interface ModelReleaseReconcilerDeps {
   newRatingsSince?: (maxRatingId: number) => Promise<number>;
   /** Records a promotion outside the cluster (the MySQL promotions table); optional. */
   recordPromotion?: (promotion: PromotionRecord) => Promise<void>;
-  /** Records a judgement of the gates, promotion or rejection, outside the cluster (the MySQL gate_decisions table); optional. */
+  /**
+   * Records a judgement of the gates, promotion or rejection, outside the cluster (the MySQL
+   * gate_decisions table); optional.
+   */
   recordGateDecision?: (decision: GateDecisionRecord) => Promise<void>;
   /** How often minNewRatings is checked (default one minute). */
   ratingsPollMs?: number;

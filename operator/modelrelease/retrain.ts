@@ -80,7 +80,9 @@ export function decideRetrain({
     events.push({
       type: 'Normal',
       reason: 'RetrainSkipped',
-      message: `scheduled retrain skipped: ${newRatings ?? 'unknown'} new ratings, fewer than minNewRatings ${retrain.minNewRatings}`,
+      message:
+        `scheduled retrain skipped: ${newRatings ?? 'unknown'} new ratings, ` +
+        `fewer than minNewRatings ${retrain.minNewRatings}`,
     });
   }
   if (!wanted || busy) return { create: undefined, deleteRuns, nextRetrainTime, requeueAfterMs, events };
@@ -97,7 +99,10 @@ export function decideRetrain({
   return { create: run, deleteRuns, nextRetrainTime, requeueAfterMs, events };
 }
 
-/** `<release>-<n>`, n one past the highest so far: a stale cache yields the same name, which the API refuses as a duplicate. */
+/**
+ * `<release>-<n>`, n one past the highest so far: a stale cache yields the same name, which the API
+ * refuses as a duplicate.
+ */
 function nextRun(release: ModelRelease, ownedRuns: readonly TrainingRun[]): TrainingRun {
   const prefix = `${release.metadata.name}-`;
   const highest = ownedRuns

@@ -101,7 +101,8 @@ export function decideTrainingRun(inputs: TrainingRunInputs): TrainingRunDecisio
   }
 
   if (controllerOf(job.metadata)?.uid !== run.metadata.uid) {
-    const message = `Job ${jobNameFor(run)} exists but is not controlled by this TrainingRun; delete it or use another name`;
+    const jobName = jobNameFor(run);
+    const message = `Job ${jobName} exists but is not controlled by this TrainingRun; delete it or use another name`;
     const status = withConditions({ ...base, phase: 'Failed', message }, [
       { type: conditionTypes.jobCreated, status: 'False', reason: 'JobNameConflict', message },
       { type: conditionTypes.succeeded, status: 'False', reason: 'JobNameConflict', message },
@@ -129,7 +130,8 @@ export function decideTrainingRun(inputs: TrainingRunInputs): TrainingRunDecisio
       parsed.result.artifact
     ) {
       const { dataset, metrics, artifact } = parsed.result;
-      const message = `rmse ${metrics.rmse.toFixed(4)}, ndcg@10 ${metrics.ndcgAt10.toFixed(4)}, artifact ${artifact.digest}`;
+      const scores = `rmse ${metrics.rmse.toFixed(4)}, ndcg@10 ${metrics.ndcgAt10.toFixed(4)}`;
+      const message = `${scores}, artifact ${artifact.digest}`;
       const status = withConditions(
         { ...finished, phase: 'Succeeded', message, ...(dataset ? { dataset } : {}), metrics, artifact },
         [{ type: conditionTypes.succeeded, status: 'True', reason: 'TrainingSucceeded', message }],

@@ -17,7 +17,10 @@ export function jobNameFor(run: TrainingRun): string {
   return `${run.metadata.name}-train`;
 }
 
-/** The id under which the trainer records the run (MySQL) and stores its artifact: namespace/name, as storage/training-runs.ts expects. */
+/**
+ * The id under which the trainer records the run (MySQL) and stores its artifact: namespace/name,
+ * as storage/training-runs.ts expects.
+ */
 export function runIdFor(run: TrainingRun): string {
   return `${run.metadata.namespace}/${run.metadata.name}`;
 }

@@ -1,4 +1,7 @@
-/** The thin shell around decideTrainingRun: read the run, its Job and pods (from the caches); create; write status; tell. */
+/**
+ * The thin shell around decideTrainingRun: read the run, its Job and pods (from the caches);
+ * create; write status; tell.
+ */
 import { isDeepStrictEqual } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../common/log.ts';

@@ -53,9 +53,12 @@ capabilities:
 {{/* The database URL and the object-store settings, from the in-chart servers or the external ones. */}}
 {{- define "movie-reco.databaseUrl" -}}
 {{- if .Values.mysql.enabled -}}
-{{- printf "mysql://%s:%s@%s:3306/%s" .Values.mysql.auth.username .Values.mysql.auth.password (include "movie-reco.mysqlName" .) .Values.mysql.auth.database -}}
+{{- $auth := .Values.mysql.auth -}}
+{{- $host := include "movie-reco.mysqlName" . -}}
+{{- printf "mysql://%s:%s@%s:3306/%s" $auth.username $auth.password $host $auth.database -}}
 {{- else -}}
-{{- required "backend.databaseUrl is required when mysql.enabled is false and backend.existingSecret is not set" .Values.backend.databaseUrl -}}
+{{- required "backend.databaseUrl is required when mysql.enabled is false and backend.existingSecret is not set"
+  .Values.backend.databaseUrl -}}
 {{- end -}}
 {{- end -}}
 {{- define "movie-reco.s3Endpoint" -}}
