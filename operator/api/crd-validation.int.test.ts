@@ -97,7 +97,10 @@ describe('CRD validation by the API server', () => {
     [
       'factors below range',
       run('r1', { algorithm: { factors: 0 } }),
-      /spec\.algorithm\.factors: Invalid value: 0: .*greater than or equal to 1/,
+      new RegExp(
+        String.raw`spec\.algorithm\.factors: Invalid value: 0: ` +
+          String.raw`spec\.algorithm\.factors in body should be greater than or equal to 1`,
+      ),
     ],
     [
       'factors above range',
