@@ -1,5 +1,12 @@
 /** Pieces of a Pod spec that trainer Jobs and inference Deployments take from their resource alike. */
-import type { V1Affinity, V1PodSpec, V1ResourceRequirements, V1Toleration } from '@kubernetes/client-node';
+import type {
+  V1Affinity,
+  V1PodSecurityContext,
+  V1PodSpec,
+  V1ResourceRequirements,
+  V1SecurityContext,
+  V1Toleration,
+} from '@kubernetes/client-node';
 
 type Quantities = Record<string, number | string> | undefined;
 
@@ -38,3 +45,18 @@ export function placementOf(spec: PodPlacement): Partial<V1PodSpec> {
     ...(spec.priorityClassName ? { priorityClassName: spec.priorityClassName } : {}),
   };
 }
+
+/** Pod Security "restricted": non-root as the image's user, RuntimeDefault seccomp. */
+export const restrictedPodSecurity: V1PodSecurityContext = {
+  runAsNonRoot: true,
+  runAsUser: 10001,
+  runAsGroup: 10001,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+/** ...and per container: no privilege escalation, no capabilities, nothing written outside /tmp. */
+export const restrictedContainerSecurity: V1SecurityContext = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+};

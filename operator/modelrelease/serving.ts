@@ -2,7 +2,12 @@
 import type { V1Deployment, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { managedByLabel, managedByValue, modelLabel, modelReleaseLabel, type ModelRelease } from '../api/resources.ts';
 import { controllerReference } from '../kit/owner.ts';
-import { placementOf, resourceRequirements } from '../kit/pod-spec.ts';
+import {
+  placementOf,
+  resourceRequirements,
+  restrictedContainerSecurity,
+  restrictedPodSecurity,
+} from '../kit/pod-spec.ts';
 import { SERVICE_NODE_OPTIONS } from '../../inference/node-options.ts';
 
 export interface ServingSettings {
@@ -62,12 +67,7 @@ export function desiredDeployment(release: ModelRelease, champion: Champion, set
           ...placementOf(serving),
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: 10001,
-            runAsGroup: 10001,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
+          securityContext: restrictedPodSecurity,
           containers: [
             {
               name: 'inference',
@@ -88,11 +88,7 @@ export function desiredDeployment(release: ModelRelease, champion: Champion, set
               resources: resourceRequirements(resources),
               readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, failureThreshold: 2 },
               livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10, failureThreshold: 3 },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'] },
-              },
+              securityContext: restrictedContainerSecurity,
               volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
             },
           ],

@@ -2,7 +2,12 @@
 import type { V1Job } from '@kubernetes/client-node';
 import { managedByLabel, managedByValue, modelLabel, trainingRunLabel, type TrainingRun } from '../api/resources.ts';
 import { controllerReference } from '../kit/owner.ts';
-import { placementOf, resourceRequirements } from '../kit/pod-spec.ts';
+import {
+  placementOf,
+  resourceRequirements,
+  restrictedContainerSecurity,
+  restrictedPodSecurity,
+} from '../kit/pod-spec.ts';
 
 export interface TrainerSettings {
   /** Image for runs that do not name one. */
@@ -68,13 +73,7 @@ export function desiredJob(run: TrainingRun, settings: TrainerSettings): V1Job {
           ...placementOf(run.spec),
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          // Pod Security "restricted": non-root, no privilege escalation, no capabilities, RuntimeDefault seccomp.
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: 10001,
-            runAsGroup: 10001,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
+          securityContext: restrictedPodSecurity,
           containers: [
             {
               name: trainerContainer,
@@ -92,11 +91,7 @@ export function desiredJob(run: TrainingRun, settings: TrainerSettings): V1Job {
               ),
               terminationMessagePath,
               terminationMessagePolicy: 'FallbackToLogsOnError',
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'] },
-              },
+              securityContext: restrictedContainerSecurity,
               volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
             },
           ],

@@ -71,14 +71,16 @@ export function trainingRunReconciler(deps: TrainingRunReconcilerDeps): Reconcil
             .readRunRecord(runIdFor(run))
             .catch((error: unknown) => void log.warn('could not read the run record', { error }))
         : undefined;
-    let decision: TrainingRunDecision = decideTrainingRun({
-      run,
-      job,
-      pods,
-      runRecord: runRecord ?? undefined,
-      now: now(),
-      settings: deps.settings,
-    });
+    const decide = (current: k8s.V1Job | undefined) =>
+      decideTrainingRun({
+        run,
+        job: current,
+        pods,
+        runRecord: runRecord ?? undefined,
+        now: now(),
+        settings: deps.settings,
+      });
+    let decision: TrainingRunDecision = decide(job);
 
     const events = [...decision.events];
     if (decision.createJob) {
@@ -91,14 +93,7 @@ export function trainingRunReconciler(deps: TrainingRunReconcilerDeps): Reconcil
         if (isStatus(error, 409)) {
           // The cache had not seen our Job yet (or a restarted operator created it): decide from the real one.
           job = await batch.readNamespacedJob({ namespace, name: jobNameFor(run) });
-          decision = decideTrainingRun({
-            run,
-            job,
-            pods,
-            runRecord: runRecord ?? undefined,
-            now: now(),
-            settings: deps.settings,
-          });
+          decision = decide(job);
           events.splice(0, events.length, ...decision.events);
         } else {
           const failed = jobCreateFailed(run, apiMessage(error), now());
