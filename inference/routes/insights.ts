@@ -107,7 +107,8 @@ async function queryDatabase<T>(db: Database | null, timeoutMs: number, run: (db
     throw new HttpError(
       503,
       'no_database',
-      'this service has no database (MOVIE_RECO_DATABASE_URL): training runs, promotions and rating statistics are not available',
+      'this service has no database (MOVIE_RECO_DATABASE_URL): ' +
+        'training runs, promotions and rating statistics are not available',
     );
   }
   let timer: NodeJS.Timeout | undefined;

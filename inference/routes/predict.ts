@@ -24,7 +24,8 @@ export function addPredictRoutes(router: Router, deps: RouteDeps, read: readonly
     // api-shapes.ts's `prediction` as JSON.stringify would write it, without walking an object.
     sendJson(
       ctx,
-      `{"userId":${userId},"movieId":${movie},"predictedRating":${predicted},"coldStart":${coldStart},"model":${model.refJson}}`,
+      `{"userId":${userId},"movieId":${movie},"predictedRating":${predicted},` +
+        `"coldStart":${coldStart},"model":${model.refJson}}`,
     );
   };
   router.get('/v1/predict', ...read, predict);
