@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../common/log.ts';
+import { waitFor } from '../testenv/poll.ts';
 import { createApp } from '../inference/app.ts';
 import { createServiceMetrics } from '../inference/metrics.ts';
 import { ModelHolder } from '../inference/model-holder.ts';
@@ -197,11 +198,11 @@ describe('the chart', () => {
       stubCrds.push(name);
     }
     for (const name of stubCrds) {
-      for (let i = 0; i < 100; i++) {
-        const crd = await crdApi.readCustomResourceDefinition({ name });
-        if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitFor(`CRD ${name} Established`, async () =>
+        (await crdApi.readCustomResourceDefinition({ name })).status?.conditions?.some(
+          (c) => c.type === 'Established' && c.status === 'True',
+        ),
+      );
     }
   });
 
@@ -219,7 +220,7 @@ describe('the chart', () => {
         `charts/movie-reco/crds/${name}: run charts/sync.sh`,
       ).toBe(readFileSync(join(deploy, 'crds', name), 'utf8'));
     }
-    for (const file of [rulesFile, dashboardFile]) {
+    for (const file of [rulesFile, dashboardFile, join(deploy, 'rbac', 'user-clusterroles.yaml')]) {
       const name = file.split('/').pop()!;
       expect(
         readFileSync(join(chart, 'files', name), 'utf8'),
@@ -246,6 +247,34 @@ describe('the chart', () => {
     await expect(helm('template', 'mr', chart, '--set', 'mysql.enabled=false')).rejects.toThrow(
       /backend.databaseUrl is required/,
     );
+  });
+
+  it("places the operator's pod where the values say", async () => {
+    const operatorPod = (objects: KubeObject[]) =>
+      (
+        objects.find(
+          (o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/name'] === 'movie-reco-operator',
+        )!.spec as k8s.V1DeploymentSpec
+      ).template.spec!;
+    const placed = operatorPod(
+      (
+        await render(
+          ns.name,
+          ...['--set', 'operator.priorityClassName=platform-critical', '--set', 'operator.nodeSelector.pool=system'],
+          ...['--set', 'operator.tolerations[0].key=dedicated', '--set', 'operator.tolerations[0].operator=Exists'],
+          ...['--set', 'imagePullSecrets[0].name=registry-key'],
+        )
+      ).objects,
+    );
+    expect(placed).toMatchObject({
+      priorityClassName: 'platform-critical',
+      nodeSelector: { pool: 'system' },
+      tolerations: [{ key: 'dedicated', operator: 'Exists' }],
+      imagePullSecrets: [{ name: 'registry-key' }],
+    });
+    const unplaced = operatorPod((await render(ns.name)).objects);
+    for (const field of ['priorityClassName', 'nodeSelector', 'tolerations', 'affinity', 'imagePullSecrets'])
+      expect(unplaced, field).not.toHaveProperty(field);
   });
 
   it('renders the operator as the issue asks: NODE_OPTIONS, restricted security context, probes, defaults ConfigMap', async () => {
@@ -277,11 +306,26 @@ describe('the chart', () => {
     );
 
     // The ClusterRole is deploy/rbac's, rule for rule.
-    const clusterRole = objects.find((o) => o.kind === 'ClusterRole') as unknown as k8s.V1ClusterRole;
+    const clusterRole = objects.find(
+      (o) => o.kind === 'ClusterRole' && o.metadata.name.endsWith('-operator'),
+    ) as unknown as k8s.V1ClusterRole;
     const reference = k8s.loadYaml<k8s.V1ClusterRole>(
       readFileSync(join(deploy, 'rbac', 'operator-clusterrole.yaml'), 'utf8'),
     );
     expect(clusterRole.rules).toEqual(reference.rules);
+
+    // The users' roles are deploy/rbac's too, renamed after the release, with their aggregation labels.
+    const userRoles = k8s.loadAllYaml(
+      readFileSync(join(deploy, 'rbac', 'user-clusterroles.yaml'), 'utf8'),
+    ) as k8s.V1ClusterRole[];
+    for (const reference of userRoles) {
+      const rendered = objects.find(
+        (o) => o.kind === 'ClusterRole' && o.metadata.name === `${ns.name}-${reference.metadata!.name}`,
+      ) as unknown as k8s.V1ClusterRole;
+      expect(rendered.rules, reference.metadata!.name).toEqual(reference.rules);
+      expect(rendered.metadata!.labels).toMatchObject(reference.metadata!.labels!);
+      expect(rendered.metadata!.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'Helm' });
+    }
 
     // Production-like: no in-chart servers, the managed Secret, a namespaced binding, monitoring objects.
     const prod = (await render(ns.name, ...productionValues(watched.name), ...monitoringApis)).objects;
@@ -320,6 +364,22 @@ describe('the chart', () => {
       (o) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard === '1',
     ) as unknown as k8s.V1ConfigMap;
     expect(JSON.parse(dashboard.data!['movie-reco.json']!)).toEqual(JSON.parse(readFileSync(dashboardFile, 'utf8')));
+  });
+
+  it("points every alert's runbook_url at monitoring.prometheusRule.runbookBaseUrl", async () => {
+    type Rules = { spec: { groups: { rules: { alert: string; annotations: Record<string, string> }[] }[] } };
+    const runbookUrls = async (...args: string[]) => {
+      const { objects } = await render(ns.name, ...monitoringApis, ...args);
+      const rule = objects.find((o) => o.kind === 'PrometheusRule') as unknown as Rules;
+      return rule.spec.groups.flatMap((g) => g.rules.map((r) => [r.alert, r.annotations.runbook_url]));
+    };
+    const fileUrls = k8s
+      .loadYaml<Rules['spec']>(readFileSync(rulesFile, 'utf8'))
+      .groups.flatMap((g) => g.rules.map((r) => [r.alert, r.annotations.runbook_url]));
+    expect(await runbookUrls()).toEqual(fileUrls);
+    const base = 'https://docs.example.com/movie-reco/runbooks.html';
+    const moved = await runbookUrls('--set', `monitoring.prometheusRule.runbookBaseUrl=${base}`);
+    expect(moved).toEqual(fileUrls.map(([alert]) => [alert, `${base}#${alert!.toLowerCase()}`]));
   });
 
   it('applies every rendered object with server-side dry run (default, samples + monitoring, production-like)', async () => {
@@ -469,6 +529,7 @@ describe('the chart', () => {
         ['create', 'jobs.batch'],
         ['watch', 'jobs.batch'],
         ['list', 'pods'],
+        ['watch', 'pods'],
         ['create', 'deployments.apps'],
         ['patch', 'deployments.apps'],
         ['patch', 'services'],
@@ -568,7 +629,7 @@ const promqlWords = new Set([
 ]);
 
 /** The metric names a PromQL expression selects (identifiers that are neither functions, keywords, label names nor strings). */
-export function metricNames(expr: string): string[] {
+function metricNames(expr: string): string[] {
   const stripped = expr
     .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""')
     .replace(/\{[^}]*\}/g, '')

@@ -66,7 +66,7 @@ async function load(argv: string[], log: ReturnType<typeof createLogger>): Promi
       batches,
       ...(only ? { only } : {}),
       onMovies: (movies) => log.info('movies loaded', { movies }),
-      onProgress: (rows) => log.info('ratings loaded', { rows }),
+      onProgress: (rows, total) => log.info('ratings loaded', { rows, total }),
     });
     process.stdout.write(
       `${JSON.stringify({ dataset, movies: summary.movies, ratings: summary.ratings, batches: summary.batches })}\n`,

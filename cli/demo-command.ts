@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../common/log.ts';
+import { createTerminalLog, parseLogFormat } from '../common/terminal-log.ts';
 import { openDataset } from '../data/dataset.ts';
 import { resolveDataset } from '../data/download.ts';
 import { loadDataset } from '../storage/bulk-load.ts';
@@ -22,19 +23,29 @@ local folder, records the run, and prints the metrics.
                    MOVIELENS_DIR (default ../shared/datasets when present) or downloaded once
   --workdir DIR    where the database and artifacts go (default .movie-reco)
   --batches N      time-ordered batches to load the ratings in (default 5)
+  --log-format F   text (default on a terminal: a line per stage, progress bars) or json (default
+                   otherwise: one JSON object per line on stderr)
 ${trainFlagsHelp}`;
 
 export async function demoCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { dataset: { type: 'string' }, workdir: { type: 'string' }, batches: { type: 'string' }, ...trainFlags },
+    options: {
+      dataset: { type: 'string' },
+      workdir: { type: 'string' },
+      batches: { type: 'string' },
+      'log-format': { type: 'string' },
+      ...trainFlags,
+    },
     strict: true,
   });
   const dataset = values.dataset ?? 'ml-latest-small';
   const workdir = resolve(values.workdir ?? '.movie-reco');
   const batches = numberOption(values, 'batches', { integer: true, min: 1, max: 100 }) ?? 5;
   const config = trainConfigFromFlags(values);
-  const log = createLogger({ component: 'demo' });
+  const logFormat = parseLogFormat(values['log-format'], process.stderr.isTTY === true);
+  const terminal = logFormat === 'text' ? createTerminalLog(process.stderr) : undefined;
+  const log = createLogger({ component: 'demo' }, terminal ? { write: terminal.write } : {});
   await mkdir(workdir, { recursive: true });
 
   const folder = await resolveDataset(dataset, { env: movielensDirEnv(), log });
@@ -44,7 +55,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     if ((await countRatings(db)).ratings === 0) {
       const loaded = await loadDataset(db, source, {
         batches,
-        onProgress: (rows) => log.info('ratings loaded', { rows }),
+        onProgress: (rows, total) => log.info('ratings loaded', { rows, total }),
       });
       log.info('dataset loaded', {
         dataset,
@@ -84,9 +95,21 @@ export async function demoCommand(argv: string[]): Promise<number> {
       ['artifact', result.artifact.uri],
       ['digest', result.artifact.digest],
     ];
+    terminal?.end();
     process.stdout.write(`${rows.map(([key, value]) => `${key.padEnd(20)} ${value}`).join('\n')}\n`);
+    process.stdout.write(nextSteps(workdir, result.artifact.uri));
     return 0;
   } finally {
     await db.close();
   }
+}
+
+/** What to do with the model the demo wrote: serve it and open the page. */
+export function nextSteps(workdir: string, artifactUri: string): string {
+  const database = `sqlite://${join(workdir, 'movie-reco.db')}`;
+  return `
+Next: serve this model and open the web page
+  MOVIE_RECO_MODEL_URI=${artifactUri} MOVIE_RECO_DATABASE_URL=${database} MOVIE_RECO_PORT=8080 npx movie-reco serve
+  then open http://localhost:8080/ (the API's reference is at http://localhost:8080/docs)
+`;
 }

@@ -105,8 +105,10 @@ export function createLogger(base: LogFields = {}, options: LoggerOptions = {}):
     const time = isoNow();
     const readable = fields && withReadableErrors(fields);
     // A field named like a line or base field replaces it in its place: the merged record.
-    if (readable && overlaps(base, readable))
-      return write(JSON.stringify({ time, level: lvl, msg, ...base, ...readable }));
+    if (readable && overlaps(base, readable)) {
+      write(JSON.stringify({ time, level: lvl, msg, ...base, ...readable }));
+      return;
+    }
     const head = `{"time":"${time}","level":"${lvl}","msg":${JSON.stringify(msg)}${baseJson}`;
     const own = readable ? JSON.stringify(readable) : '{}';
     write(own.length > 2 ? `${head},${own.slice(1)}` : `${head}}`);
@@ -191,7 +193,9 @@ function withReadableErrors(fields: LogFields): LogFields {
   let readable: LogFields | undefined;
   for (const key in fields) {
     const value = fields[key];
-    if (value instanceof Error) (readable ??= { ...fields })[key] = readableValue(value);
+    if (!(value instanceof Error)) continue;
+    readable ??= { ...fields };
+    readable[key] = readableValue(value);
   }
   return readable ?? fields;
 }

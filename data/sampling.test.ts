@@ -11,7 +11,9 @@ describe('AliasTable', () => {
     const counts = new Array(weights.length).fill(0);
     const draws = 200_000;
     for (let i = 0; i < draws; i++) counts[table.sample(random)]++;
-    weights.forEach((w, i) => expect(Math.abs(counts[i] / draws - w / 10)).toBeLessThan(0.005));
+    weights.forEach((w, i) => {
+      expect(Math.abs(counts[i] / draws - w / 10)).toBeLessThan(0.005);
+    });
     expect(counts[1]).toBe(0);
   });
 
@@ -33,7 +35,9 @@ describe('selectSmallest', () => {
         selectSmallest(keys, items, n, k);
         const sorted = Array.from(original).sort((a, b) => a - b);
         expect(Array.from(keys.subarray(0, k)).sort((a, b) => a - b)).toEqual(sorted.slice(0, k));
-        items.forEach((item, i) => expect(original[item]).toBe(keys[i]));
+        items.forEach((item, i) => {
+          expect(original[item]).toBe(keys[i]);
+        });
       }
     }
   });

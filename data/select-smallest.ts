@@ -32,6 +32,6 @@ export function selectSmallest(keys: Float64Array, items: Int32Array, n: number,
 }
 
 function medianOfThree(a: number, b: number, c: number): number {
-  if (a < b) return b < c ? b : Math.max(a , c);
-  return a < c ? a : Math.max(b , c);
+  if (a < b) return b < c ? b : Math.max(a, c);
+  return a < c ? a : Math.max(b, c);
 }

@@ -59,9 +59,8 @@ describe('generateSynthetic', () => {
   });
 
   it('generates the ml-20m preset: 20 million ratings, grouped by user, no pair twice', () => {
-    const started = performance.now();
+    // Its time and memory: npm run bench:synthetic.
     const { ratings, config } = generateSynthetic('ml-20m');
-    const seconds = (performance.now() - started) / 1000;
     expect(ratings.length).toBe(20_000_263);
     expect(
       ratings.userIds.byteLength +
@@ -88,7 +87,6 @@ describe('generateSynthetic', () => {
     }
     expect(repeats).toBe(0);
     expect(users).toBe(138_493);
-    expect(seconds).toBeLessThan(30);
   }, 120_000);
 
   it('draws ratings from the planted model: residuals have the planted noise level', () => {

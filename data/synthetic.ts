@@ -297,7 +297,7 @@ function drawRatings(
     const rating = Math.round((score + noiseStd * noise.next()) * 2) / 2;
     userIds[row] = u + 1;
     movieIds[row] = m + 1;
-    values[row] = rating < 0.5 ? 0.5 : Math.min(rating , 5);
+    values[row] = rating < 0.5 ? 0.5 : Math.min(rating, 5);
     timestamps[row] = Math.floor(userStart + random.next() * userSpan);
     row++;
   };

@@ -83,13 +83,11 @@ describe('deploy/ (kustomize)', () => {
     // The generated ConfigMap's hashed name is what the Deployment refers to.
     const configMap = objects.find((o) => o.kind === 'ConfigMap')!;
     expect(container.envFrom).toEqual([{ configMapRef: { name: configMap.metadata.name } }]);
-    await kc
-      .makeApiClient(k8s.CoreV1Api)
-      .createNamespacedPod({
-        namespace: ns.name,
-        dryRun: 'All',
-        body: { metadata: { name: 'deploy-operator', labels: pod.metadata?.labels }, spec: pod.spec! },
-      });
+    await kc.makeApiClient(k8s.CoreV1Api).createNamespacedPod({
+      namespace: ns.name,
+      dryRun: 'All',
+      body: { metadata: { name: 'deploy-operator', labels: pod.metadata?.labels }, spec: pod.spec! },
+    });
   });
 
   it('applies the samples (and the backend Secret example) with server-side dry run', async () => {

@@ -1,13 +1,13 @@
 /**
  * Drill: kube-apiserver and etcd go away in the middle of a training run and come back on the same
- * address. The operator's and the pod runner's informers must recover by themselves, and the
- * run's and the release's statuses converge. A control plane of its own, so that nothing else
+ * address. The operator cannot renew its lease, exits and is started again (as by its Deployment),
+ * the pod runner's informers must recover by themselves, and the run's and the release's statuses
+ * converge. A control plane of its own, so that nothing else
  * running is disturbed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../common/log.ts';
@@ -22,9 +22,9 @@ import {
   backendSecret,
   startLocalCluster,
   trainingRunManifest,
-  waitFor,
   type LocalCluster,
 } from './local-cluster.ts';
+import { waitFor } from '../testenv/poll.ts';
 import { StoryLog } from './story-log.ts';
 
 const story = new StoryLog();
@@ -86,24 +86,24 @@ afterAll(async () => {
 describe('kube-apiserver and etcd restarted during a training run', () => {
   it('informers recover and the run, the promotion and the rollout converge', async () => {
     await cluster.apply(trainingRunManifest('movielens-restart'));
-    await waitFor('the trainer pod running', async () => {
-      const pods = await cluster.kc
-        .makeApiClient(k8s.CoreV1Api)
-        .listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'job-name=movielens-restart-train' });
-      return pods.items.some((pod) => pod.status?.phase === 'Running');
-    });
+    await cluster.trainerRunning('movielens-restart');
     await apiserver.process.stop();
     await etcd.process.stop();
     const down = Date.now();
     story.say('kube-apiserver and etcd stopped while the trainer runs');
-    await sleep(5000);
+    // Down until the operator has noticed: it cannot renew its lease, exits, and is started again.
+    await waitFor('the operator to lose its lease and be restarted', () => cluster.operator.restarts >= 1, {
+      timeoutMs: 60_000,
+    });
     etcd = await startEtcd(binaries.etcd, dir, etcd);
     apiserver = await startKubeApiServer(binaries.apiserver, dir, etcd.url, pki, apiserver);
     const back = Date.now();
     story.say('back on the same address', { downSeconds: (back - down) / 1000 });
 
     const run = await cluster.succeededRun('movielens-restart', 180_000);
-    await waitFor('the run promoted and served', () => cluster.servingRun(release, 'movielens-restart', 1), 180_000);
+    await waitFor('the run promoted and served', () => cluster.servingRun(release, 'movielens-restart', 1), {
+      timeoutMs: 180_000,
+    });
     story.say('converged', {
       secondsAfterTheApiServerCameBack: (Date.now() - back) / 1000,
       rmse: run.status?.metrics?.rmse,

@@ -22,7 +22,7 @@ import {
   type TestDatabase,
 } from '../testenv/fixtures.ts';
 import { readyEndpoints, startPodRunner, type PodRunner } from '../testenv/pod-runner.ts';
-import { pollUntil } from '../testenv/poll.ts';
+import { waitFor } from '../testenv/poll.ts';
 import { startOperator, type OperatorProcess } from './operator-process.ts';
 
 const run = promisify(execFile);
@@ -57,6 +57,8 @@ export interface LocalCluster {
   apply(manifest: object): Promise<void>;
   release(name: string): Promise<ModelRelease>;
   trainingRun(name: string): Promise<TrainingRun>;
+  /** Waits until a pod of the run's trainer Job is Running. */
+  trainerRunning(run: string): Promise<void>;
   /** Waits for the run to succeed; a Failed run's message ends up in the timeout's error. */
   succeededRun(name: string, timeoutMs?: number): Promise<TrainingRun>;
   trainingRuns(): Promise<TrainingRun[]>;
@@ -65,6 +67,8 @@ export interface LocalCluster {
    * with that run's model: the endpoints, else false.
    */
   servingRun(release: string, run: string, replicas: number): Promise<string[] | false>;
+  /** The ready endpoints of the release's Service whose replica answers /v1/model with `run`. */
+  endpointsServing(release: string, run: string): Promise<string[]>;
   /** `movie-reco data load` of ml-latest-small in `batches` time-ordered batches, only `only`. */
   loadRatings(batches: number, only: string): Promise<{ ratings: number }>;
   close(): Promise<void>;
@@ -154,6 +158,16 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     },
     release: (name) => get<ModelRelease>('modelreleases', name),
     trainingRun: (name) => get<TrainingRun>('trainingruns', name),
+    async trainerRunning(run) {
+      await waitFor(
+        `the trainer pod of ${run} running`,
+        async () =>
+          (await core.listNamespacedPod({ namespace, labelSelector: `job-name=${run}-train` })).items.some(
+            (pod) => pod.status?.phase === 'Running',
+          ),
+        { timeoutMs: 120_000 },
+      );
+    },
     succeededRun: (name, timeoutMs = 120_000) =>
       waitFor(
         `${name} to succeed`,
@@ -162,7 +176,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
           if (run.status?.phase === 'Failed') throw new Error(`the run failed: ${run.status.message}`);
           return run.status?.phase === 'Succeeded' && run;
         },
-        timeoutMs,
+        { timeoutMs },
       ),
     async trainingRuns() {
       const list = (await objects.listNamespacedCustomObject({
@@ -176,14 +190,23 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     async servingRun(release, run, replicas) {
       const current = await cluster.release(release);
       if (current.status?.champion?.run !== run || current.status.serving?.readyReplicas !== replicas) return false;
+      const ready = await readyEndpoints(kc, namespace, `${release}-inference`);
+      const serving = await cluster.endpointsServing(release, run);
+      return ready.length === replicas && serving.length === replicas && serving;
+    },
+    async endpointsServing(release, run) {
       const endpoints = await readyEndpoints(kc, namespace, `${release}-inference`);
-      if (endpoints.length !== replicas) return false;
-      for (const endpoint of endpoints) {
-        const response = await fetch(`http://${endpoint}/v1/model`, { headers: { authorization: reader } });
-        const body = (await response.json()) as { run?: string };
-        if (body.run !== `${namespace}/${run}`) return false;
-      }
-      return endpoints;
+      const runs = await Promise.all(
+        endpoints.map((endpoint) =>
+          fetch(`http://${endpoint}/v1/model`, { headers: { authorization: reader } })
+            .then((response) => response.json() as Promise<{ run?: string }>)
+            .then(
+              (body) => body.run,
+              () => undefined,
+            ),
+        ),
+      );
+      return endpoints.filter((_, k) => runs[k] === `${namespace}/${run}`);
     },
     async loadRatings(batches, only) {
       const { stdout } = await run(process.execPath, [
@@ -213,14 +236,4 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     },
   };
   return cluster;
-}
-
-/** Polls until `probe` returns a value; the error names what was awaited and the last state seen. */
-export function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 120_000,
-  intervalMs = 100,
-): Promise<T> {
-  return pollUntil(what, probe, { timeoutMs, intervalMs });
 }

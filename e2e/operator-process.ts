@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
+import { waitFor } from '../testenv/poll.ts';
 import { freePort, loopback } from '../testenv/ports.ts';
 
 const repo = join(import.meta.dirname, '..');
@@ -81,16 +82,10 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorP
     });
   };
   launch();
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const healthy = await fetch(`http://${metricsAddress}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (healthy) break;
-    if (Date.now() > deadline) throw new Error(`the operator did not come up; see ${options.logFile}`);
-    await sleep(100);
-  }
+  await waitFor(`the operator healthy (its log: ${options.logFile})`, async () => {
+    const health = await fetch(`http://${metricsAddress}/healthz`);
+    return health.ok;
+  });
   const end = async (signal: NodeJS.Signals) => {
     wanted = false;
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);

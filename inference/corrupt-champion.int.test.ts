@@ -14,6 +14,7 @@ import { MODEL_FILE } from '../model/artifact.ts';
 import { writeArtifact } from '../storage/artifact-store.ts';
 import { openObjectStore } from '../storage/open-object-store.ts';
 import { createTestBucket, s3Coordinates, type TestBucket } from '../testenv/fixtures.ts';
+import { waitFor } from '../testenv/poll.ts';
 import { serveConfigFromEnv } from './config.ts';
 import { startService, type RunningService } from './service.ts';
 import { smallArtifact } from './testing/small-model.ts';
@@ -140,6 +141,7 @@ describe('a corrupted champion artifact', () => {
       }
     };
     const clients = Array.from({ length: 4 }, (_, id) => client(id));
+    const answered = () => [...statuses.values()].reduce((sum, count) => sum + count, 0);
 
     // A new instance on X, as a rollout or a restarted pod would start it. Its object store
     // connections are held until it has been asked whether it is ready.
@@ -161,8 +163,7 @@ describe('a corrupted champion artifact', () => {
     let stderr = '';
     fresh.stderr.on('data', (chunk) => (stderr += chunk));
     const exited = new Promise<number | null>((resolve) => fresh.on('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 20_000;
-    while (!/"msg":"listening"/.test(stderr) && Date.now() < deadline) await sleep(20);
+    await waitFor('the fresh replica listening', () => /"msg":"listening"/.test(stderr));
     const freshPort = Number(/"msg":"listening".*?"port":(\d+)/.exec(stderr)?.[1]);
     const readyWhileLoading = await fetch(`http://127.0.0.1:${freshPort}/readyz`);
     const readyBody = await readyWhileLoading.json();
@@ -183,7 +184,8 @@ describe('a corrupted champion artifact', () => {
       body: JSON.stringify({ uri: uri(), digest }),
     });
     const reloadBody = (await reload.json()) as { error: { code: string; message: string } };
-    await sleep(300);
+    const answeredByReload = answered();
+    await waitFor('load answered after the refused reload', () => answered() >= answeredByReload + 20);
     stop = true;
     await Promise.all(clients);
     const model = (await (await fetch(`${base}/v1/model`)).json()) as { digest: string };

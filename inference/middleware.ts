@@ -5,6 +5,7 @@ import { HttpError } from './http-error.ts';
 import { reply } from './json-response.ts';
 import type { HistogramChild } from './fast-histogram.ts';
 import type { ServiceMetrics } from './metrics.ts';
+import { getOrInsert } from '../common/get-or-insert.ts';
 
 export interface FrontDoorOptions {
   metrics: ServiceMetrics;
@@ -57,14 +58,11 @@ function requestRecorder(metrics: ServiceMetrics, log: Logger): (ctx: Context, s
   // known methods.
   const durations = new Map<string, Map<string, Map<number, HistogramChild>>>();
   const durationOf = (method: string, route: string, status: number) => {
-    let byMethod = durations.get(route);
-    if (!byMethod) durations.set(route, (byMethod = new Map()));
-    let byStatus = byMethod.get(method);
-    if (!byStatus) byMethod.set(method, (byStatus = new Map()));
-    let child = byStatus.get(status);
-    if (!child)
-      byStatus.set(status, (child = metrics.requestDuration.labels({ method, route, status_code: String(status) })));
-    return child;
+    const byMethod = getOrInsert(durations, route, () => new Map<string, Map<number, HistogramChild>>());
+    const byStatus = getOrInsert(byMethod, method, () => new Map<number, HistogramChild>());
+    return getOrInsert(byStatus, status, () =>
+      metrics.requestDuration.labels({ method, route, status_code: String(status) }),
+    );
   };
   const requestLine = log.fixedLine('request', ['method', 'route', 'path', 'status', 'durationMs', 'principal']);
   return (ctx, seconds) => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../common/log.ts';
 import { writeArtifact } from '../storage/artifact-store.ts';
 import { LocalObjectStore } from '../storage/local-object-store.ts';
+import { waitFor } from '../testenv/poll.ts';
 import { openAuth, parseCredentialList } from './auth.ts';
 import { createApp } from './app.ts';
 import { createServiceMetrics } from './metrics.ts';
@@ -91,14 +92,15 @@ describe('model lifecycle on a local artifact store', () => {
       }
     };
     const clients = Array.from({ length: 8 }, client);
-    await new Promise((r) => setTimeout(r, 150));
+    // Each swap lands while requests are in flight: some answered before it, some after.
+    const answeredAfter = (count: number) => waitFor(`${count} requests answered`, () => statuses.length >= count);
+    await answeredAfter(50);
     expect((await swap({ uri: join(root, 'run-b'), digest: b.digest })).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 150));
+    await answeredAfter(statuses.length + 50);
     expect((await swap({ uri: join(root, 'run-a') })).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 150));
+    await answeredAfter(statuses.length + 50);
     stop = true;
     await Promise.all(clients);
-    expect(statuses.length).toBeGreaterThan(100);
     expect(statuses.every((s) => s === 200)).toBe(true);
     expect(digests).toEqual(new Set([a.digest, b.digest]));
   });
@@ -109,14 +111,19 @@ describe('graceful drain', () => {
     const log = createLogger({}, { write: () => {} });
     const Koa = (await import('koa')).default;
     const app = new Koa();
+    let handling = false;
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
     app.use(async (ctx) => {
-      await new Promise((r) => setTimeout(r, 300));
+      handling = true;
+      await finished;
       ctx.body = { done: true };
     });
     const server = await listen(app, '127.0.0.1', 0, log);
     const inFlight = fetch(`http://127.0.0.1:${server.port}/slow`);
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the request in flight', () => handling);
     const drained = server.drain(5);
+    finish();
     const res = await inFlight;
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ done: true });

@@ -4,13 +4,13 @@
  * survives model swaps; once a model trained on a snapshot that holds a rating is serving, the
  * rating is forgotten here (`forgetLearned`), so the overlay does not grow without end.
  */
+import { getOrInsert } from '../common/get-or-insert.ts';
 export class RatingOverlay {
   readonly #byUser = new Map<number, Map<number, { rating: number; id: number }>>();
 
   /** `id` is the rating's database id: snapshots are bounded by it. */
   add(userId: number, movieId: number, rating: number, id: number): void {
-    let ratings = this.#byUser.get(userId);
-    if (!ratings) this.#byUser.set(userId, (ratings = new Map()));
+    const ratings = getOrInsert(this.#byUser, userId, () => new Map());
     ratings.delete(movieId);
     ratings.set(movieId, { rating, id });
   }

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeArtifact } from '../storage/artifact-store.ts';
 import { LocalObjectStore } from '../storage/local-object-store.ts';
+import { waitFor } from '../testenv/poll.ts';
 import { smallArtifact } from './testing/small-model.ts';
 
 const node = process.execPath;
@@ -48,15 +49,14 @@ describe('movie-reco serve (process)', () => {
       for (const part of parts) lines.push(JSON.parse(part));
     });
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    const deadline = Date.now() + 20_000;
-    while (!lines.some((l) => l.msg === 'model serving') && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the model serving', () => lines.some((l) => l.msg === 'model serving'));
     const port = lines.find((l) => l.msg === 'listening')!.port as number;
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/v1/recommendations?userId=3`)).status).toBe(200);
     child.kill('SIGTERM');
-    while (!lines.some((l) => l.msg === 'failing readiness before closing'))
-      await new Promise((r) => setTimeout(r, 20));
+    await waitFor('readiness failing before closing', () =>
+      lines.some((l) => l.msg === 'failing readiness before closing'),
+    );
     const readiness = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(readiness.status).toBe(503);
     expect(await readiness.json()).toMatchObject({ ready: false, draining: true });

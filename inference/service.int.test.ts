@@ -16,6 +16,7 @@ import {
   type TestBucket,
   type TestDatabase,
 } from '../testenv/fixtures.ts';
+import { waitFor } from '../testenv/poll.ts';
 import { serveConfigFromEnv } from './config.ts';
 import { startService, type RunningService } from './service.ts';
 import { seedCatalogue } from './testing/catalogue.ts';
@@ -30,6 +31,7 @@ describe('movie-reco serve against MariaDB and MinIO', () => {
   const digests: Record<string, string> = {};
   const logLines: string[] = [];
   const uriFile = join(mkdtempSync(join(tmpdir(), 'serve-')), 'model');
+  let startupDigest: string;
 
   beforeAll(async () => {
     database = await createTestDatabase('serve');
@@ -71,6 +73,7 @@ describe('movie-reco serve against MariaDB and MinIO', () => {
       MOVIE_RECO_AUTH_WRITE: 'bearer:writer-token',
     });
     service = await startService(config, createLogger({}, { level: 'debug', write: (line) => logLines.push(line) }));
+    startupDigest = await servingDigest();
   });
 
   afterAll(async () => {
@@ -94,6 +97,15 @@ describe('movie-reco serve against MariaDB and MinIO', () => {
       body: JSON.stringify(body),
     });
   const servingDigest = async () => ((await (await fetch(url('/v1/model'))).json()) as { digest: string }).digest;
+  /** Each test that needs a given model serving swaps to it first, whatever the tests before it left. */
+  const serve = async (run: 'run-a' | 'run-b') => {
+    expect((await swap({ uri: `s3://${bucket.name}/models/${run}`, digest: digests[run] })).status).toBe(200);
+  };
+  const modelLoadFailures = async () =>
+    Number(
+      /movie_reco_model_loads_total\{result="failure"\} (\d+)/.exec(await (await fetch(url('/metrics'))).text())?.[1] ??
+        0,
+    );
   const storedRatings = async () => {
     const conn = await mysql.createConnection(database.url);
     try {
@@ -110,7 +122,7 @@ describe('movie-reco serve against MariaDB and MinIO', () => {
   };
 
   it('serves the verified model from MinIO with titles from MariaDB', async () => {
-    expect(await servingDigest()).toBe(digests['run-a']);
+    expect(startupDigest).toBe(digests['run-a']);
     const body = (await (await fetch(url('/v1/recommendations?userId=2&n=3'))).json()) as any;
     expect(body.recommendations).toHaveLength(3);
     expect(body.recommendations[0].title).toMatch(/^Movie \d+ \(2001\)$/);
@@ -142,11 +154,15 @@ describe('movie-reco serve against MariaDB and MinIO', () => {
       }
     };
     const writers = [1, 2, 3, 4].map(writer);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('ratings acknowledged before the outage', () => acknowledged.length >= 4);
     await proxy.stop();
-    await new Promise((r) => setTimeout(r, 3000));
+    await waitFor('ratings refused during the outage', () => refused.length >= 4);
     await proxy.start();
-    await new Promise((r) => setTimeout(r, 2500));
+    const acknowledgedBeforeRecovery = acknowledged.length;
+    await waitFor(
+      'ratings acknowledged after the recovery',
+      () => acknowledged.length >= acknowledgedBeforeRecovery + 4,
+    );
     stop = true;
     await Promise.all(writers);
     expect(statuses).toEqual(new Set([201, 503]));
@@ -159,14 +175,18 @@ describe('movie-reco serve against MariaDB and MinIO', () => {
   }, 30_000);
 
   it('refuses a corrupt artifact and keeps serving the old model', async () => {
+    await serve('run-a');
+    const failuresBefore = await modelLoadFailures();
     const res = await swap({ uri: `s3://${bucket.name}/models/run-corrupt` });
     expect(res.status).toBe(422);
     expect(((await res.json()) as any).error.code).toBe('artifact_refused');
+    expect(await modelLoadFailures()).toBe(failuresBefore + 1);
     expect(await servingDigest()).toBe(digests['run-a']);
     expect((await fetch(url('/v1/recommendations?userId=5'))).status).toBe(200);
   });
 
   it('swaps models under load without failing a request', async () => {
+    await serve('run-a');
     let stop = false;
     const failures: string[] = [];
     let done = 0;
@@ -183,34 +203,35 @@ describe('movie-reco serve against MariaDB and MinIO', () => {
       }
     };
     const clients = Array.from({ length: 8 }, (_, id) => client(id));
-    await new Promise((r) => setTimeout(r, 200));
-    expect((await swap({ uri: `s3://${bucket.name}/models/run-b`, digest: digests['run-b'] })).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor('requests answered before the swap', () => done >= 50);
+    await serve('run-b');
+    const doneAtSwap = done;
+    await waitFor('requests answered after the swap', () => done >= doneAtSwap + 50);
     stop = true;
     await Promise.all(clients);
     expect(failures).toEqual([]);
-    expect(done).toBeGreaterThan(100);
     expect(await servingDigest()).toBe(digests['run-b']);
   });
 
   it('swaps when the watched model file names another artifact', async () => {
-    writeFileSync(uriFile, `s3://${bucket.name}/models/run-a\n${digests['run-a']}\n`);
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && (await servingDigest()) !== digests['run-a'])
-      await new Promise((r) => setTimeout(r, 200));
-    expect(await servingDigest()).toBe(digests['run-a']);
-  }, 15_000);
+    for (const run of ['run-b', 'run-a'] as const) {
+      writeFileSync(uriFile, `s3://${bucket.name}/models/${run}\n${digests[run]}\n`);
+      await waitFor(`${run} served from the watched file`, async () => (await servingDigest()) === digests[run]);
+    }
+  });
 
   it('exposes metrics that promtool accepts', async () => {
     const text = await (await fetch(url('/metrics'))).text();
     expect(text).toContain('movie_reco_ratings_stored_total');
-    expect(text).toMatch(/movie_reco_model_loads_total\{result="failure"\} 1/);
+    expect(text).toMatch(/movie_reco_model_loads_total\{result="success"\} [1-9]/);
     const check = spawnSync(promtoolBinary(), ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect(check.stdout + check.stderr).toBe('');
     expect(check.status).toBe(0);
   });
 
-  it('never logs a credential', () => {
+  it('never logs a credential', async () => {
+    expect((await postRating({ userId: 4, movieId: 11, rating: 3 })).status).toBe(201);
+    await serve('run-b');
     expect(logLines.join('\n')).not.toContain('writer-token');
     expect(logLines.join('\n')).not.toContain(s3Coordinates().secretKey);
   });

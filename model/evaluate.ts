@@ -4,6 +4,7 @@ import { makeProfile, type UserProfile } from './profile.ts';
 import { Random } from './random.ts';
 import type { Ratings } from './ratings.ts';
 import { knownUserProfile, predictRating, prepareProfile, recommend, type Recommender } from './recommender.ts';
+import { getOrInsert } from '../common/get-or-insert.ts';
 
 export interface Evaluation {
   rmse: number;
@@ -42,9 +43,7 @@ export function evaluateRecommender(model: Recommender, test: Ratings, options: 
   const rowsByUser = new Map<number, number[]>();
   for (let k = 0; k < test.length; k++) {
     const userId = test.userIds[k]!;
-    let rows = rowsByUser.get(userId);
-    if (!rows) rowsByUser.set(userId, (rows = []));
-    rows.push(k);
+    getOrInsert(rowsByUser, userId, () => []).push(k);
   }
   const emptyProfile: UserProfile = makeProfile(-1, [], []);
   for (const [userId, rows] of rowsByUser) {

@@ -22,7 +22,7 @@ export const MIN_RATING = 0.5;
 export const MAX_RATING = 5;
 
 export function clipRating(value: number): number {
-  return value < MIN_RATING ? MIN_RATING : Math.min(value , MAX_RATING);
+  return value < MIN_RATING ? MIN_RATING : Math.min(value, MAX_RATING);
 }
 
 export function roundUpToLanes(factors: number): number {

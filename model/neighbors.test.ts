@@ -36,7 +36,9 @@ function randomModel(items: number, keep: number, k: number, rand: () => number)
 function referenceScore(model: NeighborModel, profile: UserProfile, userBias: number, item: number): number {
   const { mean, itemBias } = model.baseline;
   const rating = new Map<number, number>();
-  profile.items.forEach((j, at) => rating.set(j, profile.ratings[at]!));
+  profile.items.forEach((j, at) => {
+    rating.set(j, profile.ratings[at]!);
+  });
   let weights = 0;
   let weighted = 0;
   let used = 0;

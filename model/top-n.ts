@@ -31,7 +31,7 @@ export function topN(scores: Float32Array | Float64Array, n: number, skip?: (ind
   };
   for (let i = 0; i < scores.length; i++) {
     const score = scores[i]!;
-    if (Number.isNaN(score) || (skip?.(i))) continue;
+    if (Number.isNaN(score) || skip?.(i)) continue;
     if (size < n) {
       heapItems[size] = i;
       heapScores[size] = score;

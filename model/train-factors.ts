@@ -235,7 +235,9 @@ function runEpochs(
       bestRmse = report.validationRmse;
     }
   }
-  if (best) trained.forEach((array, k) => array.set(best[k]!));
+  if (best) {
+    for (const [k, array] of trained.entries()) array.set(best[k]!);
+  }
   if (params.implicit) ws.exports.foldImplicit(userCount, o.offsets, o.items, o.p, o.y, stride, o.z);
   const model: FactorModel = {
     factors: params.factors,

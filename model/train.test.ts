@@ -5,6 +5,7 @@ import { errorMetrics } from './metrics.ts';
 import { knownUserProfile, predictRating, prepareProfile } from './recommender.ts';
 import { movielens, randomSplit } from './test-data.ts';
 import { defaultTrainConfig, trainRecommender, type TrainConfig } from './train.ts';
+import { getOrInsert } from '../common/get-or-insert.ts';
 
 const svd = (overrides: Partial<TrainConfig['factors']> = {}): TrainConfig => ({
   ...defaultTrainConfig,
@@ -43,8 +44,7 @@ describe('training', () => {
     const prepared = new Map<number, ReturnType<typeof prepareProfile>>();
     const predicted = Float64Array.from({ length: test.length }, (_, k) => {
       const user = result.model.factors.users.indexOf(test.userIds[k]!);
-      let p = prepared.get(user);
-      if (!p) prepared.set(user, (p = prepareProfile(result.model, knownUserProfile(result.model, user))));
+      const p = getOrInsert(prepared, user, () => prepareProfile(result.model, knownUserProfile(result.model, user)));
       return predictRating(result.model, p, result.model.factors.items.indexOf(test.movieIds[k]!));
     });
     // the best any model can do is the noise-free planted score; half-star rounding adds ~0.14

@@ -27,6 +27,7 @@ import {
 } from './recommender.ts';
 import { trainFactors, type EpochReport, type FactorParams, type FactorTraining } from './train-factors.ts';
 import { buildTrainingSet, sortedRatedItems, subsetTrainingSet, type TrainingSet } from './training-set.ts';
+import { getOrInsert } from '../common/get-or-insert.ts';
 
 export interface TrainConfig {
   factors: FactorParams;
@@ -263,9 +264,7 @@ function chooseOnValidation(
   const byUser = new Map<number, number[]>();
   for (let k = 0; k < n; k++) {
     const user = set.userIndex[held[k]!]!;
-    let rows = byUser.get(user);
-    if (!rows) byUser.set(user, (rows = []));
-    rows.push(k);
+    getOrInsert(byUser, user, () => []).push(k);
   }
   for (const [user, rows] of byUser) {
     const prepared = prepareProfile(model, knownUserProfile(model, user));

@@ -10,7 +10,9 @@ import {
   group,
   managedByLabel,
   managedByValue,
+  modelReleaseLabel,
   modelReleases,
+  trainingRunLabel,
   trainingRuns,
   version,
   type ModelRelease,
@@ -135,6 +137,7 @@ export class Operator {
     const log = this.#log;
     const objects = kc.makeApiClient(k8s.CustomObjectsApi);
     const batch = kc.makeApiClient(k8s.BatchV1Api);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
     const events = new EventRecorder(kc, log);
     const ns = namespace ? `/namespaces/${namespace}` : '';
     const managed = `${managedByLabel}=${managedByValue}`;
@@ -225,11 +228,33 @@ export class Operator {
       metrics: this.metrics,
       ...(resyncMs ? { resyncMs } : {}),
     });
+    const pods = new ResilientInformer<k8s.V1Pod>({
+      kc,
+      path: `/api/v1${ns}/pods`,
+      labelSelector: managed,
+      list: () =>
+        namespace
+          ? core.listNamespacedPod({ namespace, labelSelector: managed })
+          : core.listPodForAllNamespaces({ labelSelector: managed }),
+      // A pod that cannot start is told in its TrainingRun's or ModelRelease's conditions.
+      onObject: (pod) => {
+        const labels = pod.metadata?.labels ?? {};
+        const run = labels[trainingRunLabel];
+        const release = labels[modelReleaseLabel];
+        if (run) trainingRunController.enqueue(`${pod.metadata?.namespace}/${run}`);
+        if (release) modelReleaseController.enqueue(`${pod.metadata?.namespace}/${release}`);
+      },
+      resource: 'pods',
+      log,
+      metrics: this.metrics,
+      ...(resyncMs ? { resyncMs } : {}),
+    });
     const reconcileModelRelease = modelReleaseReconciler({
       kc,
       releases,
       runs,
       deployments,
+      pods,
       settings: { image: inferenceImage },
       events,
       metrics: this.metrics,
@@ -243,6 +268,7 @@ export class Operator {
       kc,
       runs,
       jobs,
+      pods,
       settings: { image: trainerImage },
       events,
       log: log.child({ controller: 'trainingrun' }),
@@ -273,10 +299,10 @@ export class Operator {
       }
     });
 
-    this.#informers = [runs, jobs, releases, deployments] as ResilientInformer<k8s.KubernetesObject>[];
+    this.#informers = [runs, jobs, releases, deployments, pods] as ResilientInformer<k8s.KubernetesObject>[];
     this.#controllers = [trainingRunController, modelReleaseController];
     // Children first, so that a first reconcile already sees what a previous leader made.
-    await Promise.all([jobs.start(), deployments.start()]);
+    await Promise.all([jobs.start(), deployments.start(), pods.start()]);
     await Promise.all([runs.start(), releases.start()]);
     if (this.#stopping) return;
     this.#synced = true;

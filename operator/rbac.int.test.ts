@@ -6,7 +6,8 @@ import { adminKubeConfig, createTestNamespace, serviceAccountUser, type TestName
 import { group, version } from './api/resources.ts';
 import { installCrds } from './api/install-crds.ts';
 import { Operator } from './manager.ts';
-import { eventually, finishTrainerPod, getTrainingRun, trainingRunManifest } from './testing.ts';
+import { finishTrainerPod, getTrainingRun, trainingRunManifest } from './testing.ts';
+import { waitFor } from '../testenv/poll.ts';
 
 const kc = adminKubeConfig();
 const rbacDir = new URL('../deploy/rbac/', import.meta.url);
@@ -80,7 +81,7 @@ describe('the operator under deploy/rbac, as a ServiceAccount', () => {
       plural: 'trainingruns',
       body: trainingRunManifest('rbac-run'),
     });
-    await eventually(async () => (await getTrainingRun(kc, ns, 'rbac-run')).status?.phase === 'Pending', 'Pending');
+    await waitFor('Pending', async () => (await getTrainingRun(kc, ns, 'rbac-run')).status?.phase === 'Pending');
     const result = {
       runId: run.metadata.uid,
       model: 'movielens',
@@ -98,7 +99,7 @@ describe('the operator under deploy/rbac, as a ServiceAccount', () => {
       artifact: { uri: 's3://m/rbac-run', digest: 'sha256:rbac', sizeBytes: 10 },
     };
     await finishTrainerPod(kc, ns, 'rbac-run-train', { succeeded: true, message: JSON.stringify(result) });
-    await eventually(async () => (await getTrainingRun(kc, ns, 'rbac-run')).status?.phase === 'Succeeded', 'Succeeded');
+    await waitFor('Succeeded', async () => (await getTrainingRun(kc, ns, 'rbac-run')).status?.phase === 'Succeeded');
 
     await objects.createNamespacedCustomObject({
       group,
@@ -113,9 +114,8 @@ describe('the operator under deploy/rbac, as a ServiceAccount', () => {
       },
     });
     const autoscaling = kc.makeApiClient(k8s.AutoscalingV2Api);
-    await eventually(
-      () => autoscaling.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name: 'movielens-inference' }),
-      'HPA',
+    await waitFor('HPA', () =>
+      autoscaling.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name: 'movielens-inference' }),
     );
     await objects.patchNamespacedCustomObject(
       {
@@ -128,13 +128,11 @@ describe('the operator under deploy/rbac, as a ServiceAccount', () => {
       },
       mergePatch,
     );
-    await eventually(
-      async () =>
-        autoscaling.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name: 'movielens-inference' }).then(
-          () => false,
-          () => true,
-        ),
-      'HPA removed',
+    await waitFor('HPA removed', async () =>
+      autoscaling.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name: 'movielens-inference' }).then(
+        () => false,
+        () => true,
+      ),
     );
     const deployment = await kc
       .makeApiClient(k8s.AppsV1Api)
@@ -164,9 +162,9 @@ describe('the operator under deploy/rbac, as a ServiceAccount', () => {
         .map((r) => r.metadata.name)
         .sort();
     for (const n of [1, 2]) {
-      await eventually(
-        async () => (await getTrainingRun(kc, ns, `movielens-${n}`)).status?.phase === 'Pending',
+      await waitFor(
         `movielens-${n} Pending`,
+        async () => (await getTrainingRun(kc, ns, `movielens-${n}`)).status?.phase === 'Pending',
       );
       await objects.patchNamespacedCustomObjectStatus(
         {
@@ -180,10 +178,10 @@ describe('the operator under deploy/rbac, as a ServiceAccount', () => {
         mergePatch,
       );
     }
-    await eventually(async () => {
+    await waitFor('movielens-3 created and movielens-1 deleted', async () => {
       const names = await runNames();
       return names.includes('movielens-3') && !names.includes('movielens-1');
-    }, 'movielens-3 created and movielens-1 deleted');
+    });
 
     // 403 as a status code, not as digits of a timestamp's or a duration's fraction (".403Z")
     const forbidden = logLines.filter((line) => /forbidden|(?<![.\d])403(?!\d)/i.test(line));

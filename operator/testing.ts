@@ -1,20 +1,21 @@
-/** Helpers for the operator's integration tests: wait for a condition, play the kubelet and Job controller. */
+/** Helpers for the operator's integration tests: TrainingRun manifests, play the kubelet and Job controller. */
 import * as k8s from '@kubernetes/client-node';
-import { pollUntil } from '../testenv/poll.ts';
 import { group, version } from './api/resources.ts';
-
-export function eventually<T>(
-  probe: () => Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  return pollUntil(what, probe, { timeoutMs, intervalMs: 50 });
-}
 
 export function getTrainingRun(kc: k8s.KubeConfig, namespace: string, name: string) {
   return kc
     .makeApiClient(k8s.CustomObjectsApi)
     .getNamespacedCustomObject({ group, version, namespace, plural: 'trainingruns', name });
+}
+
+/** How many TrainingRuns of the namespace are in `phase`. */
+export async function countRunsInPhase(kc: k8s.KubeConfig, namespace: string, phase: string): Promise<number> {
+  const list = (await kc
+    .makeApiClient(k8s.CustomObjectsApi)
+    .listNamespacedCustomObject({ group, version, namespace, plural: 'trainingruns' })) as {
+    items: { status?: { phase?: string } }[];
+  };
+  return list.items.filter((run) => run.status?.phase === phase).length;
 }
 
 export function trainingRunManifest(name: string, spec: Record<string, unknown> = {}) {

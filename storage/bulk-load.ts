@@ -11,8 +11,8 @@ export interface LoadRatingsOptions {
   batches?: number;
   /** Number of the first batch (default 1), to append a later delivery after earlier ones. */
   firstBatch?: number;
-  /** Called with the running row count after each committed transaction. */
-  onProgress?: (rowsLoaded: number) => void;
+  /** Called with the running row count (of `total`) after each committed transaction. */
+  onProgress?: (rowsLoaded: number, total: number) => void;
   rowsPerStatement?: number;
   rowsPerTransaction?: number;
   /** Load only batches from..to (numbered as stored, inclusive): one delivery at a time. */
@@ -87,7 +87,7 @@ export async function loadRatings(
         if (rows.length > 0) await trx.raw(`${REPLACE_RATINGS} ${rows.join(',')}`);
       }
     });
-    options.onProgress?.(txEnd);
+    options.onProgress?.(txEnd, n);
   }
   return { ratings: summaries.reduce((sum, batch) => sum + batch.ratings, 0), batches: summaries };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
@@ -74,7 +74,7 @@ export class LocalObjectStore implements ObjectStore {
 
   async list(prefix = ''): Promise<ObjectInfo[]> {
     const found: ObjectInfo[] = [];
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(this.root, { recursive: true, withFileTypes: true });
     } catch (error) {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../common/log.ts';
-import { aptGet, findOnPath } from './debian-packages.ts';
+import { aptGet, findOnPath, installCommand } from './debian-packages.ts';
 import { buildGoTool } from './go-build.ts';
 import { goTools, pinnedVersion, type GoTool, type GoToolName } from './go-tools.ts';
 import { binCacheDir } from './paths.ts';
@@ -65,8 +65,13 @@ const overrideVars: Record<PrometheusPackageTool, string> = { prometheus: 'PROME
 /**
  * prometheus and promtool come out of Debian's prometheus package, unpacked into the cache rather
  * than installed: installing would also set up (and on some machines start) a Prometheus daemon.
+ * Only `npm run testenv -- install` fetches the package (`fetch`); otherwise a missing tool is an error.
  */
-export async function resolvePrometheusTool(name: PrometheusPackageTool, log: Logger): Promise<ResolvedBinary> {
+export async function resolvePrometheusTool(
+  name: PrometheusPackageTool,
+  log: Logger,
+  { fetch = false }: { fetch?: boolean } = {},
+): Promise<ResolvedBinary> {
   const override = process.env[overrideVars[name]];
   if (override) return { path: assertExecutable(override, overrideVars[name]), source: 'override' };
   const system = findOnPath(name);
@@ -81,6 +86,11 @@ export async function resolvePrometheusTool(name: PrometheusPackageTool, log: Lo
     ).at(-1);
   const newest = cachedNewest();
   if (newest) return { path: join(binDir, newest), source: 'cache' };
+  if (!fetch) {
+    throw new Error(
+      `${name} is missing: ${installCommand} unpacks Debian's prometheus package into ${binDir}; or set ${overrideVars[name]}`,
+    );
+  }
 
   log.info("fetching prometheus and promtool from Debian's prometheus package (first run only)");
   const work = mkdtempSync(join(tmpdir(), 'movie-reco-prometheus-'));
@@ -117,4 +127,9 @@ export async function resolveAllBinaries(log: Logger): Promise<BinaryPaths> {
   }
   for (const name of prometheusPackageTools) paths[name] = (await resolvePrometheusTool(name, log)).path;
   return paths as BinaryPaths;
+}
+
+/** Fetches prometheus and promtool into the cache unless they are there (the install step). */
+export async function fetchPrometheusTools(log: Logger): Promise<void> {
+  for (const name of prometheusPackageTools) await resolvePrometheusTool(name, log, { fetch: true });
 }

@@ -1,11 +1,22 @@
-/** Programs that come from Debian's packages (promtool, mariadbd), fetched with apt on first need. */
+/**
+ * The Debian packages the tests need, installed once before the suites by
+ * `npm run testenv -- install` (.ci/run runs it before `npm test`); tests never install anything.
+ */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const aptEnv = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-let listsRefreshed = false;
+
+/** Every Debian package a test or the test environment uses. */
+export const requiredDebianPackages: readonly string[] = [
+  'mariadb-server', // mariadbd, mariadb-install-db: the drills' private MariaDB (testenv/mariadb.ts)
+  'chromium', // the web page test (inference/web/page.int.test.ts), never a browser downloaded by playwright
+  'openssl', // the control plane's certificates (testenv/pki.ts)
+];
+
+export const installCommand = 'npm run testenv -- install';
 
 /** First executable named `name` on PATH or in the usual system folders. */
 export function findOnPath(name: string): string | undefined {
@@ -13,25 +24,56 @@ export function findOnPath(name: string): string | undefined {
   return dirs.map((dir) => `${dir}/${name}`).find((candidate) => existsSync(candidate));
 }
 
+/** The path of a program from a required Debian package; a clear error naming the install step when missing. */
+export function requireProgram(name: string, debianPackage: string): string {
+  const path = findOnPath(name);
+  if (!path) {
+    throw new Error(
+      `${name} is missing (Debian's ${debianPackage}); install the test environment's packages once: ${installCommand}`,
+    );
+  }
+  return path;
+}
+
 /** Runs apt-get, refreshing the package lists once when it fails: a fresh machine has none. */
 export async function aptGet(args: string[], cwd?: string): Promise<void> {
   const once = () => run('apt-get', args, { cwd, env: aptEnv, maxBuffer: 64 << 20 });
   try {
     await once();
-  } catch (err) {
-    if (listsRefreshed) throw err;
-    listsRefreshed = true;
+  } catch {
     await run('apt-get', ['update'], { env: aptEnv, maxBuffer: 64 << 20 });
     await once();
   }
 }
 
-export async function installDebianPackage(pkg: string): Promise<void> {
+/** Those of `packages` that dpkg does not have installed (one dpkg-query: milliseconds). */
+export async function missingDebianPackages(packages: readonly string[]): Promise<string[]> {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format, not a template
+  const format = '-f=${Package} ${db:Status-Status}\n';
+  const { stdout } = await run('dpkg-query', ['-W', format, ...packages]).catch(
+    // dpkg-query exits 1 when a package is unknown to dpkg, and still lists the others.
+    (error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }),
+  );
+  const installed = new Set(
+    stdout
+      .split('\n')
+      .map((line) => line.split(' '))
+      .filter(([, status]) => status === 'installed')
+      .map(([name]) => name),
+  );
+  return packages.filter((name) => !installed.has(name));
+}
+
+/** Installs what is missing of `packages`; nothing (and no apt-get) when all are there. */
+export async function installDebianPackages(packages: readonly string[]): Promise<string[]> {
+  const missing = await missingDebianPackages(packages);
+  if (missing.length === 0) return [];
   try {
-    await aptGet(['install', '-y', '--no-install-recommends', pkg]);
+    await aptGet(['install', '-y', '--no-install-recommends', ...missing]);
   } catch (err) {
     throw new Error(
-      `could not install Debian's ${pkg}; as root run: apt-get update && apt-get install -y ${pkg}\n${(err as Error).message}`,
+      `could not install ${missing.join(' ')}; as root run: apt-get update && apt-get install -y ${missing.join(' ')}\n${(err as Error).message}`,
     );
   }
+  return missing;
 }

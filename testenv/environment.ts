@@ -67,7 +67,7 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
       running.push(server.process);
       return server;
     });
-    const mariadb = providing('MariaDB', () => provideMariaDb(dir, log)).then((server) => {
+    const mariadb = providing('MariaDB', () => provideMariaDb(dir)).then((server) => {
       if (server.process) running.push(server.process);
       return server;
     });

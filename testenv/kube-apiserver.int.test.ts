@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminKubeConfig, createTestNamespace, type TestNamespace } from './fixtures.ts';
+import { waitFor } from './poll.ts';
 
 // A throwaway CRD of the smoke test's own, with a group unique to this run so that reruns
 // against a long-lived `testenv up` never collide.
@@ -56,21 +56,12 @@ async function waitEstablished(
   objects: k8s.CustomObjectsApi,
   name: string,
 ): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  await waitFor(`CRD ${name} Established and served`, async () => {
     const crd = await api.readCustomResourceDefinition({ name });
     const established = crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
     // Established can come a moment before the new resource is served.
-    if (
-      established &&
-      (await objects.listClusterCustomObject({ group, version, plural }).then(
-        () => true,
-        () => false,
-      ))
-    )
-      return;
-    await sleep(100);
-  }
-  throw new Error(`CRD ${name} never became Established`);
+    return established && (await objects.listClusterCustomObject({ group, version, plural }));
+  });
 }
 
 function apiError(err: unknown): { code: number; message: string } {

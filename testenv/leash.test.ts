@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
+import { waitFor } from './poll.ts';
 import { startManaged } from './processes.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'leash-test-'));
@@ -18,11 +18,6 @@ const alive = (pid: number) => {
     return false;
   }
 };
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<boolean> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(50)) if (condition()) return true;
-  return condition();
-}
 
 /** Starts `sh` that records its own pid and a grandchild's, both sleeping. */
 function sleeperScript(pidFile: string): string[] {
@@ -38,10 +33,10 @@ describe('leash', () => {
       logFile: join(work, 'stop.log'),
       graceMs: 500,
     });
-    expect(await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').includes(' '))).toBe(true);
+    await waitFor('both pids recorded', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').includes(' '));
     const pids = readPids(pidFile);
     await proc.stop();
-    expect(await until(() => pids.every((pid) => !alive(pid)))).toBe(true);
+    await waitFor('the shell and its grandchild gone', () => pids.every((pid) => !alive(pid)));
   });
 
   it('takes its process down and removes its folders when the owner is SIGKILLed', async () => {
@@ -53,10 +48,10 @@ describe('leash', () => {
       startManaged('sleeper', 'sh', ${JSON.stringify(sleeperScript(pidFile))}, { logFile: ${JSON.stringify(join(work, 'owner.log'))}, remove: [${JSON.stringify(folder)}] });
       setInterval(() => {}, 1000);`;
     const owner = spawn(process.execPath, ['--input-type=module', '-e', ownerCode], { stdio: 'ignore' });
-    expect(await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').includes(' '))).toBe(true);
+    await waitFor('both pids recorded', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').includes(' '));
     const pids = readPids(pidFile);
     owner.kill('SIGKILL');
-    expect(await until(() => pids.every((pid) => !alive(pid)))).toBe(true);
-    expect(await until(() => !existsSync(folder))).toBe(true);
+    await waitFor('the shell and its grandchild gone', () => pids.every((pid) => !alive(pid)));
+    await waitFor('the folder removed', () => !existsSync(folder));
   });
 });

@@ -9,8 +9,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
-import type { Logger } from '../common/log.ts';
-import { findOnPath, installDebianPackage } from './debian-packages.ts';
+import { requireProgram } from './debian-packages.ts';
 import { freePort, loopback } from './ports.ts';
 import { startManaged, waitUntilReady, type ManagedProcess } from './processes.ts';
 
@@ -55,40 +54,29 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-export async function provideMariaDb(dir: string, log: Logger): Promise<MariaDbServer> {
+export async function provideMariaDb(dir: string): Promise<MariaDbServer> {
   const mode = process.env.MOVIE_RECO_TESTENV_MARIADB ?? 'auto';
   if (mode !== 'private' && (await answers(systemMariaDbUrl))) return { url: systemMariaDbUrl, source: 'system' };
   if (mode === 'system')
     throw new Error(
       `MariaDB does not answer on ${systemMariaDbUrl} (root, no password); start it: start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd`,
     );
-  return startPrivateMariaDb(dir, log);
+  return startPrivateMariaDb(dir);
 }
 
-async function mariadbPrograms(log: Logger): Promise<{ server: string; installDb: string }> {
-  let server = findOnPath('mariadbd');
-  let installDb = findOnPath('mariadb-install-db');
-  if (!server || !installDb) {
-    log.info("installing Debian's mariadb-server (first run only)");
-    await installDebianPackage('mariadb-server');
-    server = findOnPath('mariadbd');
-    installDb = findOnPath('mariadb-install-db');
-  }
-  if (!server || !installDb)
-    throw new Error('mariadb-server is installed but mariadbd or mariadb-install-db is missing');
-  return { server, installDb };
+function mariadbPrograms(): { server: string; installDb: string } {
+  return {
+    server: requireProgram('mariadbd', 'mariadb-server'),
+    installDb: requireProgram('mariadb-install-db', 'mariadb-server'),
+  };
 }
 
 /**
  * A private mariadbd with its data in `dir`. Started again on the same `dir` (after a stop or a
  * crash), it reuses the data folder as it is, as a restarted database server would.
  */
-export async function startPrivateMariaDb(
-  dir: string,
-  log: Logger,
-  options: PrivateMariaDbOptions = {},
-): Promise<PrivateMariaDb> {
-  const { server, installDb } = await mariadbPrograms(log);
+export async function startPrivateMariaDb(dir: string, options: PrivateMariaDbOptions = {}): Promise<PrivateMariaDb> {
+  const { server, installDb } = mariadbPrograms();
   const dataDir = join(dir, 'mariadb-data');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const user = userInfo().username;

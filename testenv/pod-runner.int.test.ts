@@ -19,14 +19,14 @@ import {
   type RunningControllerManager,
   type TestNamespace,
 } from './fixtures.ts';
-import { pollUntil } from './poll.ts';
+import { waitFor } from './poll.ts';
 import { readyEndpoints, startPodRunner, type PodRunner } from './pod-runner.ts';
 
 const image = 'movie-reco:0.1.0';
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
-const eventually = <T>(what: string, probe: () => Promise<T | undefined>) =>
-  pollUntil(what, probe, { timeoutMs: 45_000, intervalMs: 250 });
+/** Pods start and stop as processes with backoff: seconds, not milliseconds. */
+const slowly = { timeoutMs: 45_000, intervalMs: 250 };
 
 /** true when something accepts TCP connections on ip:port. */
 function listening(ip: string, port: number): Promise<boolean> {
@@ -69,10 +69,13 @@ describe('the pod runner (local processes as the pods of a real control plane)',
   const podsOf = async (selector: string) =>
     (await core.listNamespacedPod({ namespace: ns, labelSelector: selector })).items;
   const jobCondition = (name: string, type: string) =>
-    eventually(`Job ${name} ${type}`, async () =>
-      (await batch.readNamespacedJob({ name, namespace: ns })).status?.conditions?.find(
-        (c) => c.type === type && c.status === 'True',
-      ),
+    waitFor(
+      `Job ${name} ${type}`,
+      async () =>
+        (await batch.readNamespacedJob({ name, namespace: ns })).status?.conditions?.find(
+          (c) => c.type === type && c.status === 'True',
+        ),
+      slowly,
     );
 
   /** A trainer Job shaped as operator/trainingrun/job.ts makes them; `secret` is the backend Secret, if any. */
@@ -249,10 +252,13 @@ describe('the pod runner (local processes as the pods of a real control plane)',
       },
     });
 
-    await eventually('2 available replicas', async () =>
-      (await apps.readNamespacedDeployment({ name: 'inference', namespace: ns })).status?.availableReplicas === 2
-        ? true
-        : undefined,
+    await waitFor(
+      '2 available replicas',
+      async () =>
+        (await apps.readNamespacedDeployment({ name: 'inference', namespace: ns })).status?.availableReplicas === 2
+          ? true
+          : undefined,
+      slowly,
     );
     const pods = await podsOf('app=inference');
     expect(pods).toHaveLength(2);
@@ -286,10 +292,14 @@ describe('the pod runner (local processes as the pods of a real control plane)',
       { name: 'inference', namespace: ns, body: { spec: { replicas: 1 } } },
       mergePatch,
     );
-    const [kept] = await eventually('one pod left', async () => {
-      const left = await podsOf('app=inference');
-      return left.length === 1 ? left : undefined;
-    });
+    const [kept] = await waitFor(
+      'one pod left',
+      async () => {
+        const left = await podsOf('app=inference');
+        return left.length === 1 ? left : undefined;
+      },
+      slowly,
+    );
     const removed = pods.find((pod) => pod.metadata?.name !== kept?.metadata?.name)!;
     const removedIp = removed.status!.podIP!;
     expect(await listening(removedIp, 8080)).toBe(false);
@@ -297,10 +307,13 @@ describe('the pod runner (local processes as the pods of a real control plane)',
     expect(await listening(kept!.status!.podIP!, 8080)).toBe(true);
     // It was stopped as a kubelet stops a container: SIGTERM first, and the server drained.
     expect(runner.logs(ns, removed.metadata!.name!)).toMatch(/"msg":"draining".*"signal":"SIGTERM"/);
-    await eventually('1 available replica', async () =>
-      (await apps.readNamespacedDeployment({ name: 'inference', namespace: ns })).status?.availableReplicas === 1
-        ? true
-        : undefined,
+    await waitFor(
+      '1 available replica',
+      async () =>
+        (await apps.readNamespacedDeployment({ name: 'inference', namespace: ns })).status?.availableReplicas === 1
+          ? true
+          : undefined,
+      slowly,
     );
     expect(await readyEndpoints(kc, ns, 'inference')).toEqual([`${kept!.status!.podIP}:8080`]);
   });
@@ -322,27 +335,38 @@ describe('the pod runner (local processes as the pods of a real control plane)',
       },
     });
 
-    const waiting = await eventually('CreateContainerConfigError', async () => {
-      const state = (await core.readNamespacedPod({ name: 'needs-secret', namespace: ns })).status
-        ?.containerStatuses?.[0]?.state?.waiting;
-      return state?.reason === 'CreateContainerConfigError' ? state : undefined;
-    });
+    const waiting = await waitFor(
+      'CreateContainerConfigError',
+      async () => {
+        const state = (await core.readNamespacedPod({ name: 'needs-secret', namespace: ns })).status
+          ?.containerStatuses?.[0]?.state?.waiting;
+        return state?.reason === 'CreateContainerConfigError' ? state : undefined;
+      },
+      slowly,
+    );
     expect(waiting.message).toBe('secret "later" not found');
     await core.createNamespacedSecret({
       namespace: ns,
       body: { metadata: { name: 'later' }, stringData: { ANSWER: '42' } },
     });
-    await eventually('needs-secret Succeeded', async () =>
-      (await core.readNamespacedPod({ name: 'needs-secret', namespace: ns })).status?.phase === 'Succeeded'
-        ? true
-        : undefined,
+    await waitFor(
+      'needs-secret Succeeded',
+      async () =>
+        (await core.readNamespacedPod({ name: 'needs-secret', namespace: ns })).status?.phase === 'Succeeded'
+          ? true
+          : undefined,
+      slowly,
     );
     expect(runner.logs(ns, 'needs-secret')).toContain('Usage: movie-reco');
 
-    const crashed = await eventually('two restarts', async () => {
-      const pod = await core.readNamespacedPod({ name: 'crasher', namespace: ns });
-      return (pod.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2 ? pod : undefined;
-    });
+    const crashed = await waitFor(
+      'two restarts',
+      async () => {
+        const pod = await core.readNamespacedPod({ name: 'crasher', namespace: ns });
+        return (pod.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2 ? pod : undefined;
+      },
+      slowly,
+    );
     expect(crashed.status?.phase).toBe('Running');
     expect(crashed.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode).toBe(1);
     expect(runner.logs(ns, 'crasher')).toMatch(/MOVIE_RECO_MODEL_URI/);
@@ -353,10 +377,13 @@ describe('the pod runner (local processes as the pods of a real control plane)',
       namespace: ns,
       body: { metadata: { name: 'foreign' }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } },
     });
-    const event = await eventually('the Event', async () =>
-      (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=foreign' })).items.find(
-        (e) => e.reason === 'NotProjectImage',
-      ),
+    const event = await waitFor(
+      'the Event',
+      async () =>
+        (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=foreign' })).items.find(
+          (e) => e.reason === 'NotProjectImage',
+        ),
+      slowly,
     );
     expect(event.type).toBe('Warning');
     expect(event.message).toMatch(/container "web" uses image "nginx:1\.27"; .*runs only the project's image/);

@@ -1,5 +1,4 @@
 import * as k8s from '@kubernetes/client-node';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   adminKubeConfig,
@@ -8,6 +7,7 @@ import {
   type RunningControllerManager,
   type TestNamespace,
 } from './fixtures.ts';
+import { waitFor } from './poll.ts';
 
 // Pod Security admission enforces on Pods. A Deployment is admitted with a warning; the Pods its
 // ReplicaSet then tries to create are refused, which kube-controller-manager reports.
@@ -61,16 +61,16 @@ describe('Pod Security admission in a namespace labelled enforce=restricted', ()
     // A Warning header quotes its text: 299 - "would violate PodSecurity \"restricted:latest\": ..."
     expect(created.headers.warning ?? '').toMatch(/would violate PodSecurity \\"restricted:latest\\"/);
 
-    let failure: k8s.V1ReplicaSetCondition | undefined;
-    for (let i = 0; i < 120 && !failure; i++) {
-      const sets = await apps.listNamespacedReplicaSet({ namespace: namespace.name });
-      failure = sets.items
-        .flatMap((rs) => rs.status?.conditions ?? [])
-        .find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
-      if (!failure) await sleep(500);
-    }
-    expect(failure?.reason).toBe('FailedCreate');
-    expect(failure?.message).toMatch(/forbidden: violates PodSecurity "restricted:latest"/);
+    const failure = await waitFor(
+      'the ReplicaSet to report ReplicaFailure',
+      async () =>
+        (await apps.listNamespacedReplicaSet({ namespace: namespace.name })).items
+          .flatMap((rs) => rs.status?.conditions ?? [])
+          .find((c) => c.type === 'ReplicaFailure' && c.status === 'True'),
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    expect(failure.reason).toBe('FailedCreate');
+    expect(failure.message).toMatch(/forbidden: violates PodSecurity "restricted:latest"/);
     expect((await core.listNamespacedPod({ namespace: namespace.name })).items).toHaveLength(0);
   });
 });

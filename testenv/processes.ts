@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from './poll.ts';
 
 const leashScript = fileURLToPath(new URL('./leash.ts', import.meta.url));
 
@@ -102,15 +103,12 @@ export async function waitUntilReady(
   probe: () => Promise<boolean>,
   timeoutMs: number,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!proc.isRunning()) {
-      throw new Error(`${proc.name} exited while starting; its log ends with:\n${logTail(proc.logFile)}`);
-    }
-    if (await probe().catch(() => false)) return;
-    await sleep(200);
-  }
-  throw new Error(
-    `${proc.name} was not ready after ${timeoutMs / 1000} s; its log ends with:\n${logTail(proc.logFile)}`,
-  );
+  const outcome = await waitFor(
+    `${proc.name} ready`,
+    async () => (proc.isRunning() ? (await probe()) && 'ready' : 'exited'),
+    { timeoutMs, intervalMs: 200 },
+  ).catch((error: Error) => error.message);
+  if (outcome === 'ready') return;
+  const what = outcome === 'exited' ? 'exited while starting' : `did not start (${outcome})`;
+  throw new Error(`${proc.name} ${what}; its log ends with:\n${logTail(proc.logFile)}`);
 }

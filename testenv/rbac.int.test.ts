@@ -1,5 +1,4 @@
 import * as k8s from '@kubernetes/client-node';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   adminKubeConfig,
@@ -8,6 +7,7 @@ import {
   serviceAccountUser,
   type TestNamespace,
 } from './fixtures.ts';
+import { waitFor } from './poll.ts';
 
 async function forbidden(call: Promise<unknown>): Promise<string> {
   const err = await call.then(
@@ -57,10 +57,10 @@ describe('RBAC on the test kube-apiserver', () => {
       },
     });
     // The authorizer reads RBAC objects from an informer: allow a moment to catch up.
-    let pods: k8s.V1PodList | undefined;
-    for (let i = 0; i < 50 && !pods; i++)
-      pods = await core.listNamespacedPod({ namespace: namespace.name }).catch(() => sleep(100).then(() => undefined));
-    expect(pods?.items).toEqual([]);
+    const pods = await waitFor('the binding to take effect', () =>
+      core.listNamespacedPod({ namespace: namespace.name }),
+    );
+    expect(pods.items).toEqual([]);
     await forbidden(
       core.createNamespacedConfigMap({ namespace: namespace.name, body: { metadata: { name: 'nope' } } }),
     );

@@ -54,7 +54,8 @@ export async function runTraining(job: TrainingJob): Promise<TrainingResult> {
     const result = await trainRecommender(train, job.config, (event) => {
       if (event.kind === 'epoch') {
         const { epoch, phase, trainRmse, validationRmse, seconds } = event.report;
-        log.info('epoch', { ...event.report });
+        const maxEpochs = phase === 'fit' ? job.config.factors.epochs : undefined;
+        log.info('epoch', { ...event.report, maxEpochs });
         // The search phase carries the validation curve; without one, the only phase is the refit.
         const curvePhase = job.config.validationFraction > 0 ? 'fit' : 'refit';
         if (phase === curvePhase) {

@@ -17,6 +17,7 @@ import { migrateToLatest } from '../../storage/migrations.ts';
 import { recordGateDecision } from '../../storage/gate-decisions.ts';
 import { recordPromotion } from '../../storage/promotions.ts';
 import { runTraining, type TrainingResult } from '../../trainer/run-training.ts';
+import { serveConfigFromEnv, type ServeConfig } from '../config.ts';
 
 export interface DemoHistory {
   /** sqlite:// URL of the database. */
@@ -114,4 +115,16 @@ export async function createDemoHistory(dir: string): Promise<DemoHistory> {
   } finally {
     await db.close();
   }
+}
+
+/** The service over a demo history: its database and champion, on a free loopback port, no drain. */
+export function demoServeConfig(history: DemoHistory): ServeConfig {
+  return serveConfigFromEnv({
+    MOVIE_RECO_DATABASE_URL: history.databaseUrl,
+    MOVIE_RECO_MODEL_URI: history.champion.artifact.uri,
+    MOVIE_RECO_MODEL_DIGEST: history.champion.artifact.digest,
+    MOVIE_RECO_HOST: '127.0.0.1',
+    MOVIE_RECO_PORT: '0',
+    MOVIE_RECO_DRAIN_SECONDS: '0',
+  });
 }

@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseSchedule } from '../modelrelease/cron.ts';
-import { generatedFile, generateTypes, openApiSchema, readCrd, render } from './schema-to-typescript.ts';
+import {
+  crdFiles,
+  generatedFile,
+  generateTypes,
+  type JsonSchema,
+  openApiSchema,
+  readCrd,
+  render,
+} from './schema-to-typescript.ts';
 
 describe('CRD schemas and TypeScript types', () => {
   it('types.generated.ts is what the CRDs generate (run node operator/api/schema-to-typescript.ts)', () => {
@@ -14,20 +22,40 @@ describe('CRD schemas and TypeScript types', () => {
       .properties!.template!;
     const { model: _model, dataset: _dataset, ...runFields } = runSpec.properties!;
     expect(Object.keys(template.properties!).sort()).toEqual(Object.keys(runFields).sort());
-    const shape = (schema: Parameters<typeof render>[0]) => render(schema).replace(/^\s*\/\*\*.*\*\/\n/gm, '');
+    // Rendered with descriptions: kubectl explain tells the same of a field in both places.
     for (const [name, schema] of Object.entries(runFields))
-      expect(shape(template.properties![name]!), name).toBe(shape(schema));
+      expect(render(template.properties![name]!), name).toBe(render(schema));
   });
 
   it('names the resources as the API conventions and kubectl users expect', () => {
     const run = readCrd('trainingruns.reco.mlops.dev.yaml');
     const release = readCrd('modelreleases.reco.mlops.dev.yaml');
-    expect(run.spec.names).toMatchObject({ kind: 'TrainingRun', shortNames: ['tr'], categories: ['reco'] });
+    // `tr` is Tekton's TaskRun: a short name of a well-known CRD would make `kubectl get tr` ambiguous.
+    expect(run.spec.names).toMatchObject({ kind: 'TrainingRun', shortNames: ['trun'], categories: ['reco'] });
     expect(release.spec.names).toMatchObject({ kind: 'ModelRelease', shortNames: ['mrel'], categories: ['reco'] });
     const columns = (crd: typeof run) => crd.spec.versions[0]!.additionalPrinterColumns!.map((c) => c.name);
-    expect(columns(run)).toEqual(['Model', 'Phase', 'RMSE', 'MAE', 'Age']);
-    expect(columns(release)).toEqual(['Champion', 'RMSE', 'Ready', 'URL', 'Age']);
+    expect(columns(run)).toEqual(['Model', 'Phase', 'NDCG@10', 'RMSE', 'MAE', 'Reason', 'Age']);
+    expect(columns(release)).toEqual(['Champion', 'NDCG@10', 'Ready', 'Reason', 'Pods', 'RMSE', 'URL', 'Age']);
     for (const crd of [run, release]) expect(crd.spec.versions[0]!.subresources?.status).toBeDefined();
+  });
+
+  it('describes every spec and status field for kubectl explain', () => {
+    // An array's item object is explained by the array field's own description.
+    const fields = (schema: JsonSchema, path: string): string[] => [
+      ...Object.entries(schema.properties ?? {}).flatMap(([name, child]) => undescribed(child, `${path}.${name}`)),
+      ...(schema.items ? fields(schema.items as JsonSchema, `${path}[]`) : []),
+    ];
+    const undescribed = (schema: JsonSchema, path: string): string[] => [
+      ...(schema.description ? [] : [path]),
+      ...fields(schema, path),
+    ];
+    for (const file of crdFiles) {
+      const { spec, status } = openApiSchema(file).properties!;
+      expect({ file, undescribed: [...undescribed(spec!, 'spec'), ...undescribed(status!, 'status')] }).toEqual({
+        file,
+        undescribed: [],
+      });
+    }
   });
 
   it('documents ndcgAt10 as the default promotion metric', () => {

@@ -35,6 +35,26 @@ describe('CRD validation by the API server', () => {
   });
   afterAll(async () => namespace?.delete());
 
+  it('accepts pod placement on runs, retrain templates and serving, and keeps it as given', () => {
+    const placement = {
+      serviceAccountName: 'trainer',
+      imagePullSecrets: [{ name: 'registry-key' }],
+      nodeSelector: { pool: 'training' },
+      tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'ml', effect: 'NoSchedule' }],
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } },
+      priorityClassName: 'batch-low',
+    };
+    expect(apply(run('placed-run', placement)).code).toBe(0);
+    const template = { backendSecretRef: { name: 'b' }, ...placement };
+    expect(apply(release('placed', { serving: placement, retrain: { minNewRatings: 10, template } })).code).toBe(0);
+    const stored = JSON.parse(
+      kubectl(['get', '-n', namespace.name, '-o', 'json', 'trun/placed-run', 'mrel/placed']).out,
+    );
+    expect(stored.items[0].spec).toMatchObject(placement);
+    expect(stored.items[1].spec.serving).toMatchObject(placement);
+    expect(stored.items[1].spec.retrain.template).toMatchObject(placement);
+  });
+
   it('accepts valid resources and fills in the documented defaults', () => {
     expect(apply(run('valid-run', { algorithm: { factors: 64 } })).code).toBe(0);
     expect(
@@ -46,7 +66,7 @@ describe('CRD validation by the API server', () => {
       ).code,
     ).toBe(0);
     const created = JSON.parse(
-      kubectl(['get', '-n', namespace.name, 'tr/valid-run', 'mrel/valid-release', '-o', 'json']).out,
+      kubectl(['get', '-n', namespace.name, 'trun/valid-run', 'mrel/valid-release', '-o', 'json']).out,
     ).items;
     expect(created[0].spec).toMatchObject({
       algorithm: { name: 'blend', factors: 64, seed: 42 },
@@ -59,11 +79,14 @@ describe('CRD validation by the API server', () => {
       serving: { autoscaling: { minReplicas: 1, targetCPUUtilizationPercentage: 70 } },
       retrain: { historyLimit: 10 },
     });
-    expect(kubectl(['get', 'tr', '-n', namespace.name]).out).toMatch(
-      /^NAME\s+MODEL\s+PHASE\s+RMSE\s+MAE\s+AGE\nvalid-run\s+movielens\s/,
+    expect(kubectl(['get', 'trun', 'valid-run', '-n', namespace.name]).out).toMatch(
+      /^NAME\s+MODEL\s+PHASE\s+NDCG@10\s+RMSE\s+AGE\nvalid-run\s+movielens\s/,
     );
-    expect(kubectl(['get', 'mrel', '-n', namespace.name]).out).toMatch(
-      /^NAME\s+CHAMPION\s+RMSE\s+READY\s+URL\s+AGE\nvalid-release\s/,
+    expect(kubectl(['get', 'trun', 'valid-run', '-o', 'wide', '-n', namespace.name]).out).toMatch(
+      /^NAME\s+MODEL\s+PHASE\s+NDCG@10\s+RMSE\s+MAE\s+REASON\s+AGE\n/,
+    );
+    expect(kubectl(['get', 'mrel', 'valid-release', '-n', namespace.name]).out).toMatch(
+      /^NAME\s+CHAMPION\s+NDCG@10\s+READY\s+REASON\s+URL\s+AGE\nvalid-release\s/,
     );
     const listed = kubectl(['get', 'reco', '-n', namespace.name]).out;
     expect(listed).toMatch(/trainingrun.reco.mlops.dev\/valid-run/);
@@ -272,6 +295,26 @@ describe('CRD validation by the API server', () => {
       'an unknown weekday name',
       release('m25', { retrain: { schedule: '0 3 * * MOX', template: { backendSecretRef: { name: 'b' } } } }),
       /spec\.retrain\.schedule: Invalid value/,
+    ],
+    [
+      'a toleration with an unknown effect',
+      run('p1', { tolerations: [{ key: 'gpu', operator: 'Exists', effect: 'NoRun' }] }),
+      /spec\.tolerations\[0\]\.effect: Unsupported value: "NoRun"/,
+    ],
+    [
+      'a toleration Exists with a value',
+      release('p2', { serving: { tolerations: [{ key: 'gpu', operator: 'Exists', value: 'a100' }] } }),
+      /spec\.serving\.tolerations\[0\]: Invalid value.*operator Exists takes no value/,
+    ],
+    [
+      'a pull secret that is not a name',
+      run('p3', { imagePullSecrets: [{ name: 'Registry_Key' }] }),
+      /spec\.imagePullSecrets\[0\]\.name.*should match/,
+    ],
+    [
+      'a node selector value that is not a string',
+      release('p4', { serving: { nodeSelector: { pool: 3 } } }),
+      /spec\.serving\.nodeSelector\.pool: Invalid value: "integer"/,
     ],
   ];
 

@@ -13,69 +13,135 @@ export type TrainingRunSpec = {
     /** Train on the ratings of batches 1..upToBatch only. */
     upToBatch?: number;
   };
+  /** The recommender and its training parameters; unset fields take the trainer's defaults. */
   algorithm?: {
     /** blend (SVD++ blended with item neighbours), svdpp, or svd (plain biased MF). */
-    name?: 'blend' | 'svdpp' | 'svd';
+    name?: "blend" | "svdpp" | "svd";
     /** Latent factors; the trainer's default (50) when unset. */
     factors?: number;
     /** Train exactly this many epochs; unset lets early stopping choose. */
     epochs?: number;
+    /** SGD step size of the factor model; the trainer's default when unset. */
     learningRate?: number;
+    /** L2 penalty on factors and biases; the trainer's default when unset. */
     regularization?: number;
+    /** Seed of every random choice (split, initialisation, sampling): same data and seed, same model. */
     seed?: number;
   };
+  /** How the run is measured on ratings it did not train on. */
   evaluation?: {
     /** Share of the ratings held out for the reported metrics. */
     testFraction?: number;
   };
   /** The trainer container's requests and limits. */
   resources?: {
+    /** Resource requests of the trainer container (cpu, memory). */
     requests?: Record<string, number | string>;
+    /** Resource limits of the trainer container; the Job fails when training exceeds the memory limit. */
     limits?: Record<string, number | string>;
   };
+  /** The trainer Job is stopped and the run Failed after this many seconds. */
   activeDeadlineSeconds?: number;
+  /** Retries of a failed trainer pod before the run is Failed. */
   backoffLimit?: number;
   /** Secret whose keys become the trainer's environment (MOVIE_RECO_DATABASE_URL, MOVIE_RECO_ARTIFACT_STORE, MOVIE_RECO_S3_*). */
   backendSecretRef: {
+    /** Name of a Secret in the run's namespace. */
     name: string;
   };
+  /** ServiceAccount the pods run as (its imagePullSecrets apply too); the namespace's default when unset. */
+  serviceAccountName?: string;
+  /** Secrets of type kubernetes.io/dockerconfigjson in this namespace to pull a private image with. */
+  imagePullSecrets?: Array<{
+    /** Name of the Secret. */
+    name: string;
+  }>;
+  /** Node labels a node must have to run the pods. */
+  nodeSelector?: Record<string, string>;
+  /** Taints the pods tolerate, as in a Pod spec. */
+  tolerations?: Array<{
+    /** Taint key; empty with operator Exists matches every taint. */
+    key?: string;
+    /** Equal (default) or Exists. */
+    operator?: string;
+    /** Taint value to match with operator Equal. */
+    value?: string;
+    /** NoSchedule, PreferNoSchedule or NoExecute; empty matches all three. */
+    effect?: string;
+    /** With effect NoExecute: how long the pod stays on a node after the taint appears. */
+    tolerationSeconds?: number;
+  }>;
+  /** Node and pod (anti-)affinity, as in a Pod spec (nodeAffinity, podAffinity, podAntiAffinity). */
+  affinity?: Record<string, unknown>;
+  /** PriorityClass of the pods: which pods the scheduler evicts first when the cluster is full. */
+  priorityClassName?: string;
 };
 
 export type TrainingRunStatus = {
-  phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+  /** Pending until the trainer pod runs, then Running, then Succeeded or Failed. */
+  phase?: "Pending" | "Running" | "Succeeded" | "Failed";
+  /** A sentence on the phase: why it failed, or what it is waiting for. */
   message?: string;
+  /** The .metadata.generation this status describes. */
   observedGeneration?: number;
   /** The run's id in the run records (MySQL) and the artifact store. */
   runId?: string;
+  /** The trainer Job of this run. */
   jobName?: string;
+  /** When the trainer Job started. */
   startTime?: string;
+  /** When the run Succeeded or Failed. */
   completionTime?: string;
+  /** The snapshot of ratings the run trained and was measured on. */
   dataset?: {
+    /** Ratings in the snapshot. */
     ratings?: number;
+    /** Distinct users in the snapshot. */
     users?: number;
+    /** Distinct movies in the snapshot. */
     movies?: number;
+    /** Highest rating id in the snapshot: the run is reproducible with dataset.ratingsUpTo set to it. */
     maxRatingId?: number;
   };
+  /** Measured on the held-out share of the snapshot (evaluation.testFraction). */
   metrics?: {
+    /** Root mean squared error of predicted ratings on the held-out ratings (lower is better). */
     rmse?: number;
+    /** Mean absolute error of predicted ratings on the held-out ratings (lower is better). */
     mae?: number;
+    /** Share of the top 10 recommendations that the user liked (rated 4 or more) in the held-out ratings. */
     precisionAt10?: number;
+    /** Share of the user's liked held-out movies found in their top 10. */
     recallAt10?: number;
+    /** Normalised discounted cumulative gain of the top 10 against the liked held-out movies. */
     ndcgAt10?: number;
+    /** Share of the catalogue that appears in at least one user's top 10. */
     coverage?: number;
+    /** Wall-clock seconds the training took. */
     trainSeconds?: number;
   };
+  /** The model the run wrote to the object store. */
   artifact?: {
+    /** Where the artifact is: s3://bucket/model/run or file:///path. */
     uri?: string;
+    /** sha256 of the artifact's manifest; the inference pods refuse an artifact that does not match. */
     digest?: string;
+    /** Size of the artifact's files in bytes. */
     sizeBytes?: number;
   };
+  /** JobCreated and Succeeded, with reasons and messages. */
   conditions?: Array<{
+    /** Condition type, e.g. Ready or Succeeded. */
     type: string;
+    /** True, False or Unknown. */
     status: string;
+    /** The .metadata.generation the condition was set for. */
     observedGeneration?: number;
+    /** When the status last changed. */
     lastTransitionTime: string;
+    /** A CamelCase word for programs: why the condition has this status. */
     reason: string;
+    /** A sentence for people: what happened and what to do. */
     message: string;
   }>;
 };
@@ -83,16 +149,21 @@ export type TrainingRunStatus = {
 export type ModelReleaseSpec = {
   /** The model this release serves; its champion is chosen among TrainingRuns of this model. */
   model: string;
+  /** How the champion is chosen among the model's Succeeded TrainingRuns. */
   promotion?: {
     /** The metric a challenger must beat the champion on. Default ndcgAt10: users judge the service by its top 10. rmse and mae are better when lower. */
-    metric?: 'rmse' | 'mae' | 'ndcgAt10' | 'precisionAt10';
+    metric?: "rmse" | "mae" | "ndcgAt10" | "precisionAt10";
     /** Absolute margin by which a challenger must beat the champion on the metric. */
     minImprovement?: number;
     /** Absolute thresholds every candidate must pass, champion or not. */
     gates?: {
+      /** A candidate with a higher RMSE is rejected. */
       maxRmse?: number;
+      /** A candidate with a higher MAE is rejected. */
       maxMae?: number;
+      /** A candidate with a lower NDCG@10 is rejected. */
       minNdcgAt10?: number;
+      /** A candidate with a lower precision@10 is rejected. */
       minPrecisionAt10?: number;
       /** The run must have trained on at least this many ratings. */
       minRatings?: number;
@@ -100,6 +171,7 @@ export type ModelReleaseSpec = {
     /** Serve exactly this TrainingRun (manual pin or rollback); gates and metric are not applied. */
     pinnedRun?: string;
   };
+  /** When to start new TrainingRuns: on a schedule, after enough new ratings, or both. */
   retrain?: {
     /** Five-field cron schedule (minute hour day-of-month month day-of-week), UTC. */
     schedule?: string;
@@ -109,96 +181,214 @@ export type ModelReleaseSpec = {
     historyLimit?: number;
     /** The spec of the TrainingRuns it creates (model comes from the release). */
     template: {
+      /** Trainer image; the operator's default when unset. */
       image?: string;
+      /** The recommender and its training parameters; unset fields take the trainer's defaults. */
       algorithm?: {
-        name?: 'blend' | 'svdpp' | 'svd';
+        /** blend (SVD++ blended with item neighbours), svdpp, or svd (plain biased MF). */
+        name?: "blend" | "svdpp" | "svd";
+        /** Latent factors; the trainer's default (50) when unset. */
         factors?: number;
+        /** Train exactly this many epochs; unset lets early stopping choose. */
         epochs?: number;
+        /** SGD step size of the factor model; the trainer's default when unset. */
         learningRate?: number;
+        /** L2 penalty on factors and biases; the trainer's default when unset. */
         regularization?: number;
+        /** Seed of every random choice (split, initialisation, sampling): same data and seed, same model. */
         seed?: number;
       };
+      /** How the run is measured on ratings it did not train on. */
       evaluation?: {
+        /** Share of the ratings held out for the reported metrics. */
         testFraction?: number;
       };
+      /** The trainer container's requests and limits. */
       resources?: {
+        /** Resource requests of the trainer container (cpu, memory). */
         requests?: Record<string, number | string>;
+        /** Resource limits of the trainer container; the Job fails when training exceeds the memory limit. */
         limits?: Record<string, number | string>;
       };
+      /** The trainer Job is stopped and the run Failed after this many seconds. */
       activeDeadlineSeconds?: number;
+      /** Retries of a failed trainer pod before the run is Failed. */
       backoffLimit?: number;
+      /** Secret whose keys become the trainer's environment (MOVIE_RECO_DATABASE_URL, MOVIE_RECO_ARTIFACT_STORE, MOVIE_RECO_S3_*). */
       backendSecretRef: {
+        /** Name of a Secret in the run's namespace. */
         name: string;
       };
+      /** ServiceAccount the pods run as (its imagePullSecrets apply too); the namespace's default when unset. */
+      serviceAccountName?: string;
+      /** Secrets of type kubernetes.io/dockerconfigjson in this namespace to pull a private image with. */
+      imagePullSecrets?: Array<{
+        /** Name of the Secret. */
+        name: string;
+      }>;
+      /** Node labels a node must have to run the pods. */
+      nodeSelector?: Record<string, string>;
+      /** Taints the pods tolerate, as in a Pod spec. */
+      tolerations?: Array<{
+        /** Taint key; empty with operator Exists matches every taint. */
+        key?: string;
+        /** Equal (default) or Exists. */
+        operator?: string;
+        /** Taint value to match with operator Equal. */
+        value?: string;
+        /** NoSchedule, PreferNoSchedule or NoExecute; empty matches all three. */
+        effect?: string;
+        /** With effect NoExecute: how long the pod stays on a node after the taint appears. */
+        tolerationSeconds?: number;
+      }>;
+      /** Node and pod (anti-)affinity, as in a Pod spec (nodeAffinity, podAffinity, podAntiAffinity). */
+      affinity?: Record<string, unknown>;
+      /** PriorityClass of the pods: which pods the scheduler evicts first when the cluster is full. */
+      priorityClassName?: string;
     };
   };
+  /** The inference Deployment and Service that serve the champion. */
   serving?: {
     /** Inference pods when autoscaling is unset (default 1). */
     replicas?: number;
+    /** Inference image; the operator's default when unset. */
     image?: string;
+    /** Requests and limits of each inference container. */
     resources?: {
+      /** Resource requests of each inference container (cpu, memory). */
       requests?: Record<string, number | string>;
+      /** Resource limits of each inference container. */
       limits?: Record<string, number | string>;
     };
+    /** A HorizontalPodAutoscaler on CPU for the inference Deployment, instead of a fixed replica count. */
     autoscaling?: {
+      /** Fewest inference pods. */
       minReplicas?: number;
+      /** Most inference pods. */
       maxReplicas: number;
+      /** Average CPU use, in percent of the request, the autoscaler aims at. */
       targetCPUUtilizationPercentage?: number;
     };
     /** Secret whose keys become the inference pods' environment (database, S3). */
     backendSecretRef?: {
+      /** Name of a Secret in the release's namespace. */
       name: string;
     };
     /** Secret with the credentials clients must present. */
     authSecretRef?: {
+      /** Name of a Secret in the release's namespace. */
       name: string;
     };
+    /** ServiceAccount the pods run as (its imagePullSecrets apply too); the namespace's default when unset. */
+    serviceAccountName?: string;
+    /** Secrets of type kubernetes.io/dockerconfigjson in this namespace to pull a private image with. */
+    imagePullSecrets?: Array<{
+      /** Name of the Secret. */
+      name: string;
+    }>;
+    /** Node labels a node must have to run the pods. */
+    nodeSelector?: Record<string, string>;
+    /** Taints the pods tolerate, as in a Pod spec. */
+    tolerations?: Array<{
+      /** Taint key; empty with operator Exists matches every taint. */
+      key?: string;
+      /** Equal (default) or Exists. */
+      operator?: string;
+      /** Taint value to match with operator Equal. */
+      value?: string;
+      /** NoSchedule, PreferNoSchedule or NoExecute; empty matches all three. */
+      effect?: string;
+      /** With effect NoExecute: how long the pod stays on a node after the taint appears. */
+      tolerationSeconds?: number;
+    }>;
+    /** Node and pod (anti-)affinity, as in a Pod spec (nodeAffinity, podAffinity, podAntiAffinity). */
+    affinity?: Record<string, unknown>;
+    /** PriorityClass of the pods: which pods the scheduler evicts first when the cluster is full. */
+    priorityClassName?: string;
   };
 };
 
 export type ModelReleaseStatus = {
+  /** The .metadata.generation this status describes. */
   observedGeneration?: number;
+  /** The TrainingRun being served. */
   champion?: {
+    /** Name of the champion TrainingRun. */
     run?: string;
+    /** URI of the champion's artifact. */
     artifact?: string;
+    /** sha256 of the champion artifact's manifest. */
     digest?: string;
+    /** When the run became champion. */
     promotedAt?: string;
+    /** The champion run's metrics on its held-out ratings. */
     metrics?: {
+      /** Root mean squared error of predicted ratings on the held-out ratings (lower is better). */
       rmse?: number;
+      /** Mean absolute error of predicted ratings on the held-out ratings (lower is better). */
       mae?: number;
+      /** Share of the top 10 recommendations that the user liked (rated 4 or more) in the held-out ratings. */
       precisionAt10?: number;
+      /** Share of the user's liked held-out movies found in their top 10. */
       recallAt10?: number;
+      /** Normalised discounted cumulative gain of the top 10 against the liked held-out movies. */
       ndcgAt10?: number;
+      /** Share of the catalogue that appears in at least one user's top 10. */
       coverage?: number;
+      /** Wall-clock seconds the training took. */
       trainSeconds?: number;
     };
   };
+  /** Earlier champions, newest first (at most 20). */
   history?: Array<{
+    /** Name of the TrainingRun that was champion. */
     run?: string;
+    /** sha256 of its artifact's manifest. */
     digest?: string;
+    /** When it became champion. */
     promotedAt?: string;
+    /** Why it was promoted. */
     reason?: string;
   }>;
+  /** The last promotion decision on a candidate run. */
   lastDecision?: {
+    /** The candidate TrainingRun. */
     run?: string;
-    outcome?: 'Promoted' | 'Rejected' | 'Pinned';
+    /** Promoted, Rejected (a gate or the champion won) or Pinned (spec.promotion.pinnedRun). */
+    outcome?: "Promoted" | "Rejected" | "Pinned";
+    /** The figures behind the decision. */
     reason?: string;
+    /** When the decision was taken. */
     time?: string;
   };
+  /** The inference Deployment and Service of the champion. */
   serving?: {
+    /** Name of the inference Deployment. */
     deployment?: string;
+    /** Name of the inference Service. */
     service?: string;
+    /** In-cluster URL of the inference Service. */
     url?: string;
+    /** Inference pods wanted. */
     replicas?: number;
+    /** Inference pods ready to serve. */
     readyReplicas?: number;
   };
+  /** When spec.retrain.schedule next starts a TrainingRun. */
   nextRetrainTime?: string;
+  /** Ready (a champion is served by ready pods) and Promoted, with reasons and messages. */
   conditions?: Array<{
+    /** Condition type, e.g. Ready or Succeeded. */
     type: string;
+    /** True, False or Unknown. */
     status: string;
+    /** The .metadata.generation the condition was set for. */
     observedGeneration?: number;
+    /** When the status last changed. */
     lastTransitionTime: string;
+    /** A CamelCase word for programs: why the condition has this status. */
     reason: string;
+    /** A sentence for people: what happened and what to do. */
     message: string;
   }>;
 };

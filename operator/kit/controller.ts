@@ -12,7 +12,7 @@ export interface ReconcileOutcome {
   requeueAfterMs?: number;
 }
 
-export type Reconciler = (key: string) => Promise<ReconcileOutcome | void>;
+export type Reconciler = (key: string) => Promise<ReconcileOutcome | undefined>;
 
 export interface ControllerOptions {
   name: string;
@@ -46,7 +46,6 @@ export class Controller {
     metrics.maxConcurrentReconciles.set({ controller: name }, workers);
     // Zero from the start, as controller-runtime does: "no errors" is a 0 on the dashboard, not "no data".
     metrics.reconcileErrors.inc({ controller: name }, 0);
-    metrics.reconcilePanics.inc({ controller: name }, 0);
     for (let i = 0; i < workers; i++) this.#running.push(this.#work());
   }
 

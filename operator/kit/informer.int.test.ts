@@ -9,7 +9,8 @@ import {
 } from '../../testenv/fixtures.ts';
 import { group, version, type TrainingRun } from '../api/resources.ts';
 import { installCrds } from '../api/install-crds.ts';
-import { eventually, trainingRunManifest } from '../testing.ts';
+import { trainingRunManifest } from '../testing.ts';
+import { waitFor } from '../../testenv/poll.ts';
 import { ResilientInformer } from './informer.ts';
 import { OperatorMetrics } from './metrics.ts';
 
@@ -37,6 +38,7 @@ describe('ResilientInformer against the real API server', () => {
     const userObjects = user.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
     const seen: string[] = [];
     const metrics = new OperatorMetrics({ defaultMetrics: false });
+    const warnings: string[] = [];
     const informer = new ResilientInformer<TrainingRun & k8s.KubernetesObject>({
       kc: user.kubeConfig,
       path: `/apis/${group}/${version}/namespaces/${ns}/trainingruns`,
@@ -46,7 +48,7 @@ describe('ResilientInformer against the real API server', () => {
         >,
       onObject: (run) => seen.push(run.metadata!.name!),
       resource: 'trainingruns',
-      log: createLogger({ test: 'informer' }, { level: 'error' }),
+      log: createLogger({ test: 'informer' }, { level: 'warn', write: (line) => warnings.push(line) }),
       metrics,
       minRestartDelayMs: 100,
       maxRestartDelayMs: 400,
@@ -54,7 +56,10 @@ describe('ResilientInformer against the real API server', () => {
     let synced = false;
     const started = informer.start().then(() => (synced = true));
     try {
-      await new Promise((resolve) => setTimeout(resolve, 800));
+      await waitFor(
+        'the informer refused twice (it retries)',
+        () => warnings.filter((line) => line.includes('informer failed to start')).length >= 2,
+      );
       expect(synced).toBe(false);
 
       const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
@@ -73,7 +78,7 @@ describe('ResilientInformer against the real API server', () => {
           subjects: [{ kind: 'ServiceAccount', name: 'watcher', namespace: ns }],
         },
       });
-      await eventually(async () => synced, 'informer synced after access was granted');
+      await waitFor('informer synced after access was granted', async () => synced);
       expect(informer.list().map((r) => r.metadata!.name)).toEqual(['seen']);
       expect(seen).toContain('seen');
 
@@ -84,7 +89,7 @@ describe('ResilientInformer against the real API server', () => {
         plural: 'trainingruns',
         body: trainingRunManifest('later'),
       });
-      await eventually(async () => seen.includes('later'), 'a watch event after recovery');
+      await waitFor('a watch event after recovery', async () => seen.includes('later'));
     } finally {
       await informer.stop();
       await started;

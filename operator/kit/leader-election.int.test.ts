@@ -5,7 +5,8 @@ import { adminKubeConfig, createTestNamespace, type TestNamespace } from '../../
 import { group, version } from '../api/resources.ts';
 import { installCrds } from '../api/install-crds.ts';
 import { Operator } from '../manager.ts';
-import { eventually, trainingRunManifest } from '../testing.ts';
+import { trainingRunManifest } from '../testing.ts';
+import { waitFor } from '../../testenv/poll.ts';
 
 const kc = adminKubeConfig();
 const log = createLogger({ test: 'leader-election' }, { level: 'warn' });
@@ -40,8 +41,6 @@ describe('two operator replicas and one Lease', () => {
         .makeApiClient(k8s.CoordinationV1Api)
         .readNamespacedLease({ namespace: namespace.name, name: 'movie-reco-operator' });
       expect(lease.spec?.holderIdentity).toBe('replica-a');
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      expect(second.leading).toBe(false);
 
       const objects = kc.makeApiClient(k8s.CustomObjectsApi);
       await objects.createNamespacedCustomObject({
@@ -52,9 +51,9 @@ describe('two operator replicas and one Lease', () => {
         body: trainingRunManifest('under-a'),
       });
       const batch = kc.makeApiClient(k8s.BatchV1Api);
-      await eventually(
-        async () => (await batch.listNamespacedJob({ namespace: namespace.name })).items.length === 1,
+      await waitFor(
         'job made by the leader',
+        async () => (await batch.listNamespacedJob({ namespace: namespace.name })).items.length === 1,
       );
 
       const get = (operator: Operator, path: string) => fetch(`http://127.0.0.1:${operator.probePort}${path}`);
@@ -62,27 +61,37 @@ describe('two operator replicas and one Lease', () => {
       expect((await get(first, '/readyz')).status).toBe(200);
       expect((await get(second, '/readyz')).status).toBe(200);
       // The Job exists before the reconcile that made it has finished (and counted itself).
-      const metrics = await eventually(async () => {
-        const text = await (await get(first, '/metrics')).text();
-        const settled =
-          /controller_runtime_reconcile_total\{controller="trainingrun",result="success"\} [1-9]/.test(text) &&
-          /workqueue_depth\{name="trainingrun",controller="trainingrun"\} 0/.test(text) &&
-          /movie_reco_training_runs\{model="movielens",phase="Pending"\} 1/.test(text);
-        return settled && text;
-      }, "a finished reconcile, an empty queue and the run counted as Pending in the leader's metrics");
+      const metrics = await waitFor(
+        "a finished reconcile, an empty queue and the run counted as Pending in the leader's metrics",
+        async () => {
+          const text = await (await get(first, '/metrics')).text();
+          const settled =
+            /controller_runtime_reconcile_total\{controller="trainingrun",result="success"\} [1-9]/.test(text) &&
+            /workqueue_depth\{name="trainingrun",controller="trainingrun"\} 0/.test(text) &&
+            /movie_reco_training_runs\{model="movielens",phase="Pending"\} 1/.test(text);
+          return settled && text;
+        },
+      );
       expect(metrics).toMatch(/controller_runtime_reconcile_total\{controller="trainingrun",result="success"\} [1-9]/);
       expect(metrics).toMatch(/workqueue_adds_total\{name="trainingrun",controller="trainingrun"\} [1-9]/);
       expect(metrics).toMatch(/workqueue_depth\{name="trainingrun",controller="trainingrun"\} 0/);
       expect(metrics).toMatch(/controller_runtime_reconcile_time_seconds_bucket/);
       expect(metrics).toMatch(/leader_election_master_status\{name="movie-reco-operator"\} 1/);
       expect(metrics).toMatch(/movie_reco_training_runs\{model="movielens",phase="Pending"\} 1/);
-      expect(await (await get(second, '/metrics')).text()).toMatch(
-        /leader_election_master_status\{name="movie-reco-operator"\} 0/,
-      );
+      // The standby made nothing: no key queued, no reconcile, while the leader made the Job.
+      const standby = await (await get(second, '/metrics')).text();
+      expect(second.leading).toBe(false);
+      expect(standby).toMatch(/leader_election_master_status\{name="movie-reco-operator"\} 0/);
+      expect(standby).not.toMatch(/workqueue_adds_total\{name="trainingrun",controller="trainingrun"\} [1-9]/);
+      expect(standby).not.toMatch(/controller_runtime_reconcile_total\{controller="trainingrun",[^}]*\} [1-9]/);
 
       await first.stop();
       await secondStarted;
       expect(second.leading).toBe(true);
+      const handedOver = await kc
+        .makeApiClient(k8s.CoordinationV1Api)
+        .readNamespacedLease({ namespace: namespace.name, name: 'movie-reco-operator' });
+      expect(handedOver.spec?.holderIdentity).toBe('replica-b');
       await objects.createNamespacedCustomObject({
         group,
         version,
@@ -90,9 +99,15 @@ describe('two operator replicas and one Lease', () => {
         plural: 'trainingruns',
         body: trainingRunManifest('under-b'),
       });
-      await eventually(
-        async () => (await batch.listNamespacedJob({ namespace: namespace.name })).items.length === 2,
+      await waitFor(
         'job made by the new leader',
+        async () => (await batch.listNamespacedJob({ namespace: namespace.name })).items.length === 2,
+      );
+      // Now the new leader reconciles (both runs, its caches synced from scratch).
+      await waitFor('reconciles counted by the new leader', async () =>
+        /controller_runtime_reconcile_total\{controller="trainingrun",result="success"\} [1-9]/.test(
+          await (await get(second, '/metrics')).text(),
+        ),
       );
     } finally {
       await first.stop().catch(() => {});

@@ -5,8 +5,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QueueMetrics } from './work-queue.ts';
 
-export type ReconcileResult = 'success' | 'error' | 'requeue' | 'requeue_after';
-
 export class OperatorMetrics {
   readonly registry = new Registry();
   readonly reconcileTotal = new Counter({
@@ -18,12 +16,6 @@ export class OperatorMetrics {
   readonly reconcileErrors = new Counter({
     name: 'controller_runtime_reconcile_errors_total',
     help: 'Reconciliations that returned an error',
-    labelNames: ['controller'],
-    registers: [this.registry],
-  });
-  readonly reconcilePanics = new Counter({
-    name: 'controller_runtime_reconcile_panics_total',
-    help: 'Reconciliations that threw outside the reconciler contract',
     labelNames: ['controller'],
     registers: [this.registry],
   });

@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { WorkQueue } from './work-queue.ts';
 
 describe('WorkQueue', () => {
@@ -45,12 +44,23 @@ describe('WorkQueue', () => {
   });
 
   it('adds a delayed key once, at the earliest requested time', async () => {
+    vi.useFakeTimers();
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     const queue = new WorkQueue();
     queue.addAfter('ns/a', 200);
     queue.addAfter('ns/a', 10);
     queue.addAfter('ns/a', 100);
-    await sleep(250);
+    vi.advanceTimersByTime(9);
+    expect(queue.length).toBe(0);
+    vi.advanceTimersByTime(1);
     expect(queue.length).toBe(1);
+    const key = await queue.get();
+    queue.done(key!);
+    // The later requests were dropped, not merely deduplicated against a key still waiting.
+    vi.advanceTimersByTime(300);
+    expect(queue.length).toBe(0);
   });
 
   it('releases waiting workers on shut down', async () => {

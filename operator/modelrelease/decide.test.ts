@@ -1,4 +1,4 @@
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { ModelRelease, TrainingRun } from '../api/resources.ts';
 import { decideModelRelease, recordsOfStatus, type ModelReleaseDecision } from './decide.ts';
@@ -280,6 +280,82 @@ describe('decideModelRelease', () => {
       expect.objectContaining({ type: 'Ready', status: 'True', reason: 'RolloutComplete' }),
     );
     expect(ready.status.serving).toMatchObject({ readyReplicas: 1, url: 'http://movielens-inference.reco.svc:80' });
+  });
+
+  it("says why a rollout is stuck, once as a Warning, while the old champion's pods keep serving", () => {
+    const first = decideModelRelease({
+      release: release(),
+      runs: [run('a', 0.1)],
+      deployment: undefined,
+      now,
+      settings,
+    });
+    const rollingOut: V1Deployment = {
+      metadata: { generation: 2 },
+      spec: {
+        selector: {},
+        template: {
+          spec: { containers: [{ name: 'inference', env: [{ name: 'MOVIE_RECO_MODEL_DIGEST', value: 'sha256:a' }] }] },
+        },
+      },
+      status: { observedGeneration: 2, replicas: 2, updatedReplicas: 1, readyReplicas: 1 },
+    };
+    const crashing: V1Pod = {
+      metadata: { name: 'movielens-inference-new', creationTimestamp: now },
+      status: {
+        containerStatuses: [
+          {
+            name: 'inference',
+            image: 'movie-reco:2',
+            imageID: '',
+            ready: false,
+            restartCount: 3,
+            state: { waiting: { reason: 'CrashLoopBackOff' } },
+            lastState: { terminated: { exitCode: 1, reason: 'Error' } },
+          },
+        ],
+      },
+    };
+    const stuck = decideModelRelease({
+      release: release({}, first.status),
+      runs: [run('a', 0.1)],
+      deployment: rollingOut,
+      pods: [crashing],
+      now,
+      settings,
+    });
+    const ready = stuck.status.conditions?.find((c) => c.type === 'Ready');
+    expect(ready).toMatchObject({ status: 'False', reason: 'CrashLoopBackOff' });
+    expect(ready?.message).toMatch(/keeps crashing \(last exit code 1, Error\).*; the ready pods keep serving$/);
+    expect(stuck.events).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'CrashLoopBackOff' }));
+    const again = decideModelRelease({
+      release: release({}, stuck.status),
+      runs: [run('a', 0.1)],
+      deployment: rollingOut,
+      pods: [crashing],
+      now,
+      settings,
+    });
+    expect(again.events.filter((e) => e.type === 'Warning')).toEqual([]);
+
+    const deadline = decideModelRelease({
+      release: release({}, first.status),
+      runs: [run('a', 0.1)],
+      deployment: {
+        ...rollingOut,
+        status: {
+          ...rollingOut.status,
+          conditions: [
+            { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'timed out' },
+          ],
+        },
+      },
+      now,
+      settings,
+    });
+    expect(deadline.status.conditions).toContainEqual(
+      expect.objectContaining({ type: 'Ready', status: 'False', reason: 'ProgressDeadlineExceeded' }),
+    );
   });
 });
 

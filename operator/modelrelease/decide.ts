@@ -3,10 +3,11 @@
  * its observed Deployment to the champion, the serving objects that should exist, the next status
  * and Events. No champion yet means nothing is served.
  */
-import type { V1Deployment, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import type { V1Deployment, V1Pod, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import type { ModelRelease, ModelReleaseStatus, RunMetrics, TrainingRun } from '../api/resources.ts';
-import { setCondition, type ConditionUpdate } from '../kit/conditions.ts';
+import { findCondition, setCondition, type ConditionUpdate } from '../kit/conditions.ts';
 import type { EventNote } from '../kit/events.ts';
+import { podProblem } from '../kit/pod-problems.ts';
 import { candidateOf, recordedRunId, selectChampion, type Candidate, type Outcome } from './champion.ts';
 import {
   desiredAutoscaler,
@@ -21,6 +22,8 @@ export interface ModelReleaseInputs {
   release: ModelRelease;
   runs: readonly TrainingRun[];
   deployment: V1Deployment | undefined;
+  /** The release's inference pods, to tell why a rollout does not become ready. */
+  pods?: readonly V1Pod[];
   now: Date;
   settings: ServingSettings;
 }
@@ -183,7 +186,10 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
   const wanted = release.spec.serving?.autoscaling
     ? (release.spec.serving.autoscaling.minReplicas ?? 1)
     : (release.spec.serving?.replicas ?? 1);
-  const ready = readiness(deployment, servingChampion?.digest, wanted);
+  const ready = readiness(deployment, servingChampion?.digest, wanted, inputs.pods ?? [], now);
+  const previousReady = findCondition(previous.conditions, 'Ready');
+  if (ready.status === 'False' && stalled.has(ready.reason) && previousReady?.reason !== ready.reason)
+    events.push({ type: 'Warning', reason: ready.reason, message: ready.message });
   const conditions = [promoted, ready].reduce(
     (list, update) => setCondition(list, update, generation, now),
     previous.conditions,
@@ -289,8 +295,32 @@ export function recordsOfStatus(
   return { promotions, gateDecision };
 }
 
-/** Ready only when the pods of the current champion, not an older one, are rolled out and ready. */
-function readiness(deployment: V1Deployment | undefined, digest: string | undefined, wanted: number): ConditionUpdate {
+/** Ready reasons that say a rollout is stuck, not merely under way. */
+const stalled = new Set([
+  'ProgressDeadlineExceeded',
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+  'CrashLoopBackOff',
+  'OOMKilled',
+  'Unschedulable',
+]);
+
+/**
+ * Ready only when the pods of the current champion, not an older one, are rolled out and ready;
+ * while not, the reason says whether the rollout is under way or stuck, and why.
+ */
+function readiness(
+  deployment: V1Deployment | undefined,
+  digest: string | undefined,
+  wanted: number,
+  pods: readonly V1Pod[],
+  now: Date,
+): ConditionUpdate {
   if (!digest)
     return {
       type: 'Ready',
@@ -317,10 +347,18 @@ function readiness(deployment: V1Deployment | undefined, digest: string | undefi
       reason: 'RolloutComplete',
       message: `${s.readyReplicas} ready replica(s) serve ${digest}`,
     };
-  return {
-    type: 'Ready',
-    status: 'False',
-    reason: 'RollingOut',
-    message: `${s.updatedReplicas ?? 0} of ${wanted} replica(s) updated, ${s.readyReplicas ?? 0} ready`,
-  };
+  const progress = `${s.updatedReplicas ?? 0} of ${wanted} replica(s) updated, ${s.readyReplicas ?? 0} ready`;
+  const serving = (s.readyReplicas ?? 0) > 0 ? '; the ready pods keep serving' : '';
+  const problem = podProblem(pods, now);
+  if (problem)
+    return { type: 'Ready', status: 'False', reason: problem.reason, message: `${problem.message}${serving}` };
+  const progressing = s.conditions?.find((c) => c.type === 'Progressing');
+  if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded')
+    return {
+      type: 'Ready',
+      status: 'False',
+      reason: 'ProgressDeadlineExceeded',
+      message: `${progress}: ${progressing.message ?? 'the rollout made no progress'}${serving}`,
+    };
+  return { type: 'Ready', status: 'False', reason: 'RollingOut', message: progress };
 }

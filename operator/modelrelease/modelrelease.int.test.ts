@@ -6,7 +6,8 @@ import { group, version } from '../api/resources.ts';
 import { installCrds } from '../api/install-crds.ts';
 import { Operator } from '../manager.ts';
 import type { GateDecisionRecord, PromotionRecord } from './decide.ts';
-import { eventually, trainingRunManifest } from '../testing.ts';
+import { trainingRunManifest } from '../testing.ts';
+import { waitFor } from '../../testenv/poll.ts';
 
 const kc = adminKubeConfig();
 const objects = kc.makeApiClient(k8s.CustomObjectsApi);
@@ -95,9 +96,9 @@ describe('ModelRelease reconcile against the real API server', () => {
         spec: { model: 'movielens', promotion: { minImprovement: 0.005 }, serving: { replicas: 2 } },
       },
     });
-    const status = await eventually(
-      async () => (await release()).status?.champion?.run === 'run-b' && (await release()).status,
+    const status = await waitFor(
       'champion run-b',
+      async () => (await release()).status?.champion?.run === 'run-b' && (await release()).status,
     );
     expect(status.champion).toMatchObject({
       digest: 'sha256:run-b',
@@ -112,7 +113,7 @@ describe('ModelRelease reconcile against the real API server', () => {
       url: `http://movielens-inference.${namespace.name}.svc:80`,
     });
 
-    const served = await eventually(() => deployment(), 'deployment');
+    const served = await waitFor('deployment', () => deployment());
     expect(servedDigest(served)).toBe('sha256:run-b');
     expect(served.spec?.replicas).toBe(2);
     expect(served.metadata?.ownerReferences?.[0]).toMatchObject({
@@ -161,19 +162,19 @@ describe('ModelRelease reconcile against the real API server', () => {
       },
       mergePatch,
     );
-    const status = await eventually(async () => {
+    const status = await waitFor('Ready', async () => {
       const s = (await release()).status;
       return s.conditions.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True') && s;
-    }, 'Ready');
+    });
     expect(status.serving.readyReplicas).toBe(2);
   });
 
   it('rejects a worse new run with the reason, leaving the Deployment untouched', async () => {
     const before = await deployment();
     await succeededRun('run-d', 0.95, 0.09, new Date().toISOString());
-    const status = await eventually(
-      async () => (await release()).status?.lastDecision?.run === 'run-d' && (await release()).status,
+    const status = await waitFor(
       'decision on run-d',
+      async () => (await release()).status?.lastDecision?.run === 'run-d' && (await release()).status,
     );
     expect(status.lastDecision).toMatchObject({
       outcome: 'Rejected',
@@ -201,13 +202,13 @@ describe('ModelRelease reconcile against the real API server', () => {
       { ...ref(), plural: 'modelreleases', name: 'movielens', body: { spec: { promotion: { pinnedRun: 'run-a' } } } },
       mergePatch,
     );
-    const after = await eventually(async () => {
+    const after = await waitFor('deployment serves run-a', async () => {
       const d = await deployment();
       return servedDigest(d) === 'sha256:run-a' && d;
-    }, 'deployment serves run-a');
-    const status = await eventually(
-      async () => (await release()).status?.champion?.run === 'run-a' && (await release()).status,
+    });
+    const status = await waitFor(
       'champion run-a',
+      async () => (await release()).status?.champion?.run === 'run-a' && (await release()).status,
     );
     expect(status.lastDecision).toMatchObject({ run: 'run-a', outcome: 'Pinned' });
     expect(status.history.map((h: { run: string }) => h.run)).toEqual(['run-a', 'run-b']);
@@ -237,7 +238,7 @@ describe('ModelRelease reconcile against the real API server', () => {
     const again: PromotionRecord[] = [];
     const againDecisions: GateDecisionRecord[] = [];
     operator = await startOperator(again, againDecisions);
-    await eventually(async () => again.length >= 2 && againDecisions.length >= 1, 'records from the status');
+    await waitFor('records from the status', async () => again.length >= 2 && againDecisions.length >= 1);
     const status = (await release()).status;
     expect(again).toEqual(recorded.slice().reverse());
     expect(again.map((p) => [p.run, p.promotedAt])).toEqual(
@@ -253,7 +254,7 @@ describe('ModelRelease reconcile against the real API server', () => {
       },
       mergePatch,
     );
-    await eventually(async () => (await release()).status.serving.readyReplicas === 1, 'the release reconciled again');
+    await waitFor('the release reconciled again', async () => (await release()).status.serving.readyReplicas === 1);
     expect([again.length, againDecisions.length]).toEqual([2, 1]);
   });
 });

@@ -13,7 +13,7 @@ import {
 } from '../api/resources.ts';
 import { isStatus } from '../kit/api-errors.ts';
 import { makeApplier } from '../kit/apply.ts';
-import type { ReconcileOutcome } from '../kit/controller.ts';
+import type { Reconciler } from '../kit/controller.ts';
 import type { EventRecorder } from '../kit/events.ts';
 import { splitKey } from '../kit/informer.ts';
 import type { OperatorMetrics } from '../kit/metrics.ts';
@@ -32,6 +32,8 @@ export interface ModelReleaseReconcilerDeps {
   releases: ListCache<ModelRelease>;
   runs: ListCache<TrainingRun>;
   deployments: ListCache<k8s.V1Deployment>;
+  /** The operator's pods; the release's own are picked by its label. */
+  pods?: ListCache<k8s.V1Pod>;
   settings: ServingSettings;
   events: EventRecorder;
   metrics: OperatorMetrics;
@@ -49,9 +51,7 @@ export interface ModelReleaseReconcilerDeps {
 
 const recordRetryMs = 30_000;
 
-export function modelReleaseReconciler(
-  deps: ModelReleaseReconcilerDeps,
-): (key: string) => Promise<ReconcileOutcome | void> {
+export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): Reconciler {
   const apply = makeApplier(deps.kc);
   const objects = deps.kc.makeApiClient(k8s.CustomObjectsApi);
   const autoscaling = deps.kc.makeApiClient(k8s.AutoscalingV2Api);
@@ -71,7 +71,8 @@ export function modelReleaseReconciler(
     const deployment = deps.deployments.get(servingNameFor(release), namespace);
     const runs = deps.runs.list(namespace);
     let allRecorded = await recordWhatStatusTells(release, runs, log);
-    const decision = decideModelRelease({ release, runs, deployment, now: now(), settings: deps.settings });
+    const pods = (deps.pods?.list(namespace) ?? []).filter((pod) => pod.metadata?.labels?.[modelReleaseLabel] === name);
+    const decision = decideModelRelease({ release, runs, deployment, pods, now: now(), settings: deps.settings });
 
     const ownedRuns = runs.filter((run) => run.metadata.labels?.[modelReleaseLabel] === name);
     const newRatings =

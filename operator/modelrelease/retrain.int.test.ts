@@ -5,7 +5,7 @@ import { adminKubeConfig, createTestNamespace, type TestNamespace } from '../../
 import { group, version } from '../api/resources.ts';
 import { installCrds } from '../api/install-crds.ts';
 import { Operator } from '../manager.ts';
-import { eventually } from '../testing.ts';
+import { waitFor } from '../../testenv/poll.ts';
 
 const kc = adminKubeConfig();
 const objects = kc.makeApiClient(k8s.CustomObjectsApi);
@@ -49,6 +49,16 @@ describe('ModelRelease retraining once enough ratings arrived', () => {
       })) as { items: { metadata: { name: string }; spec: object; status?: { phase?: string } }[] }
     ).items;
 
+  const releaseReconciles = async () =>
+    (await operator.metrics.reconcileTotal.get()).values
+      .filter((sample) => sample.labels.controller === 'modelrelease')
+      .reduce((sum, sample) => sum + sample.value, 0);
+  /** Two more reconciles of the one release (never two at once): one began after this call and saw the state. */
+  const reconciledAgain = async () => {
+    const now = await releaseReconciles();
+    await waitFor('two more reconciles of the release', async () => (await releaseReconciles()) >= now + 2);
+  };
+
   it('starts one run from the template, never a second while it runs, and the next once it finished', async () => {
     await objects.createNamespacedCustomObject({
       group,
@@ -69,7 +79,7 @@ describe('ModelRelease retraining once enough ratings arrived', () => {
         },
       },
     });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await reconciledAgain();
     expect(await ownedRuns()).toHaveLength(0);
 
     newRatings = 150;
@@ -84,18 +94,18 @@ describe('ModelRelease retraining once enough ratings arrived', () => {
       },
       mergePatch,
     );
-    const [first] = await eventually(async () => {
+    const [first] = await waitFor('first retrain run', async () => {
       const runs = await ownedRuns();
       return runs.length === 1 && runs;
-    }, 'first retrain run');
+    });
     expect(first!.metadata.name).toBe('movielens-1');
     expect(first!.spec).toMatchObject({
       model: 'movielens',
       algorithm: { name: 'svd' },
       backendSecretRef: { name: 'backend' },
     });
-    await eventually(async () => (await ownedRuns())[0]?.status?.phase === 'Pending', 'its Job created');
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await waitFor('its Job created', async () => (await ownedRuns())[0]?.status?.phase === 'Pending');
+    await reconciledAgain();
     expect(await ownedRuns()).toHaveLength(1);
 
     await objects.patchNamespacedCustomObjectStatus(
@@ -109,9 +119,8 @@ describe('ModelRelease retraining once enough ratings arrived', () => {
       },
       mergePatch,
     );
-    await eventually(
-      async () => (await ownedRuns()).some((run) => run.metadata.name === 'movielens-2'),
-      'second retrain run',
+    await waitFor('second retrain run', async () =>
+      (await ownedRuns()).some((run) => run.metadata.name === 'movielens-2'),
     );
     expect(marks.every((mark) => mark === 0)).toBe(true);
   });

@@ -2,6 +2,7 @@
 import type { V1Deployment, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { managedByLabel, managedByValue, modelLabel, modelReleaseLabel, type ModelRelease } from '../api/resources.ts';
 import { controllerReference } from '../kit/owner.ts';
+import { placementOf, resourceRequirements } from '../kit/pod-spec.ts';
 import { SERVICE_NODE_OPTIONS } from '../../inference/node-options.ts';
 
 export interface ServingSettings {
@@ -31,9 +32,6 @@ function metadataOf(release: ModelRelease) {
   };
 }
 
-const quantities = (values: Record<string, number | string> | undefined) =>
-  values ? Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)])) : undefined;
-
 export function desiredDeployment(release: ModelRelease, champion: Champion, settings: ServingSettings): V1Deployment {
   const serving = release.spec.serving ?? {};
   const envFrom = [serving.backendSecretRef, serving.authSecretRef]
@@ -52,7 +50,7 @@ export function desiredDeployment(release: ModelRelease, champion: Champion, set
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
         metadata: {
-          labels: { ...selectorOf(release), [modelLabel]: release.spec.model },
+          labels: { ...selectorOf(release), [managedByLabel]: managedByValue, [modelLabel]: release.spec.model },
           annotations: {
             'prometheus.io/scrape': 'true',
             'prometheus.io/port': String(port),
@@ -61,6 +59,7 @@ export function desiredDeployment(release: ModelRelease, champion: Champion, set
           },
         },
         spec: {
+          ...placementOf(serving),
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           securityContext: {
@@ -84,10 +83,7 @@ export function desiredDeployment(release: ModelRelease, champion: Champion, set
                 { name: 'NODE_OPTIONS', value: SERVICE_NODE_OPTIONS },
               ],
               ...(envFrom.length ? { envFrom } : {}),
-              resources: {
-                ...(resources.requests ? { requests: quantities(resources.requests) } : {}),
-                ...(resources.limits ? { limits: quantities(resources.limits) } : {}),
-              },
+              resources: resourceRequirements(resources),
               readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, failureThreshold: 2 },
               livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10, failureThreshold: 3 },
               securityContext: {

@@ -254,6 +254,116 @@ describe('decideTrainingRun', () => {
     );
   });
 
+  it('says why the trainer pod cannot start, once as a Warning, and keeps the run Pending while it may heal', () => {
+    const stuck: V1Pod = {
+      metadata: { name: 'nightly-7-train-abc', creationTimestamp: t0 },
+      status: {
+        containerStatuses: [
+          {
+            name: 'trainer',
+            image: 'movie-reco:test',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state: { waiting: { reason: 'CreateContainerConfigError', message: 'secret "backend" not found' } },
+          },
+        ],
+      },
+    };
+    const first = decideTrainingRun({
+      run: run({ phase: 'Running' }),
+      job: job({ active: 1, startTime: t0 }),
+      pods: [stuck],
+      now: t1,
+      settings,
+    });
+    const message = 'nightly-7-train-abc, container trainer: secret "backend" not found';
+    expect(first.status).toMatchObject({ phase: 'Pending', message });
+    expect(first.status.conditions).toContainEqual(
+      expect.objectContaining({ type: 'Succeeded', status: 'Unknown', reason: 'CreateContainerConfigError', message }),
+    );
+    expect(first.events).toEqual([{ type: 'Warning', reason: 'CreateContainerConfigError', message }]);
+    const again = decideTrainingRun({
+      run: run(first.status),
+      job: job({ active: 1, startTime: t0 }),
+      pods: [stuck],
+      now: t1,
+      settings,
+    });
+    expect(again.events).toEqual([]);
+  });
+
+  it('fails a run whose image cannot be pulled past the grace period, and names the image problem', () => {
+    const pulling = (waitingReason: string): V1Pod => ({
+      metadata: { name: 'nightly-7-train-abc', creationTimestamp: t0 },
+      status: {
+        containerStatuses: [
+          {
+            name: 'trainer',
+            image: 'movie-reco:nope',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state: { waiting: { reason: waitingReason, message: 'pull access denied' } },
+          },
+        ],
+      },
+    });
+    const atStart = decideTrainingRun({
+      run: run({ phase: 'Pending' }),
+      job: job({ active: 1, startTime: t0 }),
+      pods: [pulling('ErrImagePull')],
+      now: new Date(t0.getTime() + 5_000),
+      settings,
+    });
+    expect(atStart.status.phase).toBe('Pending');
+    const later = decideTrainingRun({
+      run: run(atStart.status),
+      job: job({ active: 1, startTime: t0 }),
+      pods: [pulling('ImagePullBackOff')],
+      now: t1,
+      settings,
+    });
+    expect(later.status).toMatchObject({ phase: 'Failed', completionTime: t1.toISOString() });
+    expect(later.status.conditions).toContainEqual(
+      expect.objectContaining({ type: 'Succeeded', status: 'False', reason: 'ImagePullBackOff' }),
+    );
+    expect(later.events.map((e) => [e.type, e.reason])).toEqual([['Warning', 'ImagePullBackOff']]);
+  });
+
+  it('names OOMKilled when the Job failed because the trainer ran out of memory', () => {
+    const killed: V1Pod = {
+      metadata: { name: 'nightly-7-train-abc', creationTimestamp: t0 },
+      status: {
+        containerStatuses: [
+          {
+            name: 'trainer',
+            image: 'movie-reco:test',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state: { terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: t1 } },
+          },
+        ],
+      },
+    };
+    const failedJob = {
+      conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', lastTransitionTime: t1 }],
+    };
+    const decision = decideTrainingRun({
+      run: run({ phase: 'Running' }),
+      job: job(failedJob),
+      pods: [killed],
+      now: t1,
+      settings,
+    });
+    expect(decision.status.phase).toBe('Failed');
+    expect(decision.status.conditions).toContainEqual(
+      expect.objectContaining({ type: 'Succeeded', status: 'False', reason: 'OOMKilled' }),
+    );
+    expect(decision.events).toEqual([expect.objectContaining({ type: 'Warning', reason: 'OOMKilled' })]);
+  });
+
   it('does not call a completed Job a success without a readable result', () => {
     const decision = decideTrainingRun({
       run: run({ phase: 'Running' }),

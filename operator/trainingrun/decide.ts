@@ -3,14 +3,18 @@
  * the Job that should exist, the next status and the Events worth telling a person.
  *
  *   (no Job) ──create──> Pending ──Job started──> Running ──Job Complete + result──> Succeeded
- *                                                         └─Job Failed / no result──> Failed
+ *                         │                               └─Job Failed / no result──> Failed
+ *                         └─pod cannot start for good (image)──> Failed
  *
+ * A pod that cannot start yet (unschedulable, missing Secret, image pull retrying) keeps the run
+ * Pending with the pod's reason on the Succeeded condition and a Warning event.
  * Succeeded and Failed are final: a run is a record, so a finished run never gets a new Job.
  */
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import type { TrainingRun, TrainingRunPhase, TrainingRunStatus } from '../api/resources.ts';
-import { setCondition } from '../kit/conditions.ts';
+import { findCondition, setCondition } from '../kit/conditions.ts';
 import { controllerOf } from '../kit/owner.ts';
+import { podProblem } from '../kit/pod-problems.ts';
 import { desiredJob, jobNameFor, runIdFor, trainerContainer, type TrainerSettings } from './job.ts';
 import { parseTerminationMessage, type TrainerResult } from './termination-message.ts';
 
@@ -24,7 +28,7 @@ export interface TrainingRunInputs {
   run: TrainingRun;
   /** The Job named jobNameFor(run), if it exists. */
   job: V1Job | undefined;
-  /** Pods of that Job; read only once the Job finished. */
+  /** Pods of that Job. */
   pods: readonly V1Pod[];
   /** The trainer's run record (MySQL), read once the Job finished; used when the termination message is unusable. */
   runRecord?: TrainerResult | undefined;
@@ -132,18 +136,43 @@ export function decideTrainingRun(inputs: TrainingRunInputs): TrainingRunDecisio
       );
       return { createJob: undefined, status, events: [{ type: 'Normal', reason: 'TrainingSucceeded', message }] };
     }
-    const { reason, message } = failureOf(completed !== undefined, failed, parsed);
+    const { reason, message } = failureOf(completed !== undefined, failed, parsed, pods, now);
     const status = withConditions({ ...finished, phase: 'Failed', message }, [
       { type: conditionTypes.succeeded, status: 'False', reason, message },
     ]);
     return { createJob: undefined, status, events: [{ type: 'Warning', reason, message }] };
   }
 
+  const jobCreated = {
+    type: conditionTypes.jobCreated,
+    status: 'True' as const,
+    reason: 'Created',
+    message: `Job ${jobNameFor(run)} created`,
+  };
+  const problem = podProblem(pods, now);
+  if (problem) {
+    const { reason, message } = problem;
+    const told = findCondition(previous.conditions, conditionTypes.succeeded)?.reason === reason;
+    const events: RunEvent[] = told ? [] : [{ type: 'Warning', reason, message }];
+    if (problem.permanent) {
+      const status = withConditions(
+        { ...base, ...timestamps, phase: 'Failed', message, completionTime: now.toISOString() },
+        [jobCreated, { type: conditionTypes.succeeded, status: 'False', reason, message }],
+      );
+      return { createJob: undefined, status, events };
+    }
+    const status = withConditions({ ...base, ...timestamps, phase: 'Pending', message }, [
+      jobCreated,
+      { type: conditionTypes.succeeded, status: 'Unknown', reason, message },
+    ]);
+    return { createJob: undefined, status, events };
+  }
+
   const started = (job.status?.active ?? 0) > 0 || job.status?.startTime !== undefined;
   const phase: TrainingRunPhase = started ? 'Running' : 'Pending';
   const message = started ? 'the trainer is running' : 'waiting for the trainer to start';
   const status = withConditions({ ...base, ...timestamps, phase, message }, [
-    { type: conditionTypes.jobCreated, status: 'True', reason: 'Created', message: `Job ${jobNameFor(run)} created` },
+    jobCreated,
     { type: conditionTypes.succeeded, status: 'Unknown', reason: phase, message },
   ]);
   const events: RunEvent[] =
@@ -158,6 +187,8 @@ function failureOf(
   jobCompleted: boolean,
   failed: { reason?: string; message?: string } | undefined,
   parsed: ReturnType<typeof parseTerminationMessage>,
+  pods: readonly V1Pod[],
+  now: Date,
 ): { reason: string; message: string } {
   if (parsed.ok && parsed.result.phase === 'Failed')
     return {
@@ -169,6 +200,9 @@ function failureOf(
       reason: 'ResultMissing',
       message: `the trainer Job completed but ${parsed.ok ? 'its result lacks metrics or artifact' : parsed.problem}`,
     };
+  // The Job says BackoffLimitExceeded; the pods say why each attempt died.
+  const fromPods = podProblem(pods, now);
+  if (fromPods?.reason === 'OOMKilled') return fromPods;
   const jobReason = failed?.reason ?? 'JobFailed';
   const detail = failed?.message ?? 'the trainer Job failed';
   return { reason: jobReason, message: parsed.ok ? detail : `${detail} (${parsed.problem})` };

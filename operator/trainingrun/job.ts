@@ -1,7 +1,8 @@
 /** The trainer Job that a TrainingRun asks for: a pure function of the run and the operator's settings. */
-import type { V1Job, V1ResourceRequirements } from '@kubernetes/client-node';
+import type { V1Job } from '@kubernetes/client-node';
 import { managedByLabel, managedByValue, modelLabel, trainingRunLabel, type TrainingRun } from '../api/resources.ts';
 import { controllerReference } from '../kit/owner.ts';
+import { placementOf, resourceRequirements } from '../kit/pod-spec.ts';
 
 export interface TrainerSettings {
   /** Image for runs that do not name one. */
@@ -61,6 +62,7 @@ export function desiredJob(run: TrainingRun, settings: TrainerSettings): V1Job {
         metadata: { labels },
         spec: {
           restartPolicy: 'Never',
+          ...placementOf(run.spec),
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           // Pod Security "restricted": non-root, no privilege escalation, no capabilities, RuntimeDefault seccomp.
@@ -99,17 +101,5 @@ export function desiredJob(run: TrainingRun, settings: TrainerSettings): V1Job {
         },
       },
     },
-  };
-}
-
-type Quantities = Record<string, number | string> | undefined;
-
-/** Quantities are int-or-string in the CRD; the Job API wants strings. */
-function resourceRequirements(resources: { requests?: Quantities; limits?: Quantities }): V1ResourceRequirements {
-  const strings = (quantities: Quantities) =>
-    quantities ? Object.fromEntries(Object.entries(quantities).map(([k, v]) => [k, String(v)])) : undefined;
-  return {
-    ...(resources.requests ? { requests: strings(resources.requests) } : {}),
-    ...(resources.limits ? { limits: strings(resources.limits) } : {}),
   };
 }

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { adminKubeConfig, createTestNamespace, kubeconfigPath, type TestNamespace } from '../../testenv/fixtures.ts';
 import { group, version } from '../api/resources.ts';
 import { installCrds } from '../api/install-crds.ts';
-import { eventually, getTrainingRun, trainingRunManifest } from '../testing.ts';
+import { getTrainingRun, trainingRunManifest } from '../testing.ts';
+import { waitFor } from '../../testenv/poll.ts';
 
 const entry = fileURLToPath(new URL('../testdata/operator-process.ts', import.meta.url));
 const kc = adminKubeConfig();
@@ -59,25 +59,41 @@ describe('the operator process killed with SIGKILL at arbitrary points', () => {
 
     let stderr = '';
     const jobCount = async () => (await batch.listNamespacedJob({ namespace: namespace.name })).items.length;
-    // Each replica is killed as soon as it has made progress, so kills land in the middle of the work.
-    for (const killAt of [2, 6, 12, 18, 24]) {
+    // Jobs as the watch delivers them, so that a replica is killed the moment it has made its progress.
+    const jobsSeen = new Set<string>();
+    const jobs = k8s.makeInformer(kc, `/apis/batch/v1/namespaces/${namespace.name}/jobs`, () =>
+      batch.listNamespacedJob({ namespace: namespace.name }),
+    );
+    jobs.on(k8s.ADD, (job) => jobsSeen.add(job.metadata!.name!));
+    await jobs.start();
+    onTestFinished(() => jobs.stop());
+
+    // Each replica is killed as soon as it has made 1 to 3 Jobs of its own: in the middle of the work.
+    const kills: { replica: number; jobsBefore: number; jobsAfter: number }[] = [];
+    for (const [replica, progress] of [1, 1, 2, 2, 3].entries()) {
+      const jobsBefore = await jobCount();
       const child = startOperatorProcess(namespace.name);
       child.stderr!.on('data', (chunk) => (stderr += chunk));
-      await eventually(async () => (await jobCount()) >= killAt, `${killAt} jobs`, 30_000).catch(() => {});
-      await sleep(Math.random() * 20);
+      await waitFor(
+        `replica ${replica} to make ${progress} more Job(s)`,
+        () => jobsSeen.size >= jobsBefore + progress,
+        {
+          intervalMs: 5,
+        },
+      );
       child.kill('SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
+      kills.push({ replica, jobsBefore, jobsAfter: await jobCount() });
     }
-    const jobsBeforeFinal = (await batch.listNamespacedJob({ namespace: namespace.name })).items.length;
 
     const last = startOperatorProcess(namespace.name);
     last.stderr!.on('data', (chunk) => (stderr += chunk));
     try {
       for (const name of names)
-        await eventually(
-          async () => (await getTrainingRun(kc, namespace.name, name)).status?.phase === 'Pending',
+        await waitFor(
           `${name} Pending`,
-          30_000,
+          async () => (await getTrainingRun(kc, namespace.name, name)).status?.phase === 'Pending',
+          { timeoutMs: 30_000 },
         );
       const jobs = (await batch.listNamespacedJob({ namespace: namespace.name })).items;
       const perRun = new Map<string, number>();
@@ -87,9 +103,11 @@ describe('the operator process killed with SIGKILL at arbitrary points', () => {
       }
       expect(jobs).toHaveLength(names.length);
       expect([...perRun.values()].every((count) => count === 1)).toBe(true);
-      // The kills must have landed while work was under way, or this test proves nothing.
-      expect(jobsBeforeFinal, stderr).toBeGreaterThan(0);
-      console.log(`jobs created before the final start: ${jobsBeforeFinal} of ${names.length}`);
+      // Every kill landed while work was under way (the replica had made Jobs and left runs
+      // without one), or this test proves nothing.
+      const midWork = kills.filter((kill) => kill.jobsAfter > kill.jobsBefore && kill.jobsAfter < names.length);
+      expect(midWork, `${JSON.stringify(kills)}\n${stderr}`).toEqual(kills);
+      console.log(`jobs after each kill: ${kills.map((kill) => kill.jobsAfter).join(', ')} of ${names.length}`);
     } finally {
       last.kill('SIGTERM');
       await new Promise((resolve) => last.once('exit', resolve));

@@ -1,10 +1,10 @@
-/** The thin shell around decideTrainingRun: read the run, its Job and pods; create; write status; tell. */
+/** The thin shell around decideTrainingRun: read the run, its Job and pods (from the caches); create; write status; tell. */
 import { isDeepStrictEqual } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../common/log.ts';
 import { trainingRuns, type TrainingRun } from '../api/resources.ts';
 import { apiMessage, isStatus } from '../kit/api-errors.ts';
-import type { ReconcileOutcome } from '../kit/controller.ts';
+import type { Reconciler } from '../kit/controller.ts';
 import type { EventRecorder } from '../kit/events.ts';
 import { splitKey } from '../kit/informer.ts';
 import { patchStatus } from '../kit/status-writer.ts';
@@ -16,10 +16,16 @@ export interface Cache<T> {
   get(name: string, namespace?: string): T | undefined;
 }
 
+export interface ListCache<T> extends Cache<T> {
+  list(namespace?: string): readonly T[];
+}
+
 export interface TrainingRunReconcilerDeps {
   kc: k8s.KubeConfig;
   runs: Cache<TrainingRun>;
   jobs: Cache<k8s.V1Job>;
+  /** The operator's pods (trainer and inference), by informer. */
+  pods: ListCache<k8s.V1Pod>;
   settings: TrainerSettings;
   events: EventRecorder;
   log: Logger;
@@ -30,9 +36,7 @@ export interface TrainingRunReconcilerDeps {
 
 const jobNameLabel = 'batch.kubernetes.io/job-name';
 
-export function trainingRunReconciler(
-  deps: TrainingRunReconcilerDeps,
-): (key: string) => Promise<ReconcileOutcome | void> {
+export function trainingRunReconciler(deps: TrainingRunReconcilerDeps): Reconciler {
   const batch = deps.kc.makeApiClient(k8s.BatchV1Api);
   const core = deps.kc.makeApiClient(k8s.CoreV1Api);
   const objects = deps.kc.makeApiClient(k8s.CustomObjectsApi);
@@ -48,9 +52,14 @@ export function trainingRunReconciler(
     const finished = job?.status?.conditions?.some(
       (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
     );
+    // A finished Job's pods are read fresh: the termination message must not be missed by a cache
+    // that has not seen the pod's last update yet. An active Job's come from the cache, on every pod change.
+    const selector = `${jobNameLabel}=${jobNameFor(run)}`;
     const pods = finished
-      ? (await core.listNamespacedPod({ namespace, labelSelector: `${jobNameLabel}=${jobNameFor(run)}` })).items
-      : [];
+      ? (await core.listNamespacedPod({ namespace, labelSelector: selector })).items
+      : job
+        ? deps.pods.list(namespace).filter((pod) => pod.metadata?.labels?.[jobNameLabel] === jobNameFor(run))
+        : [];
     const runRecord =
       finished && deps.readRunRecord
         ? await deps

@@ -14,7 +14,8 @@ import {
 import { group, version } from '../api/resources.ts';
 import { installCrds } from '../api/install-crds.ts';
 import { Operator } from '../manager.ts';
-import { eventually, finishTrainerPod, getTrainingRun, trainingRunManifest } from '../testing.ts';
+import { finishTrainerPod, getTrainingRun, trainingRunManifest } from '../testing.ts';
+import { waitFor } from '../../testenv/poll.ts';
 import { resultFromRecord } from './run-record.ts';
 
 const kc = adminKubeConfig();
@@ -49,19 +50,17 @@ describe('a finished run whose termination message was lost', () => {
 
   it('takes metrics and artifact from the MySQL run record the trainer wrote', async () => {
     const ns = namespace.name;
-    await kc
-      .makeApiClient(k8s.CustomObjectsApi)
-      .createNamespacedCustomObject({
-        group,
-        version,
-        namespace: ns,
-        plural: 'trainingruns',
-        body: trainingRunManifest('lost-message'),
-      });
-    const pending = await eventually(async () => {
+    await kc.makeApiClient(k8s.CustomObjectsApi).createNamespacedCustomObject({
+      group,
+      version,
+      namespace: ns,
+      plural: 'trainingruns',
+      body: trainingRunManifest('lost-message'),
+    });
+    const pending = await waitFor('Pending', async () => {
       const run = await getTrainingRun(kc, ns, 'lost-message');
       return run.status?.phase === 'Pending' && run;
-    }, 'Pending');
+    });
     const runId = pending.status.runId as string;
     expect(runId).toBe(`${ns}/lost-message`);
     await startRun(db, { runId, model: 'movielens', params: {} });
@@ -81,10 +80,10 @@ describe('a finished run whose termination message was lost', () => {
     });
 
     await finishTrainerPod(kc, ns, 'lost-message-train', { succeeded: true, message: '' });
-    const run = await eventually(async () => {
+    const run = await waitFor('Succeeded from the run record', async () => {
       const current = await getTrainingRun(kc, ns, 'lost-message');
       return current.status?.phase === 'Succeeded' && current;
-    }, 'Succeeded from the run record');
+    });
     expect(run.status).toMatchObject({
       metrics,
       artifact: { uri: 's3://models/movielens/lost', digest: 'sha256:lost', sizeBytes: 42 },

@@ -6,7 +6,8 @@ import { adminKubeConfig, createTestNamespace, type TestNamespace } from '../../
 import { group, version } from '../api/resources.ts';
 import { installCrds } from '../api/install-crds.ts';
 import { Operator } from '../manager.ts';
-import { eventually, finishTrainerPod, getTrainingRun, trainingRunManifest } from '../testing.ts';
+import { finishTrainerPod, getTrainingRun, trainingRunManifest } from '../testing.ts';
+import { waitFor } from '../../testenv/poll.ts';
 
 const kc = adminKubeConfig();
 const objects = kc.makeApiClient(k8s.CustomObjectsApi);
@@ -69,10 +70,10 @@ describe('TrainingRun reconcile against the real API server', () => {
   it('creates exactly one owned, hardened trainer Job and reports Pending', async () => {
     const created = await createRun('first');
     await startOperator();
-    const run = await eventually(async () => {
+    const run = await waitFor('status Pending', async () => {
       const current = await getTrainingRun(kc, namespace.name, 'first');
       return current.status?.phase === 'Pending' && current;
-    }, 'status Pending');
+    });
     const jobs = await jobsOf('first');
     expect(jobs).toHaveLength(1);
     const job = jobs[0]!;
@@ -115,9 +116,9 @@ describe('TrainingRun reconcile against the real API server', () => {
     }
     await startOperator();
     for (const name of names) {
-      await eventually(
-        async () => (await getTrainingRun(kc, namespace.name, name)).status?.phase === 'Pending',
+      await waitFor(
         `${name} Pending`,
+        async () => (await getTrainingRun(kc, namespace.name, name)).status?.phase === 'Pending',
       );
       expect(await jobsOf(name), name).toHaveLength(1);
     }
@@ -126,44 +127,42 @@ describe('TrainingRun reconcile against the real API server', () => {
   it('drives a run to Succeeded with metrics, dataset and digest from the termination message', async () => {
     const created = await createRun('succeeds');
     await startOperator();
-    await eventually(async () => (await jobsOf('succeeds')).length === 1, 'job');
+    await waitFor('job', async () => (await jobsOf('succeeds')).length === 1);
     await finishTrainerPod(kc, namespace.name, 'succeeds-train', {
       succeeded: true,
       message: JSON.stringify({ ...result, runId: created.metadata.uid }),
     });
-    const run = await eventually(async () => {
+    const run = await waitFor('Succeeded', async () => {
       const current = await getTrainingRun(kc, namespace.name, 'succeeds');
       return current.status?.phase === 'Succeeded' && current;
-    }, 'Succeeded');
+    });
     expect(run.status).toMatchObject({ metrics: result.metrics, dataset: result.dataset, artifact: result.artifact });
     expect(run.status.completionTime).toBeDefined();
     expect(run.status.conditions).toContainEqual(
       expect.objectContaining({ type: 'Succeeded', status: 'True', reason: 'TrainingSucceeded' }),
     );
-    const events = await eventually(async () => {
+    const events = await waitFor('TrainingSucceeded event', async () => {
       const list = await core.listNamespacedEvent({
         namespace: namespace.name,
         fieldSelector: `involvedObject.name=succeeds`,
       });
       return list.items.some((e) => e.reason === 'TrainingSucceeded') && list.items;
-    }, 'TrainingSucceeded event');
+    });
     expect(events.map((e) => e.reason)).toEqual(expect.arrayContaining(['JobCreated', 'TrainingSucceeded']));
-    const printed = await kc
-      .makeApiClient(k8s.CustomObjectsApi)
-      .getNamespacedCustomObject({
-        group,
-        version,
-        namespace: namespace.name,
-        plural: 'trainingruns',
-        name: 'succeeds',
-      });
+    const printed = await kc.makeApiClient(k8s.CustomObjectsApi).getNamespacedCustomObject({
+      group,
+      version,
+      namespace: namespace.name,
+      plural: 'trainingruns',
+      name: 'succeeds',
+    });
     expect(printed.status.metrics.rmse).toBe(0.8712);
   });
 
   it("drives a run to Failed with the trainer's reason in its condition", async () => {
     await createRun('fails');
     await startOperator();
-    await eventually(async () => (await jobsOf('fails')).length === 1, 'job');
+    await waitFor('job', async () => (await jobsOf('fails')).length === 1);
     await finishTrainerPod(kc, namespace.name, 'fails-train', {
       succeeded: false,
       message: JSON.stringify({
@@ -173,10 +172,10 @@ describe('TrainingRun reconcile against the real API server', () => {
         reason: 'no ratings with id <= 5 in the database',
       }),
     });
-    const run = await eventually(async () => {
+    const run = await waitFor('Failed', async () => {
       const current = await getTrainingRun(kc, namespace.name, 'fails');
       return current.status?.phase === 'Failed' && current;
-    }, 'Failed');
+    });
     expect(run.status.conditions).toContainEqual(
       expect.objectContaining({
         type: 'Succeeded',

@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1Container } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../paths.ts';
+import { waitFor } from '../poll.ts';
 import { ContainerRunner, localCommand } from './container.ts';
 import type { RestartPolicy } from './pod-status.ts';
 
@@ -33,14 +34,6 @@ function container(spec: Partial<V1Container>, restartPolicy: RestartPolicy = 'N
     event: (_type, reason) => events.push(reason),
   });
   return { runner, events };
-}
-
-async function until<T>(probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(50)) {
-    const value = probe();
-    if (value !== undefined) return value;
-  }
-  throw new Error('timed out');
 }
 
 describe('a container run as a local process', () => {
@@ -74,7 +67,7 @@ describe('a container run as a local process', () => {
       env: [{ name: 'TERMINATION_MESSAGE_PATH', value: '/dev/termination-log' }],
     });
     runner.start();
-    const terminated = await until(() => runner.status().state.terminated);
+    const terminated = await waitFor('the container terminated', () => runner.status().state.terminated);
     expect(terminated).toMatchObject({
       exitCode: 3,
       reason: 'Error',
@@ -88,26 +81,33 @@ describe('a container run as a local process', () => {
       'Always',
     );
     runner.start();
-    await until(() => (runner.status().restartCount >= 2 ? true : undefined));
+    await waitFor('two restarts', () => runner.status().restartCount >= 2);
     expect(runner.status().lastState.terminated?.exitCode).toBe(1);
     expect(events).toContain('BackOff');
     await runner.stop();
     const count = runner.status().restartCount;
+    // Longer than the longest backoff (400 ms): a restart still pending would have happened.
     await sleep(600);
     expect(runner.status().restartCount).toBe(count);
   });
 
   it('gives a process that ignores SIGTERM the grace period, then SIGKILL', async () => {
     const { runner } = container({
-      command: ['node', '-e', 'process.on("SIGTERM", () => console.log("ignored")); setInterval(() => {}, 1000)'],
+      command: [
+        'node',
+        '-e',
+        'process.on("SIGTERM", () => console.log("ignored")); console.log("handler on"); setInterval(() => {}, 1000)',
+      ],
     });
     runner.start();
-    await until(() => runner.status().state.running);
-    await sleep(300); // let it install its handler
+    await waitFor(
+      'the SIGTERM handler installed',
+      () => existsSync(runner.logFile) && readFileSync(runner.logFile, 'utf8').includes('handler on'),
+    );
     const started = Date.now();
     await runner.stop();
     expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
     expect(runner.status().state.terminated).toMatchObject({ exitCode: 137, signal: 9 });
-    expect(await import('node:fs').then((fs) => fs.readFileSync(runner.logFile, 'utf8'))).toContain('ignored');
+    expect(readFileSync(runner.logFile, 'utf8')).toContain('ignored');
   });
 });

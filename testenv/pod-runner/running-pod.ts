@@ -110,7 +110,7 @@ export class RunningPod {
   }
 
   async flushStatus(): Promise<void> {
-    while (this.#writing) await this.#writing;
+    while (this.#writing !== undefined) await this.#writing;
   }
 
   #statusChanged(): void {

@@ -260,7 +260,8 @@ export function recommendView(main: HTMLElement): void {
       searchStatus.textContent = text.trim() ? 'Type at least two letters.' : '';
       return;
     }
-    const controller = (searching = new AbortController());
+    const controller = new AbortController();
+    searching = controller;
     try {
       const { movies } = await api.searchMovies(text, SEARCH_RESULTS, controller.signal);
       if (controller.signal.aborted) return;
