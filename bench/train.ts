@@ -42,12 +42,27 @@ for (const [dataset, algorithm, factors, epochs] of cases) {
 }
 
 const f = (value: unknown, digits = 4): string => (typeof value === 'number' ? value.toFixed(digits) : '');
-const header =
-  '| dataset | algorithm | factors | epochs | RMSE | MAE | P@10 | NDCG@10 | pop P@10 | pop NDCG@10 | fit s | cpu s | ns/update | peak RSS MiB |';
+const tableRow = (cells: unknown[]): string => `| ${cells.join(' | ')} |`;
+const columns = ['dataset', 'algorithm', 'factors', 'epochs', 'RMSE', 'MAE', 'P@10', 'NDCG@10', 'pop P@10'];
+const header = tableRow([...columns, 'pop NDCG@10', 'fit s', 'cpu s', 'ns/update', 'peak RSS MiB']);
 const rule = `|${' --- |'.repeat(14)}`;
-const rows = results.map(
-  (r) =>
-    `| ${r.dataset} | ${r.algorithm} | ${r.factors} | ${r.epochs}${r.earlyStopping ? ' (early stop)' : ''} | ${f(r.rmse)} | ${f(r.mae)} | ${f(r.precisionAt10)} | ${f(r.ndcgAt10)} | ${f(r.popularityPrecisionAt10)} | ${f(r.popularityNdcgAt10)} | ${f(r.fitSeconds, 2)} | ${f(r.fitCpuSeconds, 2)} | ${f(r.sgdNsPerUpdate, 0)} | ${((r.maxRssBytes as number) / 2 ** 20).toFixed(0)} |`,
+const rows = results.map((r) =>
+  tableRow([
+    r.dataset,
+    r.algorithm,
+    r.factors,
+    `${r.epochs}${r.earlyStopping ? ' (early stop)' : ''}`,
+    f(r.rmse),
+    f(r.mae),
+    f(r.precisionAt10),
+    f(r.ndcgAt10),
+    f(r.popularityPrecisionAt10),
+    f(r.popularityNdcgAt10),
+    f(r.fitSeconds, 2),
+    f(r.fitCpuSeconds, 2),
+    f(r.sgdNsPerUpdate, 0),
+    ((r.maxRssBytes as number) / 2 ** 20).toFixed(0),
+  ]),
 );
 const table = [header, rule, ...rows].join('\n');
 process.stdout.write(`${table}\n`);

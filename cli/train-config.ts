@@ -14,7 +14,8 @@ export const trainFlags = {
   seed: { type: 'string' },
 } as const;
 
-export const trainFlagsHelp = `  --algorithm A blend (default): SVD++ blended with item neighbours, co-occurrence ranking;
+export const trainFlagsHelp = `\
+  --algorithm A blend (default): SVD++ blended with item neighbours, co-occurrence ranking;
                 svdpp: SVD++ alone; svd: plain biased MF alone (svd and svdpp rank by popularity)
   --factors N   latent factors (default ${defaultTrainConfig.factors.factors})
   --epochs N    train exactly N epochs (default: early stopping, at most ${defaultTrainConfig.factors.epochs})

@@ -167,7 +167,8 @@ describe('formats without a shared copy (generated files)', () => {
     await dir.write('ratings.csv', 'userId,movieId,rating,timestamp\n1,296,5.0,1147880044\n');
     await dir.write(
       'movies.csv',
-      'movieId,title,genres\n296,"Pulp ""Fiction""\nRedux, The (1994)",Comedy|Crime\n5,Plain (2000),(no genres listed)\n',
+      'movieId,title,genres\n296,"Pulp ""Fiction""\nRedux, The (1994)",Comedy|Crime\n' +
+        '5,Plain (2000),(no genres listed)\n',
     );
     expect(await allMovies(await openDataset(dir.path))).toEqual([
       { movieId: 296, title: 'Pulp "Fiction"\nRedux, The (1994)', genres: ['Comedy', 'Crime'] },

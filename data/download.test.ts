@@ -12,7 +12,9 @@ import { downloadDataset, resolveDataset } from './download.ts';
 /** A zip shaped like GroupLens's ml-latest-small.zip, from a few generated rows. */
 async function buildZip(): Promise<Buffer> {
   const zip = new yazl.ZipFile();
-  const ratings = `${['userId,movieId,rating,timestamp', '1,10,4.0,1000', '1,20,3.5,1001', '2,10,5.0,1002'].join('\r\n')}\r\n`;
+  const ratings = `${['userId,movieId,rating,timestamp', '1,10,4.0,1000', '1,20,3.5,1001', '2,10,5.0,1002'].join(
+    '\r\n',
+  )}\r\n`;
   const movies = `${[
     'movieId,title,genres',
     '10,"Made Up, The (2001)",Comedy|Drama',

@@ -133,7 +133,8 @@ async function verifyChecksums(path: string, release: MovieLensRelease, url: str
   if (mismatches.length > 0) {
     await rm(path, { force: true });
     throw new Error(
-      `${url}: download does not match the published checksums (${mismatches.join('; ')}); deleted it, run again to retry`,
+      `${url}: download does not match the published checksums (${mismatches.join('; ')}); ` +
+        'deleted it, run again to retry',
     );
   }
 }

@@ -13,10 +13,15 @@ label{display:block;margin:.3em 0}input,textarea{font:inherit}textarea{width:100
 </style></head><body>
 <h1>movie-reco inference API</h1>
 <p id="about"></p>
-<label>Authorization header (optional): <input id="auth" size="60" placeholder="Bearer TOKEN or Basic base64(user:password)"></label>
+<label>Authorization header (optional):
+<input id="auth" size="60" placeholder="Bearer TOKEN or Basic base64(user:password)"></label>
 <div id="ops">Loading /openapi.json…</div>
 <script>
-const el = (tag, props = {}, ...children) => { const e = Object.assign(document.createElement(tag), props); e.append(...children); return e; };
+const el = (tag, props = {}, ...children) => {
+  const e = Object.assign(document.createElement(tag), props);
+  e.append(...children);
+  return e;
+};
 fetch('openapi.json').then((r) => r.json()).then((doc) => {
   document.getElementById('about').textContent = doc.info.description;
   const ops = document.getElementById('ops'); ops.textContent = '';
@@ -34,16 +39,27 @@ fetch('openapi.json').then((r) => r.json()).then((doc) => {
     form.onsubmit = async (event) => {
       event.preventDefault();
       let url = path; const q = new URLSearchParams();
-      for (const p of op.parameters || []) { const v = inputs[p.name].value; if (!v) continue; if (p.in === 'path') url = url.replace('{' + p.name + '}', encodeURIComponent(v)); else q.set(p.name, v); }
+      for (const p of op.parameters || []) {
+        const v = inputs[p.name].value;
+        if (!v) continue;
+        if (p.in === 'path') url = url.replace('{' + p.name + '}', encodeURIComponent(v));
+        else q.set(p.name, v);
+      }
       const headers = {}; const auth = document.getElementById('auth').value; if (auth) headers.authorization = auth;
       if (body) headers['content-type'] = 'application/json';
       const started = performance.now();
-      const res = await fetch(url.slice(1) + (q.size ? '?' + q : ''), { method: method.toUpperCase(), headers, body: body ? body.value : undefined });
+      const res = await fetch(url.slice(1) + (q.size ? '?' + q : ''), {
+        method: method.toUpperCase(),
+        headers,
+        body: body ? body.value : undefined,
+      });
       const text = await res.text();
       let shown = text; try { shown = JSON.stringify(JSON.parse(text), null, 2); } catch {}
-      out.textContent = res.status + ' ' + res.statusText + ' (' + Math.round(performance.now() - started) + ' ms)\\n' + shown;
+      const ms = Math.round(performance.now() - started);
+      out.textContent = res.status + ' ' + res.statusText + ' (' + ms + ' ms)\\n' + shown;
     };
-    ops.append(el('details', {}, el('summary', {}, el('span', { className: 'm ' + method }, method), path + ' — ' + op.summary), el('p', {}, op.description || ''), form));
+    const summary = el('summary', {}, el('span', { className: 'm ' + method }, method), path + ' — ' + op.summary);
+    ops.append(el('details', {}, summary, el('p', {}, op.description || ''), form));
   }
 });
 </script></body></html>`;

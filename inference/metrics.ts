@@ -80,7 +80,9 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
   const registers = [registry];
   const recommendations = deferredCounts({
     name: 'movie_reco_recommendations_total',
-    help: 'Recommendation lists served, by kind of person (user, visitor) and whether only the popularity ranking was used',
+    help:
+      'Recommendation lists served, by kind of person (user, visitor) ' +
+      'and whether only the popularity ranking was used',
     labelNames: ['kind', 'cold_start'],
     registers,
   });

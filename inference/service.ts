@@ -19,11 +19,17 @@ export interface RunningService {
   readonly port: number;
   readonly holder: ModelHolder;
   readonly metrics: ServiceMetrics;
-  /** Readiness fails, the server keeps answering for the shutdown delay, then drains; the watch stops, the database closes. */
+  /**
+   * Readiness fails, the server keeps answering for the shutdown delay, then drains; the watch
+   * stops, the database closes.
+   */
   stop(): Promise<void>;
 }
 
-/** Opens the database, loads the catalogue, listens, then loads the model (failing the start without a verified one). */
+/**
+ * Opens the database, loads the catalogue, listens, then loads the model (failing the start
+ * without a verified one).
+ */
 export async function startService(config: ServeConfig, log: Logger): Promise<RunningService> {
   let db: Database | null = null;
   let catalog: MovieCatalog = new Map();

@@ -138,7 +138,11 @@ function ratingCharts(d: RatingsInsight): HTMLElement[] {
   figures.push(
     chart({
       title: 'The long tail.',
-      summary: `Users and movies ranked by how many ratings they have, both axes logarithmic. The median user has ${count(users.median)} ratings and the median movie ${count(movies.median)}; the top 10% of movies hold ${percent(movies.top10Share, 0)} of all ratings, and ${percent(movies.under5, 0)} of rated movies have fewer than 5.`,
+      summary:
+        'Users and movies ranked by how many ratings they have, both axes logarithmic. ' +
+        `The median user has ${count(users.median)} ratings and the median movie ${count(movies.median)}; ` +
+        `the top 10% of movies hold ${percent(movies.top10Share, 0)} of all ratings, ` +
+        `and ${percent(movies.under5, 0)} of rated movies have fewer than 5.`,
       x: { label: 'rank (log scale)', log: true },
       y: { label: 'ratings (log scale)', log: true },
       lines: [
@@ -178,7 +182,9 @@ function ratingCharts(d: RatingsInsight): HTMLElement[] {
   figures.push(
     chart({
       title: 'Ratings over time.',
-      summary: `Per month of rating, ${first} to ${last}; the busiest month was ${busiest.month} (${count(busiest.count)}). Dashed lines: where each loaded batch starts.`,
+      summary:
+        `Per month of rating, ${first} to ${last}; the busiest month was ${busiest.month} ` +
+        `(${count(busiest.count)}). Dashed lines: where each loaded batch starts.`,
       x: { label: 'month rated', ticks: yearTicks, min: monthStart(first), max: monthStart(last) },
       y: { label: 'ratings per month' },
       lines: [{ name: 'ratings', points: months, colour: 0, area: true }],
@@ -199,7 +205,9 @@ function ratingCharts(d: RatingsInsight): HTMLElement[] {
   figures.push(
     chart({
       title: 'Ratings per batch.',
-      summary: `Bulk loads split the data into time-ordered batches, as if it had arrived in deliveries${live ? `; “live” counts the ${count(live.ratings)} ratings posted one by one` : ''}.`,
+      summary:
+        'Bulk loads split the data into time-ordered batches, as if it had arrived in deliveries' +
+        `${live ? `; “live” counts the ${count(live.ratings)} ratings posted one by one` : ''}.`,
       x: { label: 'batch', ticks: batches.map((b) => ({ value: b.x, label: b.label })) },
       y: { label: 'ratings' },
       bars: batches,
@@ -241,7 +249,9 @@ function coldStart(t: TrafficInsight): HTMLElement[] {
     h(
       'p',
       { class: 'muted' },
-      `Since this service started (${when(t.countingSince)}): answers that came from the popularity ranking because nothing was known of the person. From this replica’s counters; /metrics has them for every replica.`,
+      `Since this service started (${when(t.countingSince)}): answers that came from the popularity ranking ` +
+        'because nothing was known of the person. ' +
+        'From this replica’s counters; /metrics has them for every replica.',
     ),
     h(
       'div',
