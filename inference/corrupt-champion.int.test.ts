@@ -18,6 +18,7 @@ import { waitFor } from '../testenv/poll.ts';
 import { serveConfigFromEnv } from './config.ts';
 import { startService, type RunningService } from './service.ts';
 import { smallArtifact } from './testing/small-model.ts';
+import { testS3Env } from './testing/test-models-bucket.ts';
 
 const cli = fileURLToPath(new URL('../bin/movie-reco.js', import.meta.url));
 
@@ -97,9 +98,7 @@ describe('a corrupted champion artifact', () => {
         MOVIE_RECO_HOST: '127.0.0.1',
         MOVIE_RECO_PORT: '0',
         MOVIE_RECO_DRAIN_SECONDS: '1',
-        MOVIE_RECO_S3_ENDPOINT: s3.endpoint,
-        MOVIE_RECO_S3_ACCESS_KEY: s3.accessKey,
-        MOVIE_RECO_S3_SECRET_KEY: s3.secretKey,
+        ...testS3Env(),
         MOVIE_RECO_AUTH_ADMIN: 'bearer:admin-token',
       }),
       createLogger({}, { write: (line) => servingLog.push(line) }),

@@ -13,21 +13,12 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../common/log.ts';
-import { MODEL_FILE } from '../model/artifact.ts';
 import { Random } from '../model/random.ts';
-import { writeArtifact } from '../storage/artifact-store.ts';
-import { openObjectStore } from '../storage/open-object-store.ts';
-import {
-  createTestBucket,
-  createTestDatabase,
-  s3Coordinates,
-  type TestBucket,
-  type TestDatabase,
-} from '../testenv/fixtures.ts';
+import { createTestDatabase, type TestBucket, type TestDatabase } from '../testenv/fixtures.ts';
 import { serveConfigFromEnv } from './config.ts';
 import { startService, type RunningService } from './service.ts';
 import { seedCatalogue } from './testing/catalogue.ts';
-import { smallArtifact } from './testing/small-model.ts';
+import { bucketWithTestModels, testS3Env } from './testing/test-models-bucket.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_250_007);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 10_000);
@@ -795,18 +786,7 @@ describe('fuzzing the inference service', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('fuzz');
-    bucket = await createTestBucket('fuzz');
-    const s3 = s3Coordinates();
-    const store = openObjectStore(`s3://${bucket.name}/models`, { s3 });
-    for (const [run, seed] of [
-      ['run-a', 1],
-      ['run-b', 2],
-      ['run-corrupt', 3],
-    ] as const)
-      await writeArtifact(store, run, await smallArtifact(run, seed));
-    await bucket.rewrite(`models/run-corrupt/${MODEL_FILE}`, (bytes) => {
-      bytes[100]! ^= 0xff;
-    });
+    ({ bucket } = await bucketWithTestModels('fuzz'));
     await seedCatalogue(database.url, MOVIES, 'Drama|Comedy');
 
     const config = serveConfigFromEnv({
@@ -816,9 +796,7 @@ describe('fuzzing the inference service', () => {
       MOVIE_RECO_HOST: '127.0.0.1',
       MOVIE_RECO_PORT: '0',
       MOVIE_RECO_DRAIN_SECONDS: '2',
-      MOVIE_RECO_S3_ENDPOINT: s3.endpoint,
-      MOVIE_RECO_S3_ACCESS_KEY: s3.accessKey,
-      MOVIE_RECO_S3_SECRET_KEY: s3.secretKey,
+      ...testS3Env(),
       MOVIE_RECO_AUTH_READ: READER,
       MOVIE_RECO_AUTH_WRITE: `bearer:${WRITER_TOKEN}`,
       MOVIE_RECO_AUTH_ADMIN: `bearer:${ADMIN_TOKEN}`,
