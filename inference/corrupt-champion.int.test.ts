@@ -18,6 +18,7 @@ import { waitFor } from '../testenv/poll.ts';
 import { serveConfigFromEnv } from './config.ts';
 import { startService, type RunningService } from './service.ts';
 import { smallArtifact } from './testing/small-model.ts';
+import { startReadLoad } from './testing/read-load.ts';
 import { testS3Env } from './testing/test-models-bucket.ts';
 
 const cli = fileURLToPath(new URL('../bin/movie-reco.js', import.meta.url));
@@ -126,21 +127,8 @@ describe('a corrupted champion artifact', () => {
     });
 
     // Load on the serving instance for the whole drill.
-    const statuses = new Map<number, number>();
-    let stop = false;
-    const client = async (id: number) => {
-      for (let k = 0; !stop; k++) {
-        const path =
-          k % 2 === 0
-            ? `/v1/recommendations?userId=${1 + ((k * 7 + id) % 300)}`
-            : `/v1/predict?userId=${1 + (k % 300)}&movieId=${1 + (k % 100)}`;
-        const res = await fetch(`${base}${path}`);
-        await res.arrayBuffer();
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-      }
-    };
-    const clients = Array.from({ length: 4 }, (_, id) => client(id));
-    const answered = () => [...statuses.values()].reduce((sum, count) => sum + count, 0);
+    const load = startReadLoad(base, 4);
+    const { statuses } = load;
 
     // A new instance on X, as a rollout or a restarted pod would start it. Its object store
     // connections are held until it has been asked whether it is ready.
@@ -183,10 +171,9 @@ describe('a corrupted champion artifact', () => {
       body: JSON.stringify({ uri: uri(), digest }),
     });
     const reloadBody = (await reload.json()) as { error: { code: string; message: string } };
-    const answeredByReload = answered();
-    await waitFor('load answered after the refused reload', () => answered() >= answeredByReload + 20);
-    stop = true;
-    await Promise.all(clients);
+    const answeredByReload = load.answered;
+    await waitFor('load answered after the refused reload', () => load.answered >= answeredByReload + 20);
+    await load.stop();
     const model = (await (await fetch(`${base}/v1/model`)).json()) as { digest: string };
     const servingReady = (await fetch(`${base}/readyz`)).status;
 

@@ -16,6 +16,7 @@ import { waitFor } from '../testenv/poll.ts';
 import { serveConfigFromEnv } from './config.ts';
 import { startService, type RunningService } from './service.ts';
 import { seedCatalogue } from './testing/catalogue.ts';
+import { startReadLoad } from './testing/read-load.ts';
 import { bucketWithTestModels, testS3Env, type TestModelRun } from './testing/test-models-bucket.ts';
 import { TcpProxy } from './testing/tcp-proxy.ts';
 
@@ -168,29 +169,13 @@ describe('movie-reco serve against MariaDB and MinIO', () => {
 
   it('swaps models under load without failing a request', async () => {
     await serve('run-a');
-    let stop = false;
-    const failures: string[] = [];
-    let done = 0;
-    const client = async (id: number) => {
-      for (let k = 0; !stop; k++) {
-        const path =
-          k % 2 === 0
-            ? `/v1/recommendations?userId=${1 + ((k * 7 + id) % 300)}`
-            : `/v1/predict?userId=${1 + (k % 300)}&movieId=${1 + (k % 100)}`;
-        const res = await fetch(url(path));
-        if (res.status !== 200) failures.push(`${path} ${res.status}`);
-        await res.arrayBuffer();
-        done++;
-      }
-    };
-    const clients = Array.from({ length: 8 }, (_, id) => client(id));
-    await waitFor('requests answered before the swap', () => done >= 50);
+    const load = startReadLoad(url(''), 8);
+    await waitFor('requests answered before the swap', () => load.answered >= 50);
     await serve('run-b');
-    const doneAtSwap = done;
-    await waitFor('requests answered after the swap', () => done >= doneAtSwap + 50);
-    stop = true;
-    await Promise.all(clients);
-    expect(failures).toEqual([]);
+    const answeredAtSwap = load.answered;
+    await waitFor('requests answered after the swap', () => load.answered >= answeredAtSwap + 50);
+    await load.stop();
+    expect(load.failures).toEqual([]);
     expect(await servingDigest()).toBe(digests['run-b']);
   });
 
