@@ -115,7 +115,7 @@ describe('a corrupted champion artifact', () => {
     await bucket?.remove();
   });
 
-  it('is refused by a new instance, while the instance already serving it keeps answering and refuses to reload it', async () => {
+  it('is refused by a new instance, while the one serving it keeps answering and refuses to reload it', async () => {
     const base = `http://127.0.0.1:${serving.port}`;
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
 
@@ -182,10 +182,15 @@ describe('a corrupted champion artifact', () => {
     // JSON log lines and it are written by different paths, so it need not be the last line.
     const reason = stderr.split('\n').find((line) => line.startsWith('movie-reco serve: ')) ?? '';
     console.log(
-      `corrupt champion drill: new instance /readyz while loading ${readyWhileLoading.status} ${JSON.stringify(readyBody)}, /healthz ${liveWhileLoading}; ` +
-        `it refused the artifact and exited with code ${code} ${refusedAfter.toFixed(0)} ms after start (then /readyz: ${freshReadyAfterwards}); ` +
-        `its log: ${JSON.stringify(failure)}; its reason: ${JSON.stringify(reason)}; serving instance: reload -> ${reload.status} ${JSON.stringify(reloadBody)}, ` +
-        `statuses under load ${JSON.stringify(Object.fromEntries(statuses))}, still serving ${model.digest === digest ? 'X (its verified copy in memory)' : model.digest}, /readyz ${servingReady}`,
+      `corrupt champion drill: new instance /readyz while loading ${readyWhileLoading.status} ` +
+        `${JSON.stringify(readyBody)}, /healthz ${liveWhileLoading}; ` +
+        `it refused the artifact and exited with code ${code} ${refusedAfter.toFixed(0)} ms after start ` +
+        `(then /readyz: ${freshReadyAfterwards}); its log: ${JSON.stringify(failure)}; ` +
+        `its reason: ${JSON.stringify(reason)}; ` +
+        `serving instance: reload -> ${reload.status} ${JSON.stringify(reloadBody)}, ` +
+        `statuses under load ${JSON.stringify(Object.fromEntries(statuses))}, ` +
+        `still serving ${model.digest === digest ? 'X (its verified copy in memory)' : model.digest}, ` +
+        `/readyz ${servingReady}`,
     );
 
     expect(proxy.held).toBeGreaterThan(0);

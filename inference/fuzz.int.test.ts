@@ -229,6 +229,11 @@ function queryString(r: Random, names: readonly string[]): string {
 
 const textParams = new Set(['q', 'model', 'runId']);
 
+/** An asset the page has, one it does not, or a path escaping the assets folder. */
+function assetName(r: Random): string {
+  return pick(r, ['app.js', 'index.css', '..%2F..%2Fpackage.json', '%2e%2e', encodeURIComponent(randomText(r, 20))]);
+}
+
 function textValue(r: Random): string {
   return pick(r, [
     () => randomText(r, 30),
@@ -531,15 +536,19 @@ function rawRequest(r: Random, port: number): Buffer {
     `GET /v1/model HTTP/1.1\r\n${host}X: ${repeat('a', 20_000)}\r\n\r\n`,
     `GET /${repeat('a', 20_000)} HTTP/1.1\r\n${host}\r\n`,
     `POST /v1/ratings HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: -1\r\n\r\n`,
-    `POST /v1/ratings HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
-    `POST /v1/ratings HTTP/1.1\r\n${host}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,
-    `POST /v1/ratings HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: 10\r\nContent-Length: 11\r\n\r\n{}`,
+    `POST /v1/ratings HTTP/1.1\r\n${host}Content-Type: application/json\r\n` +
+      'Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    `POST /v1/ratings HTTP/1.1\r\n${host}Content-Type: application/json\r\n` +
+      'Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n',
+    `POST /v1/ratings HTTP/1.1\r\n${host}Content-Type: application/json\r\n` +
+      'Content-Length: 10\r\nContent-Length: 11\r\n\r\n{}',
     `GET /v1/model HTTP/1.1\r\n\r\n`,
     `\r\n\r\n`,
     `${repeat('\u0000', 64)}\r\n\r\n`,
     `GET\r\n\r\n`,
     `GET /v1/model HTTP/1.1\n${host.replace('\r\n', '\n')}\n`,
-    `GET /v1/model HTTP/1.1\r\n${host}Authorization: Basic ${Buffer.from('reader:reader-pw').toString('base64')}\r\nConnection: close\r\n\r\n`,
+    `GET /v1/model HTTP/1.1\r\n${host}Authorization: Basic ${Buffer.from('reader:reader-pw').toString('base64')}\r\n` +
+      'Connection: close\r\n\r\n',
   ];
   const text = pick(r, messages);
   return Buffer.from(
@@ -564,7 +573,7 @@ function generate(index: number, port: number, bucket: string): FuzzRequest {
       template === '/v1/movies/{id}/similar'
         ? `/v1/movies/${movieSegment(r)}/similar`
         : template === '/assets/{file}'
-          ? `/assets/${pick(r, ['app.js', 'index.css', '..%2F..%2Fpackage.json', '%2e%2e', encodeURIComponent(randomText(r, 20))])}`
+          ? `/assets/${assetName(r)}`
           : template;
     if (chance(r, 0.12)) path = mutatePath(r, path);
   } else {
@@ -733,7 +742,8 @@ function problems(request: FuzzRequest, outcome: Outcome): string[] {
   if (status >= 400 && hasBody) {
     if (!type.startsWith('application/json'))
       found.push(
-        `error ${status} is not JSON (content-type ${JSON.stringify(type)}): ${outcome.body!.toString('utf8').slice(0, 200)}`,
+        `error ${status} is not JSON (content-type ${JSON.stringify(type)}): ` +
+          outcome.body!.toString('utf8').slice(0, 200),
       );
     else if (parsed !== undefined && !isErrorShape(parsed))
       found.push(`error ${status} does not have the service's error shape: ${JSON.stringify(parsed).slice(0, 200)}`);
@@ -810,7 +820,7 @@ describe('fuzzing the inference service', () => {
     await bucket?.remove();
   });
 
-  it(`answers ${REQUESTS} random and malformed requests without a 5xx, always in the JSON error shape, and keeps serving`, async () => {
+  it(`answers ${REQUESTS} random and malformed requests: no 5xx, errors in the JSON shape, keeps serving`, async () => {
     const port = service.port;
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
     const before = heapAfterGc();
@@ -833,7 +843,8 @@ describe('fuzzing the inference service', () => {
         previous = describeRequest(request).slice(0, 400);
         if (found.length > 0) {
           failures.push(
-            `#${request.index} (FUZZ_SEED=${SEED} FUZZ_ONLY=${request.index}): ${found.join('; ')}\n    request: ${describeRequest(request)}`,
+            `#${request.index} (FUZZ_SEED=${SEED} FUZZ_ONLY=${request.index}): ${found.join('; ')}\n` +
+              `    request: ${describeRequest(request)}`,
           );
         }
       }
@@ -853,9 +864,11 @@ describe('fuzzing the inference service', () => {
       .map(([s, n]) => `${s}:${n}`)
       .join(' ');
     console.log(
-      `fuzz: ${indices.length} requests (seed ${SEED}) in ${seconds.toFixed(1)} s, ${(indices.length / seconds).toFixed(0)} req/s; ` +
-        `statuses ${histogram}; failures ${failures.length}; slowest ${slowest.ms.toFixed(0)} ms (${slowest.request.slice(0, 160)}); ` +
-        `heap after GC ${before.heapMiB.toFixed(1)} -> ${after.heapMiB.toFixed(1)} MiB, RSS ${before.rssMiB.toFixed(0)} -> ${after.rssMiB.toFixed(0)} MiB`,
+      `fuzz: ${indices.length} requests (seed ${SEED}) in ${seconds.toFixed(1)} s, ` +
+        `${(indices.length / seconds).toFixed(0)} req/s; statuses ${histogram}; failures ${failures.length}; ` +
+        `slowest ${slowest.ms.toFixed(0)} ms (${slowest.request.slice(0, 160)}); ` +
+        `heap after GC ${before.heapMiB.toFixed(1)} -> ${after.heapMiB.toFixed(1)} MiB, ` +
+        `RSS ${before.rssMiB.toFixed(0)} -> ${after.rssMiB.toFixed(0)} MiB`,
     );
     if (failures.length > 0) {
       // A few examples of each kind of failure.

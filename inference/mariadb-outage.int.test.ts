@@ -73,7 +73,7 @@ describe('MariaDB killed while ratings are posted', () => {
     await mariadb?.process.stop();
   });
 
-  it('answers 503 with Retry-After while it is down, recovers after the restart, and loses no acknowledged rating', async () => {
+  it('answers 503 with Retry-After while down, recovers after the restart, loses no acknowledged rating', async () => {
     const url = `http://127.0.0.1:${service.port}/v1/ratings`;
     const posted: Posted[] = [];
     let counter = 0;
@@ -154,12 +154,15 @@ describe('MariaDB killed while ratings are posted', () => {
     const refusedButStored = refused.filter((p) => stored.has(`${p.userId}/${p.movieId}`)).length;
 
     console.log(
-      `mariadb drill: ${posted.length} ratings posted by ${WRITERS} writers; ${acknowledged.length} acknowledged (${before} before the kill), ` +
+      `mariadb drill: ${posted.length} ratings posted by ${WRITERS} writers; ` +
+        `${acknowledged.length} acknowledged (${before} before the kill), ` +
         `${refused.length} refused with 503 (${duringOutage.length} sent while MariaDB was down); ` +
         `kill -> first 503: ${firstRefusal ? (firstRefusal.answeredAt - killedAt).toFixed(0) : 'n/a'} ms; ` +
-        `restart took ${(restartedAt - restartStarted).toFixed(0)} ms; restart -> first 201: ${firstAckAfterRestart ? (firstAckAfterRestart.answeredAt - restartedAt).toFixed(0) : 'n/a'} ms; ` +
+        `restart took ${(restartedAt - restartStarted).toFixed(0)} ms; restart -> first 201: ` +
+        `${firstAckAfterRestart ? (firstAckAfterRestart.answeredAt - restartedAt).toFixed(0) : 'n/a'} ms; ` +
         `slowest answer ${slowest.toFixed(0)} ms (database timeout ${DATABASE_TIMEOUT_MS} ms); ` +
-        `stored ${stored.size}: acknowledged and stored ${acknowledged.length - lost.length}, lost ${lost.length}; refused but committed anyway ${refusedButStored}`,
+        `stored ${stored.size}: acknowledged and stored ${acknowledged.length - lost.length}, lost ${lost.length}; ` +
+        `refused but committed anyway ${refusedButStored}`,
     );
 
     expect(before).toBeGreaterThan(0);
