@@ -1,10 +1,7 @@
 import type { Evaluation } from '../model/evaluate.ts';
 import type { TrainResult } from '../model/train.ts';
 
-/**
- * What `movie-reco evaluate --json` prints and the training benchmark records: one training run
- * scored on a test set.
- */
+/** One training run scored on a test set: what `movie-reco evaluate --json` prints and bench/train-case records. */
 export function evaluationReport(result: TrainResult, evaluation: Evaluation, trainRatings: number) {
   return {
     rmse: evaluation.rmse,

@@ -167,8 +167,7 @@ describe('formats without a shared copy (generated files)', () => {
     await dir.write('ratings.csv', 'userId,movieId,rating,timestamp\n1,296,5.0,1147880044\n');
     await dir.write(
       'movies.csv',
-      'movieId,title,genres\n' +
-        '296,"Pulp ""Fiction""\nRedux, The (1994)",Comedy|Crime\n' +
+      'movieId,title,genres\n296,"Pulp ""Fiction""\nRedux, The (1994)",Comedy|Crime\n' +
         '5,Plain (2000),(no genres listed)\n',
     );
     expect(await allMovies(await openDataset(dir.path))).toEqual([

@@ -12,13 +12,14 @@ import { downloadDataset, resolveDataset } from './download.ts';
 /** A zip shaped like GroupLens's ml-latest-small.zip, from a few generated rows. */
 async function buildZip(): Promise<Buffer> {
   const zip = new yazl.ZipFile();
-  const csv = (rows: string[]) => `${rows.join('\r\n')}\r\n`;
-  const ratings = csv(['userId,movieId,rating,timestamp', '1,10,4.0,1000', '1,20,3.5,1001', '2,10,5.0,1002']);
-  const movies = csv([
+  const ratings = `${['userId,movieId,rating,timestamp', '1,10,4.0,1000', '1,20,3.5,1001', '2,10,5.0,1002'].join(
+    '\r\n',
+  )}\r\n`;
+  const movies = `${[
     'movieId,title,genres',
     '10,"Made Up, The (2001)",Comedy|Drama',
     '20,Another (2002),(no genres listed)',
-  ]);
+  ].join('\r\n')}\r\n`;
   zip.addEmptyDirectory('ml-latest-small/');
   zip.addBuffer(Buffer.from(ratings), 'ml-latest-small/ratings.csv');
   zip.addBuffer(Buffer.from(movies), 'ml-latest-small/movies.csv');

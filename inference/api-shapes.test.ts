@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { openDatabase, type Database } from '../storage/database.ts';
-import { recordGateDecision } from '../storage/gate-decisions.ts';
 import { migrateToLatest } from '../storage/migrations.ts';
-import { recordPromotion } from '../storage/promotions.ts';
-import { insertRating } from '../storage/ratings-table.ts';
-import { finishRun, recordEpoch, startRun } from '../storage/training-runs.ts';
 import * as shapes from './api-shapes.ts';
 import type { ServingModel } from './serving-model.ts';
+import { recordInsightHistory } from './testing/insight-history.ts';
 import { smallArtifact, servingModelOf } from './testing/small-model.ts';
 import { startTestApp, type TestApp } from './testing/test-app.ts';
 
@@ -24,30 +21,8 @@ describe('every JSON answer is what its api-shapes.ts schema describes', () => {
     serving = servingModelOf(await smallArtifact('run-a'));
     db = await openDatabase('sqlite::memory:');
     await migrateToLatest(db);
+    await recordInsightHistory(db);
     const movieId = serving.recommender.factors.items.idAt(0);
-    await db.knex('movies').insert({ movie_id: movieId, title: 'Movie (1999)', genres: 'Comedy|Drama' });
-    await startRun(db, {
-      runId: 'run-a',
-      model: 'test',
-      params: { seed: 1 },
-      startedAt: new Date(Date.UTC(2025, 0, 1)),
-    });
-    await recordEpoch(db, 'run-a', { epoch: 1, trainLoss: 0.9, validationRmse: null, seconds: 0.1 });
-    await finishRun(db, 'run-a', {
-      status: 'Succeeded',
-      metrics: { rmse: 0.9 },
-      artifact: { uri: 'a', digest: serving.digest, sizeBytes: 10 },
-    });
-    await recordPromotion(db, { model: 'test', runId: 'run-a', reason: 'first champion', metric: 'rmse' });
-    await recordGateDecision(db, {
-      model: 'test',
-      runId: 'run-a',
-      outcome: 'Promoted',
-      reason: 'first champion',
-      metric: 'rmse',
-      metricValue: 0.9,
-    });
-    await insertRating(db, { userId: 1, movieId, rating: 4, ratedAt: 1_600_000_000, batch: 1 });
     app = await startTestApp({ a: serving }, 'a', {
       db,
       catalog: new Map([[movieId, { title: 'Movie (1999)', genres: ['Comedy', 'Drama'] }]]),
@@ -99,9 +74,9 @@ describe('every JSON answer is what its api-shapes.ts schema describes', () => {
     expectShape(shapes.health, (await answer('/healthz')).json);
     expectShape(shapes.readiness, (await answer('/readyz')).json);
     const models = await answer('/v1/insights/models');
-    expect(models.json).toMatchObject({ runs: [{ runId: 'run-a' }], decisions: [{ outcome: 'Promoted' }] });
+    expect(models.json).toMatchObject({ model: 'test', champion: { runId: 'run-b' } });
     expectShape(shapes.modelsInsight, models.json);
-    expectShape(shapes.epochsInsight, (await answer('/v1/insights/epochs?runId=run-a')).json);
+    expectShape(shapes.epochsInsight, (await answer('/v1/insights/epochs?runId=run-a&runId=run-b')).json);
     expectShape(shapes.ratingsInsight, (await answer('/v1/insights/ratings')).json);
     expectShape(shapes.trafficInsight, (await answer('/v1/insights/traffic')).json);
   });

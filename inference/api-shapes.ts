@@ -162,8 +162,8 @@ export const servedModel = named(
     digest: z.string(),
     uri: z.string(),
     metrics: z.record(z.string(), z.number()),
-    trainedAt: z.string(),
-    loadedAt: z.string(),
+    trainedAt: z.iso.datetime(),
+    loadedAt: z.iso.datetime(),
     dimensions: z.object({ factors: z.int(), stride: z.int(), users: z.int(), movies: z.int() }),
     precomputedRecommendations: z
       .object({ users: z.int(), of: z.int(), done: z.boolean() })

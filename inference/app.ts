@@ -24,10 +24,7 @@ export interface AppDeps {
   webRoot?: string;
 }
 
-/**
- * The service as a Koa app: the front door (checks, errors to JSON, log + metrics), then the
- * routes. No listening here.
- */
+/** The service as a Koa app: the front door (checks, errors to JSON, log + metrics), then the routes; no listening. */
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   // Errors reach the client through the front door; Koa's own handler would print stacks to stderr.

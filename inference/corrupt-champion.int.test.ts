@@ -18,6 +18,8 @@ import { waitFor } from '../testenv/poll.ts';
 import { serveConfigFromEnv } from './config.ts';
 import { startService, type RunningService } from './service.ts';
 import { smallArtifact } from './testing/small-model.ts';
+import { startReadLoad } from './testing/read-load.ts';
+import { testS3Env } from './testing/test-models-bucket.ts';
 
 const cli = fileURLToPath(new URL('../bin/movie-reco.js', import.meta.url));
 
@@ -97,9 +99,7 @@ describe('a corrupted champion artifact', () => {
         MOVIE_RECO_HOST: '127.0.0.1',
         MOVIE_RECO_PORT: '0',
         MOVIE_RECO_DRAIN_SECONDS: '1',
-        MOVIE_RECO_S3_ENDPOINT: s3.endpoint,
-        MOVIE_RECO_S3_ACCESS_KEY: s3.accessKey,
-        MOVIE_RECO_S3_SECRET_KEY: s3.secretKey,
+        ...testS3Env(),
         MOVIE_RECO_AUTH_ADMIN: 'bearer:admin-token',
       }),
       createLogger({}, { write: (line) => servingLog.push(line) }),
@@ -115,7 +115,7 @@ describe('a corrupted champion artifact', () => {
     await bucket?.remove();
   });
 
-  it('is refused by a new instance; the one already serving it keeps answering and refuses to reload it', async () => {
+  it('is refused by a new instance, while the one serving it keeps answering and refuses to reload it', async () => {
     const base = `http://127.0.0.1:${serving.port}`;
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
 
@@ -127,21 +127,8 @@ describe('a corrupted champion artifact', () => {
     });
 
     // Load on the serving instance for the whole drill.
-    const statuses = new Map<number, number>();
-    let stop = false;
-    const client = async (id: number) => {
-      for (let k = 0; !stop; k++) {
-        const path =
-          k % 2 === 0
-            ? `/v1/recommendations?userId=${1 + ((k * 7 + id) % 300)}`
-            : `/v1/predict?userId=${1 + (k % 300)}&movieId=${1 + (k % 100)}`;
-        const res = await fetch(`${base}${path}`);
-        await res.arrayBuffer();
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-      }
-    };
-    const clients = Array.from({ length: 4 }, (_, id) => client(id));
-    const answered = () => [...statuses.values()].reduce((sum, count) => sum + count, 0);
+    const load = startReadLoad(base, 4);
+    const { statuses } = load;
 
     // A new instance on X, as a rollout or a restarted pod would start it. Its object store
     // connections are held until it has been asked whether it is ready.
@@ -184,10 +171,9 @@ describe('a corrupted champion artifact', () => {
       body: JSON.stringify({ uri: uri(), digest }),
     });
     const reloadBody = (await reload.json()) as { error: { code: string; message: string } };
-    const answeredByReload = answered();
-    await waitFor('load answered after the refused reload', () => answered() >= answeredByReload + 20);
-    stop = true;
-    await Promise.all(clients);
+    const answeredByReload = load.answered;
+    await waitFor('load answered after the refused reload', () => load.answered >= answeredByReload + 20);
+    await load.stop();
     const model = (await (await fetch(`${base}/v1/model`)).json()) as { digest: string };
     const servingReady = (await fetch(`${base}/readyz`)).status;
 
@@ -195,17 +181,17 @@ describe('a corrupted champion artifact', () => {
     // main's one-line reason (the pod's termination message falls back to the log's tail); the
     // JSON log lines and it are written by different paths, so it need not be the last line.
     const reason = stderr.split('\n').find((line) => line.startsWith('movie-reco serve: ')) ?? '';
-    const newInstance =
-      `new instance /readyz while loading ${readyWhileLoading.status} ${JSON.stringify(readyBody)}, ` +
-      `/healthz ${liveWhileLoading}; it refused the artifact and exited with code ${code} ` +
-      `${refusedAfter.toFixed(0)} ms after start (then /readyz: ${freshReadyAfterwards}); ` +
-      `its log: ${JSON.stringify(failure)}; its reason: ${JSON.stringify(reason)}`;
-    const stillServing = model.digest === digest ? 'X (its verified copy in memory)' : model.digest;
-    const servingInstance =
-      `reload -> ${reload.status} ${JSON.stringify(reloadBody)}, ` +
-      `statuses under load ${JSON.stringify(Object.fromEntries(statuses))}, ` +
-      `still serving ${stillServing}, /readyz ${servingReady}`;
-    console.log(`corrupt champion drill: ${newInstance}; serving instance: ${servingInstance}`);
+    console.log(
+      `corrupt champion drill: new instance /readyz while loading ${readyWhileLoading.status} ` +
+        `${JSON.stringify(readyBody)}, /healthz ${liveWhileLoading}; ` +
+        `it refused the artifact and exited with code ${code} ${refusedAfter.toFixed(0)} ms after start ` +
+        `(then /readyz: ${freshReadyAfterwards}); its log: ${JSON.stringify(failure)}; ` +
+        `its reason: ${JSON.stringify(reason)}; ` +
+        `serving instance: reload -> ${reload.status} ${JSON.stringify(reloadBody)}, ` +
+        `statuses under load ${JSON.stringify(Object.fromEntries(statuses))}, ` +
+        `still serving ${model.digest === digest ? 'X (its verified copy in memory)' : model.digest}, ` +
+        `/readyz ${servingReady}`,
+    );
 
     expect(proxy.held).toBeGreaterThan(0);
     expect(readyWhileLoading.status).toBe(503);

@@ -14,7 +14,7 @@ label{display:block;margin:.3em 0}input,textarea{font:inherit}textarea{width:100
 <h1>movie-reco inference API</h1>
 <p id="about"></p>
 <label>Authorization header (optional):
-  <input id="auth" size="60" placeholder="Bearer TOKEN or Basic base64(user:password)"></label>
+<input id="auth" size="60" placeholder="Bearer TOKEN or Basic base64(user:password)"></label>
 <div id="ops">Loading /openapi.json…</div>
 <script>
 const el = (tag, props = {}, ...children) => {
@@ -22,58 +22,44 @@ const el = (tag, props = {}, ...children) => {
   e.append(...children);
   return e;
 };
-// One operation: its summary, description and a form that sends the request and shows the answer.
-const operation = (path, method, op) => {
-  const inputs = {};
-  const form = el('form');
-  for (const p of op.parameters || []) {
-    inputs[p.name] = el('input', { name: p.name, placeholder: p.schema.default ?? '' });
-    form.append(el('label', {}, p.name + ' (' + p.in + (p.required ? ', required' : '') + '): ', inputs[p.name]));
-  }
-  let body;
-  if (op.requestBody) {
-    body = el('textarea', { value: '{}' });
-    form.append(el('label', {}, 'JSON body', body));
-  }
-  const out = el('pre');
-  form.append(el('button', { type: 'submit' }, 'Try it'), out);
-  form.onsubmit = async (event) => {
-    event.preventDefault();
-    let url = path;
-    const q = new URLSearchParams();
-    for (const p of op.parameters || []) {
-      const v = inputs[p.name].value;
-      if (!v) continue;
-      if (p.in === 'path') url = url.replace('{' + p.name + '}', encodeURIComponent(v));
-      else q.set(p.name, v);
-    }
-    const headers = {};
-    const auth = document.getElementById('auth').value;
-    if (auth) headers.authorization = auth;
-    if (body) headers['content-type'] = 'application/json';
-    const started = performance.now();
-    const res = await fetch(url.slice(1) + (q.size ? '?' + q : ''), {
-      method: method.toUpperCase(),
-      headers,
-      body: body ? body.value : undefined,
-    });
-    const text = await res.text();
-    let shown = text;
-    try {
-      shown = JSON.stringify(JSON.parse(text), null, 2);
-    } catch {}
-    const ms = Math.round(performance.now() - started);
-    out.textContent = res.status + ' ' + res.statusText + ' (' + ms + ' ms)\\n' + shown;
-  };
-  const summary = el('summary', {}, el('span', { className: 'm ' + method }, method), path + ' — ' + op.summary);
-  return el('details', {}, summary, el('p', {}, op.description || ''), form);
-};
 fetch('openapi.json').then((r) => r.json()).then((doc) => {
   document.getElementById('about').textContent = doc.info.description;
-  const ops = document.getElementById('ops');
-  ops.textContent = '';
-  for (const [path, item] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(item)) ops.append(operation(path, method, op));
+  const ops = document.getElementById('ops'); ops.textContent = '';
+  for (const [path, item] of Object.entries(doc.paths)) for (const [method, op] of Object.entries(item)) {
+    const inputs = {};
+    const form = el('form');
+    for (const p of op.parameters || []) {
+      inputs[p.name] = el('input', { name: p.name, placeholder: p.schema.default ?? '' });
+      form.append(el('label', {}, p.name + ' (' + p.in + (p.required ? ', required' : '') + '): ', inputs[p.name]));
+    }
+    let body;
+    if (op.requestBody) { body = el('textarea', { value: '{}' }); form.append(el('label', {}, 'JSON body', body)); }
+    const out = el('pre');
+    form.append(el('button', { type: 'submit' }, 'Try it'), out);
+    form.onsubmit = async (event) => {
+      event.preventDefault();
+      let url = path; const q = new URLSearchParams();
+      for (const p of op.parameters || []) {
+        const v = inputs[p.name].value;
+        if (!v) continue;
+        if (p.in === 'path') url = url.replace('{' + p.name + '}', encodeURIComponent(v));
+        else q.set(p.name, v);
+      }
+      const headers = {}; const auth = document.getElementById('auth').value; if (auth) headers.authorization = auth;
+      if (body) headers['content-type'] = 'application/json';
+      const started = performance.now();
+      const res = await fetch(url.slice(1) + (q.size ? '?' + q : ''), {
+        method: method.toUpperCase(),
+        headers,
+        body: body ? body.value : undefined,
+      });
+      const text = await res.text();
+      let shown = text; try { shown = JSON.stringify(JSON.parse(text), null, 2); } catch {}
+      const ms = Math.round(performance.now() - started);
+      out.textContent = res.status + ' ' + res.statusText + ' (' + ms + ' ms)\\n' + shown;
+    };
+    const summary = el('summary', {}, el('span', { className: 'm ' + method }, method), path + ' — ' + op.summary);
+    ops.append(el('details', {}, summary, el('p', {}, op.description || ''), form));
   }
 });
 </script></body></html>`;

@@ -24,7 +24,7 @@ function pair() {
 }
 
 describe('FastHistogram', () => {
-  it('exposes what prom-client does: every label set, bucket edge and value past the last bucket', async () => {
+  it('exposes what prom-client exposes: every label set, bucket edge and value past the last bucket', async () => {
     const { reference, fast, text } = pair();
     const sets = [
       { method: 'GET', route: '/v1/predict', status_code: '200' },
@@ -48,7 +48,7 @@ describe('FastHistogram', () => {
     );
   });
 
-  it('shows each label set from its first observation, in order; reset forgets them until observed again', async () => {
+  it('shows label sets from their first observation, in order; reset forgets them until observed again', async () => {
     const { reference, fast, text } = pair();
     const a = { method: 'GET', route: '/a', status_code: '200' };
     const b = { method: 'GET', route: '/b', status_code: '500' };

@@ -13,21 +13,12 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../common/log.ts';
-import { MODEL_FILE } from '../model/artifact.ts';
 import { Random } from '../model/random.ts';
-import { writeArtifact } from '../storage/artifact-store.ts';
-import { openObjectStore } from '../storage/open-object-store.ts';
-import {
-  createTestBucket,
-  createTestDatabase,
-  s3Coordinates,
-  type TestBucket,
-  type TestDatabase,
-} from '../testenv/fixtures.ts';
+import { createTestDatabase, type TestBucket, type TestDatabase } from '../testenv/fixtures.ts';
 import { serveConfigFromEnv } from './config.ts';
 import { startService, type RunningService } from './service.ts';
 import { seedCatalogue } from './testing/catalogue.ts';
-import { smallArtifact } from './testing/small-model.ts';
+import { bucketWithTestModels, testS3Env } from './testing/test-models-bucket.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_250_007);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 10_000);
@@ -238,6 +229,11 @@ function queryString(r: Random, names: readonly string[]): string {
 
 const textParams = new Set(['q', 'model', 'runId']);
 
+/** An asset the page has, one it does not, or a path escaping the assets folder. */
+function assetName(r: Random): string {
+  return pick(r, ['app.js', 'index.css', '..%2F..%2Fpackage.json', '%2e%2e', encodeURIComponent(randomText(r, 20))]);
+}
+
 function textValue(r: Random): string {
   return pick(r, [
     () => randomText(r, 30),
@@ -295,10 +291,6 @@ function movieSegment(r: Random): string {
   const value = integerText(r);
   if (value === '') return chance(r, 0.5) ? '' : '%20';
   return encodeURIComponent(value);
-}
-
-function assetSegment(r: Random): string {
-  return pick(r, ['app.js', 'index.css', '..%2F..%2Fpackage.json', '%2e%2e', encodeURIComponent(randomText(r, 20))]);
 }
 
 const ratingValues = [0.5, 1, 2.5, 3, 4.5, 5];
@@ -534,8 +526,6 @@ const methods = [
 /** Messages an HTTP client would not send: bad request lines, bad headers, bad framing. */
 function rawRequest(r: Random, port: number): Buffer {
   const host = `Host: 127.0.0.1:${port}\r\n`;
-  const postJson = `POST /v1/ratings HTTP/1.1\r\n${host}Content-Type: application/json\r\n`;
-  const readerBasic = Buffer.from('reader:reader-pw').toString('base64');
   const messages = [
     `FOO /v1/model HTTP/1.1\r\n${host}\r\n`,
     `get /v1/model HTTP/1.1\r\n${host}\r\n`,
@@ -545,16 +535,20 @@ function rawRequest(r: Random, port: number): Buffer {
     `GET /v1/model HTTP/1.1\r\n${host}Bad Header\r\n\r\n`,
     `GET /v1/model HTTP/1.1\r\n${host}X: ${repeat('a', 20_000)}\r\n\r\n`,
     `GET /${repeat('a', 20_000)} HTTP/1.1\r\n${host}\r\n`,
-    `${postJson}Content-Length: -1\r\n\r\n`,
-    `${postJson}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
-    `${postJson}Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,
-    `${postJson}Content-Length: 10\r\nContent-Length: 11\r\n\r\n{}`,
+    `POST /v1/ratings HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: -1\r\n\r\n`,
+    `POST /v1/ratings HTTP/1.1\r\n${host}Content-Type: application/json\r\n` +
+      'Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    `POST /v1/ratings HTTP/1.1\r\n${host}Content-Type: application/json\r\n` +
+      'Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n',
+    `POST /v1/ratings HTTP/1.1\r\n${host}Content-Type: application/json\r\n` +
+      'Content-Length: 10\r\nContent-Length: 11\r\n\r\n{}',
     `GET /v1/model HTTP/1.1\r\n\r\n`,
     `\r\n\r\n`,
     `${repeat('\u0000', 64)}\r\n\r\n`,
     `GET\r\n\r\n`,
     `GET /v1/model HTTP/1.1\n${host.replace('\r\n', '\n')}\n`,
-    `GET /v1/model HTTP/1.1\r\n${host}Authorization: Basic ${readerBasic}\r\nConnection: close\r\n\r\n`,
+    `GET /v1/model HTTP/1.1\r\n${host}Authorization: Basic ${Buffer.from('reader:reader-pw').toString('base64')}\r\n` +
+      'Connection: close\r\n\r\n',
   ];
   const text = pick(r, messages);
   return Buffer.from(
@@ -579,7 +573,7 @@ function generate(index: number, port: number, bucket: string): FuzzRequest {
       template === '/v1/movies/{id}/similar'
         ? `/v1/movies/${movieSegment(r)}/similar`
         : template === '/assets/{file}'
-          ? `/assets/${assetSegment(r)}`
+          ? `/assets/${assetName(r)}`
           : template;
     if (chance(r, 0.12)) path = mutatePath(r, path);
   } else {
@@ -746,10 +740,12 @@ function problems(request: FuzzRequest, outcome: Outcome): string[] {
   const code = (parsed as { error?: { code?: string } } | undefined)?.error?.code;
   if (status >= 500 && !documented5xx(request, status, code)) found.push(`status ${status} (${code ?? 'no code'})`);
   if (status >= 400 && hasBody) {
-    if (!type.startsWith('application/json')) {
-      const start = outcome.body!.toString('utf8').slice(0, 200);
-      found.push(`error ${status} is not JSON (content-type ${JSON.stringify(type)}): ${start}`);
-    } else if (parsed !== undefined && !isErrorShape(parsed))
+    if (!type.startsWith('application/json'))
+      found.push(
+        `error ${status} is not JSON (content-type ${JSON.stringify(type)}): ` +
+          outcome.body!.toString('utf8').slice(0, 200),
+      );
+    else if (parsed !== undefined && !isErrorShape(parsed))
       found.push(`error ${status} does not have the service's error shape: ${JSON.stringify(parsed).slice(0, 200)}`);
   }
   if (status === 401 && !outcome.headers?.['www-authenticate']) found.push('401 without WWW-Authenticate');
@@ -800,18 +796,7 @@ describe('fuzzing the inference service', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('fuzz');
-    bucket = await createTestBucket('fuzz');
-    const s3 = s3Coordinates();
-    const store = openObjectStore(`s3://${bucket.name}/models`, { s3 });
-    for (const [run, seed] of [
-      ['run-a', 1],
-      ['run-b', 2],
-      ['run-corrupt', 3],
-    ] as const)
-      await writeArtifact(store, run, await smallArtifact(run, seed));
-    await bucket.rewrite(`models/run-corrupt/${MODEL_FILE}`, (bytes) => {
-      bytes[100]! ^= 0xff;
-    });
+    ({ bucket } = await bucketWithTestModels('fuzz'));
     await seedCatalogue(database.url, MOVIES, 'Drama|Comedy');
 
     const config = serveConfigFromEnv({
@@ -821,9 +806,7 @@ describe('fuzzing the inference service', () => {
       MOVIE_RECO_HOST: '127.0.0.1',
       MOVIE_RECO_PORT: '0',
       MOVIE_RECO_DRAIN_SECONDS: '2',
-      MOVIE_RECO_S3_ENDPOINT: s3.endpoint,
-      MOVIE_RECO_S3_ACCESS_KEY: s3.accessKey,
-      MOVIE_RECO_S3_SECRET_KEY: s3.secretKey,
+      ...testS3Env(),
       MOVIE_RECO_AUTH_READ: READER,
       MOVIE_RECO_AUTH_WRITE: `bearer:${WRITER_TOKEN}`,
       MOVIE_RECO_AUTH_ADMIN: `bearer:${ADMIN_TOKEN}`,
@@ -837,7 +820,7 @@ describe('fuzzing the inference service', () => {
     await bucket?.remove();
   });
 
-  it(`answers ${REQUESTS} fuzzed requests: no 5xx, every error in the JSON error shape, still serving`, async () => {
+  it(`answers ${REQUESTS} random and malformed requests: no 5xx, errors in the JSON shape, keeps serving`, async () => {
     const port = service.port;
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
     const before = heapAfterGc();
@@ -859,8 +842,10 @@ describe('fuzzing the inference service', () => {
         if (process.env.FUZZ_DEBUG && found.length > 0) found.push(`after ${previous}`);
         previous = describeRequest(request).slice(0, 400);
         if (found.length > 0) {
-          const replay = `FUZZ_SEED=${SEED} FUZZ_ONLY=${request.index}`;
-          failures.push(`#${request.index} (${replay}): ${found.join('; ')}\n    request: ${describeRequest(request)}`);
+          failures.push(
+            `#${request.index} (FUZZ_SEED=${SEED} FUZZ_ONLY=${request.index}): ${found.join('; ')}\n` +
+              `    request: ${describeRequest(request)}`,
+          );
         }
       }
     };
@@ -878,14 +863,12 @@ describe('fuzzing the inference service', () => {
       .sort((a, b) => String(a[0]).localeCompare(String(b[0])))
       .map(([s, n]) => `${s}:${n}`)
       .join(' ');
-    const rate = `${(indices.length / seconds).toFixed(0)} req/s`;
-    const slowestText = `slowest ${slowest.ms.toFixed(0)} ms (${slowest.request.slice(0, 160)})`;
-    const memory =
-      `heap after GC ${before.heapMiB.toFixed(1)} -> ${after.heapMiB.toFixed(1)} MiB, ` +
-      `RSS ${before.rssMiB.toFixed(0)} -> ${after.rssMiB.toFixed(0)} MiB`;
     console.log(
-      `fuzz: ${indices.length} requests (seed ${SEED}) in ${seconds.toFixed(1)} s, ${rate}; ` +
-        `statuses ${histogram}; failures ${failures.length}; ${slowestText}; ${memory}`,
+      `fuzz: ${indices.length} requests (seed ${SEED}) in ${seconds.toFixed(1)} s, ` +
+        `${(indices.length / seconds).toFixed(0)} req/s; statuses ${histogram}; failures ${failures.length}; ` +
+        `slowest ${slowest.ms.toFixed(0)} ms (${slowest.request.slice(0, 160)}); ` +
+        `heap after GC ${before.heapMiB.toFixed(1)} -> ${after.heapMiB.toFixed(1)} MiB, ` +
+        `RSS ${before.rssMiB.toFixed(0)} -> ${after.rssMiB.toFixed(0)} MiB`,
     );
     if (failures.length > 0) {
       // A few examples of each kind of failure.

@@ -153,14 +153,13 @@ describe('MariaDB killed while ratings are posted', () => {
     });
     const refusedButStored = refused.filter((p) => stored.has(`${p.userId}/${p.movieId}`)).length;
 
-    const killToRefusal = firstRefusal ? (firstRefusal.answeredAt - killedAt).toFixed(0) : 'n/a';
-    const restartToAck = firstAckAfterRestart ? (firstAckAfterRestart.answeredAt - restartedAt).toFixed(0) : 'n/a';
     console.log(
       `mariadb drill: ${posted.length} ratings posted by ${WRITERS} writers; ` +
         `${acknowledged.length} acknowledged (${before} before the kill), ` +
         `${refused.length} refused with 503 (${duringOutage.length} sent while MariaDB was down); ` +
-        `kill -> first 503: ${killToRefusal} ms; ` +
-        `restart took ${(restartedAt - restartStarted).toFixed(0)} ms; restart -> first 201: ${restartToAck} ms; ` +
+        `kill -> first 503: ${firstRefusal ? (firstRefusal.answeredAt - killedAt).toFixed(0) : 'n/a'} ms; ` +
+        `restart took ${(restartedAt - restartStarted).toFixed(0)} ms; restart -> first 201: ` +
+        `${firstAckAfterRestart ? (firstAckAfterRestart.answeredAt - restartedAt).toFixed(0) : 'n/a'} ms; ` +
         `slowest answer ${slowest.toFixed(0)} ms (database timeout ${DATABASE_TIMEOUT_MS} ms); ` +
         `stored ${stored.size}: acknowledged and stored ${acknowledged.length - lost.length}, lost ${lost.length}; ` +
         `refused but committed anyway ${refusedButStored}`,

@@ -76,8 +76,8 @@ const credentials = [{ basic: [] }, { bearer: [] }];
 const userRecommendations = {
   summary: 'Top-n movies the user has not rated',
   description:
-    'Known users get recommendations from the model (with any rating posted since folded in); ' +
-    'unknown users the popularity ranking, coldStart: true.',
+    'Known users get recommendations from the model (with any rating posted since folded in); unknown users the ' +
+    'popularity ranking, coldStart: true.',
   parameters: [userId, n],
   security: credentials,
   responses: {
@@ -106,8 +106,8 @@ export const openApiDocument = {
     title: 'movie-reco inference',
     version: '1',
     description:
-      'Recommendations, predictions and new ratings for the MovieLens recommender. ' +
-      'Errors are JSON: {"error": {"code", "message", "parameter"?}}.',
+      'Recommendations, predictions and new ratings for the MovieLens recommender. Errors are JSON: {"error": ' +
+      '{"code", "message", "parameter"?}}.',
   },
   paths: {
     '/v1/recommendations': {
@@ -133,9 +133,9 @@ export const openApiDocument = {
       get: {
         summary: 'Movies whose title contains every word of q',
         description:
-          'Case and accents are ignored; "the matrix" finds "Matrix, The (1999)". ' +
-          'Titles that start with q come first, then the movies the serving model saw rated most. ' +
-          '503 no_catalogue when the service has no database to read titles from.',
+          'Case and accents are ignored; "the matrix" finds "Matrix, The (1999)". Titles that start with q come ' +
+          'first, then the movies the serving model saw rated most. 503 no_catalogue when the service has no ' +
+          'database to read titles from.',
         parameters: [parameter('q', 'query', searchParam), n],
         security: credentials,
         responses: {
@@ -188,8 +188,8 @@ export const openApiDocument = {
       post: {
         summary: 'Load, verify and swap to another model artifact',
         description:
-          'Requests in flight finish on the model they started with. ' +
-          'A refused artifact (422) or an unreachable one (502) leaves the current model serving.',
+          'Requests in flight finish on the model they started with. A refused artifact (422) or an unreachable one ' +
+          '(502) leaves the current model serving.',
         security: credentials,
         requestBody: requestBody(modelSwapRequest),
         responses: {
@@ -205,11 +205,10 @@ export const openApiDocument = {
       get: {
         summary: 'Training runs, champion, promotions and gate decisions of a model (the web page’s Models view)',
         description:
-          'Every run of the model (newest first, at most 500) with its parameters and metrics, ' +
-          'its promotions with their reasons (newest first, at most 200), ' +
-          'and every decision of the release gates, promotions, pins and rejections, with its reason ' +
-          '(newest first, at most 200). ' +
-          'The model defaults to the one being served, else the most recently trained.',
+          'Every run of the model (newest first, at most 500) with its parameters and metrics, its promotions with ' +
+          'their reasons (newest first, at most 200), and every decision of the release gates, promotions, pins and ' +
+          'rejections, with its reason (newest first, at most 200). The model defaults to the one being served, ' +
+          'else the most recently trained.',
         parameters: [parameter('model', 'query', modelParam, false)],
         security: credentials,
         responses: {
@@ -237,8 +236,8 @@ export const openApiDocument = {
       get: {
         summary: 'The shape of the ratings table (the web page’s Data view)',
         description:
-          'Counts, sparsity, rating values, ratings per user and per movie (long tails as count frequencies), ' +
-          'per month and per batch. Computed by the database; cached for a minute.',
+          'Counts, sparsity, rating values, ratings per user and per movie (long tails as count frequencies), per ' +
+          'month and per batch. Computed by the database; cached for a minute.',
         security: credentials,
         responses: {
           200: json(ref(ratingsInsight), 'Rating statistics'),
@@ -259,8 +258,8 @@ export const openApiDocument = {
       get: {
         summary: 'The web page: recommend, compare models, explore the data',
         description:
-          'Built at package time (npm run build:web). Behind the read credentials, ' +
-          'so that a browser asks for them once.',
+          'Built at package time (npm run build:web). Behind the read credentials, so that a browser asks for them ' +
+          'once.',
         security: credentials,
         responses: {
           200: { description: 'HTML', content: { 'text/html': {} } },

@@ -25,7 +25,7 @@ describe('movie-reco serve (process)', () => {
     expect(stderr).toMatch(/MOVIE_RECO_MODEL_URI/);
   });
 
-  it('on SIGTERM fails readiness, answers (Connection: close) for the shutdown delay, drains, exits 0', async () => {
+  it('on SIGTERM fails readiness, answers with Connection: close for the shutdown delay, drains, exits 0', async () => {
     const root = mkdtempSync(join(tmpdir(), 'serve-'));
     const stored = await writeArtifact(new LocalObjectStore(root), 'run-a', await smallArtifact('run-a'));
     const child = spawn(node, [entry], {

@@ -5,11 +5,7 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../common/log.ts';
-import { MODEL_FILE } from '../model/artifact.ts';
-import { writeArtifact } from '../storage/artifact-store.ts';
-import { openObjectStore } from '../storage/open-object-store.ts';
 import {
-  createTestBucket,
   createTestDatabase,
   promtoolBinary,
   s3Coordinates,
@@ -20,7 +16,8 @@ import { waitFor } from '../testenv/poll.ts';
 import { serveConfigFromEnv } from './config.ts';
 import { startService, type RunningService } from './service.ts';
 import { seedCatalogue } from './testing/catalogue.ts';
-import { smallArtifact } from './testing/small-model.ts';
+import { startReadLoad } from './testing/read-load.ts';
+import { bucketWithTestModels, testS3Env, type TestModelRun } from './testing/test-models-bucket.ts';
 import { TcpProxy } from './testing/tcp-proxy.ts';
 
 describe('movie-reco serve against MariaDB and MinIO', () => {
@@ -28,27 +25,14 @@ describe('movie-reco serve against MariaDB and MinIO', () => {
   let bucket: TestBucket;
   let proxy: TcpProxy;
   let service: RunningService;
-  const digests: Record<string, string> = {};
+  let digests: Record<TestModelRun, string>;
   const logLines: string[] = [];
   const uriFile = join(mkdtempSync(join(tmpdir(), 'serve-')), 'model');
   let startupDigest: string;
 
   beforeAll(async () => {
     database = await createTestDatabase('serve');
-    bucket = await createTestBucket('serve');
-    const s3 = s3Coordinates();
-    const store = openObjectStore(`s3://${bucket.name}/models`, { s3 });
-    for (const [run, seed] of [
-      ['run-a', 1],
-      ['run-b', 2],
-      ['run-corrupt', 3],
-    ] as const) {
-      digests[run] = (await writeArtifact(store, run, await smallArtifact(run, seed))).digest;
-    }
-    // Flip one byte of the stored model.bin: the manifest no longer matches it.
-    await bucket.rewrite(`models/run-corrupt/${MODEL_FILE}`, (bytes) => {
-      bytes[100]! ^= 0xff;
-    });
+    ({ bucket, digests } = await bucketWithTestModels('serve'));
     await seedCatalogue(database.url, 120);
 
     const target = new URL(database.url);
@@ -67,9 +51,7 @@ describe('movie-reco serve against MariaDB and MinIO', () => {
       MOVIE_RECO_PORT: '0',
       MOVIE_RECO_DRAIN_SECONDS: '2',
       MOVIE_RECO_SHUTDOWN_DELAY_SECONDS: '0',
-      MOVIE_RECO_S3_ENDPOINT: s3.endpoint,
-      MOVIE_RECO_S3_ACCESS_KEY: s3.accessKey,
-      MOVIE_RECO_S3_SECRET_KEY: s3.secretKey,
+      ...testS3Env(),
       MOVIE_RECO_AUTH_WRITE: 'bearer:writer-token',
     });
     service = await startService(config, createLogger({}, { level: 'debug', write: (line) => logLines.push(line) }));
@@ -187,29 +169,13 @@ describe('movie-reco serve against MariaDB and MinIO', () => {
 
   it('swaps models under load without failing a request', async () => {
     await serve('run-a');
-    let stop = false;
-    const failures: string[] = [];
-    let done = 0;
-    const client = async (id: number) => {
-      for (let k = 0; !stop; k++) {
-        const path =
-          k % 2 === 0
-            ? `/v1/recommendations?userId=${1 + ((k * 7 + id) % 300)}`
-            : `/v1/predict?userId=${1 + (k % 300)}&movieId=${1 + (k % 100)}`;
-        const res = await fetch(url(path));
-        if (res.status !== 200) failures.push(`${path} ${res.status}`);
-        await res.arrayBuffer();
-        done++;
-      }
-    };
-    const clients = Array.from({ length: 8 }, (_, id) => client(id));
-    await waitFor('requests answered before the swap', () => done >= 50);
+    const load = startReadLoad(url(''), 8);
+    await waitFor('requests answered before the swap', () => load.answered >= 50);
     await serve('run-b');
-    const doneAtSwap = done;
-    await waitFor('requests answered after the swap', () => done >= doneAtSwap + 50);
-    stop = true;
-    await Promise.all(clients);
-    expect(failures).toEqual([]);
+    const answeredAtSwap = load.answered;
+    await waitFor('requests answered after the swap', () => load.answered >= answeredAtSwap + 50);
+    await load.stop();
+    expect(load.failures).toEqual([]);
     expect(await servingDigest()).toBe(digests['run-b']);
   });
 

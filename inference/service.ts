@@ -27,8 +27,8 @@ export interface RunningService {
 }
 
 /**
- * Opens the database, loads the catalogue, listens, then loads the model (failing the start without
- * a verified one).
+ * Opens the database, loads the catalogue, listens, then loads the model (failing the start
+ * without a verified one).
  */
 export async function startService(config: ServeConfig, log: Logger): Promise<RunningService> {
   let db: Database | null = null;

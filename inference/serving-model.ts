@@ -58,10 +58,7 @@ export function recommendationKey(userId: number, n: number): number {
   return userId * (MAX_N + 1) + n;
 }
 
-/**
- * A Map that forgets its oldest entries past `capacity` (insertion order; enough for a cache that
- * is cheap to refill).
- */
+/** A Map that forgets its oldest entries past `capacity` (insertion order: enough for a cache cheap to refill). */
 export class BoundedCache<K, V> {
   readonly #map = new Map<K, V>();
   readonly #capacity: number;

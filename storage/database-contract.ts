@@ -102,7 +102,7 @@ export function describeDatabase(name: string, open: () => Promise<SuiteDatabase
       expect(await migrateToLatest(db)).toEqual(['002-gate-decisions', '003-records-once']);
     });
 
-    it('003 keeps the first of each duplicated promotion or judgement, refuses repeats; goes down alone', async () => {
+    it('003 keeps the first of a promotion or judgement recorded twice, refuses repeats, goes down alone', async () => {
       await migrateDown(db, { all: true });
       await migrateUp(db);
       await migrateUp(db);

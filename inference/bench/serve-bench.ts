@@ -12,11 +12,11 @@ import { BENCH_MODEL_PREFIX, ensureBenchModel } from './bench-model.ts';
 /**
  * npm run bench:serve: the service on an ml-20m-shaped model (trained as production trains) against
  * a Koa hello-world route, each in its own process, driven by autocannon on loopback, each endpoint
- * in rounds alternating with the hello-world route. BENCH_SECONDS (default 8) per row,
- * BENCH_CONNECTIONS (default 10), BENCH_ONLY (a substring of the endpoint names to run only those),
- * BENCH_PIN=0 (no core pinning, see pinCores), BENCH_SERVICE_NODE_FLAGS (Node flags for the service
- * process after the inference pods' own, SERVICE_NODE_OPTIONS, e.g. `--max-semi-space-size=0` for
- * V8's default or `--trace-gc`) and BENCH_SERVICE_STDOUT (a file for its stdout).
+ * in rounds alternating with the hello-world route. BENCH_SECONDS (default 8) per row, BENCH_CONNECTIONS (default 10),
+ * BENCH_ONLY (a substring of the endpoint names to run only those), BENCH_PIN=0 (no core pinning,
+ * see pinCores), BENCH_SERVICE_NODE_FLAGS (Node flags for the service process after the inference
+ * pods' own, SERVICE_NODE_OPTIONS, e.g. `--max-semi-space-size=0` for V8's default or `--trace-gc`)
+ * and BENCH_SERVICE_STDOUT (a file for its stdout).
  */
 const here = import.meta.dirname;
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
@@ -319,10 +319,10 @@ async function main(): Promise<void> {
   const widths = header.map((h, k) => Math.max(h.length, ...table.map((row) => row[k]!.length)));
   const line = (cells: string[]) =>
     cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]!) : c.padStart(widths[k]!))).join('  ');
-  const rounds = `${seconds} s per row in ${ROUNDS} alternating rounds, ${connections} connections, loopback`;
-  const modelShape = `model ${BENCH_MODEL_PREFIX} (138,493 users, 26,744 movies, 64 factors)`;
   process.stdout.write(
-    `serve bench: ${rounds}, ${placement}, service flags ${serviceNodeFlags.join(' ')}, ${modelShape}\n`,
+    `serve bench: ${seconds} s per row in ${ROUNDS} alternating rounds, ${connections} connections, loopback, ` +
+      `${placement}, service flags ${serviceNodeFlags.join(' ')}, ` +
+      `model ${BENCH_MODEL_PREFIX} (138,493 users, 26,744 movies, 64 factors)\n`,
   );
   process.stdout.write(`${[line(header), ...table.map(line)].join('\n')}\n`);
 }

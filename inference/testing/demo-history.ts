@@ -89,10 +89,10 @@ export async function createDemoHistory(dir: string): Promise<DemoHistory> {
       throw new Error(
         `the demo history expects ${second.runId} to be rejected, but it beats the champion by ${secondGain}`,
       );
-    const championScore = `champion ${first.runId} (${fmt(first.metrics.ndcgAt10)})`;
     const rejection =
       secondGain <= 0
-        ? `ndcgAt10 ${fmt(second.metrics.ndcgAt10)} is not better than ${championScore}`
+        ? `ndcgAt10 ${fmt(second.metrics.ndcgAt10)} is not better than ` +
+          `champion ${first.runId} (${fmt(first.metrics.ndcgAt10)})`
         : `ndcgAt10 ${fmt(second.metrics.ndcgAt10)} beats champion ${first.runId} by only ${fmt(secondGain)}, ` +
           `less than minImprovement ${MIN_IMPROVEMENT}`;
     await recordGateDecision(db, {
@@ -111,8 +111,8 @@ export async function createDemoHistory(dir: string): Promise<DemoHistory> {
     await promote(
       third,
       first,
-      `ndcgAt10 ${fmt(third.metrics.ndcgAt10)} beats ${championScore} by ${fmt(gain)}, ` +
-        `at least minImprovement ${MIN_IMPROVEMENT}`,
+      `ndcgAt10 ${fmt(third.metrics.ndcgAt10)} beats champion ${first.runId} (${fmt(first.metrics.ndcgAt10)}) ` +
+        `by ${fmt(gain)}, at least minImprovement ${MIN_IMPROVEMENT}`,
     );
     return { databaseUrl, runs: [first, second, third], champion: third, rejected: { run: second, reason: rejection } };
   } finally {

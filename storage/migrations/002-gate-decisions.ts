@@ -28,10 +28,10 @@ export async function up(knex: Knex): Promise<void> {
   // The promotions already recorded are decisions too. A pin is told apart by the reason the
   // operator has always given it (operator/modelrelease/champion.ts).
   await knex.raw(
-    `insert into gate_decisions
-       (model, run_id, outcome, champion_run_id, reason, metric, metric_value, champion_metric_value, decided_at)
-     select model, run_id, case when reason = ? then 'Pinned' else 'Promoted' end, previous_run_id, reason,
-       metric, metric_value, previous_metric_value, promoted_at
+    `insert into gate_decisions (model, run_id, outcome, champion_run_id, reason, metric, metric_value,
+       champion_metric_value, decided_at)
+     select model, run_id, case when reason = ? then 'Pinned' else 'Promoted' end, previous_run_id, reason, metric,
+       metric_value, previous_metric_value, promoted_at
      from promotions order by id`,
     ['pinned by spec.promotion.pinnedRun'],
   );

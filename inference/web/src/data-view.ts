@@ -183,8 +183,8 @@ function ratingCharts(d: RatingsInsight): HTMLElement[] {
     chart({
       title: 'Ratings over time.',
       summary:
-        `Per month of rating, ${first} to ${last}; the busiest month was ${busiest.month} (${count(busiest.count)}). ` +
-        'Dashed lines: where each loaded batch starts.',
+        `Per month of rating, ${first} to ${last}; the busiest month was ${busiest.month} ` +
+        `(${count(busiest.count)}). Dashed lines: where each loaded batch starts.`,
       x: { label: 'month rated', ticks: yearTicks, min: monthStart(first), max: monthStart(last) },
       y: { label: 'ratings per month' },
       lines: [{ name: 'ratings', points: months, colour: 0, area: true }],
@@ -202,11 +202,12 @@ function ratingCharts(d: RatingsInsight): HTMLElement[] {
     colour: b.batch === null ? 1 : 0,
   }));
   const live = d.perBatch.find((b) => b.batch === null);
-  const liveNote = live ? `; “live” counts the ${count(live.ratings)} ratings posted one by one` : '';
   figures.push(
     chart({
       title: 'Ratings per batch.',
-      summary: `Bulk loads split the data into time-ordered batches, as if it had arrived in deliveries${liveNote}.`,
+      summary:
+        'Bulk loads split the data into time-ordered batches, as if it had arrived in deliveries' +
+        `${live ? `; “live” counts the ${count(live.ratings)} ratings posted one by one` : ''}.`,
       x: { label: 'batch', ticks: batches.map((b) => ({ value: b.x, label: b.label })) },
       y: { label: 'ratings' },
       bars: batches,

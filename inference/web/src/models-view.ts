@@ -343,7 +343,9 @@ function render(body: HTMLElement, insight: ModelsInsight): void {
     curves.replaceChildren(
       chart({
         title: 'Training curves.',
-        summary: `RMSE per epoch of ${selected.length} run${selected.length > 1 ? 's' : ''}: validation solid, training dashed.`,
+        summary:
+          `RMSE per epoch of ${selected.length} run${selected.length > 1 ? 's' : ''}: ` +
+          'validation solid, training dashed.',
         x: { label: 'epoch', format: (v) => String(v) },
         y: { label: 'RMSE', format: (v) => v.toFixed(2) },
         lines,
@@ -374,7 +376,8 @@ function render(body: HTMLElement, insight: ModelsInsight): void {
           serving
             ? serving.run === champion.runId
               ? `This service serves it (${serving.digest.slice(0, 19)}…).`
-              : `This service serves ${serving.run}, not the champion: a rollout may be under way, or the release is pinned.`
+              : `This service serves ${serving.run}, not the champion: ` +
+                'a rollout may be under way, or the release is pinned.'
             : 'This service has no model loaded.',
         ),
       )
@@ -446,13 +449,15 @@ function showRun(details: HTMLElement, run: TrainingRun): void {
       ...item(
         'data',
         run.dataset
-          ? `${count(run.dataset.ratings)} ratings, ${count(run.dataset.users)} users, ${count(run.dataset.movies)} movies`
+          ? `${count(run.dataset.ratings)} ratings, ${count(run.dataset.users)} users, ` +
+              `${count(run.dataset.movies)} movies`
           : null,
       ),
       ...item(
         'artifact',
         run.artifact
-          ? `${run.artifact.uri} (${(run.artifact.sizeBytes / 1e6).toFixed(1)} MB, ${run.artifact.digest.slice(0, 19)}…)`
+          ? `${run.artifact.uri} (${(run.artifact.sizeBytes / 1e6).toFixed(1)} MB, ` +
+              `${run.artifact.digest.slice(0, 19)}…)`
           : null,
       ),
       ...item('message', run.message),
@@ -517,7 +522,8 @@ function decisionsSection(decisions: GateDecision[]): HTMLElement {
       h(
         'td',
         { class: 'num' },
-        `${d.metric} ${fixed(d.metricValue)}${d.championMetricValue !== null ? ` (champion ${fixed(d.championMetricValue)})` : ''}`,
+        `${d.metric} ${fixed(d.metricValue)}` +
+          (d.championMetricValue !== null ? ` (champion ${fixed(d.championMetricValue)})` : ''),
       ),
       h('td', {}, d.reason),
     ),
@@ -529,7 +535,8 @@ function decisionsSection(decisions: GateDecision[]): HTMLElement {
     h(
       'p',
       { class: 'muted' },
-      `Every judgement of the release gates, newest first: runs promoted to champion, pinned by hand, or rejected, and why${tally ? ` (${tally})` : ''}.`,
+      'Every judgement of the release gates, newest first: runs promoted to champion, pinned by hand, ' +
+        `or rejected, and why${tally ? ` (${tally})` : ''}.`,
     ),
     decisions.length
       ? h(

@@ -331,15 +331,16 @@ export function recommendView(main: HTMLElement): void {
     badge.hidden = !answer.coldStart;
     const rated = ratings().size;
     const ignored = 'ignoredMovieIds' in answer ? answer.ignoredMovieIds.length : 0;
-    const ratingsText = `${rated} rating${rated === 1 ? '' : 's'}`;
-    const ignoredText = ignored ? ` (${ignored} of movies the model does not know)` : '';
     recsStatus.textContent = answer.coldStart
       ? state.mode === 'visitor'
         ? 'Nothing to go on yet: these are the most popular movies. Rate a few to make it yours.'
         : `User ${state.userId} is unknown to the model: these are the most popular movies.`
       : state.mode === 'visitor'
-        ? `From your ${ratingsText}${ignoredText}, folded into the model. Bars: predicted rating.`
-        : `For user ${state.userId}${rated ? `, with the ${ratingsText} given here` : ''}. Bars: predicted rating.`;
+        ? `From your ${rated} rating${rated === 1 ? '' : 's'}` +
+          `${ignored ? ` (${ignored} of movies the model does not know)` : ''}, folded into the model. ` +
+          'Bars: predicted rating.'
+        : `For user ${state.userId}${rated ? `, with the ${rated} rating${rated === 1 ? '' : 's'} given here` : ''}. ` +
+          'Bars: predicted rating.';
     recsList.replaceChildren(
       ...answer.recommendations.map((m) => {
         const predicted = h(
