@@ -1,7 +1,7 @@
 /**
  * npm run bench:operator-scale [-- COUNT]: COUNT TrainingRuns (default 200) created at once against
  * a private kube-apiserver (testenv), reconciled by `movie-reco operator` as a process with 4
- * workers and the Deployment's NODE_OPTIONS. Reports the time until every run is Pending with its
+ * workers and the Deployment's NODE_OPTIONS (BENCH_OPERATOR_NODE_OPTIONS to try others). Reports the time until every run is Pending with its
  * Job, the create -> Job latency per run (p50, p99, max) and the operator's peak resident memory;
  * writes bench/results/operator-scale-<date>.json.
  */
@@ -20,7 +20,7 @@ import { saveBenchResult } from './save-result.ts';
 
 const count = Number(process.argv[2] ?? 200);
 const workers = '4';
-const nodeOptions = '--max-semi-space-size=2';
+const nodeOptions = process.env.BENCH_OPERATOR_NODE_OPTIONS ?? '--max-semi-space-size=2';
 const operatorEntry = join(import.meta.dirname, '../operator/testdata/operator-process.ts');
 
 const percentile = (sorted: number[], p: number) =>

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { createLogger } from '../common/log.ts';
 import { startTestEnvironment } from './environment.ts';
 import { backgroundStateFile, cacheDir } from './paths.ts';
+import { waitFor } from './poll.ts';
 
 export interface BackgroundState {
   readonly supervisorPid: number;
@@ -95,13 +96,14 @@ export async function down(): Promise<'stopped' | 'not running'> {
   if (!state) return 'not running';
   if (isAlive(state.supervisorPid)) {
     process.kill(state.supervisorPid, 'SIGTERM');
-    const deadline = Date.now() + 30_000;
-    while (isAlive(state.supervisorPid) && Date.now() < deadline) await sleep(100);
+    const gone = () => !isAlive(state.supervisorPid);
+    await waitFor('the supervisor to stop', gone, { timeoutMs: 30_000, intervalMs: 100 }).catch(() => {});
     // Its leashes see their stdin close and take the servers and the folder down with them.
-    if (isAlive(state.supervisorPid)) process.kill(state.supervisorPid, 'SIGKILL');
+    if (!gone()) process.kill(state.supervisorPid, 'SIGKILL');
   }
-  const deadline = Date.now() + 15_000;
-  while (existsSync(state.dir) && Date.now() < deadline) await sleep(100);
+  // Removed by the folder's leash; whatever is left after a while, removed here.
+  const removed = () => !existsSync(state.dir);
+  await waitFor('the folder removed', removed, { timeoutMs: 15_000, intervalMs: 100 }).catch(() => {});
   clearStale(state);
   return 'stopped';
 }

@@ -88,7 +88,8 @@ export async function resolvePrometheusTool(
   if (newest) return { path: join(binDir, newest), source: 'cache' };
   if (!fetch) {
     throw new Error(
-      `${name} is missing: ${installCommand} unpacks Debian's prometheus package into ${binDir}; or set ${overrideVars[name]}`,
+      `${name} is missing: ${installCommand} unpacks Debian's prometheus package into ${binDir}; ` +
+        `or set ${overrideVars[name]}`,
     );
   }
 

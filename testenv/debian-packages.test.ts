@@ -11,7 +11,8 @@ describe('the Debian packages of the test environment', () => {
   it('names the install step when a program is missing', () => {
     expect(requireProgram('sh', 'dash')).toMatch(/\/sh$/);
     expect(() => requireProgram('movie-reco-no-such-program', 'some-package')).toThrow(
-      "movie-reco-no-such-program is missing (Debian's some-package); install the test environment's packages once: npm run testenv -- install",
+      "movie-reco-no-such-program is missing (Debian's some-package); " +
+        "install the test environment's packages once: npm run testenv -- install",
     );
   });
 });

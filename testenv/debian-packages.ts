@@ -71,8 +71,9 @@ export async function installDebianPackages(packages: readonly string[]): Promis
   try {
     await aptGet(['install', '-y', '--no-install-recommends', ...missing]);
   } catch (err) {
+    const list = missing.join(' ');
     throw new Error(
-      `could not install ${missing.join(' ')}; as root run: apt-get update && apt-get install -y ${missing.join(' ')}\n${(err as Error).message}`,
+      `could not install ${list}; as root run: apt-get update && apt-get install -y ${list}\n${(err as Error).message}`,
     );
   }
   return missing;

@@ -236,6 +236,8 @@ describe('the pod runner (local processes as the pods of a real control plane)',
                     { name: 'MOVIE_RECO_PORT', value: '8080' },
                   ],
                   readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 1, failureThreshold: 2 },
+                  // Liveness only once started: a busy machine may take longer than its 6 s to start node.
+                  startupProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1, failureThreshold: 60 },
                   livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 2, failureThreshold: 3 },
                 },
               ],

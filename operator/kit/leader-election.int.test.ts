@@ -28,7 +28,9 @@ describe('two operator replicas and one Lease', () => {
         trainerImage: 'movie-reco:test',
         probePort: 0,
         probeHost: '127.0.0.1',
-        leaderElection: { namespace: namespace.name, identity, leaseDurationSeconds: 3 },
+        // client-go's default lease: a short one can lapse on a busy machine before the test is done
+        // with its holder; handing over on release() is immediate whatever its length.
+        leaderElection: { namespace: namespace.name, identity, leaseDurationSeconds: 15 },
         onLeadershipLost: () => {},
       });
     const first = replica('replica-a');
