@@ -19,7 +19,7 @@ import { splitKey } from '../kit/informer.ts';
 import type { OperatorMetrics } from '../kit/metrics.ts';
 import { patchStatus } from '../kit/status-writer.ts';
 import { decideModelRelease, recordsOfStatus, type GateDecisionRecord, type PromotionRecord } from './decide.ts';
-import { decideRetrain } from './retrain.ts';
+import { decideRetrain, ratingsMark } from './retrain.ts';
 import { servingNameFor, type ServingSettings } from './serving.ts';
 
 export interface ListCache<T> {
@@ -78,13 +78,15 @@ export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): Reconc
     const decision = decideModelRelease({ release, runs, deployment, pods, now: now(), settings: deps.settings });
 
     const ownedRuns = runs.filter((run) => run.metadata.labels?.[modelReleaseLabel] === name);
+    const modelRuns = runs.filter((run) => run.spec.model === release.spec.model);
     const newRatings =
       release.spec.retrain?.minNewRatings !== undefined
-        ? await countNewRatings(release, decision.status.champion?.run, runs, log)
+        ? await countNewRatings(release, ratingsMark(decision.status.champion?.run, modelRuns), log)
         : undefined;
     const retrain = decideRetrain({
       release,
       ownedRuns,
+      modelRuns,
       newRatings,
       now: now(),
       ...(deps.ratingsPollMs ? { ratingsPollMs: deps.ratingsPollMs } : {}),
@@ -212,14 +214,8 @@ export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): Reconc
     }
   }
 
-  async function countNewRatings(
-    release: ModelRelease,
-    champion: string | undefined,
-    runs: readonly TrainingRun[],
-    log: Logger,
-  ): Promise<number | undefined> {
+  async function countNewRatings(release: ModelRelease, mark: number, log: Logger): Promise<number | undefined> {
     if (!deps.newRatingsSince) return undefined;
-    const mark = runs.find((run) => run.metadata.name === champion)?.status?.dataset?.maxRatingId ?? 0;
     try {
       return await deps.newRatingsSince(mark);
     } catch (error) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelRelease, TrainingRun } from '../api/resources.ts';
-import { decideRetrain } from './retrain.ts';
+import { decideRetrain, ratingsMark } from './retrain.ts';
 
 const now = new Date('2026-11-25T12:00:30Z');
 const template = { backendSecretRef: { name: 'backend' }, algorithm: { name: 'svd' as const, factors: 32 } };
@@ -69,6 +69,31 @@ describe('decideRetrain', () => {
         now,
       }).create,
     ).toBeUndefined();
+  });
+
+  it("waits while any run of the model is unfinished, such as a chart's first run the release does not own", () => {
+    const firstRun = { ...run(0, 'Pending'), metadata: { name: 'movielens-initial' } };
+    const inputs = { release: release({ minNewRatings: 10_000, template }), ownedRuns: [], newRatings: 20_000, now };
+    expect(decideRetrain({ ...inputs, modelRuns: [firstRun] }).create).toBeUndefined();
+    const finished = { ...firstRun, status: { phase: 'Succeeded' as const } };
+    expect(decideRetrain({ ...inputs, modelRuns: [finished] }).create?.metadata.name).toBe('movielens-1');
+  });
+
+  it("counts new ratings from the champion's snapshot, else from the newest finished run's, else from 0", () => {
+    const withSnapshot = (n: number, phase: 'Pending' | 'Succeeded' | 'Failed', maxRatingId: number) => {
+      const base = run(n, phase);
+      return { ...base, status: { ...base.status, dataset: { ratings: 1, users: 1, movies: 1, maxRatingId } } };
+    };
+    const runs = [
+      withSnapshot(1, 'Succeeded', 20_000),
+      withSnapshot(2, 'Failed', 35_000),
+      withSnapshot(3, 'Pending', 50_000),
+    ];
+    expect(ratingsMark('movielens-1', runs)).toBe(20_000);
+    // No champion (every run rejected so far): a rejected run must not start another at once.
+    expect(ratingsMark(undefined, runs)).toBe(35_000);
+    expect(ratingsMark(undefined, [run(1, 'Failed')])).toBe(0);
+    expect(ratingsMark(undefined, [])).toBe(0);
   });
 
   it('on a schedule: sets the next slot, runs when it is due, then moves to the following one', () => {

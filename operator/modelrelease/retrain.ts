@@ -25,7 +25,9 @@ export interface RetrainInputs {
   release: ModelRelease;
   /** TrainingRuns labelled as this release's. */
   ownedRuns: readonly TrainingRun[];
-  /** Ratings that arrived since the champion's snapshot; undefined when not known (no database). */
+  /** Every TrainingRun of the release's model in its namespace, owned or not (default: ownedRuns). */
+  modelRuns?: readonly TrainingRun[];
+  /** Ratings that arrived since ratingsMark's snapshot; undefined when not known (no database). */
   newRatings: number | undefined;
   now: Date;
   ratingsPollMs?: number;
@@ -44,9 +46,22 @@ export interface RetrainDecision {
 export const defaultRatingsPollMs = 60_000;
 const isFinal = (run: TrainingRun) => run.status?.phase === 'Succeeded' || run.status?.phase === 'Failed';
 
+/**
+ * The rating id new ratings are counted from: the champion's snapshot, else the newest snapshot any
+ * finished run of the model trained on (a run the gates rejected must not start another at once),
+ * else 0.
+ */
+export function ratingsMark(champion: string | undefined, modelRuns: readonly TrainingRun[]): number {
+  const championMark = modelRuns.find((run) => run.metadata.name === champion)?.status?.dataset?.maxRatingId;
+  if (championMark !== undefined) return championMark;
+  const finishedMarks = modelRuns.filter(isFinal).map((run) => run.status?.dataset?.maxRatingId ?? 0);
+  return Math.max(0, ...finishedMarks);
+}
+
 export function decideRetrain({
   release,
   ownedRuns,
+  modelRuns = ownedRuns,
   newRatings,
   now,
   ratingsPollMs = defaultRatingsPollMs,
@@ -73,7 +88,8 @@ export function decideRetrain({
   const untilNext = nextRetrainTime ? Math.max(1000, new Date(nextRetrainTime).getTime() - now.getTime()) : undefined;
   const requeueAfterMs = retrain.minNewRatings !== undefined && !schedule ? ratingsPollMs : untilNext;
 
-  const busy = ownedRuns.some((run) => !isFinal(run));
+  // Any unfinished run of the model, the release's or not (a first run a person or a chart created).
+  const busy = modelRuns.some((run) => !isFinal(run));
   const wanted = schedule ? slotDue && enoughRatings : enoughRatings;
   const events: EventNote[] = [];
   if (schedule && slotDue && !enoughRatings) {
