@@ -51,7 +51,9 @@ function time(work: () => void): number {
 
 for (const n of sizes) {
   const a = gramPlusRidge(n, 1);
-  const reference = inverse(new Matrix(Array.from({ length: n }, (_, p) => Array.from(a.subarray(p * n, (p + 1) * n)))));
+  const reference = inverse(
+    new Matrix(Array.from({ length: n }, (_, p) => Array.from(a.subarray(p * n, (p + 1) * n)))),
+  );
   const mlMatrixSeconds = n <= 1000 ? time(() => inverse(new Matrix(reference.to2DArray()))) : null;
   const ts = a.slice();
   const typeScriptSeconds = time(() => invertTypeScript(ts, n));

@@ -14,6 +14,8 @@ export interface EaseModel {
   /** B, n x n row-major: weights[p * n + q] is what rating items[p] adds to items[q]'s score. */
   readonly weights: Float32Array;
   readonly lambda: number;
+  /** Per catalogue item, its position among `items`, -1 when the model does not cover it. */
+  readonly positions: Int32Array;
 }
 
 export interface EaseParams {
@@ -25,7 +27,7 @@ export interface EaseParams {
   maxItems: number;
 }
 
-export const defaultEaseParams: EaseParams = { lambdas: [250, 500, 1000], minRatings: 5, maxItems: 1500 };
+export const defaultEaseParams: EaseParams = { lambdas: [250, 500], minRatings: 5, maxItems: 1000 };
 
 /** Pivots eliminated per block of the inversion (a multiple of 16, see kernel/ease.ts). */
 const BLOCK = 64;
@@ -43,10 +45,7 @@ export function fitEase(rows: RatingRows, params: EaseParams): EaseModel[] {
   const items = easeItems(rows.itemCounts, params);
   const n = items.length;
   if (n === 0) return [];
-  const position = new Int32Array(rows.items.size).fill(-1);
-  items.forEach((item, p) => {
-    position[item] = p;
-  });
+  const position = easePositions(items, rows.items.size);
   const users = rows.users.size;
   const userOffsets = new Int32Array(users + 1);
   for (let k = 0; k < rows.length; k++) if (position[rows.itemIndex[k]!]! >= 0) userOffsets[rows.userIndex[k]! + 1]!++;
@@ -77,7 +76,7 @@ export function fitEase(rows: RatingRows, params: EaseParams): EaseModel[] {
     v.a.set(v.gram);
     for (let p = 0; p < ld; p++) v.a[p * ld + p] = p < n ? v.a[p * ld + p]! + lambda : 1;
     ws.exports.invertInPlace(o.a, ld, BLOCK, o.r, o.d, o.saved);
-    return { items: items.slice(), weights: weightsFromInverse(v.a, n, ld), lambda };
+    return { items: items.slice(), weights: weightsFromInverse(v.a, n, ld), lambda, positions: position.slice() };
   });
 }
 
@@ -98,12 +97,12 @@ function weightsFromInverse(inverse: Float32Array, n: number, ld: number): Float
  * A profile's EASE scores: sum of B's rows over the rated items the model covers, into `scores`
  * (length n, overwritten). Returns false when none of the rated items is covered.
  */
-export function easeScores(model: EaseModel, positions: Int32Array, rated: Int32Array, scores: Float64Array): boolean {
+export function easeScores(model: EaseModel, rated: Int32Array, scores: Float64Array): boolean {
   const n = model.items.length;
   scores.fill(0);
   let any = false;
   for (let k = 0; k < rated.length; k++) {
-    const p = positions[rated[k]!]!;
+    const p = rated[k]! < model.positions.length ? model.positions[rated[k]!]! : -1;
     if (p < 0) continue;
     any = true;
     const row = model.weights.subarray(p * n, (p + 1) * n);
@@ -113,9 +112,9 @@ export function easeScores(model: EaseModel, positions: Int32Array, rated: Int32
 }
 
 /** Per catalogue item, its position in the EASE model, -1 when the model does not cover it. */
-export function easePositions(model: EaseModel, catalogueSize: number): Int32Array {
+export function easePositions(items: Int32Array, catalogueSize: number): Int32Array {
   const positions = new Int32Array(catalogueSize).fill(-1);
-  model.items.forEach((item, p) => {
+  items.forEach((item, p) => {
     positions[item] = p;
   });
   return positions;

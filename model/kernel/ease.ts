@@ -10,7 +10,7 @@ export function accumulateGram(userOffsets: usize, userItems: usize, userCount: 
     const from = <usize>load<i32>(userOffsets + (u << 2));
     const to = <usize>load<i32>(userOffsets + ((u + 1) << 2));
     for (let x = from; x < to; x++) {
-      const row = a + (<usize>load<i32>(userItems + (x << 2))) * rowBytes;
+      const row = a + <usize>load<i32>(userItems + (x << 2)) * rowBytes;
       for (let y = from; y < to; y++) {
         const at = row + ((<usize>load<i32>(userItems + (y << 2))) << 2);
         store<f32>(at, load<f32>(at) + 1);
@@ -24,7 +24,8 @@ function invertSmall(d: usize, b: i32): void {
   const n = <usize>b;
   for (let k: usize = 0; k < n; k++) {
     const pivot = <f32>1 / load<f32>(d + ((k * n + k) << 2));
-    for (let j: usize = 0; j < n; j++) if (j != k) store<f32>(d + ((k * n + j) << 2), load<f32>(d + ((k * n + j) << 2)) * pivot);
+    for (let j: usize = 0; j < n; j++)
+      if (j != k) store<f32>(d + ((k * n + j) << 2), load<f32>(d + ((k * n + j) << 2)) * pivot);
     for (let i: usize = 0; i < n; i++) {
       if (i == k) continue;
       const factor = load<f32>(d + ((i * n + k) << 2));
@@ -103,7 +104,8 @@ export function invertInPlace(a: usize, ld: i32, block: i32, r: usize, d: usize,
   for (let k0: usize = 0; k0 < n; k0 += <usize>block) {
     const b = min<usize>(<usize>block, n - k0);
     for (let x: usize = 0; x < b; x++)
-      for (let y: usize = 0; y < b; y++) store<f32>(d + ((x * b + y) << 2), load<f32>(a + (k0 + x) * rowBytes + ((k0 + y) << 2)));
+      for (let y: usize = 0; y < b; y++)
+        store<f32>(d + ((x * b + y) << 2), load<f32>(a + (k0 + x) * rowBytes + ((k0 + y) << 2)));
     invertSmall(d, <i32>b);
     // R = D^-1 a[K,:]
     for (let x: usize = 0; x < b; x++) {
@@ -124,14 +126,16 @@ export function invertInPlace(a: usize, ld: i32, block: i32, r: usize, d: usize,
         const row = a + (i + t) * rowBytes;
         for (let y: usize = 0; y < b; y++) {
           let sum: f32 = 0;
-          for (let x: usize = 0; x < b; x++) sum += load<f32>(saved + ((t * b + x) << 2)) * load<f32>(d + ((x * b + y) << 2));
+          for (let x: usize = 0; x < b; x++)
+            sum += load<f32>(saved + ((t * b + x) << 2)) * load<f32>(d + ((x * b + y) << 2));
           store<f32>(row + ((k0 + y) << 2), -sum);
         }
       }
     }
     for (let x: usize = 0; x < b; x++) {
       memory.copy(a + (k0 + x) * rowBytes, r + x * rowBytes, rowBytes);
-      for (let y: usize = 0; y < b; y++) store<f32>(a + (k0 + x) * rowBytes + ((k0 + y) << 2), load<f32>(d + ((x * b + y) << 2)));
+      for (let y: usize = 0; y < b; y++)
+        store<f32>(a + (k0 + x) * rowBytes + ((k0 + y) << 2), load<f32>(d + ((x * b + y) << 2)));
     }
   }
 }
