@@ -18,7 +18,7 @@ import { countRatings, countRatingsSince, insertRating, ratingsHighWaterMark } f
 import { finishRun, getRun, listEpochs, listRuns, recordEpoch, recordRunDataset, startRun } from './training-runs.ts';
 
 const TABLES = ['movies', 'ratings', 'training_runs', 'epoch_metrics', 'promotions', 'gate_decisions'];
-const MIGRATIONS = ['001-initial-schema', '002-gate-decisions', '003-records-once'];
+const MIGRATIONS = ['001-initial-schema', '002-gate-decisions', '003-records-once', '004-run-ranking-model'];
 
 /** Rows as sorted "user movie rating time" lines: equal tables whatever their row order. */
 function canonical(r: Ratings): string[] {
@@ -98,7 +98,7 @@ export function describeDatabase(name: string, open: () => Promise<{ db: Databas
       expect(await migrateDown(db)).toEqual(['002-gate-decisions']);
       expect(await db.knex.schema.hasTable('gate_decisions')).toBe(false);
       expect(await listPromotions(db, 'svd')).toHaveLength(2);
-      expect(await migrateToLatest(db)).toEqual(['002-gate-decisions', '003-records-once']);
+      expect(await migrateToLatest(db)).toEqual(MIGRATIONS.slice(1));
     });
 
     it('003 keeps the first of each promotion and judgement recorded twice, then refuses repeats; 003 alone goes down', async () => {
@@ -303,6 +303,7 @@ export function describeDatabase(name: string, open: () => Promise<{ db: Databas
           digest: `sha256:${'a'.repeat(64)}`,
           sizeBytes: 5_000_000_000,
         },
+        rankingModel: 'ease',
         finishedAt: new Date('2025-01-01T00:01:00Z'),
       });
       expect(finished).toMatchObject({
@@ -319,6 +320,7 @@ export function describeDatabase(name: string, open: () => Promise<{ db: Databas
           trainSeconds: 1.5,
         },
         artifact: { uri: 's3://models/svd/default-svd-1', sizeBytes: 5_000_000_000 },
+        rankingModel: 'ease',
         message: null,
       });
       expect(finished.finishedAt?.toISOString()).toBe('2025-01-01T00:01:00.000Z');
@@ -331,7 +333,13 @@ export function describeDatabase(name: string, open: () => Promise<{ db: Databas
       await recordEpoch(db, 'default/svd-2', { epoch: 1, trainLoss: 1, validationRmse: null, seconds: 1 });
       await finishRun(db, 'default/svd-2', { status: 'Failed', message: 'OOMKilled' });
       const again = await startRun(db, { runId: 'default/svd-2', model: 'svd', params: { factors: 8 } });
-      expect(again).toMatchObject({ status: 'Running', attempts: 2, message: null, params: { factors: 8 } });
+      expect(again).toMatchObject({
+        status: 'Running',
+        attempts: 2,
+        message: null,
+        rankingModel: null,
+        params: { factors: 8 },
+      });
       expect(await listEpochs(db, 'default/svd-2')).toEqual([]);
     });
 
@@ -423,15 +431,13 @@ export function describeDatabase(name: string, open: () => Promise<{ db: Databas
     it('takes a promotion recorded before 003, at its insert time, for the one the status tells', async () => {
       const status = new Date('2025-01-05T00:00:00.000Z');
       const late = (ms: number) => new Date(status.getTime() + ms);
-      await db
-        .knex('promotions')
-        .insert({
-          model: 'svd',
-          run_id: 'default/svd-2',
-          reason: 'old operator',
-          metric: 'rmse',
-          promoted_at: late(250),
-        });
+      await db.knex('promotions').insert({
+        model: 'svd',
+        run_id: 'default/svd-2',
+        reason: 'old operator',
+        metric: 'rmse',
+        promoted_at: late(250),
+      });
       const promotion = {
         model: 'svd',
         runId: 'default/svd-2',

@@ -32,6 +32,8 @@ export interface TrainingRun {
   dataset: RatingCounts | null;
   metrics: Required<RunMetrics>;
   artifact: RunArtifact | null;
+  /** The model that ranks in the artifact (popularity, cooccurrence, ease), chosen by the trainer. */
+  rankingModel: string | null;
   message: string | null;
   startedAt: Date;
   finishedAt: Date | null;
@@ -107,6 +109,7 @@ function clearedResults(): Record<string, null> {
     artifact_uri: null,
     artifact_digest: null,
     artifact_size: null,
+    ranking_model: null,
     message: null,
     finished_at: null,
   };
@@ -150,6 +153,7 @@ export interface FinishRun {
   status: Exclude<RunStatus, 'Running'>;
   metrics?: RunMetrics;
   artifact?: RunArtifact | null;
+  rankingModel?: string | null;
   /** Why it failed, or a note. */
   message?: string | null;
   finishedAt?: Date;
@@ -165,6 +169,7 @@ export async function finishRun(db: Database, runId: string, result: FinishRun):
     const value = result.metrics?.[key as keyof RunMetrics];
     if (value !== undefined) values[column] = value;
   }
+  if (result.rankingModel) values.ranking_model = result.rankingModel;
   if (result.artifact) {
     values.artifact_uri = result.artifact.uri;
     values.artifact_digest = result.artifact.digest;
@@ -243,6 +248,7 @@ function toRun(row: any): TrainingRun {
       row.artifact_uri === null
         ? null
         : { uri: row.artifact_uri, digest: row.artifact_digest, sizeBytes: Number(row.artifact_size) },
+    rankingModel: row.ranking_model ?? null,
     message: row.message ?? null,
     startedAt: toDate(row.started_at)!,
     finishedAt: toDate(row.finished_at),

@@ -25,7 +25,7 @@ describe('CRD schemas and TypeScript types', () => {
     expect(run.spec.names).toMatchObject({ kind: 'TrainingRun', shortNames: ['tr'], categories: ['reco'] });
     expect(release.spec.names).toMatchObject({ kind: 'ModelRelease', shortNames: ['mrel'], categories: ['reco'] });
     const columns = (crd: typeof run) => crd.spec.versions[0]!.additionalPrinterColumns!.map((c) => c.name);
-    expect(columns(run)).toEqual(['Model', 'Phase', 'RMSE', 'MAE', 'Age']);
+    expect(columns(run)).toEqual(['Model', 'Phase', 'RMSE', 'MAE', 'Ranking', 'Age']);
     expect(columns(release)).toEqual(['Champion', 'RMSE', 'Ready', 'URL', 'Age']);
     for (const crd of [run, release]) expect(crd.spec.versions[0]!.subresources?.status).toBeDefined();
   });

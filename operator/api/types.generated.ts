@@ -15,7 +15,7 @@ export type TrainingRunSpec = {
   };
   algorithm?: {
     /** blend (SVD++ blended with item neighbours), svdpp, or svd (plain biased MF). */
-    name?: 'blend' | 'svdpp' | 'svd';
+    name?: "blend" | "svdpp" | "svd";
     /** Latent factors; the trainer's default (50) when unset. */
     factors?: number;
     /** Train exactly this many epochs; unset lets early stopping choose. */
@@ -42,7 +42,7 @@ export type TrainingRunSpec = {
 };
 
 export type TrainingRunStatus = {
-  phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+  phase?: "Pending" | "Running" | "Succeeded" | "Failed";
   message?: string;
   observedGeneration?: number;
   /** The run's id in the run records (MySQL) and the artifact store. */
@@ -65,6 +65,8 @@ export type TrainingRunStatus = {
     coverage?: number;
     trainSeconds?: number;
   };
+  /** The model that ranks in the artifact (popularity, cooccurrence, ease), chosen by the trainer. */
+  rankingModel?: string;
   artifact?: {
     uri?: string;
     digest?: string;
@@ -85,7 +87,7 @@ export type ModelReleaseSpec = {
   model: string;
   promotion?: {
     /** The metric a challenger must beat the champion on. Default ndcgAt10: users judge the service by its top 10. rmse and mae are better when lower. */
-    metric?: 'rmse' | 'mae' | 'ndcgAt10' | 'precisionAt10';
+    metric?: "rmse" | "mae" | "ndcgAt10" | "precisionAt10";
     /** Absolute margin by which a challenger must beat the champion on the metric. */
     minImprovement?: number;
     /** Absolute thresholds every candidate must pass, champion or not. */
@@ -111,7 +113,7 @@ export type ModelReleaseSpec = {
     template: {
       image?: string;
       algorithm?: {
-        name?: 'blend' | 'svdpp' | 'svd';
+        name?: "blend" | "svdpp" | "svd";
         factors?: number;
         epochs?: number;
         learningRate?: number;
@@ -181,7 +183,7 @@ export type ModelReleaseStatus = {
   }>;
   lastDecision?: {
     run?: string;
-    outcome?: 'Promoted' | 'Rejected' | 'Pinned';
+    outcome?: "Promoted" | "Rejected" | "Pinned";
     reason?: string;
     time?: string;
   };

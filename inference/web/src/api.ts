@@ -49,6 +49,8 @@ export interface TrainingRun {
   dataset: { ratings: number; users: number; movies: number } | null;
   metrics: RunMetrics;
   artifact: { uri: string; digest: string; sizeBytes: number } | null;
+  /** The model that ranks in the run's artifact: popularity, cooccurrence or ease. */
+  rankingModel: string | null;
   message: string | null;
   startedAt: string;
   finishedAt: string | null;

@@ -180,6 +180,14 @@ function render(body: HTMLElement, insight: ModelsInsight): void {
       value: (r) => algorithm(r.params),
       show: (r) => algorithm(r.params) ?? '–',
     });
+  if (runs.some((run) => run.rankingModel))
+    columns.push({
+      key: 'rankingModel',
+      label: 'Ranking',
+      title: 'the model that ranks recommendations, chosen on the validation slice',
+      value: (r) => r.rankingModel,
+      show: (r) => r.rankingModel ?? '–',
+    });
   // The algorithm column already says what these two switches do.
   const shown = byAlgorithm ? varying.filter((key) => key !== 'useNeighbors' && key !== 'factors.implicit') : varying;
   for (const key of shown.slice(0, MAX_PARAM_COLUMNS)) {
