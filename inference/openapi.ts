@@ -112,7 +112,8 @@ export const openApiDocument = {
     },
     '/v1/movies/{movieId}/similar': {
       get: {
-        summary: 'Nearest movies in factor space (cosine)',
+        summary:
+          'Most similar movies, precomputed at training from the ranking’s item-item model (EASE weights, else co-occurrence; factor cosine for a movie neither covers)',
         parameters: [{ name: 'movieId', in: 'path', required: true, schema: { type: 'integer', minimum: 0 } }, n],
         security: read,
         responses: {
