@@ -27,7 +27,7 @@ export interface EaseParams {
   maxItems: number;
 }
 
-export const defaultEaseParams: EaseParams = { lambdas: [250, 500], minRatings: 5, maxItems: 1000 };
+export const defaultEaseParams: EaseParams = { lambdas: [150, 400], minRatings: 5, maxItems: 1000 };
 
 /** Pivots eliminated per block of the inversion (a multiple of 16, see kernel/ease.ts). */
 const BLOCK = 64;
