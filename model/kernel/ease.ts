@@ -3,20 +3,26 @@
 // with `ld` floats a row, ld a multiple of 16 (so that every row is whole groups of four f32x4
 // lanes); the caller pads the matrix to ld x ld with an identity block, which inverts to itself.
 
-/** Adds 1 at (p, q) and (q, p) for every pair of positions p, q one user rated; p = q counts once. */
+/**
+ * Adds 1 at (p, q) and (q, p) for every pair of positions p, q one user rated (p = q once): the
+ * upper triangle pair by pair, then mirrored, which halves the scattered increments.
+ */
 export function accumulateGram(userOffsets: usize, userItems: usize, userCount: i32, a: usize, ld: i32): void {
   const rowBytes = (<usize>ld) << 2;
   for (let u: usize = 0; u < <usize>userCount; u++) {
     const from = <usize>load<i32>(userOffsets + (u << 2));
     const to = <usize>load<i32>(userOffsets + ((u + 1) << 2));
     for (let x = from; x < to; x++) {
-      const row = a + <usize>load<i32>(userItems + (x << 2)) * rowBytes;
-      for (let y = from; y < to; y++) {
-        const at = row + ((<usize>load<i32>(userItems + (y << 2))) << 2);
+      const p = <usize>load<i32>(userItems + (x << 2));
+      for (let y = x; y < to; y++) {
+        const q = <usize>load<i32>(userItems + (y << 2));
+        const at = a + min(p, q) * rowBytes + (max(p, q) << 2);
         store<f32>(at, load<f32>(at) + 1);
       }
     }
   }
+  for (let p: usize = 1; p < <usize>ld; p++)
+    for (let q: usize = 0; q < p; q++) store<f32>(a + p * rowBytes + (q << 2), load<f32>(a + q * rowBytes + (p << 2)));
 }
 
 /** Scalar Gauss-Jordan inverse of the b x b matrix at d (row stride b floats), in place. */
