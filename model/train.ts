@@ -202,13 +202,15 @@ export async function trainRecommender(
 
   let model: Recommender;
   if (fitted && !config.refit) {
-    model = assemble(set, fitted.factors, fitted.neighbors, keptEase(fitted.ease), config, blend, ranking);
+    model = withSimilarLists(
+      assemble(set, fitted.factors, fitted.neighbors, keptEase(fitted.ease), config, blend, ranking),
+    );
   } else {
     easeParams = easeParams && easeLambda !== undefined ? { ...easeParams, lambdas: [easeLambda] } : null;
     const { factorRun, neighbors, ease } = await fitBoth('refit', set, () =>
       trainFactors(set, config.factors, { seed: config.seed + 2, epochs: chosenEpochs, phase: 'refit', onEpoch }),
     );
-    model = assemble(set, factorRun.model, neighbors, keptEase(ease), config, blend, ranking);
+    model = withSimilarLists(assemble(set, factorRun.model, neighbors, keptEase(ease), config, blend, ranking));
   }
   return {
     model,
@@ -258,18 +260,22 @@ function assemble(
   blend: RatingBlend,
   ranking: RankingParams,
 ): Recommender {
-  const cooccurrence = neighbors?.cooccurrence ?? null;
   return {
     factors,
     neighbors: neighbors?.rating ?? null,
-    cooccurrence,
+    cooccurrence: neighbors?.cooccurrence ?? null,
     ease,
-    similar: buildSimilarLists(set.items.size, ease, cooccurrence),
+    similar: null,
     blend: neighbors ? blend : noBlend,
     ranking,
     popularity: popularityOf(set, config),
     rated: sortedRatedItems(set),
   };
+}
+
+/** The served model's similar lists, from its item-item models (the validation's model needs none). */
+function withSimilarLists(model: Recommender): Recommender {
+  return { ...model, similar: buildSimilarLists(model.factors.items.size, model.ease, model.cooccurrence) };
 }
 
 function popularityOf(set: TrainingSet, config: TrainConfig): Int32Array {
