@@ -1,9 +1,9 @@
 /**
  * npm run bench:operator-scale [-- COUNT]: COUNT TrainingRuns (default 200) created at once against
  * a private kube-apiserver (testenv), reconciled by `movie-reco operator` as a process with 4
- * workers and the Deployment's NODE_OPTIONS (BENCH_OPERATOR_NODE_OPTIONS to try others). Reports the time until every run is Pending with its
- * Job, the create -> Job latency per run (p50, p99, max) and the operator's peak resident memory;
- * writes bench/results/operator-scale-<date>.json.
+ * workers and the Deployment's NODE_OPTIONS (BENCH_OPERATOR_NODE_OPTIONS to try others). Reports
+ * the time until every run is Pending with its Job, the create -> Job latency per run (p50, p99,
+ * max) and the operator's peak resident memory; writes bench/results/operator-scale-<date>.json.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -89,6 +89,11 @@ export async function demoCommand(argv: string[]): Promise<number> {
       ['precision@10', `${m.precisionAt10.toFixed(4)}   (popularity ranking ${m.popularityPrecisionAt10.toFixed(4)})`],
       ['recall@10', `${m.recallAt10.toFixed(4)}   (popularity ranking ${m.popularityRecallAt10.toFixed(4)})`],
       ['NDCG@10', `${m.ndcgAt10.toFixed(4)}   (popularity ranking ${m.popularityNdcgAt10.toFixed(4)})`],
+      ['ranking model', m.rankingModel],
+      [
+        'similar movies',
+        `recall ${m.similar.recall.toFixed(4)}   (factor cosine ${m.cosineSimilar.recall.toFixed(4)})`,
+      ],
       ['catalogue coverage', m.coverage.toFixed(4)],
       ['train seconds', m.trainSeconds.toFixed(2)],
       ['epochs', String(result.chosenEpochs)],

@@ -100,6 +100,7 @@ export function terminationMessage(result: TrainingResult): string {
       coverage: m.coverage,
       trainSeconds: m.trainSeconds,
     },
+    rankingModel: m.rankingModel,
     artifact: result.artifact,
   });
 }

@@ -114,26 +114,15 @@ describe('inference app', () => {
     expect(missing.body.error.code).toBe('unknown_movie');
   });
 
-  it('finds similar movies by cosine, best first, never the movie itself', async () => {
-    const f = serving.recommender.factors;
+  it('serves the similar list precomputed at training, best first, never the movie itself', async () => {
+    const { factors: f, similar } = serving.recommender;
     const movieId = f.items.idAt(0);
     const { status, body } = await get(`/v1/movies/${movieId}/similar?n=5`);
     expect(status).toBe(200);
-    const cosine = (a: number, b: number) => {
-      let dot = 0,
-        na = 0,
-        nb = 0;
-      for (let k = 0; k < f.stride; k++) {
-        const x = f.itemFactors[a * f.stride + k]!,
-          y = f.itemFactors[b * f.stride + k]!;
-        dot += x * y;
-        na += x * x;
-        nb += y * y;
-      }
-      return dot / Math.sqrt(na * nb);
-    };
-    const all = Array.from({ length: f.items.size - 1 }, (_, k) => k + 1).sort((a, b) => cosine(0, b) - cosine(0, a));
-    expect(body.similar.map((s: any) => s.movieId)).toEqual(all.slice(0, 5).map((i) => f.items.idAt(i)));
+    const listed = Array.from(similar!.items.subarray(similar!.offsets[0]!, similar!.offsets[0]! + 5));
+    expect(listed).toHaveLength(5);
+    expect(body.similar.map((s: any) => s.movieId)).toEqual(listed.map((i) => f.items.idAt(i)));
+    expect(body.similar.map((s: any) => s.movieId)).not.toContain(movieId);
     expect((await get('/v1/movies/987654/similar')).status).toBe(404);
   });
 

@@ -148,7 +148,9 @@ export const openApiDocument = {
     },
     '/v1/movies/{movieId}/similar': {
       get: {
-        summary: 'Nearest movies in factor space (cosine)',
+        summary:
+          'Most similar movies, precomputed at training from the ranking’s item-item model ' +
+          '(EASE weights, else co-occurrence; factor cosine for a movie neither covers)',
         parameters: [parameter('movieId', 'path', movieIdParam), n],
         security: credentials,
         responses: {

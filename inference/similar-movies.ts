@@ -1,30 +1,27 @@
-import { topN } from '../model/top-n.ts';
+import { factorCosineNeighbors } from '../model/similar.ts';
 import type { ServingModel } from './serving-model.ts';
 
 /**
- * The n items nearest to `item` by cosine of their factor vectors (norms precomputed at load).
- * Items with a zero vector (never trained) score NaN and are skipped.
+ * The n movies most similar to `item`: the list precomputed at training from the ranking's
+ * item-item model, read from memory; for a movie without one (or a model from before the lists),
+ * the cosine of factor vectors.
  */
 export function similarItems(
   serving: ServingModel,
   item: number,
   n: number,
 ): { items: Int32Array; scores: Float64Array } {
-  const f = serving.recommender.factors;
-  const { stride, itemFactors } = f;
-  const norms = serving.itemNorms;
-  const count = f.items.size;
-  const scores = new Float64Array(count);
-  const base = item * stride;
-  const norm = norms[item]!;
-  for (let j = 0; j < count; j++) {
-    const other = j * stride;
-    let dot = 0;
-    for (let k = 0; k < stride; k++) dot += itemFactors[base + k]! * itemFactors[other + k]!;
-    const denominator = norm * norms[j]!;
-    scores[j] = denominator > 0 ? dot / denominator : Number.NaN;
+  const { similar, factors } = serving.recommender;
+  if (similar) {
+    const start = similar.offsets[item]!;
+    const end = similar.offsets[item + 1]!;
+    if (end > start) {
+      const stop = Math.min(end, start + n);
+      return {
+        items: similar.items.slice(start, stop),
+        scores: Float64Array.from(similar.scores.subarray(start, stop)),
+      };
+    }
   }
-  scores[item] = Number.NaN;
-  const items = topN(scores, n);
-  return { items, scores: Float64Array.from(items, (j) => scores[j]!) };
+  return factorCosineNeighbors(factors, serving.itemNorms, item, n);
 }

@@ -33,6 +33,22 @@ describe('the model artifact', () => {
     expect(manifest.files[0]!.sizeBytes).toBe(encoded.files.get(MODEL_FILE)!.byteLength);
   });
 
+  it('carries the EASE model and the similar lists, and ranks with EASE after decoding', () => {
+    expect(trained.ease).not.toBeNull();
+    const withEase = { ...trained, ranking: { ratingWeight: 0.2, ratingPower: 3, itemModel: 'ease' as const } };
+    const encoded = encodeArtifact(withEase, description);
+    const decoded = decodeArtifact(parseManifest(encoded.manifestBytes), encoded.files.get(MODEL_FILE)!);
+    expect(decoded.ease!.lambda).toBe(trained.ease!.lambda);
+    expect(Array.from(decoded.ease!.positions)).toEqual(Array.from(trained.ease!.positions));
+    expect(Array.from(decoded.similar!.items)).toEqual(Array.from(trained.similar!.items));
+    expect(Array.from(decoded.similar!.offsets)).toEqual(Array.from(trained.similar!.offsets));
+    for (const user of [3, 100]) {
+      const a = prepareProfile(withEase, knownUserProfile(withEase, user));
+      const b = prepareProfile(decoded, knownUserProfile(decoded, user));
+      expect(Array.from(recommend(decoded, b, 10).items)).toEqual(Array.from(recommend(withEase, a, 10).items));
+    }
+  });
+
   it('refuses a model file with one flipped byte', () => {
     const encoded = encodeArtifact(trained, description);
     const bytes = encoded.files.get(MODEL_FILE)!.slice();

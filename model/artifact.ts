@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import { easePositions, type EaseModel } from './ease.ts';
 import type { FactorModel } from './factor-model.ts';
 import { IdIndex } from './id-index.ts';
 import type { CooccurrenceModel, NeighborModel } from './neighbors.ts';
 import type { RankingParams, RatingBlend, Recommender } from './recommender.ts';
+import type { SimilarLists } from './similar.ts';
 
 /**
  * The model artifact: `model.bin` (every array of a Recommender, little-endian, 8-byte aligned
@@ -100,7 +102,19 @@ export function encodeArtifact(model: Recommender, description: ManifestDescript
       cooccurrenceSimilarities: model.cooccurrence.similarities,
     });
   }
-  const scalars = { mean: f.mean, baselineMean: model.neighbors?.baseline.mean ?? null };
+  if (model.ease) Object.assign(arrays, { easeItems: model.ease.items, easeWeights: model.ease.weights });
+  if (model.similar) {
+    Object.assign(arrays, {
+      similarOffsets: model.similar.offsets,
+      similarItems: model.similar.items,
+      similarScores: model.similar.scores,
+    });
+  }
+  const scalars = {
+    mean: f.mean,
+    baselineMean: model.neighbors?.baseline.mean ?? null,
+    easeLambda: model.ease?.lambda ?? null,
+  };
   const body = packSections(arrays, scalars);
   const files = new Map([[MODEL_FILE, body]]);
   const manifest: ArtifactManifest = {
@@ -204,15 +218,31 @@ export function decodeArtifact(manifest: ArtifactManifest, modelBytes: Uint8Arra
     };
     expectLength('neighborOffsets', neighbors.offsets, movieCount + 1);
   }
+  /** A per-movie CSR table (offsets, movies, values) stored under `prefix`Offsets/Items/`values`. */
+  const movieTable = (prefix: string, values: string) => {
+    const offsets = need(`${prefix}Offsets`, Int32Array);
+    const items = need(`${prefix}Items`, Int32Array);
+    const scores = need(`${prefix}${values}`, Float32Array);
+    expectLength(`${prefix}Offsets`, offsets, movieCount + 1);
+    expectLength(`${prefix}${values}`, scores, items.length);
+    return { offsets, items, scores };
+  };
   let cooccurrence: CooccurrenceModel | null = null;
   if (arrays.has('cooccurrenceOffsets')) {
-    cooccurrence = {
-      offsets: need('cooccurrenceOffsets', Int32Array),
-      neighborItems: need('cooccurrenceItems', Int32Array),
-      similarities: need('cooccurrenceSimilarities', Float32Array),
-    };
-    expectLength('cooccurrenceOffsets', cooccurrence.offsets, movieCount + 1);
+    const { offsets, items, scores } = movieTable('cooccurrence', 'Similarities');
+    cooccurrence = { offsets, neighborItems: items, similarities: scores };
   }
+  let ease: EaseModel | null = null;
+  if (arrays.has('easeItems')) {
+    const items = need('easeItems', Int32Array);
+    const weights = need('easeWeights', Float32Array);
+    expectLength('easeWeights', weights, items.length * items.length);
+    if (items.some((item) => item < 0 || item >= movieCount))
+      throw new ArtifactError('easeItems holds a movie index outside the catalogue');
+    const positions = easePositions(items, movieCount);
+    ease = { items, weights, lambda: Number(scalars.easeLambda), positions };
+  }
+  const similar: SimilarLists | null = arrays.has('similarOffsets') ? movieTable('similar', 'Scores') : null;
   const rated = {
     offsets: need('ratedOffsets', Int32Array),
     items: need('ratedItems', Int32Array),
@@ -223,6 +253,8 @@ export function decodeArtifact(manifest: ArtifactManifest, modelBytes: Uint8Arra
     factors: factorModel,
     neighbors,
     cooccurrence,
+    ease,
+    similar,
     blend: manifest.blend,
     ranking: manifest.ranking,
     popularity: need('popularity', Int32Array),

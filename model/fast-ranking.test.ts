@@ -86,3 +86,31 @@ describe('cooccurrenceCandidatesByPower', () => {
     expect(scratch.every((x) => x === 0)).toBe(true);
   });
 });
+
+describe('recommendFast with EASE ranking', () => {
+  const ease = { ...model, ranking: { ratingWeight: 0, ratingPower: 3, itemModel: 'ease' as const } };
+  const serving = { itemNorms: itemFactorNorms(ease.factors), ranking: makeRankingScratch(ease.factors.items.size) };
+
+  it('ranks unrated items by their summed EASE weights, as recommend does', () => {
+    const { items, weights, positions } = ease.ease!;
+    const n = items.length;
+    for (const user of [0, 42, 299]) {
+      const profile = knownUserProfile(ease, user);
+      const prepared = prepareProfile(ease, profile);
+      const fast = recommendFast(ease, prepared, 10, serving.itemNorms, serving.ranking);
+      expect(Array.from(fast.items)).toEqual(Array.from(recommend(ease, prepared, 10).items));
+      const score = (item: number): number => {
+        let sum = 0;
+        for (const rated of profile.items)
+          if (positions[rated]! >= 0) sum += weights[positions[rated]! * n + positions[item]!]!;
+        return sum;
+      };
+      const rated = new Set(profile.items);
+      const best = Array.from(items)
+        .filter((item) => !rated.has(item))
+        .sort((a, b) => score(b) - score(a) || a - b);
+      expect(fast.items[0]).toBe(best[0]);
+      expect(Array.from(fast.items).some((item) => rated.has(item))).toBe(false);
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { clipRating, MAX_RATING, type FactorModel } from './factor-model.ts';
-import { factorScore, type PreparedProfile, type Recommendation, type Recommender } from './recommender.ts';
+import { factorScore, recommend, type PreparedProfile, type Recommendation, type Recommender } from './recommender.ts';
 import { topN } from './top-n.ts';
 
 /** Buffers of catalogue size reused across calls (one per model; requests run one at a time). */
@@ -52,6 +52,8 @@ export function recommendFast(
   itemNorms: Float32Array,
   scratch: RankingScratch,
 ): Recommendation {
+  // EASE scores every covered item anyway: there is no candidate to prune
+  if (model.ranking.itemModel === 'ease' && model.ease) return recommend(model, prepared, n);
   const { profile } = prepared;
   const coldStart = profile.items.length === 0 || !model.cooccurrence;
   const { rated } = scratch;

@@ -1,12 +1,21 @@
 // Entry point of the worker thread started by neighbor-thread.ts.
 import { parentPort, workerData } from 'node:worker_threads';
+import { fitEase } from './ease.ts';
 import type { NeighborThreadJob, NeighborThreadResult } from './neighbor-thread.ts';
 import { fitItemNeighbors } from './neighbors.ts';
 
-const { rows, params } = workerData as NeighborThreadJob;
+const { rows, params, ease: easeParams } = workerData as NeighborThreadJob;
 const started = performance.now();
 const neighbors = fitItemNeighbors(rows, params);
-const result: NeighborThreadResult = { neighbors, seconds: (performance.now() - started) / 1000, thread: 'worker' };
+const easeStarted = performance.now();
+const ease = easeParams ? fitEase(rows, easeParams) : [];
+const result: NeighborThreadResult = {
+  neighbors,
+  ease,
+  seconds: (easeStarted - started) / 1000,
+  easeSeconds: (performance.now() - easeStarted) / 1000,
+  thread: 'worker',
+};
 const { rating, cooccurrence } = neighbors;
 const buffers = new Set<ArrayBuffer>(
   [
@@ -18,6 +27,7 @@ const buffers = new Set<ArrayBuffer>(
     cooccurrence.offsets,
     cooccurrence.neighborItems,
     cooccurrence.similarities,
+    ...ease.flatMap((model) => [model.items, model.weights, model.positions]),
   ].map((array) => array.buffer as ArrayBuffer),
 );
 parentPort!.postMessage(result, [...buffers]);

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { EaseModel, EaseParams } from './ease.ts';
 import type { ItemNeighbors, NeighborParams } from './neighbors.ts';
 import type { RatingRows } from './training-set.ts';
 
@@ -6,12 +7,16 @@ import type { RatingRows } from './training-set.ts';
 export interface NeighborThreadJob {
   rows: RatingRows;
   params: NeighborParams;
+  /** Fit EASE models too, after the neighbours (null: none). */
+  ease: EaseParams | null;
 }
 
 export interface NeighborThreadResult {
   neighbors: ItemNeighbors;
-  /** The fit's own duration, without thread start-up. */
+  ease: EaseModel[];
+  /** The neighbour fit's own duration, without thread start-up. */
   seconds: number;
+  easeSeconds: number;
   thread: 'worker' | 'main';
 }
 
@@ -22,11 +27,15 @@ export interface PendingNeighborFit {
 }
 
 /**
- * Fits the item-neighbour models on a worker thread, so that they train while the main thread runs
- * the factor model's SGD: the two fits share nothing but the ratings. The ratings are copied to the
+ * Fits the item-neighbour models, then the EASE models, on a worker thread, so that they train while
+ * the main thread runs the factor model's SGD: the fits share nothing but the ratings. The ratings are copied to the
  * worker (12 bytes a rating); the neighbour tables come back transferred, not copied.
  */
-export function fitItemNeighborsOnThread(set: RatingRows, params: NeighborParams): PendingNeighborFit {
+export function fitItemNeighborsOnThread(
+  set: RatingRows,
+  params: NeighborParams,
+  ease: EaseParams | null,
+): PendingNeighborFit {
   const rows: RatingRows = {
     users: { size: set.users.size },
     items: { size: set.items.size },
@@ -37,7 +46,7 @@ export function fitItemNeighborsOnThread(set: RatingRows, params: NeighborParams
     mean: set.mean,
     itemCounts: set.itemCounts,
   };
-  const job: NeighborThreadJob = { rows, params };
+  const job: NeighborThreadJob = { rows, params, ease };
   const worker = new Worker(new URL('./neighbor-thread-worker.ts', import.meta.url), { workerData: job });
   const result = new Promise<NeighborThreadResult>((resolve, reject) => {
     worker.once('message', resolve);

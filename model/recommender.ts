@@ -1,7 +1,9 @@
+import { easeScores, type EaseModel } from './ease.ts';
 import { clipRating, type FactorModel } from './factor-model.ts';
 import { foldInUser } from './fold-in.ts';
 import { baselineUserBias, neighborScore, type CooccurrenceModel, type NeighborModel } from './neighbors.ts';
 import { indexOfSorted, makeProfile, type UserProfile } from './profile.ts';
+import type { SimilarLists } from './similar.ts';
 import { topN } from './top-n.ts';
 
 /** predicted rating = intercept + factorWeight * factor model + neighborWeight * neighbour model. */
@@ -12,10 +14,12 @@ export interface RatingBlend {
 }
 
 /**
- * Top-n ranking score of a candidate i for user u:
+ * Top-n ranking score of a candidate i for user u, with the co-occurrence model:
  *   sum over rated j of (r_uj / 5)^ratingPower * cooccurrence(j, i), scaled to a maximum of 1,
- *   + ratingWeight * the factor model's predicted rating.
- * Candidates are the items the user's rated items co-occur with; the popularity ranking fills up.
+ *   + ratingWeight * the factor model's predicted rating;
+ * candidates are the items the user's rated items co-occur with. With `itemModel: 'ease'`, the
+ * first term is the EASE score (sum over rated j of B_ji) scaled to a maximum of 1, and candidates
+ * are the items EASE covers. The popularity ranking fills up.
  * `popularityOnly` serves the popularity ranking to everyone: chosen when it scored better on the
  * validation slice (data whose co-occurrences say nothing beyond popularity).
  */
@@ -23,6 +27,15 @@ export interface RankingParams {
   ratingWeight: number;
   ratingPower: number;
   popularityOnly?: boolean;
+  /** The item-item model of the first term; co-occurrence when absent. */
+  itemModel?: 'cooccurrence' | 'ease';
+}
+
+export type RankingModelName = 'popularity' | 'cooccurrence' | 'ease';
+
+/** Which model ranks: what the run record, the Models page and `kubectl get tr` show. */
+export function rankingModelName(ranking: RankingParams): RankingModelName {
+  return ranking.popularityOnly ? 'popularity' : (ranking.itemModel ?? 'cooccurrence');
 }
 
 /** Each known user's rated items (sorted by item index) and ratings, for exclusion and profiles. */
@@ -36,6 +49,9 @@ export interface Recommender {
   readonly factors: FactorModel;
   readonly neighbors: NeighborModel | null;
   readonly cooccurrence: CooccurrenceModel | null;
+  readonly ease: EaseModel | null;
+  /** Each movie's most similar movies, precomputed at training (similar.ts). */
+  readonly similar: SimilarLists | null;
   readonly blend: RatingBlend;
   readonly ranking: RankingParams;
   /** Item indices, best first: the cold-start ranking. */
@@ -275,6 +291,47 @@ export function rankCandidates(
   return Int32Array.from(chosen);
 }
 
+/**
+ * The EASE candidates of a profile: every item EASE covers that the profile has not rated, with its
+ * EASE score scaled to a maximum of 1 (when that is positive) and the factor model's clipped
+ * predicted rating from `ratings` (by position in ease.items; zeros when null). Null when EASE
+ * covers none of the rated items.
+ */
+export function easeCandidates(
+  ease: EaseModel,
+  prepared: PreparedProfile,
+  ratings: Float64Array | null,
+): RankingCandidates | null {
+  const n = ease.items.length;
+  const scores = new Float64Array(n);
+  const rated = prepared.profile.items;
+  if (!easeScores(ease, rated, scores)) return null;
+  for (let k = 0; k < rated.length; k++) {
+    const p = rated[k]! < ease.positions.length ? ease.positions[rated[k]!]! : -1;
+    if (p >= 0) scores[p] = Number.NaN;
+  }
+  const items = new Int32Array(n);
+  const easeScore = new Float64Array(n);
+  const rating = new Float64Array(n);
+  let count = 0;
+  let max = 0;
+  for (let p = 0; p < n; p++) {
+    const score = scores[p]!;
+    if (Number.isNaN(score)) continue;
+    items[count] = ease.items[p]!;
+    if (ratings) rating[count] = ratings[p]!;
+    easeScore[count++] = score;
+    if (score > max) max = score;
+  }
+  const scale = max > 0 ? 1 / max : 1;
+  for (let k = 0; k < count; k++) easeScore[k]! *= scale;
+  return {
+    items: items.subarray(0, count),
+    cooccurrence: easeScore.subarray(0, count),
+    rating: rating.subarray(0, count),
+  };
+}
+
 /** Top-n items the person has not rated, by the ranking score; exact for the profile given. */
 export function recommend(
   model: Recommender,
@@ -282,12 +339,20 @@ export function recommend(
   n: number,
   scratch?: Float64Array,
 ): Recommendation {
-  const coldStart = prepared.profile.items.length === 0 || !model.cooccurrence;
-  const candidates =
-    coldStart || model.ranking.popularityOnly
-      ? null
-      : rankingCandidates(model, prepared, model.ranking.ratingPower, scratch);
-  return { items: rankCandidates(model, prepared.profile, candidates, model.ranking.ratingWeight, n), coldStart };
+  const { ranking } = model;
+  const useEase = ranking.itemModel === 'ease' && model.ease !== null;
+  const coldStart = prepared.profile.items.length === 0 || (!model.cooccurrence && !useEase);
+  let candidates: RankingCandidates | null = null;
+  if (!coldStart && !ranking.popularityOnly) {
+    candidates = useEase
+      ? easeCandidates(
+          model.ease!,
+          prepared,
+          ranking.ratingWeight !== 0 ? candidateRatings(model, prepared, model.ease!.items) : null,
+        )
+      : rankingCandidates(model, prepared, ranking.ratingPower, scratch);
+  }
+  return { items: rankCandidates(model, prepared.profile, candidates, ranking.ratingWeight, n), coldStart };
 }
 
 /** A visitor's profile from external movie ids; unknown movies are dropped (they cannot inform the model). */

@@ -82,6 +82,11 @@ describe('training', () => {
     expect(evaluation.precisionAt10).toBeGreaterThan(evaluation.popularityPrecisionAt10 * 1.5);
     expect(evaluation.ndcgAt10).toBeGreaterThan(evaluation.popularityNdcgAt10);
     expect(result.validation?.ranking.popularityOnly).toBeUndefined();
+    // EASE ranks here, and its similar lists find more of what people liked than factor cosine
+    expect(evaluation.rankingModel).toBe('ease');
+    expect(result.model.ease!.lambda).toBe(result.validation!.easeLambda);
+    expect(evaluation.similar.recall).toBeGreaterThan(evaluation.cosineSimilar.recall);
+    expect(evaluation.similar.precision).toBeGreaterThan(evaluation.cosineSimilar.precision);
   });
 
   it('serves the popularity ranking when co-occurrence says nothing more on the validation slice', async () => {
@@ -94,7 +99,7 @@ describe('training', () => {
     expect(result.validation?.ranking.popularityOnly).toBe(true);
   });
 
-  it('fits the neighbour models on a worker thread beside the factors, with the same model as on one thread', async () => {
+  it('fits the neighbour models on a worker thread beside the factors, the same model as on one', async () => {
     const { ratings } = generateSynthetic({ users: 400, movies: 150, ratings: 24_000, seed: 6 });
     const config = { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, factors: 8, epochs: 12 } };
     const threads: unknown[] = [];
@@ -108,6 +113,7 @@ describe('training', () => {
     expect(same(onWorker.model.cooccurrence!.similarities, onMain.model.cooccurrence!.similarities)).toBe(true);
     expect(same(onWorker.model.neighbors!.neighborItems, onMain.model.neighbors!.neighborItems)).toBe(true);
     expect(same(onWorker.model.factors.itemFactors, onMain.model.factors.itemFactors)).toBe(true);
+    expect(same(onWorker.model.ease!.weights, onMain.model.ease!.weights)).toBe(true);
     expect(onWorker.validation).toEqual(onMain.validation);
   });
 

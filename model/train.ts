@@ -1,4 +1,5 @@
 import { fitBlend } from './blend.ts';
+import { defaultEaseParams, fitEase, type EaseModel, type EaseParams } from './ease.ts';
 import { clipRating } from './factor-model.ts';
 import { RankingAccumulator } from './metrics.ts';
 import { fitItemNeighborsOnThread, type PendingNeighborFit } from './neighbor-thread.ts';
@@ -20,11 +21,13 @@ import {
   prepareProfile,
   candidateRatings,
   cooccurrenceCandidatesByPower,
+  easeCandidates,
   rankCandidates,
   type RankingParams,
   type RatingBlend,
   type Recommender,
 } from './recommender.ts';
+import { buildSimilarLists } from './similar.ts';
 import { trainFactors, type EpochReport, type FactorParams, type FactorTraining } from './train-factors.ts';
 import { buildTrainingSet, sortedRatedItems, subsetTrainingSet, type TrainingSet } from './training-set.ts';
 import { getOrInsert } from '../common/get-or-insert.ts';
@@ -43,6 +46,8 @@ export interface TrainConfig {
   popularityMinRatings: number;
   /** Train the item-neighbour models (rating blend and co-occurrence ranking). */
   useNeighbors: boolean;
+  /** EASE ranking models fitted beside the neighbours (null: none); the validation slice chooses. */
+  ease: EaseParams | null;
   /** Skip the neighbour models when they would cost more co-rated pairs than this. */
   maxNeighborPairs: number;
   /** Fit the neighbour models on a worker thread, beside the factors, from this many co-rated pairs. */
@@ -75,6 +80,7 @@ export const defaultTrainConfig: TrainConfig = {
   earlyStopping: true,
   popularityMinRatings: 20,
   useNeighbors: true,
+  ease: defaultEaseParams,
   maxNeighborPairs: 2e10,
   neighborThreadMinPairs: 2e7,
   rankingGrid: { ratingWeight: [0, 0.1, 0.2, 0.3, 0.5], ratingPower: [0, 1, 3] },
@@ -95,6 +101,8 @@ export interface ValidationSummary {
   blend: RatingBlend;
   ranking: RankingParams;
   rankingNdcgAt10?: number;
+  /** The λ of the EASE model kept (the best on the slice, whatever ranks). */
+  easeLambda?: number;
 }
 
 export interface TrainResult {
@@ -138,9 +146,12 @@ export async function trainRecommender(
     onEvent({ kind: 'epoch', report });
   };
   const useNeighbors = config.useNeighbors && neighborFitCost(set) <= config.maxNeighborPairs;
+  let easeParams = useNeighbors ? config.ease : null;
   /** Factors on this thread, neighbours beside them: one stage event each, with its own duration. */
   const fitBoth = async (stagePrefix: string, neighborSet: TrainingSet, factors: () => FactorTraining) => {
-    const pending = useNeighbors ? startNeighborFit(neighborSet, config) : null;
+    const pending = useNeighbors
+      ? startNeighborFit(neighborSet, config.neighbors, easeParams, config.neighborThreadMinPairs)
+      : null;
     let factorRun: FactorTraining;
     try {
       factorRun = stage(`${stagePrefix}-factors`, factors);
@@ -148,11 +159,12 @@ export async function trainRecommender(
       pending?.cancel();
       throw error;
     }
-    if (!pending) return { factorRun, neighbors: null };
+    if (!pending) return { factorRun, neighbors: null, ease: [] };
     const waitStart = performance.now();
-    const { neighbors, seconds, thread } = await pending.result;
+    const { neighbors, ease, seconds, easeSeconds, thread } = await pending.result;
     record(`${stagePrefix}-neighbors`, seconds, { thread, waitedSeconds: (performance.now() - waitStart) / 1000 });
-    return { factorRun, neighbors };
+    if (easeParams) record(`${stagePrefix}-ease`, easeSeconds, { thread, items: ease[0]?.items.length ?? 0 });
+    return { factorRun, neighbors, ease };
   };
 
   let chosenEpochs = config.factors.epochs;
@@ -160,12 +172,12 @@ export async function trainRecommender(
   let ranking = defaultRanking;
   let validation: ValidationSummary | undefined;
   /** The models fitted beside the validation slice: served as they are unless config.refit. */
-  let fitted: { factors: Recommender['factors']; neighbors: ItemNeighbors | null } | undefined;
+  let fitted: { factors: Recommender['factors']; neighbors: ItemNeighbors | null; ease: EaseModel[] } | undefined;
 
   if (config.validationFraction > 0) {
     const { fit, held } = splitRows(set.length, config.validationFraction, config.seed);
     const fitSet = subsetTrainingSet(set, fit);
-    const { factorRun, neighbors } = await fitBoth('fit', fitSet, () =>
+    const { factorRun, neighbors, ease } = await fitBoth('fit', fitSet, () =>
       trainFactors(set, config.factors, {
         seed: config.seed + 1,
         rows: fit,
@@ -175,25 +187,31 @@ export async function trainRecommender(
       }),
     );
     if (config.earlyStopping) chosenEpochs = factorRun.bestEpoch;
-    fitted = { factors: factorRun.model, neighbors };
-    const fitModel = assemble(fitSet, factorRun.model, neighbors, config, noBlend, defaultRanking);
+    fitted = { factors: factorRun.model, neighbors, ease };
+    const fitModel = assemble(fitSet, factorRun.model, neighbors, null, config, noBlend, defaultRanking);
     validation = stage(
       'validate',
-      () => chooseOnValidation(fitModel, set, held, config),
+      () => chooseOnValidation(fitModel, ease, set, held, config),
       (v) => ({ ...v }),
     );
     blend = validation.blend;
     ranking = validation.ranking;
   }
+  // without a validation slice to choose, the first λ
+  const easeLambda = validation?.easeLambda ?? config.ease?.lambdas[0];
+  const keptEase = (models: EaseModel[]): EaseModel | null => models.find((m) => m.lambda === easeLambda) ?? null;
 
   let model: Recommender;
   if (fitted && !config.refit) {
-    model = assemble(set, fitted.factors, fitted.neighbors, config, blend, ranking);
+    model = withSimilarLists(
+      assemble(set, fitted.factors, fitted.neighbors, keptEase(fitted.ease), config, blend, ranking),
+    );
   } else {
-    const { factorRun, neighbors } = await fitBoth('refit', set, () =>
+    easeParams = easeParams && easeLambda !== undefined ? { ...easeParams, lambdas: [easeLambda] } : null;
+    const { factorRun, neighbors, ease } = await fitBoth('refit', set, () =>
       trainFactors(set, config.factors, { seed: config.seed + 2, epochs: chosenEpochs, phase: 'refit', onEpoch }),
     );
-    model = assemble(set, factorRun.model, neighbors, config, blend, ranking);
+    model = withSimilarLists(assemble(set, factorRun.model, neighbors, keptEase(ease), config, blend, ranking));
   }
   return {
     model,
@@ -206,13 +224,22 @@ export async function trainRecommender(
   };
 }
 
-/** The neighbour fit, on a worker thread when it is big enough to be worth one. */
-function startNeighborFit(set: TrainingSet, config: TrainConfig): PendingNeighborFit {
-  if (neighborFitCost(set) >= config.neighborThreadMinPairs) return fitItemNeighborsOnThread(set, config.neighbors);
+/** The neighbour and EASE fits, on a worker thread when they are big enough to be worth one. */
+function startNeighborFit(
+  set: TrainingSet,
+  params: NeighborParams,
+  ease: EaseParams | null,
+  threadMinPairs: number,
+): PendingNeighborFit {
+  if (neighborFitCost(set) >= threadMinPairs) return fitItemNeighborsOnThread(set, params, ease);
   const t0 = performance.now();
-  const neighbors = fitItemNeighbors(set, config.neighbors);
+  const neighbors = fitItemNeighbors(set, params);
+  const t1 = performance.now();
+  const easeModels = ease ? fitEase(set, ease) : [];
+  const seconds = (t1 - t0) / 1000;
+  const easeSeconds = (performance.now() - t1) / 1000;
   return {
-    result: Promise.resolve({ neighbors, seconds: (performance.now() - t0) / 1000, thread: 'main' }),
+    result: Promise.resolve({ neighbors, ease: easeModels, seconds, easeSeconds, thread: 'main' }),
     cancel: () => {},
   };
 }
@@ -229,6 +256,7 @@ function assemble(
   set: TrainingSet,
   factors: Recommender['factors'],
   neighbors: ItemNeighbors | null,
+  ease: EaseModel | null,
   config: TrainConfig,
   blend: RatingBlend,
   ranking: RankingParams,
@@ -237,11 +265,18 @@ function assemble(
     factors,
     neighbors: neighbors?.rating ?? null,
     cooccurrence: neighbors?.cooccurrence ?? null,
+    ease,
+    similar: null,
     blend: neighbors ? blend : noBlend,
     ranking,
     popularity: popularityOf(set, config),
     rated: sortedRatedItems(set),
   };
+}
+
+/** The served model's similar lists, from its item-item models (the validation's model needs none). */
+function withSimilarLists(model: Recommender): Recommender {
+  return { ...model, similar: buildSimilarLists(model.factors.items.size, model.ease, model.cooccurrence) };
 }
 
 function popularityOf(set: TrainingSet, config: TrainConfig): Int32Array {
@@ -253,6 +288,7 @@ function popularityOf(set: TrainingSet, config: TrainConfig): Int32Array {
 /** Blend weights by least squares and ranking parameters by NDCG@10, both on the held-out rows. */
 function chooseOnValidation(
   model: Recommender,
+  ease: EaseModel[],
   set: TrainingSet,
   held: Int32Array,
   config: TrainConfig,
@@ -290,17 +326,22 @@ function chooseOnValidation(
     ranking: defaultRanking,
   };
   if (model.neighbors) summary.neighborRmse = rmseOf((k) => neighbor[k]!);
-  if (model.cooccurrence) Object.assign(summary, chooseRanking(model, set, held, byUser, config));
+  if (model.cooccurrence) Object.assign(summary, chooseRanking(model, ease, set, held, byUser, config));
   return summary;
 }
 
+/**
+ * The ranking with the best NDCG@10 on a sample of the slice's users, among: the popularity ranking,
+ * co-occurrence for each rating power and weight, and EASE for each λ and rating weight.
+ */
 function chooseRanking(
   model: Recommender,
+  ease: EaseModel[],
   set: TrainingSet,
   held: Int32Array,
   byUser: Map<number, number[]>,
   config: TrainConfig,
-): { ranking: RankingParams; rankingNdcgAt10: number } {
+): { ranking: RankingParams; rankingNdcgAt10: number; easeLambda?: number } {
   const users: { user: number; relevant: Set<number> }[] = [];
   for (const [user, rows] of byUser) {
     const relevant = new Set<number>();
@@ -326,11 +367,23 @@ function chooseRanking(
       });
     });
   }
+  const easeAccumulators = ease.map(() => weights.map(() => new RankingAccumulator(10, set.items.size)));
+  for (const { user, relevant } of sample) {
+    const prepared = prepareProfile(model, knownUserProfile(model, user));
+    // every λ covers the same items: predict their ratings once per user
+    const ratings = ease.length > 0 ? candidateRatings(model, prepared, ease[0]!.items) : null;
+    ease.forEach((easeModel, e) => {
+      const candidates = easeCandidates(easeModel, prepared, ratings);
+      weights.forEach((weight, w) => {
+        easeAccumulators[e]![w]!.add(rankCandidates(model, prepared.profile, candidates, weight, 10), relevant);
+      });
+    });
+  }
   const popular = new RankingAccumulator(10, set.items.size);
   for (const { user, relevant } of sample)
     popular.add(rankCandidates(model, knownUserProfile(model, user), null, 0, 10), relevant);
-  let best = {
-    ranking: { ...defaultRanking, popularityOnly: true } as RankingParams,
+  let best: { ranking: RankingParams; rankingNdcgAt10: number; easeLambda?: number } = {
+    ranking: { ...defaultRanking, popularityOnly: true },
     rankingNdcgAt10: popular.result().ndcgAt10,
   };
   powers.forEach((ratingPower, p) => {
@@ -339,5 +392,20 @@ function chooseRanking(
       if (ndcg > best.rankingNdcgAt10) best = { ranking: { ratingWeight, ratingPower }, rankingNdcgAt10: ndcg };
     });
   });
-  return best;
+  let bestEase = { ndcg: -1, lambda: 0, ratingWeight: 0 };
+  ease.forEach(({ lambda }, e) => {
+    weights.forEach((ratingWeight, w) => {
+      const ndcg = easeAccumulators[e]![w]!.result().ndcgAt10;
+      if (ndcg > bestEase.ndcg) bestEase = { ndcg, lambda, ratingWeight };
+    });
+  });
+  if (ease.length === 0) return best;
+  const { ndcg, lambda, ratingWeight } = bestEase;
+  if (ndcg > best.rankingNdcgAt10) {
+    best = {
+      ranking: { ratingWeight, ratingPower: defaultRanking.ratingPower, itemModel: 'ease' },
+      rankingNdcgAt10: ndcg,
+    };
+  }
+  return { ...best, easeLambda: lambda };
 }

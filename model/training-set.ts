@@ -21,7 +21,10 @@ export interface TrainingSet {
   readonly itemCounts: Int32Array;
 }
 
-/** The part of a training set that the neighbour and baseline fits read: plain data, so it can cross to a worker thread. */
+/**
+ * The part of a training set that the neighbour and baseline fits read: plain data, so it can
+ * cross to a worker thread.
+ */
 export interface RatingRows {
   readonly users: { readonly size: number };
   readonly items: { readonly size: number };

@@ -19,7 +19,7 @@ import { countRatings, countRatingsSince, insertRating, ratingsHighWaterMark } f
 import { finishRun, getRun, listEpochs, listRuns, recordEpoch, recordRunDataset, startRun } from './training-runs.ts';
 
 const TABLES = ['movies', 'ratings', 'training_runs', 'epoch_metrics', 'promotions', 'gate_decisions'];
-const MIGRATIONS = ['001-initial-schema', '002-gate-decisions', '003-records-once'];
+const MIGRATIONS = ['001-initial-schema', '002-gate-decisions', '003-records-once', '004-run-ranking-model'];
 
 /** Rows as sorted "user movie rating time" lines: equal tables whatever their row order. */
 function canonical(r: Ratings): string[] {
@@ -99,7 +99,7 @@ export function describeDatabase(name: string, open: () => Promise<SuiteDatabase
       expect(await migrateDown(db)).toEqual(['002-gate-decisions']);
       expect(await db.knex.schema.hasTable('gate_decisions')).toBe(false);
       expect(await listPromotions(db, 'svd')).toHaveLength(2);
-      expect(await migrateToLatest(db)).toEqual(['002-gate-decisions', '003-records-once']);
+      expect(await migrateToLatest(db)).toEqual(MIGRATIONS.slice(1));
     });
 
     it('003 keeps the first of a promotion or judgement recorded twice, refuses repeats, goes down alone', async () => {
@@ -305,6 +305,7 @@ export function describeDatabase(name: string, open: () => Promise<SuiteDatabase
           digest: `sha256:${'a'.repeat(64)}`,
           sizeBytes: 5_000_000_000,
         },
+        rankingModel: 'ease',
         finishedAt: new Date('2025-01-01T00:01:00Z'),
       });
       expect(finished).toMatchObject({
@@ -313,6 +314,7 @@ export function describeDatabase(name: string, open: () => Promise<SuiteDatabase
         dataset: { ratings: 100, users: 10, movies: 20 },
         metrics,
         artifact: { uri: 's3://models/svd/default-svd-1', sizeBytes: 5_000_000_000 },
+        rankingModel: 'ease',
         message: null,
       });
       expect(finished.finishedAt?.toISOString()).toBe('2025-01-01T00:01:00.000Z');
@@ -325,7 +327,13 @@ export function describeDatabase(name: string, open: () => Promise<SuiteDatabase
       await recordEpoch(db, 'default/svd-2', { epoch: 1, trainLoss: 1, validationRmse: null, seconds: 1 });
       await finishRun(db, 'default/svd-2', { status: 'Failed', message: 'OOMKilled' });
       const again = await startRun(db, { runId: 'default/svd-2', model: 'svd', params: { factors: 8 } });
-      expect(again).toMatchObject({ status: 'Running', attempts: 2, message: null, params: { factors: 8 } });
+      expect(again).toMatchObject({
+        status: 'Running',
+        attempts: 2,
+        message: null,
+        rankingModel: null,
+        params: { factors: 8 },
+      });
       expect(await listEpochs(db, 'default/svd-2')).toEqual([]);
     });
 

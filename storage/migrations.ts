@@ -3,6 +3,7 @@ import type { Database } from './database.ts';
 import * as initialSchema from './migrations/001-initial-schema.ts';
 import * as gateDecisions from './migrations/002-gate-decisions.ts';
 import * as recordsOnce from './migrations/003-records-once.ts';
+import * as runRankingModel from './migrations/004-run-ranking-model.ts';
 
 interface Migration {
   readonly name: string;
@@ -15,6 +16,7 @@ const MIGRATIONS: readonly Migration[] = [
   { name: '001-initial-schema', ...initialSchema },
   { name: '002-gate-decisions', ...gateDecisions },
   { name: '003-records-once', ...recordsOnce },
+  { name: '004-run-ranking-model', ...runRankingModel },
 ];
 
 /** Explicit list instead of a folder scan: works the same from source, a bundle or a container. */

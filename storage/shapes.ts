@@ -52,6 +52,9 @@ export const trainingRun = z.object({
   dataset: ratingCounts.nullable(),
   metrics: runMetrics,
   artifact: runArtifact.nullable(),
+  rankingModel: z.string().nullable().meta({
+    description: 'The model that ranks in the artifact (popularity, cooccurrence, ease), chosen by the trainer',
+  }),
   message: z.string().nullable(),
   startedAt: timestamp,
   finishedAt: timestamp.nullable(),

@@ -75,6 +75,7 @@ function clearedResults(): Record<string, null> {
     artifact_uri: null,
     artifact_digest: null,
     artifact_size: null,
+    ranking_model: null,
     message: null,
     finished_at: null,
   };
@@ -118,6 +119,7 @@ export interface FinishRun {
   status: Exclude<RunStatus, 'Running'>;
   metrics?: RunMetrics;
   artifact?: RunArtifact | null;
+  rankingModel?: string | null;
   /** Why it failed, or a note. */
   message?: string | null;
   finishedAt?: Date;
@@ -133,6 +135,7 @@ export async function finishRun(db: Database, runId: string, result: FinishRun):
     const value = result.metrics?.[key as keyof RunMetrics];
     if (value !== undefined) values[column] = value;
   }
+  if (result.rankingModel) values.ranking_model = result.rankingModel;
   if (result.artifact) {
     values.artifact_uri = result.artifact.uri;
     values.artifact_digest = result.artifact.digest;
@@ -211,6 +214,7 @@ function toRun(row: any): TrainingRun {
       row.artifact_uri === null
         ? null
         : { uri: row.artifact_uri, digest: row.artifact_digest, sizeBytes: Number(row.artifact_size) },
+    rankingModel: row.ranking_model ?? null,
     message: row.message ?? null,
     startedAt: toDate(row.started_at)!,
     finishedAt: toDate(row.finished_at),

@@ -105,6 +105,7 @@ export async function runTraining(job: TrainingJob): Promise<TrainingResult> {
         coverage: metrics.coverage,
         trainSeconds: metrics.trainSeconds,
       },
+      rankingModel: evaluation.rankingModel,
       artifact,
     });
     return {

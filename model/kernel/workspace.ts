@@ -83,9 +83,16 @@ export interface CooccurrenceExports {
   ): number;
 }
 
+/** The exports of kernel/ease.ts: the Gram matrix and the in-place inverse of the EASE fit. */
+export interface EaseExports {
+  accumulateGram(userOffsets: number, userItems: number, userCount: number, a: number, ld: number): void;
+  invertInPlace(a: number, ld: number, block: number, r: number, d: number, saved: number): void;
+}
+
 export interface KernelExports {
   sgd: SgdExports;
   cooccurrence: CooccurrenceExports;
+  ease: EaseExports;
 }
 
 const compiled = new Map<keyof KernelExports, WebAssembly.Module>();

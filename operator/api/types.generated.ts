@@ -120,6 +120,8 @@ export type TrainingRunStatus = {
     /** Wall-clock seconds the training took. */
     trainSeconds?: number;
   };
+  /** The model that ranks in the artifact (popularity, cooccurrence, ease), chosen by the trainer. */
+  rankingModel?: string;
   /** The model the run wrote to the object store. */
   artifact?: {
     /** Where the artifact is: s3://bucket/model/run or file:///path. */

@@ -70,6 +70,7 @@ const result = {
     coverage: 0.3,
     trainSeconds: 12,
   },
+  rankingModel: 'ease',
   artifact: { uri: 's3://models/movielens/uid-7', digest: 'sha256:abc', sizeBytes: 1234 },
 };
 
@@ -173,6 +174,7 @@ describe('decideTrainingRun', () => {
       phase: 'Succeeded',
       completionTime: t1.toISOString(),
       metrics: result.metrics,
+      rankingModel: 'ease',
       artifact: result.artifact,
       dataset: result.dataset,
     });

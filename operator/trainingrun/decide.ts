@@ -129,11 +129,19 @@ export function decideTrainingRun(inputs: TrainingRunInputs): TrainingRunDecisio
       parsed.result.metrics &&
       parsed.result.artifact
     ) {
-      const { dataset, metrics, artifact } = parsed.result;
+      const { dataset, metrics, artifact, rankingModel } = parsed.result;
       const scores = `rmse ${metrics.rmse.toFixed(4)}, ndcg@10 ${metrics.ndcgAt10.toFixed(4)}`;
       const message = `${scores}, artifact ${artifact.digest}`;
       const status = withConditions(
-        { ...finished, phase: 'Succeeded', message, ...(dataset ? { dataset } : {}), metrics, artifact },
+        {
+          ...finished,
+          phase: 'Succeeded',
+          message,
+          ...(dataset ? { dataset } : {}),
+          metrics,
+          ...(rankingModel ? { rankingModel } : {}),
+          artifact,
+        },
         [{ type: conditionTypes.succeeded, status: 'True', reason: 'TrainingSucceeded', message }],
       );
       return { createJob: undefined, status, events: [{ type: 'Normal', reason: 'TrainingSucceeded', message }] };

@@ -76,6 +76,7 @@ describe('a finished run whose termination message was lost', () => {
     await finishRun(db, runId, {
       status: 'Succeeded',
       metrics,
+      rankingModel: 'ease',
       artifact: { uri: 's3://models/movielens/lost', digest: 'sha256:lost', sizeBytes: 42 },
     });
 
@@ -86,6 +87,8 @@ describe('a finished run whose termination message was lost', () => {
     });
     expect(run.status).toMatchObject({
       metrics,
+      // kept by the CRD's schema, shown by `kubectl get tr` as Ranking
+      rankingModel: 'ease',
       artifact: { uri: 's3://models/movielens/lost', digest: 'sha256:lost', sizeBytes: 42 },
     });
   });

@@ -27,6 +27,7 @@ export function resultFromRecord(record: RunRecord | null): TrainerResult | unde
           },
         }
       : {}),
+    ...(record.rankingModel ? { rankingModel: record.rankingModel } : {}),
     ...(record.artifact ? { artifact: record.artifact } : {}),
   };
 }

@@ -20,6 +20,8 @@ export const trainerResult = z.object({
       trainSeconds: z.number(),
     })
     .optional(),
+  /** The model that ranks in the artifact (popularity, cooccurrence, ease); absent from older trainers. */
+  rankingModel: z.string().max(32).optional(),
   artifact: z.object({ uri: z.string(), digest: z.string(), sizeBytes: count }).optional(),
 });
 

@@ -180,6 +180,14 @@ function render(body: HTMLElement, insight: ModelsInsight): void {
       value: (r) => algorithm(r.params),
       show: (r) => algorithm(r.params) ?? '–',
     });
+  if (runs.some((run) => run.rankingModel))
+    columns.push({
+      key: 'rankingModel',
+      label: 'Ranking',
+      title: 'the model that ranks recommendations, chosen on the validation slice',
+      value: (r) => r.rankingModel,
+      show: (r) => r.rankingModel ?? '–',
+    });
   // The algorithm column already says what these two switches do.
   const shown = byAlgorithm ? varying.filter((key) => key !== 'useNeighbors' && key !== 'factors.implicit') : varying;
   for (const key of shown.slice(0, MAX_PARAM_COLUMNS)) {
@@ -394,10 +402,47 @@ function render(body: HTMLElement, insight: ModelsInsight): void {
       details,
     ),
     h('section', { 'aria-labelledby': 'curves-h' }, h('h2', { id: 'curves-h' }, 'Training curves'), curves),
+    ...(serving ? [similarSection()] : []),
     decisionsSection(mergeDecisions(decisions, promotions)),
   );
   renderTable();
   void renderCurves();
+}
+
+/** The most popular movies' similar lists, as the served model answers /v1/movies/:id/similar. */
+function similarSection(): HTMLElement {
+  const lists = h('div', {}, h('p', { class: 'muted' }, 'Loading similar movies…'));
+  const title = (movie: { movieId: number; title: string | null }) => movie.title ?? `movie ${movie.movieId}`;
+  void (async () => {
+    try {
+      const popular = await api.visitorRecommendations([], 5);
+      const answers = await Promise.all(popular.recommendations.map((movie) => api.similar(movie.movieId, 5)));
+      lists.replaceChildren(
+        h(
+          'dl',
+          {},
+          ...answers.flatMap((answer) => [
+            h('dt', {}, title({ movieId: answer.movieId, title: answer.title })),
+            h('dd', {}, answer.similar.map(title).join(' · ')),
+          ]),
+        ),
+      );
+    } catch (error) {
+      lists.replaceChildren(notice(describeError(error).title, describeError(error).text, 'error'));
+    }
+  })();
+  return h(
+    'section',
+    { 'aria-labelledby': 'similar-h' },
+    h('h2', { id: 'similar-h' }, 'Similar movies'),
+    h(
+      'p',
+      { class: 'muted' },
+      'The served model’s lists for its five most popular movies: ' +
+        'precomputed at training from the item-item model that ranks.',
+    ),
+    lists,
+  );
 }
 
 function modelPicker(body: HTMLElement, insight: ModelsInsight): HTMLElement {
