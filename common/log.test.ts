@@ -101,8 +101,14 @@ describe('createLogger lines', () => {
 
   it('keeps the order time, level, msg, base fields, own fields, with or without either', () => {
     const [withBoth, baseOnly, ownOnly, none] = [
-      ...linesOf({ component: 'c' }, (log) => (log.info('a', { x: 1, path: '/p"q' }), log.info('b'))),
-      ...linesOf({}, (log) => (log.info('c', { x: 2 }), log.info('d', {}))),
+      ...linesOf({ component: 'c' }, (log) => {
+        log.info('a', { x: 1, path: '/p"q' });
+        log.info('b');
+      }),
+      ...linesOf({}, (log) => {
+        log.info('c', { x: 2 });
+        log.info('d', {});
+      }),
     ];
     expect(Object.keys(JSON.parse(withBoth!))).toEqual(['time', 'level', 'msg', 'component', 'x', 'path']);
     expect(JSON.parse(withBoth!).path).toBe('/p"q');

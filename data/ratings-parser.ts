@@ -120,7 +120,7 @@ function parserFromHeader(
   return parser;
 }
 
-const ROLE_NONE = 0;
+// A column's role; 0 (a new Uint8Array's value) is a column nobody reads.
 const ROLE_USER = 1;
 const ROLE_MOVIE = 2;
 const ROLE_RATING = 3;

@@ -234,3 +234,4 @@ export type ModelsInsight = z.input<typeof modelsInsight>;
 export type EpochsInsight = z.input<typeof epochsInsight>;
 export type RatingsInsight = z.input<typeof ratingsInsight>;
 export type TrafficInsight = z.input<typeof trafficInsight>;
+export type Readiness = z.input<typeof readiness>;

@@ -3,6 +3,15 @@ import { predictRating, prepareProfile, knownUserProfile, recommend, visitorProf
 import { makeProfile } from '../model/profile.ts';
 import { openDatabase, type Database } from '../storage/database.ts';
 import { migrateToLatest } from '../storage/migrations.ts';
+import type {
+  ErrorBody,
+  Prediction,
+  Readiness,
+  ServedModel,
+  SimilarMovies,
+  UserRecommendations,
+  VisitorRecommendations,
+} from './api-shapes.ts';
 import { openAuth, parseCredentialList } from './auth.ts';
 import { RatingOverlay } from './rating-overlay.ts';
 import type { ServingModel } from './serving-model.ts';
@@ -31,15 +40,16 @@ describe('inference app', () => {
     await db.close();
   });
 
-  const get = async (path: string, init?: RequestInit) => {
+  /** Body: the shape the route answers with (every body here is JSON). */
+  const get = async <Body = unknown>(path: string, init?: RequestInit) => {
     const res = await fetch(app.url + path, init);
-    return { status: res.status, body: (await res.json()) as any, headers: res.headers };
+    return { status: res.status, body: (await res.json()) as Body, headers: res.headers };
   };
-  const post = (path: string, body: unknown) =>
-    get(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = <Body = unknown>(path: string, body: unknown) =>
+    get<Body>(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   it('refuses model swaps when no admin or write credentials are configured, even though reads are open', async () => {
-    const { status, body } = await post('/v1/admin/model', { uri: '/somewhere/else' });
+    const { status, body } = await post<ErrorBody>('/v1/admin/model', { uri: '/somewhere/else' });
     expect(status).toBe(403);
     expect(body.error.message).toMatch(/MOVIE_RECO_AUTH_ADMIN/);
     expect((await get('/v1/model')).status).toBe(200);
@@ -48,24 +58,24 @@ describe('inference app', () => {
   it('recommends for a known user exactly what the model ranks, none of it already rated', async () => {
     const model = serving.recommender;
     const userId = model.factors.users.idAt(5);
-    const { status, body } = await get(`/v1/recommendations?userId=${userId}&n=7`);
+    const { status, body } = await get<UserRecommendations>(`/v1/recommendations?userId=${userId}&n=7`);
     expect(status).toBe(200);
     expect(body.coldStart).toBe(false);
     const prepared = prepareProfile(model, knownUserProfile(model, 5));
     const expected = Array.from(recommend(model, prepared, 7).items, (i) => model.factors.items.idAt(i));
-    expect(body.recommendations.map((r: any) => r.movieId)).toEqual(expected);
+    expect(body.recommendations.map((r) => r.movieId)).toEqual(expected);
     const rated = new Set(Array.from(knownUserProfile(model, 5).items, (i) => model.factors.items.idAt(i)));
     for (const r of body.recommendations) expect(rated.has(r.movieId)).toBe(false);
-    const first = model.factors.items.indexOf(body.recommendations[0].movieId);
-    expect(body.recommendations[0].predictedRating).toBe(round(predictRating(model, prepared, first)));
+    const first = model.factors.items.indexOf(body.recommendations[0]!.movieId);
+    expect(body.recommendations[0]!.predictedRating).toBe(round(predictRating(model, prepared, first)));
     // the alias and the cached answer are the same
     expect((await get(`/recommendations?userId=${userId}&n=7`)).body).toEqual(body);
   });
 
   it('answers an unknown user from the popularity ranking, marked coldStart', async () => {
-    const { body } = await get('/v1/recommendations?userId=999999&n=5');
+    const { body } = await get<UserRecommendations>('/v1/recommendations?userId=999999&n=5');
     expect(body.coldStart).toBe(true);
-    expect(body.recommendations.map((r: any) => r.movieId)).toEqual(
+    expect(body.recommendations.map((r) => r.movieId)).toEqual(
       Array.from(serving.recommender.popularity.subarray(0, 5), (i) => serving.recommender.factors.items.idAt(i)),
     );
   });
@@ -79,11 +89,11 @@ describe('inference app', () => {
       ['/v1/predict?userId=1', 'movieId'],
       ['/v1/movies/x/similar', 'movieId'],
     ] as const) {
-      const { status, body } = await get(path);
+      const { status, body } = await get<ErrorBody>(path);
       expect(status, path).toBe(400);
       expect(body.error.parameter, path).toBe(parameter);
     }
-    const bad = await post('/v1/recommendations', { ratings: [{ movieId: 1, rating: 7 }] });
+    const bad = await post<ErrorBody>('/v1/recommendations', { ratings: [{ movieId: 1, rating: 7 }] });
     expect(bad.status).toBe(400);
     expect(bad.body.error.parameter).toBe('ratings.0.rating');
     const notJson = await get('/v1/recommendations', {
@@ -98,7 +108,7 @@ describe('inference app', () => {
     const model = serving.recommender;
     const userId = model.factors.users.idAt(3);
     const movieId = model.factors.items.idAt(10);
-    const { body } = await get(`/v1/predict?userId=${userId}&movieId=${movieId}`);
+    const { body } = await get<Prediction>(`/v1/predict?userId=${userId}&movieId=${movieId}`);
     expect(body).toEqual({
       userId,
       movieId,
@@ -106,10 +116,12 @@ describe('inference app', () => {
       coldStart: false,
       model: { run: serving.manifest.run, digest: serving.digest },
     });
-    const cold = await get(`/v1/predict?userId=987654&movieId=${movieId}`);
+    const cold = await get<Prediction>(`/v1/predict?userId=987654&movieId=${movieId}`);
     expect(cold.body).toMatchObject({ userId: 987654, coldStart: true, model: { run: serving.manifest.run } });
-    expect((await get(`/predict?userId=${userId}&movieId=${movieId}`)).body.predictedRating).toBe(body.predictedRating);
-    const missing = await get(`/v1/predict?userId=${userId}&movieId=987654`);
+    expect((await get<Prediction>(`/predict?userId=${userId}&movieId=${movieId}`)).body.predictedRating).toBe(
+      body.predictedRating,
+    );
+    const missing = await get<ErrorBody>(`/v1/predict?userId=${userId}&movieId=987654`);
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('unknown_movie');
   });
@@ -117,25 +129,25 @@ describe('inference app', () => {
   it('serves the similar list precomputed at training, best first, never the movie itself', async () => {
     const { factors: f, similar } = serving.recommender;
     const movieId = f.items.idAt(0);
-    const { status, body } = await get(`/v1/movies/${movieId}/similar?n=5`);
+    const { status, body } = await get<SimilarMovies>(`/v1/movies/${movieId}/similar?n=5`);
     expect(status).toBe(200);
     const listed = Array.from(similar!.items.subarray(similar!.offsets[0]!, similar!.offsets[0]! + 5));
     expect(listed).toHaveLength(5);
-    expect(body.similar.map((s: any) => s.movieId)).toEqual(listed.map((i) => f.items.idAt(i)));
-    expect(body.similar.map((s: any) => s.movieId)).not.toContain(movieId);
+    expect(body.similar.map((s) => s.movieId)).toEqual(listed.map((i) => f.items.idAt(i)));
+    expect(body.similar.map((s) => s.movieId)).not.toContain(movieId);
     expect((await get('/v1/movies/987654/similar')).status).toBe(404);
   });
 
   it('recommends for a visitor from a few ratings, by fold-in', async () => {
     const model = serving.recommender;
     const ratings = [0, 1, 2, 3].map((i) => ({ movieId: model.factors.items.idAt(i), rating: 4.5 }));
-    const { status, body } = await post('/v1/recommendations', {
+    const { status, body } = await post<VisitorRecommendations>('/v1/recommendations', {
       ratings: [...ratings, { movieId: 987654, rating: 3 }],
       n: 6,
     });
     expect(status).toBe(200);
     const expected = recommend(model, prepareProfile(model, visitorProfile(model, ratings)), 6);
-    expect(body.recommendations.map((r: any) => r.movieId)).toEqual(
+    expect(body.recommendations.map((r) => r.movieId)).toEqual(
       Array.from(expected.items, (i) => model.factors.items.idAt(i)),
     );
     expect(body.ignoredMovieIds).toEqual([987654]);
@@ -145,33 +157,35 @@ describe('inference app', () => {
     const model = serving.recommender;
     const user = 7;
     const userId = model.factors.users.idAt(user);
-    const before = await get(`/v1/recommendations?userId=${userId}&n=5`);
-    const movieId = before.body.recommendations[0].movieId;
+    const before = await get<UserRecommendations>(`/v1/recommendations?userId=${userId}&n=5`);
+    const movieId = before.body.recommendations[0]!.movieId;
     const stored = await post('/v1/ratings', { userId, movieId, rating: 0.5 });
     expect(stored.status).toBe(201);
     const row = await db.knex('ratings').where({ user_id: userId, movie_id: movieId }).first();
     expect(Number(row.rating)).toBe(0.5);
-    const after = await get(`/v1/recommendations?userId=${userId}&n=5`);
-    expect(after.body.recommendations.map((r: any) => r.movieId)).not.toContain(movieId);
+    const after = await get<UserRecommendations>(`/v1/recommendations?userId=${userId}&n=5`);
+    expect(after.body.recommendations.map((r) => r.movieId)).not.toContain(movieId);
     const known = knownUserProfile(model, user);
     const merged = makeProfile(user, [...known.items, model.factors.items.indexOf(movieId)], [...known.ratings, 0.5]);
     const expected = recommend(model, prepareProfile(model, merged, false), 5);
-    expect(after.body.recommendations.map((r: any) => r.movieId)).toEqual(
+    expect(after.body.recommendations.map((r) => r.movieId)).toEqual(
       Array.from(expected.items, (i) => model.factors.items.idAt(i)),
     );
   });
 
   it('refuses a bad rating with 400 and an unknown movie with 404', async () => {
-    expect((await post('/v1/ratings', { userId: 1, movieId: 1, rating: 6 })).body.error.parameter).toBe('rating');
-    expect((await post('/v1/ratings', { userId: 1, rating: 3 })).body.error.parameter).toBe('movieId');
+    expect((await post<ErrorBody>('/v1/ratings', { userId: 1, movieId: 1, rating: 6 })).body.error.parameter).toBe(
+      'rating',
+    );
+    expect((await post<ErrorBody>('/v1/ratings', { userId: 1, rating: 3 })).body.error.parameter).toBe('movieId');
     expect((await post('/v1/ratings', { userId: 1, movieId: 987654, rating: 3 })).status).toBe(404);
   });
 
   it('describes the model, health, readiness, docs and metrics', async () => {
-    const model = await get('/v1/model');
+    const model = await get<ServedModel>('/v1/model');
     expect(model.body).toMatchObject({ model: 'test', run: 'run-a', digest: serving.digest });
     expect((await get('/healthz')).status).toBe(200);
-    expect((await get('/readyz')).body.ready).toBe(true);
+    expect((await get<Readiness>('/readyz')).body.ready).toBe(true);
     expect((await fetch(`${app.url}/docs`)).headers.get('content-type')).toMatch(/text\/html/);
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
     expect(metrics).toContain(`movie_reco_model_info{model="test",run="run-a",digest="${serving.digest}"} 1`);
@@ -212,21 +226,21 @@ describe('inference app', () => {
   });
 
   it('answers JSON 404 for an unknown path and 405 for a wrong method', async () => {
-    const missing = await get('/v2/nothing');
+    const missing = await get<ErrorBody>('/v2/nothing');
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('not_found');
-    const wrongMethod = await get('/v1/model', { method: 'DELETE' });
+    const wrongMethod = await get<ErrorBody>('/v1/model', { method: 'DELETE' });
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.body.error.code).toBe('method_not_allowed');
     // A method no route implements is the client's mistake too: 405, not the router's 501.
-    const unknownMethod = await get('/v1/model', { method: 'PROPFIND' });
+    const unknownMethod = await get<ErrorBody>('/v1/model', { method: 'PROPFIND' });
     expect(unknownMethod.status).toBe(405);
     expect(unknownMethod.body.error.code).toBe('method_not_allowed');
     expect(unknownMethod.headers.get('allow')).toBe('HEAD, GET, POST, OPTIONS');
   });
 
   it('answers 413 to an oversized body and closes the connection, whose unread rest it cannot reuse', async () => {
-    const { status, body, headers } = await get('/v1/ratings', {
+    const { status, body, headers } = await get<ErrorBody>('/v1/ratings', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ pad: 'x'.repeat(300_000) }),
@@ -267,7 +281,7 @@ describe('inference app that takes no anonymous writes (a release without creden
       body: '{"userId":1,"movieId":1,"rating":4}',
     });
     expect(posted.status).toBe(403);
-    const body = (await posted.json()) as { error: { code: string; message: string } };
+    const body = (await posted.json()) as ErrorBody;
     expect(body.error.code).toBe('forbidden');
     expect(body.error.message).toMatch(/spec\.serving\.authSecretRef.*spec\.serving\.anonymousWrites: true/);
   });
@@ -295,7 +309,7 @@ describe('inference app with credentials', () => {
     const none = await fetch(path);
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toMatch(/Basic/);
-    expect(((await none.json()) as any).error.code).toBe('unauthorized');
+    expect(((await none.json()) as ErrorBody).error.code).toBe('unauthorized');
     expect((await fetch(path, { headers: { authorization: basic('alice', 'wrong') } })).status).toBe(401);
     expect((await fetch(path, { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
   });

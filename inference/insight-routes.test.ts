@@ -2,6 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../storage/database.ts';
 import { migrateToLatest } from '../storage/migrations.ts';
 import { insertRating } from '../storage/ratings-table.ts';
+import type {
+  EpochsInsight,
+  ErrorBody,
+  FoundMovies,
+  ModelsInsight,
+  RatingsInsight,
+  TrafficInsight,
+} from './api-shapes.ts';
 import type { MovieCatalog } from './movie-catalog.ts';
 import type { ServingModel } from './serving-model.ts';
 import { recordInsightHistory } from './testing/insight-history.ts';
@@ -37,24 +45,23 @@ describe('insight and search endpoints', () => {
     await db.close();
   });
 
-  const get = async (base: TestApp, path: string) => {
+  /** Body: the shape the route answers with (every body here is JSON). */
+  const get = async <Body = unknown>(base: TestApp, path: string) => {
     const res = await fetch(base.url + path);
-    return { status: res.status, body: (await res.json()) as any };
+    return { status: res.status, body: (await res.json()) as Body };
   };
 
   it('searches titles by words, ignoring case, accents and MovieLens’s trailing articles', async () => {
     const titles = async (q: string, n = 10) =>
-      (await get(app, `/v1/movies?q=${encodeURIComponent(q)}&n=${n}`)).body.movies.map((m: any) => m.title);
+      (await get<FoundMovies>(app, `/v1/movies?q=${encodeURIComponent(q)}&n=${n}`)).body.movies.map((m) => m.title);
     expect(await titles('the matrix')).toEqual(['Matrix, The (1999)']);
     expect(await titles('AMÉLIE')).toEqual(["Amelie (Fabuleux destin d'Amélie Poulain, Le) (2001)"]);
     expect(await titles('story toy')).toEqual(expect.arrayContaining(['Toy Story (1995)', 'Toy Story 99 (2099)']));
     expect(await titles('zzz')).toEqual([]);
-    const { body } = await get(app, '/v1/movies?q=toy&n=5');
+    const { body } = await get<FoundMovies>(app, '/v1/movies?q=toy&n=5');
     // All three start with "toy"; the model's movies come first, most rated first; one it lacks has 0 ratings.
-    const known = body.movies.filter((m: any) => m.ratings > 0);
-    expect(known.map((m: any) => m.ratings)).toEqual(
-      [...known.map((m: any) => m.ratings)].sort((a: number, b: number) => b - a),
-    );
+    const known = body.movies.filter((m) => m.ratings > 0);
+    expect(known.map((m) => m.ratings)).toEqual([...known.map((m) => m.ratings)].sort((a, b) => b - a));
     expect(body.movies.at(-1)).toMatchObject({ movieId: 100_000, ratings: 0 });
     expect(await titles('story', 1)).toHaveLength(1);
     // "story" starts "Story of Us, The" and "The Story of Us", so that one comes first.
@@ -69,20 +76,20 @@ describe('insight and search endpoints', () => {
       '/v1/movies?q=a&q=b',
       '/v1/movies?q=toy&n=0',
     ]) {
-      const { status, body } = await get(app, path);
+      const { status, body } = await get<ErrorBody>(app, path);
       expect(status, path).toBe(400);
       expect(body.error.code).toBe('bad_parameter');
     }
-    const { status, body } = await get(bare, '/v1/movies?q=toy');
+    const { status, body } = await get<ErrorBody>(bare, '/v1/movies?q=toy');
     expect(status).toBe(503);
     expect(body.error.code).toBe('no_catalogue');
   });
 
   it('describes the served model’s runs, champion, promotions and gate decisions', async () => {
-    const { status, body } = await get(app, '/v1/insights/models');
+    const { status, body } = await get<ModelsInsight>(app, '/v1/insights/models');
     expect(status).toBe(200);
     expect(body.model).toBe('test');
-    expect(body.models.map((m: any) => [m.model, m.runs])).toEqual([
+    expect(body.models.map((m) => [m.model, m.runs])).toEqual([
       ['other', 1],
       ['test', 2],
     ]);
@@ -93,14 +100,14 @@ describe('insight and search endpoints', () => {
       reason: 'rmse 0.9 beats run-a (0.95) by 0.05',
       promotedAt: '2025-01-02T02:00:00.000Z',
     });
-    expect(body.runs.map((r: any) => r.runId)).toEqual(['run-b', 'run-a']);
+    expect(body.runs.map((r) => r.runId)).toEqual(['run-b', 'run-a']);
     expect(body.runs[0]).toMatchObject({
       status: 'Succeeded',
       params: { factors: { factors: 16, epochs: 3 } },
       metrics: { rmse: 0.9, ndcgAt10: 0.2, mae: null },
     });
-    expect(body.promotions.map((p: any) => p.runId)).toEqual(['run-b', 'run-a']);
-    expect(body.decisions.map((d: any) => [d.runId, d.outcome])).toEqual([
+    expect(body.promotions.map((p) => p.runId)).toEqual(['run-b', 'run-a']);
+    expect(body.decisions.map((d) => [d.runId, d.outcome])).toEqual([
       ['run-a', 'Rejected'],
       ['run-b', 'Promoted'],
       ['run-a', 'Promoted'],
@@ -117,27 +124,27 @@ describe('insight and search endpoints', () => {
       championMetricValue: 0.9,
       decidedAt: '2025-01-03T00:00:00.000Z',
     });
-    const other = (await get(app, '/v1/insights/models?model=other')).body;
+    const other = (await get<ModelsInsight>(app, '/v1/insights/models?model=other')).body;
     expect(other).toMatchObject({ model: 'other', champion: null, promotions: [], decisions: [] });
-    expect(other.runs.map((r: any) => r.runId)).toEqual(['other-1']);
+    expect(other.runs.map((r) => r.runId)).toEqual(['other-1']);
     expect((await get(app, '/v1/insights/models?model=nobody')).body).toMatchObject({
       model: 'nobody',
       runs: [],
       champion: null,
       decisions: [],
     });
-    const bad = await get(app, '/v1/insights/models?model=%20drop');
+    const bad = await get<ErrorBody>(app, '/v1/insights/models?model=%20drop');
     expect([bad.status, bad.body.error.parameter]).toEqual([400, 'model']);
   });
 
   it('returns the epochs of several runs in the order asked', async () => {
-    const { status, body } = await get(app, '/v1/insights/epochs?runId=run-b&runId=run-a&runId=run-b');
+    const { status, body } = await get<EpochsInsight>(app, '/v1/insights/epochs?runId=run-b&runId=run-a&runId=run-b');
     expect(status).toBe(200);
-    expect(body.runs.map((r: any) => [r.runId, r.epochs.length])).toEqual([
+    expect(body.runs.map((r) => [r.runId, r.epochs.length])).toEqual([
       ['run-b', 3],
       ['run-a', 3],
     ]);
-    expect(body.runs[1].epochs[0]).toEqual({ epoch: 1, trainLoss: 0.9, validationRmse: 1.05, seconds: 0.1 });
+    expect(body.runs[1]?.epochs[0]).toEqual({ epoch: 1, trainLoss: 0.9, validationRmse: 1.05, seconds: 0.1 });
     expect((await get(app, '/v1/insights/epochs')).status).toBe(400);
     expect(
       (await get(app, `/v1/insights/epochs?${Array.from({ length: 13 }, (_, k) => `runId=r${k}`).join('&')}`)).status,
@@ -145,7 +152,7 @@ describe('insight and search endpoints', () => {
   });
 
   it('describes the ratings, and keeps the answer for a minute', async () => {
-    const { status, body } = await get(app, '/v1/insights/ratings');
+    const { status, body } = await get<RatingsInsight>(app, '/v1/insights/ratings');
     expect(status).toBe(200);
     expect(body).toMatchObject({
       ratings: 2,
@@ -162,7 +169,7 @@ describe('insight and search endpoints', () => {
   });
 
   it('counts cold-start answers from the service’s own counters', async () => {
-    const before = (await get(bare, '/v1/insights/traffic')).body;
+    const before = (await get<TrafficInsight>(bare, '/v1/insights/traffic')).body;
     expect(before.recommendations).toEqual({ user: { coldStart: 0, total: 0 }, visitor: { coldStart: 0, total: 0 } });
     const userId = serving.recommender.factors.users.idAt(0);
     await fetch(`${bare.url}/v1/recommendations?userId=${userId}`);
@@ -173,7 +180,7 @@ describe('insight and search endpoints', () => {
       body: '{"ratings":[]}',
     });
     await fetch(`${bare.url}/v1/predict?userId=99999999&movieId=${serving.recommender.factors.items.idAt(0)}`);
-    const { status, body } = await get(bare, '/v1/insights/traffic');
+    const { status, body } = await get<TrafficInsight>(bare, '/v1/insights/traffic');
     expect(status).toBe(200);
     expect(body.recommendations).toEqual({ user: { coldStart: 1, total: 2 }, visitor: { coldStart: 1, total: 1 } });
     expect(body.predictions).toEqual({ coldStart: 1, total: 1 });
@@ -182,7 +189,7 @@ describe('insight and search endpoints', () => {
 
   it('answers 503 no_database for what needs the database when there is none', async () => {
     for (const path of ['/v1/insights/models', '/v1/insights/epochs?runId=a', '/v1/insights/ratings']) {
-      const { status, body } = await get(bare, path);
+      const { status, body } = await get<ErrorBody>(bare, path);
       expect(status, path).toBe(503);
       expect(body.error.code).toBe('no_database');
       expect(body.error.message).toMatch(/MOVIE_RECO_DATABASE_URL/);
@@ -193,7 +200,7 @@ describe('insight and search endpoints', () => {
     const broken = await openDatabase('sqlite::memory:');
     const failing = await startTestApp({ b: serving }, 'b', { db: broken });
     try {
-      const { status, body } = await get(failing, '/v1/insights/models');
+      const { status, body } = await get<ErrorBody>(failing, '/v1/insights/models');
       expect(status).toBe(503);
       expect(body.error.code).toBe('database_unavailable');
       expect(body.error.message).toMatch(/training_runs/);

@@ -7,6 +7,7 @@ import { createLogger } from '../common/log.ts';
 import { writeArtifact } from '../storage/artifact-store.ts';
 import { LocalObjectStore } from '../storage/local-object-store.ts';
 import { waitFor } from '../testenv/poll.ts';
+import type { ErrorBody, ServedModel, UserRecommendations } from './api-shapes.ts';
 import { openAuth, parseCredentialList } from './auth.ts';
 import { createApp } from './app.ts';
 import { createServiceMetrics } from './metrics.ts';
@@ -63,18 +64,18 @@ describe('model lifecycle on a local artifact store', () => {
 
   it('refuses swaps without the admin credential', async () => {
     expect((await swap({ uri: join(root, 'run-b') }, 'wrong')).status).toBe(401);
-    expect(((await (await fetch(url('/v1/model'))).json()) as any).digest).toBe(a.digest);
+    expect(((await (await fetch(url('/v1/model'))).json()) as ServedModel).digest).toBe(a.digest);
   });
 
   it('refuses a corrupt artifact and a wrong digest, and keeps serving the old model', async () => {
     const corrupt = await swap({ uri: join(root, 'run-corrupt') });
     expect(corrupt.status).toBe(422);
-    expect(((await corrupt.json()) as any).error.message).toMatch(/sha256 .* does not match/);
+    expect(((await corrupt.json()) as ErrorBody).error.message).toMatch(/sha256 .* does not match/);
     const wrongDigest = await swap({ uri: join(root, 'run-b'), digest: a.digest });
     expect(wrongDigest.status).toBe(422);
     const missing = await swap({ uri: join(root, 'run-missing') });
     expect(missing.status).toBe(502);
-    expect(((await (await fetch(url('/v1/model'))).json()) as any).digest).toBe(a.digest);
+    expect(((await (await fetch(url('/v1/model'))).json()) as ServedModel).digest).toBe(a.digest);
     expect((await fetch(url('/v1/recommendations?userId=1'))).status).toBe(200);
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/movie_reco_model_loads_total\{result="failure"\} 3/);
@@ -88,7 +89,7 @@ describe('model lifecycle on a local artifact store', () => {
       for (let k = 0; !stop; k++) {
         const res = await fetch(url(`/v1/recommendations?userId=${1 + (k % 250)}&n=10`));
         statuses.push(res.status);
-        digests.add(((await res.json()) as any).model.digest);
+        digests.add(((await res.json()) as UserRecommendations).model.digest);
       }
     };
     const clients = Array.from({ length: 8 }, client);

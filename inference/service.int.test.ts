@@ -13,6 +13,7 @@ import {
   type TestDatabase,
 } from '../testenv/fixtures.ts';
 import { waitFor } from '../testenv/poll.ts';
+import type { ErrorBody, UserRecommendations } from './api-shapes.ts';
 import { serveConfigFromEnv } from './config.ts';
 import { startService, type RunningService } from './service.ts';
 import { seedCatalogue } from './testing/catalogue.ts';
@@ -105,9 +106,9 @@ describe('movie-reco serve against MariaDB and MinIO', () => {
 
   it('serves the verified model from MinIO with titles from MariaDB', async () => {
     expect(startupDigest).toBe(digests['run-a']);
-    const body = (await (await fetch(url('/v1/recommendations?userId=2&n=3'))).json()) as any;
+    const body = (await (await fetch(url('/v1/recommendations?userId=2&n=3'))).json()) as UserRecommendations;
     expect(body.recommendations).toHaveLength(3);
-    expect(body.recommendations[0].title).toMatch(/^Movie \d+ \(2001\)$/);
+    expect(body.recommendations[0]!.title).toMatch(/^Movie \d+ \(2001\)$/);
   });
 
   it('acknowledges a rating with 201 only once it is in MySQL', async () => {
@@ -129,7 +130,7 @@ describe('movie-reco serve against MariaDB and MinIO', () => {
         if (res.status === 201) acknowledged.push(key);
         else {
           expect(res.status).toBe(503);
-          const body = (await res.json()) as any;
+          const body = (await res.json()) as ErrorBody;
           expect(body.error.code).toBe('database_unavailable');
           refused.push(key);
         }
@@ -161,7 +162,7 @@ describe('movie-reco serve against MariaDB and MinIO', () => {
     const failuresBefore = await modelLoadFailures();
     const res = await swap({ uri: `s3://${bucket.name}/models/run-corrupt` });
     expect(res.status).toBe(422);
-    expect(((await res.json()) as any).error.code).toBe('artifact_refused');
+    expect(((await res.json()) as ErrorBody).error.code).toBe('artifact_refused');
     expect(await modelLoadFailures()).toBe(failuresBefore + 1);
     expect(await servingDigest()).toBe(digests['run-a']);
     expect((await fetch(url('/v1/recommendations?userId=5'))).status).toBe(200);

@@ -123,6 +123,7 @@ export function predictRating(model: Recommender, prepared: PreparedProfile, ite
 /** Elements per 64-byte cache line in a 4-byte typed array. */
 const PER_LINE = 16;
 /** Where touchLines leaves its reads, so that the compiler keeps them. */
+// biome-ignore lint/correctness/noUnusedVariables: write-only by design, the sink described above
 let touchSink = 0;
 
 /**

@@ -8,13 +8,26 @@ import type { z } from 'zod';
 import { GATE_OUTCOMES, type gateDecision } from './shapes.ts';
 import type { Database } from './database.ts';
 import { insertOnce } from './insert-once.ts';
-import { toDate, toNumberOrNull } from './time-values.ts';
+import { type StoredDatetime, toDate, toNumberOrNull } from './time-values.ts';
 
 export type GateOutcome = (typeof GATE_OUTCOMES)[number];
 export type GateDecision = z.output<typeof gateDecision>;
 /** A judgement to record (its run must be recorded): what is left out is null (decidedAt: now). */
 export type NewGateDecision = Omit<GateDecision, 'id' | Optional> & Partial<Pick<GateDecision, Optional>>;
 type Optional = 'metricValue' | 'championRunId' | 'championMetricValue' | 'decidedAt';
+
+interface GateDecisionRow {
+  id: number | string;
+  model: string;
+  run_id: string;
+  outcome: string;
+  champion_run_id: string | null;
+  reason: string;
+  metric: string;
+  metric_value: number | null;
+  champion_metric_value: number | null;
+  decided_at: StoredDatetime;
+}
 
 export async function recordGateDecision(db: Database, decision: NewGateDecision): Promise<GateDecision> {
   if (!(GATE_OUTCOMES as readonly string[]).includes(decision.outcome))
@@ -36,7 +49,7 @@ export async function recordGateDecision(db: Database, decision: NewGateDecision
     outcome: recorded.outcome,
     decided_at: recorded.decidedAt,
   };
-  const row = await insertOnce(db, 'gate_decisions', (query) => query.where(key), {
+  const row = await insertOnce<GateDecisionRow>(db, 'gate_decisions', (query) => query.where(key), {
     ...key,
     champion_run_id: recorded.championRunId,
     reason: recorded.reason,
@@ -49,7 +62,7 @@ export async function recordGateDecision(db: Database, decision: NewGateDecision
 
 /** A model's gate decisions, newest first. */
 export async function listGateDecisions(db: Database, model: string, limit = 50): Promise<GateDecision[]> {
-  const rows = await db
+  const rows: GateDecisionRow[] = await db
     .knex('gate_decisions')
     .where('model', model)
     .orderBy([
@@ -60,7 +73,7 @@ export async function listGateDecisions(db: Database, model: string, limit = 50)
   return rows.map(gateDecisionOf);
 }
 
-function gateDecisionOf(row: Record<string, any>): GateDecision {
+function gateDecisionOf(row: GateDecisionRow): GateDecision {
   return {
     id: Number(row.id),
     model: row.model,

@@ -3,12 +3,24 @@ import type { z } from 'zod';
 import type { promotion } from './shapes.ts';
 import type { Database } from './database.ts';
 import { insertOnce } from './insert-once.ts';
-import { toDate, toNumberOrNull } from './time-values.ts';
+import { type StoredDatetime, toDate, toNumberOrNull } from './time-values.ts';
 
 export type Promotion = z.output<typeof promotion>;
 /** A promotion to record: what is left out is null (promotedAt: now). */
 export type NewPromotion = Omit<Promotion, 'id' | Optional> & Partial<Pick<Promotion, Optional>>;
 type Optional = 'previousRunId' | 'metricValue' | 'previousMetricValue' | 'promotedAt';
+
+interface PromotionRow {
+  id: number | string;
+  model: string;
+  run_id: string;
+  previous_run_id: string | null;
+  reason: string;
+  metric: string;
+  metric_value: number | null;
+  previous_metric_value: number | null;
+  promoted_at: StoredDatetime;
+}
 
 /**
  * Rows recorded before migration 003 carry the time of their insert, which came a moment (the
@@ -29,7 +41,7 @@ export async function recordPromotion(db: Database, promotion: NewPromotion): Pr
       .where(key)
       .whereBetween('promoted_at', [promotedAt, new Date(promotedAt.getTime() + RECORDED_WITHIN_MS)])
       .orderBy('promoted_at');
-  const row = await insertOnce(db, 'promotions', sameEvent, {
+  const row = await insertOnce<PromotionRow>(db, 'promotions', sameEvent, {
     ...key,
     promoted_at: promotedAt,
     previous_run_id: promotion.previousRunId ?? null,
@@ -43,7 +55,7 @@ export async function recordPromotion(db: Database, promotion: NewPromotion): Pr
 
 /** Promotions of a model, newest first. */
 export async function listPromotions(db: Database, model: string, limit = 50): Promise<Promotion[]> {
-  const rows = await db
+  const rows: PromotionRow[] = await db
     .knex('promotions')
     .where('model', model)
     .orderBy([
@@ -54,7 +66,7 @@ export async function listPromotions(db: Database, model: string, limit = 50): P
   return rows.map(promotionOf);
 }
 
-function promotionOf(row: Record<string, any>): Promotion {
+function promotionOf(row: PromotionRow): Promotion {
   return {
     id: Number(row.id),
     model: row.model,

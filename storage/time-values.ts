@@ -3,7 +3,9 @@
  * (knex binds Dates as numbers there), or 'YYYY-MM-DD HH:MM:SS' text from SQLite's
  * CURRENT_TIMESTAMP default (UTC).
  */
-export function toDate(value: Date | number | string | null | undefined): Date | null {
+export type StoredDatetime = Date | number | string;
+
+export function toDate(value: StoredDatetime | null | undefined): Date | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return value;
   if (typeof value === 'number') return new Date(value);

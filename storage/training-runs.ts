@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { Database } from './database.ts';
 import type { SnapshotBound, RatingCounts } from './ratings-table.ts';
 import type { epochMetrics, runArtifact, runMetrics, RUN_STATUSES, trainingRun } from './shapes.ts';
-import { toDate, toNumberOrNull } from './time-values.ts';
+import { type StoredDatetime, toDate, toNumberOrNull } from './time-values.ts';
 
 export type RunStatus = (typeof RUN_STATUSES)[number];
 /** Figures of a run; those not given are left as they are. */
@@ -29,6 +29,29 @@ const METRIC_COLUMNS = {
   coverage: 'coverage',
   trainSeconds: 'train_seconds',
 } as const satisfies Record<keyof RunMetrics, string>;
+
+/** A training_runs row; BIGINT columns come back as strings from mysql2 past 2^53. */
+type TrainingRunRow = Record<(typeof METRIC_COLUMNS)[keyof RunMetrics], number | null> &
+  ArtifactColumns & {
+    run_id: string;
+    model: string;
+    status: string;
+    attempts: number;
+    params: string;
+    snapshot_max_rating_id: number | string | null;
+    snapshot_up_to_batch: number | null;
+    snapshot_rated_before: number | string | null;
+    dataset_ratings: number | null;
+    dataset_users: number | null;
+    dataset_movies: number | null;
+    message: string | null;
+    started_at: StoredDatetime;
+    finished_at: StoredDatetime | null;
+  };
+/** Written together by finishRun. */
+type ArtifactColumns =
+  | { artifact_uri: null; artifact_digest: null; artifact_size: null }
+  | { artifact_uri: string; artifact_digest: string; artifact_size: number | string };
 
 /**
  * Records that a run started. Starting the same run id again (a Job's pod retried) resets it
@@ -184,7 +207,7 @@ export async function listEpochs(db: Database, runId: string): Promise<EpochMetr
   }));
 }
 
-function toRun(row: any): TrainingRun {
+function toRun(row: TrainingRunRow): TrainingRun {
   const metrics = {} as Required<RunMetrics>;
   for (const [key, column] of Object.entries(METRIC_COLUMNS))
     metrics[key as keyof RunMetrics] = toNumberOrNull(row[column]);

@@ -2,7 +2,7 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../common/log.ts';
 import { adminKubeConfig, createTestNamespace, type TestNamespace } from '../../testenv/fixtures.ts';
-import { group, version } from '../api/resources.ts';
+import { group, type ModelRelease, version } from '../api/resources.ts';
 import { installCrds } from '../api/install-crds.ts';
 import { Operator } from '../manager.ts';
 import type { GateDecisionRecord, PromotionRecord } from './decide.ts';
@@ -65,9 +65,7 @@ describe('ModelRelease reconcile against the real API server', () => {
     );
   }
   const release = async () =>
-    (await objects.getNamespacedCustomObject({ ...ref(), plural: 'modelreleases', name: 'movielens' })) as {
-      status?: any;
-    };
+    (await objects.getNamespacedCustomObject({ ...ref(), plural: 'modelreleases', name: 'movielens' })) as ModelRelease;
   const deployment = () => apps.readNamespacedDeployment({ namespace: namespace.name, name: 'movielens-inference' });
   const servedDigest = (d: k8s.V1Deployment) =>
     d.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === 'MOVIE_RECO_MODEL_DIGEST')?.value;
@@ -136,14 +134,14 @@ describe('ModelRelease reconcile against the real API server', () => {
         outcome: 'Promoted',
         metricValue: 0.13,
         championRun: undefined,
-        decidedAt: status.lastDecision.time,
+        decidedAt: status.lastDecision?.time,
       }),
     ]);
   });
 
   it('becomes Ready only once the champion’s pods are rolled out and ready', async () => {
     const served = await deployment();
-    expect((await release()).status.conditions).toContainEqual(
+    expect((await release()).status?.conditions).toContainEqual(
       expect.objectContaining({ type: 'Ready', status: 'False' }),
     );
     await apps.patchNamespacedDeploymentStatus(
@@ -164,9 +162,9 @@ describe('ModelRelease reconcile against the real API server', () => {
     );
     const status = await waitFor('Ready', async () => {
       const s = (await release()).status;
-      return s.conditions.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True') && s;
+      return s?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && s;
     });
-    expect(status.serving.readyReplicas).toBe(2);
+    expect(status.serving?.readyReplicas).toBe(2);
   });
 
   it('rejects a worse new run with the reason, leaving the Deployment untouched', async () => {
@@ -180,7 +178,7 @@ describe('ModelRelease reconcile against the real API server', () => {
       outcome: 'Rejected',
       reason: 'ndcgAt10 0.09 is not better than champion run-b (0.13)',
     });
-    expect(status.champion.run).toBe('run-b');
+    expect(status.champion?.run).toBe('run-b');
     const after = await deployment();
     expect(after.metadata?.generation).toBe(before.metadata?.generation);
     expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
@@ -188,7 +186,7 @@ describe('ModelRelease reconcile against the real API server', () => {
       expect.objectContaining({
         run: 'run-d',
         outcome: 'Rejected',
-        reason: status.lastDecision.reason,
+        reason: status.lastDecision?.reason,
         metricValue: 0.09,
         championRun: 'run-b',
         championMetricValue: 0.13,
@@ -211,7 +209,7 @@ describe('ModelRelease reconcile against the real API server', () => {
       async () => (await release()).status?.champion?.run === 'run-a' && (await release()).status,
     );
     expect(status.lastDecision).toMatchObject({ run: 'run-a', outcome: 'Pinned' });
-    expect(status.history.map((h: { run: string }) => h.run)).toEqual(['run-a', 'run-b']);
+    expect(status.history?.map((h) => h.run)).toEqual(['run-a', 'run-b']);
     const { template: templateBefore, ...restBefore } = before.spec!;
     const { template: templateAfter, ...restAfter } = after.spec!;
     expect(restAfter).toEqual(restBefore);
@@ -241,9 +239,7 @@ describe('ModelRelease reconcile against the real API server', () => {
     await waitFor('records from the status', async () => again.length >= 2 && againDecisions.length >= 1);
     const status = (await release()).status;
     expect(again).toEqual(recorded.slice().reverse());
-    expect(again.map((p) => [p.run, p.promotedAt])).toEqual(
-      status.history.map((h: { run: string; promotedAt: string }) => [h.run, h.promotedAt]),
-    );
+    expect(again.map((p) => [p.run, p.promotedAt])).toEqual(status?.history?.map((h) => [h.run, h.promotedAt]));
     expect(againDecisions).toEqual([decisions.at(-1)]);
     // More reconciles (a status change of its Deployment) record nothing more.
     await apps.patchNamespacedDeploymentStatus(
@@ -254,7 +250,7 @@ describe('ModelRelease reconcile against the real API server', () => {
       },
       mergePatch,
     );
-    await waitFor('the release reconciled again', async () => (await release()).status.serving.readyReplicas === 1);
+    await waitFor('the release reconciled again', async () => (await release()).status?.serving?.readyReplicas === 1);
     expect([again.length, againDecisions.length]).toEqual([2, 1]);
   });
 });
