@@ -5,23 +5,15 @@
  * order, and the Debian root and production node_modules are cached by their inputs.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { createLogger, type Logger } from '../common/log.ts';
 import { repoRoot } from '../testenv/paths.ts';
 import { appEntries, nodeBinary, nodeEntries, productionNodeModules } from './app-files.ts';
 import { baseRoot } from './base-root.ts';
-import { treeEntries, writeLayer } from './layer.ts';
-import {
-  imageConfig,
-  imageIndex,
-  imageManifest,
-  ociArchitecture,
-  writeJsonBlob,
-  writeLayoutArchive,
-  writeLayoutMarkers,
-} from './oci.ts';
+import { treeEntries } from './layer.ts';
+import { ociArchitecture, writeImageArchive } from './oci.ts';
 import { imageName, imageRuntime } from './spec.ts';
 
 const run = promisify(execFile);
@@ -77,15 +69,7 @@ export async function buildImage(log: Logger, options: BuildOptions = {}): Promi
   const [root, nodeModules] = [await baseRoot(log, architecture), await productionNodeModules(repo, log)];
   const app = await appEntries(repo, nodeModules);
 
-  const layoutDir = join(outDir, 'layout');
-  const blobDir = join(layoutDir, 'blobs/sha256');
-  rmSync(layoutDir, { recursive: true, force: true });
   const started = Date.now();
-  const layers = [
-    await writeLayer(treeEntries(root), epoch, blobDir),
-    await writeLayer(nodeEntries(node.path), epoch, blobDir),
-    await writeLayer(app, epoch, blobDir),
-  ];
   const created = new Date(epoch * 1000);
   const labels = {
     'org.opencontainers.image.title': imageName,
@@ -96,13 +80,19 @@ export async function buildImage(log: Logger, options: BuildOptions = {}): Promi
     'org.opencontainers.image.licenses': pkg.license,
     'org.opencontainers.image.created': created.toISOString(),
   };
-  const config = writeJsonBlob(blobDir, imageConfig({ ...imageRuntime, labels }, layers, created, architecture));
-  const manifest = writeJsonBlob(blobDir, imageManifest(config, layers));
   const reference = `docker.io/library/${imageName}:${tag}`;
-  writeLayoutMarkers(layoutDir, imageIndex(manifest, tag, reference));
   mkdirSync(outDir, { recursive: true });
   const archive = join(outDir, `${imageName}-${tag}.oci.tar`);
-  await writeLayoutArchive(layoutDir, archive, epoch);
+  const { digest, layers } = await writeImageArchive({
+    layers: [treeEntries(root), nodeEntries(node.path), app],
+    runtime: { ...imageRuntime, labels },
+    epoch,
+    architecture,
+    tag,
+    reference,
+    layoutDir: join(outDir, 'layout'),
+    archive,
+  });
   log.info('image written', {
     archive,
     reference,
@@ -110,7 +100,7 @@ export async function buildImage(log: Logger, options: BuildOptions = {}): Promi
     layers: layers.map((layer) => layer.size),
     seconds: Math.round((Date.now() - started) / 1000),
   });
-  return { digest: manifest.digest, archive, reference };
+  return { digest, archive, reference };
 }
 
 if (import.meta.main) {

@@ -1,10 +1,10 @@
 /** The JSON documents of an OCI image (config, manifest, index) and its archive, byte for byte the same each time. */
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type Blob, compare, type Layer } from './layer.ts';
+import { type Blob, compare, type Layer, writeLayer } from './layer.ts';
 import { type TarEntry, tarStream } from './tar.ts';
 
 export const mediaTypes = {
@@ -72,7 +72,7 @@ export function imageIndex(manifest: Blob, tag: string, reference: string) {
 }
 
 /** Writes a JSON document as a blob named by its digest. */
-export function writeJsonBlob(blobDir: string, document: unknown): Blob {
+function writeJsonBlob(blobDir: string, document: unknown): Blob {
   const bytes = Buffer.from(JSON.stringify(document));
   const hex = createHash('sha256').update(bytes).digest('hex');
   mkdirSync(blobDir, { recursive: true });
@@ -81,7 +81,7 @@ export function writeJsonBlob(blobDir: string, document: unknown): Blob {
 }
 
 /** The archive of an OCI layout folder (oci-layout, index.json, blobs/sha256/*), as `ctr images import` reads it. */
-export async function writeLayoutArchive(layoutDir: string, archive: string, mtime: number): Promise<void> {
+async function writeLayoutArchive(layoutDir: string, archive: string, mtime: number): Promise<void> {
   const root = { mode: 0o755, uid: 0, gid: 0 };
   const file = (path: string): TarEntry => {
     const source = join(layoutDir, path);
@@ -102,7 +102,37 @@ export async function writeLayoutArchive(layoutDir: string, archive: string, mti
   renameSync(partial, archive);
 }
 
-export function writeLayoutMarkers(layoutDir: string, index: unknown): void {
+function writeLayoutMarkers(layoutDir: string, index: unknown): void {
   writeFileSync(join(layoutDir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
   writeFileSync(join(layoutDir, 'index.json'), JSON.stringify(index));
+}
+
+export interface ImageArchiveSpec {
+  /** Each layer's entries, bottom first. */
+  readonly layers: readonly Iterable<TarEntry>[];
+  readonly runtime: RuntimeConfig;
+  /** Every mtime, and the image's creation time, in seconds. */
+  readonly epoch: number;
+  readonly architecture: string;
+  readonly tag: string;
+  readonly reference: string;
+  /** Working folder for the layout; emptied first. */
+  readonly layoutDir: string;
+  readonly archive: string;
+}
+
+/** Writes the image as an OCI layout archive; returns the manifest's digest and the layers' sizes. */
+export async function writeImageArchive(spec: ImageArchiveSpec): Promise<{ digest: string; layers: Layer[] }> {
+  const blobDir = join(spec.layoutDir, 'blobs/sha256');
+  rmSync(spec.layoutDir, { recursive: true, force: true });
+  const layers: Layer[] = [];
+  for (const entries of spec.layers) layers.push(await writeLayer(entries, spec.epoch, blobDir));
+  const config = writeJsonBlob(
+    blobDir,
+    imageConfig(spec.runtime, layers, new Date(spec.epoch * 1000), spec.architecture),
+  );
+  const manifest = writeJsonBlob(blobDir, imageManifest(config, layers));
+  writeLayoutMarkers(spec.layoutDir, imageIndex(manifest, spec.tag, spec.reference));
+  await writeLayoutArchive(spec.layoutDir, spec.archive, spec.epoch);
+  return { digest: manifest.digest, layers };
 }
