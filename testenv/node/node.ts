@@ -1,0 +1,157 @@
+/**
+ * A real Kubernetes node for the test environment: containerd + runc, the kubelet, kube-scheduler
+ * and kube-proxy, pods on a CNI bridge in network namespaces of their own, joined to the test API
+ * server. Images are imported into containerd directly (pods use imagePullPolicy Never or
+ * IfNotPresent). stop() leaves no process, mount, network namespace, iptables chain, cgroup or
+ * sysctl change behind (host-state.ts).
+ *
+ *   const node = await startNode({ dir, apiServerUrl, adminKubeconfig, ca, log });
+ *   await node.importImage('dist/image/movie-reco-0.1.0.oci.tar');
+ *   ... create pods ...
+ *   await node.stop();
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import type { Logger } from '../../common/log.ts';
+import { resolveGoTool } from '../binaries.ts';
+import { findOnPath, installDebianPackage } from '../debian-packages.ts';
+import { pollUntil } from '../poll.ts';
+import type { ManagedProcess } from '../processes.ts';
+import { type Containerd, shimsOf, startContainerd } from './containerd.ts';
+import { cgroupHierarchies, type HostState, recordHostState } from './host-state.ts';
+import { startKubelet } from './kubelet.ts';
+import { bridgeName, cniBinDir, guardEgress, podCidr, writeCniConfig } from './network.ts';
+import { startKubeProxy, startKubeScheduler } from './node-services.ts';
+import { pauseImage } from './pause.ts';
+
+/** Debian's packages the node runs (the program each provides, to tell whether it is there). */
+export const nodeDebianPackages: Readonly<Record<string, string>> = {
+  containerd: 'containerd',
+  runc: 'runc',
+  'containernetworking-plugins': '/usr/lib/cni/bridge',
+  iptables: 'iptables',
+  nftables: 'nft',
+  gcc: 'gcc',
+  'libc6-dev': '/usr/lib/x86_64-linux-gnu/libc.a',
+};
+
+export const nodeName = 'movie-reco-node';
+
+export interface NodeInputs {
+  /** Everything the node writes goes under it. */
+  readonly dir: string;
+  readonly apiServerUrl: string;
+  readonly adminKubeconfig: string;
+  readonly ca: { readonly cert: string; readonly key: string };
+  readonly log: Logger;
+}
+
+export interface TestNode {
+  readonly name: string;
+  readonly containerdSocket: string;
+  importImage(archive: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function installMissingPackages(log: Logger): Promise<void> {
+  for (const [pkg, program] of Object.entries(nodeDebianPackages)) {
+    const present = program.startsWith('/') ? existsSync(program) : findOnPath(program);
+    if (present) continue;
+    log.info("installing Debian's package for the node (first run only)", { package: pkg });
+    await installDebianPackage(pkg);
+  }
+}
+
+async function bindNodeRole(kubeConfig: k8s.KubeConfig): Promise<void> {
+  // The API server authorizes with RBAC alone: the system:node role, bound to this node's user.
+  const rbac = kubeConfig.makeApiClient(k8s.RbacAuthorizationV1Api);
+  const body = {
+    metadata: { name: `movie-reco-testenv:${nodeName}` },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:node' },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: `system:node:${nodeName}` }],
+  };
+  await rbac.createClusterRoleBinding({ body }).catch((err: { code?: number }) => {
+    if (err.code !== 409) throw err;
+  });
+}
+
+async function nodeReady(kubeConfig: k8s.KubeConfig): Promise<void> {
+  const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+  await pollUntil(
+    `node ${nodeName} Ready`,
+    async () => {
+      const node = await core.readNode({ name: nodeName });
+      return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+    },
+    { timeoutMs: 120_000, intervalMs: 250 },
+  );
+}
+
+export async function startNode(inputs: NodeInputs): Promise<TestNode> {
+  const { dir, log } = inputs;
+  const started = Date.now();
+  await installMissingPackages(log);
+  const binaries = {
+    kubelet: (await resolveGoTool('kubelet', log)).path,
+    scheduler: (await resolveGoTool('kube-scheduler', log)).path,
+    proxy: (await resolveGoTool('kube-proxy', log)).path,
+  };
+  const pause = await pauseImage();
+  const cgroupRoot = `/movie-reco-testenv-${process.pid}`;
+  const hostState: HostState = await recordHostState({ dir, bridge: bridgeName, cgroupRoot, nftTable: 'kube-proxy' });
+  const running: ManagedProcess[] = [];
+  let containerd: Containerd | undefined;
+
+  const stop = async () => {
+    for (const proc of running.reverse()) await proc.stop();
+    if (containerd) {
+      await containerd
+        .removeAllContainers()
+        .catch((err: Error) => log.warn('removing containers', { err: err.message }));
+      await containerd.process.stop();
+      for (const pid of shimsOf(containerd.socket)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    await hostState.restore();
+  };
+
+  try {
+    for (const hierarchy of cgroupHierarchies()) mkdirSync(join(hierarchy, cgroupRoot), { recursive: true });
+    const containerdDir = join(dir, 'containerd');
+    containerd = await startContainerd(containerdDir, pause.reference, cniBinDir);
+    writeCniConfig(join(containerdDir, 'cni'), join(dir, 'cni-ipam'));
+    await guardEgress();
+    await containerd.importImage(pause.archive);
+
+    const kubeConfig = new k8s.KubeConfig();
+    kubeConfig.loadFromFile(inputs.adminKubeconfig);
+    await bindNodeRole(kubeConfig);
+    const kubelet = await startKubelet({
+      binary: binaries.kubelet,
+      dir: join(dir, 'kubelet'),
+      nodeName,
+      apiServerUrl: inputs.apiServerUrl,
+      ca: inputs.ca,
+      containerdSocket: containerd.socket,
+      cgroupRoot,
+    });
+    running.push(kubelet.process);
+    running.push(await startKubeScheduler(binaries.scheduler, dir, inputs.adminKubeconfig));
+    running.push(
+      await startKubeProxy({ binary: binaries.proxy, dir, kubeconfig: inputs.adminKubeconfig, nodeName, podCidr }),
+    );
+    await nodeReady(kubeConfig);
+    log.info('node ready', { node: nodeName, seconds: (Date.now() - started) / 1000 });
+    const node = containerd;
+    return { name: nodeName, containerdSocket: node.socket, importImage: (archive) => node.importImage(archive), stop };
+  } catch (err) {
+    await stop().catch((stopErr: Error) => log.error('stopping the node', { err: stopErr.message }));
+    throw err;
+  }
+}
