@@ -5,7 +5,7 @@
  * image built here as the sandbox image.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startManaged, waitUntilReady, type ManagedProcess } from '../processes.ts';
@@ -17,8 +17,6 @@ export interface Containerd {
   readonly process: ManagedProcess;
   /** Loads an OCI archive into the namespace the kubelet uses. */
   importImage(archive: string): Promise<void>;
-  /** Kills every container left and removes it (the kubelet is stopped by then). */
-  removeAllContainers(): Promise<void>;
 }
 
 export interface ContainerdPaths {
@@ -105,28 +103,5 @@ export async function startContainerd(dir: string, sandboxImage: string, cniBinD
     async importImage(archive) {
       await ctr(['images', 'import', archive]);
     },
-    async removeAllContainers() {
-      const ids = (await ctr(['containers', 'list', '--quiet'])).stdout.split('\n').filter(Boolean);
-      for (const id of ids) {
-        await ctr(['tasks', 'kill', '--signal', 'SIGKILL', '--all', id]).catch(() => {});
-        await ctr(['tasks', 'delete', '--force', id]).catch(() => {});
-        await ctr(['containers', 'delete', id]).catch(() => {});
-      }
-    },
   };
-}
-
-/** The pids of shims serving `socket` (they outlive containerd by design). */
-export function shimsOf(socket: string): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^[0-9]+$/.test(name))
-    .filter((pid) => {
-      const cmdline = join('/proc', pid, 'cmdline');
-      try {
-        return existsSync(cmdline) && readFileSync(cmdline, 'utf8').split('\0').includes(socket);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }

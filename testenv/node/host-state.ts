@@ -68,13 +68,8 @@ const mountPoints = () =>
     .map((line) => line.split(' ')[4] ?? '')
     .filter(Boolean);
 
-export interface HostState {
-  /** Puts back what the node changed; collects every failure and reports them together. */
-  restore(): Promise<void>;
-}
-
 export interface NodeFootprint {
-  /** The environment's folder: anything mounted under it is unmounted. */
+  /** The node's folder: anything mounted under it is unmounted. */
   readonly dir: string;
   readonly bridge: string;
   /** Cgroup folder (one per v1 hierarchy) the kubelet puts pods under. */
@@ -83,62 +78,99 @@ export interface NodeFootprint {
   readonly nftTable: string;
 }
 
-export async function recordHostState(footprint: NodeFootprint): Promise<HostState> {
-  const sysctls = readSysctls();
-  const namespacesBefore = new Set(existsSync(netnsDir) ? readdirSync(netnsDir) : []);
-  const chainsBefore = new Map<string, Set<string>>();
+/** The machine as it was before the node started, as JSON for the node's janitor (janitor.ts). */
+export interface HostRecord {
+  readonly footprint: NodeFootprint;
+  readonly sysctls: Record<string, string>;
+  readonly namespacesBefore: string[];
+  readonly chainsBefore: Record<string, string[]>;
+  /** Folders outside the node's own that containerd makes when missing (netns bind mounts, shim sockets). */
+  readonly absentFolders: string[];
+}
+
+const runtimeFolders = ['/run/containerd/s', '/run/containerd', netnsDir];
+
+export async function recordHostState(footprint: NodeFootprint): Promise<HostRecord> {
+  const chainsBefore: Record<string, string[]> = {};
   for (const command of ['iptables', 'ip6tables']) {
     for (const table of iptablesTables) {
-      chainsBefore.set(`${command} ${table}`, chainsOf(await iptablesSave(command, table)));
+      chainsBefore[`${command} ${table}`] = [...chainsOf(await iptablesSave(command, table))];
     }
   }
   return {
-    async restore() {
-      const failures: string[] = [];
-      const attempt = async (what: string, step: () => Promise<unknown> | unknown) => {
-        try {
-          await step();
-        } catch (err) {
-          failures.push(`${what}: ${(err as Error).message}`);
-        }
-      };
-      for (const name of existsSync(netnsDir) ? readdirSync(netnsDir) : []) {
-        if (namespacesBefore.has(name)) continue;
-        await attempt(`netns ${name}`, async () => {
-          await run('umount', ['--lazy', join(netnsDir, name)]).catch(() => {});
-          rmSync(join(netnsDir, name), { force: true });
-        });
-      }
-      const ours = mountPoints()
-        .filter((point) => point.startsWith(`${footprint.dir}/`))
-        .reverse();
-      for (const point of ours) await attempt(`unmount ${point}`, () => run('umount', ['--lazy', point]));
-      if (existsSync(`/sys/class/net/${footprint.bridge}`)) {
-        await attempt(`bridge ${footprint.bridge}`, () => run('ip', ['link', 'delete', footprint.bridge]));
-      }
-      for (const command of ['iptables', 'ip6tables']) {
-        for (const table of iptablesTables) {
-          await attempt(`${command} ${table}`, async () => {
-            const saved = await iptablesSave(command, table);
-            const before = chainsBefore.get(`${command} ${table}`) ?? new Set();
-            const added = new Set([...chainsOf(saved)].filter((c) => ourChain.test(c) && !before.has(c)));
-            if (added.size === 0) return;
-            const restore = run(`${command}-restore`, ['--noflush']);
-            restore.child.stdin?.end(removalScript(table, saved, added));
-            await restore;
-          });
-        }
-      }
-      for (const family of ['ip', 'ip6']) {
-        await run('nft', ['delete', 'table', family, footprint.nftTable]).catch(() => {});
-      }
-      for (const [key, value] of sysctls) {
-        await attempt(`sysctl ${key}`, () => writeFileSync(join('/proc/sys', key), `${value}\n`));
-      }
-      await attempt('cgroups', () => removeCgroups(footprint.cgroupRoot));
-      if (failures.length > 0) throw new Error(`the node left changes behind:\n${failures.join('\n')}`);
-    },
+    footprint,
+    sysctls: Object.fromEntries(readSysctls()),
+    namespacesBefore: existsSync(netnsDir) ? readdirSync(netnsDir) : [],
+    chainsBefore,
+    absentFolders: runtimeFolders.filter((folder) => !existsSync(folder)),
   };
+}
+
+/** Puts back what the node changed (its processes are gone by then); reports every failure together. */
+export async function restoreHostState(record: HostRecord): Promise<void> {
+  const { footprint } = record;
+  const failures: string[] = [];
+  const attempt = async (what: string, step: () => Promise<unknown> | unknown) => {
+    try {
+      await step();
+    } catch (err) {
+      failures.push(`${what}: ${(err as Error).message}`);
+    }
+  };
+  for (const name of existsSync(netnsDir) ? readdirSync(netnsDir) : []) {
+    if (record.namespacesBefore.includes(name)) continue;
+    await attempt(`netns ${name}`, async () => {
+      await run('umount', ['--lazy', join(netnsDir, name)]).catch(() => {});
+      rmSync(join(netnsDir, name), { force: true });
+    });
+  }
+  const ours = mountPoints()
+    .filter((point) => point === footprint.dir || point.startsWith(`${footprint.dir}/`))
+    .reverse();
+  for (const point of ours) await attempt(`unmount ${point}`, () => run('umount', ['--lazy', point]));
+  if (existsSync(`/sys/class/net/${footprint.bridge}`)) {
+    await attempt(`bridge ${footprint.bridge}`, () => run('ip', ['link', 'delete', footprint.bridge]));
+  }
+  for (const command of ['iptables', 'ip6tables']) {
+    for (const table of iptablesTables) {
+      await attempt(`${command} ${table}`, async () => {
+        const saved = await iptablesSave(command, table);
+        const before = new Set(record.chainsBefore[`${command} ${table}`] ?? []);
+        const added = new Set([...chainsOf(saved)].filter((c) => ourChain.test(c) && !before.has(c)));
+        if (added.size === 0) return;
+        const restore = run(`${command}-restore`, ['--noflush']);
+        restore.child.stdin?.end(removalScript(table, saved, added));
+        await restore;
+      });
+    }
+  }
+  for (const family of ['ip', 'ip6']) {
+    await run('nft', ['delete', 'table', family, footprint.nftTable]).catch(() => {});
+  }
+  for (const [key, value] of Object.entries(record.sysctls)) {
+    await attempt(`sysctl ${key}`, () => writeFileSync(join('/proc/sys', key), `${value}\n`));
+  }
+  await attempt('cgroups', () => removeCgroups(footprint.cgroupRoot));
+  for (const folder of record.absentFolders) {
+    if (existsSync(folder)) await attempt(`folder ${folder}`, () => rmdirSync(folder));
+  }
+  if (failures.length > 0) throw new Error(`the node left changes behind:\n${failures.join('\n')}`);
+}
+
+/** Every process in the cgroups under `cgroupRoot` (the pods' containers and sandboxes). */
+export function processesInCgroups(cgroupRoot: string): number[] {
+  const pids = new Set<number>();
+  const collect = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) collect(join(dir, entry.name));
+    }
+    for (const pid of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean))
+      pids.add(Number(pid));
+  };
+  for (const hierarchy of cgroupHierarchies()) {
+    if (existsSync(join(hierarchy, cgroupRoot))) collect(join(hierarchy, cgroupRoot));
+  }
+  return [...pids];
 }
 
 /** The v1 hierarchies under /sys/fs/cgroup (cgroup v2 has one, at the top). */

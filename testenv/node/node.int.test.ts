@@ -13,6 +13,7 @@ import { type BuiltImage, buildImage } from '../../image/build.ts';
 import { resolveGoTool } from '../binaries.ts';
 import { type EtcdServer, startEtcd } from '../etcd.ts';
 import { type KubeApiServer, startKubeApiServer } from '../kube-apiserver.ts';
+import { type KubeControllerManager, startKubeControllerManager } from '../kube-controller-manager.ts';
 import { createControlPlanePki } from '../pki.ts';
 import { pollUntil } from '../poll.ts';
 import { startNode, type TestNode } from './node.ts';
@@ -21,6 +22,7 @@ const log = createLogger({ component: 'node-test' }, { level: 'warn' });
 const dir = mkdtempSync(join(tmpdir(), 'movie-reco-node-'));
 let etcd: EtcdServer | undefined;
 let apiserver: KubeApiServer | undefined;
+let controllerManager: KubeControllerManager | undefined;
 let node: TestNode | undefined;
 let image: BuiltImage;
 let core: k8s.CoreV1Api;
@@ -29,6 +31,16 @@ beforeAll(async () => {
   const pki = await createControlPlanePki(join(dir, 'pki'));
   etcd = await startEtcd((await resolveGoTool('etcd', log)).path, dir);
   apiserver = await startKubeApiServer((await resolveGoTool('kube-apiserver', log)).path, dir, etcd.url, pki);
+  // Its node lifecycle controller lifts the not-ready taint the kubelet registers the node with.
+  controllerManager = await startKubeControllerManager(
+    {
+      binary: (await resolveGoTool('kube-controller-manager', log)).path,
+      kubeconfig: apiserver.adminKubeconfig,
+      caCert: pki.caCert,
+      serviceAccountKey: pki.serviceAccountKey,
+    },
+    dir,
+  );
   node = await startNode({
     dir: join(dir, 'node'),
     apiServerUrl: apiserver.url,
@@ -45,6 +57,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await node?.stop();
+  await controllerManager?.process.stop();
   await apiserver?.process.stop();
   await etcd?.process.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -102,5 +115,5 @@ describe('the image on a real node', () => {
     const probe = await logs('probe');
     expect(probe).toContain('uid 10001');
     expect(probe).toContain('write to / failed: EROFS');
-  });
+  }, 300_000);
 });

@@ -10,16 +10,17 @@
  *   ... create pods ...
  *   await node.stop();
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../common/log.ts';
 import { resolveGoTool } from '../binaries.ts';
 import { findOnPath, installDebianPackage } from '../debian-packages.ts';
 import { pollUntil } from '../poll.ts';
-import type { ManagedProcess } from '../processes.ts';
-import { type Containerd, shimsOf, startContainerd } from './containerd.ts';
-import { cgroupHierarchies, type HostState, recordHostState } from './host-state.ts';
+import { logTail, type ManagedProcess, startManaged } from '../processes.ts';
+import { startContainerd } from './containerd.ts';
+import { cgroupHierarchies, recordHostState } from './host-state.ts';
 import { startKubelet } from './kubelet.ts';
 import { bridgeName, cniBinDir, guardEgress, podCidr, writeCniConfig } from './network.ts';
 import { startKubeProxy, startKubeScheduler } from './node-services.ts';
@@ -37,6 +38,8 @@ export const nodeDebianPackages: Readonly<Record<string, string>> = {
 };
 
 export const nodeName = 'movie-reco-node';
+const nftTable = 'kube-proxy';
+const janitorScript = fileURLToPath(new URL('./janitor.ts', import.meta.url));
 
 export interface NodeInputs {
   /** Everything the node writes goes under it. */
@@ -99,32 +102,28 @@ export async function startNode(inputs: NodeInputs): Promise<TestNode> {
   };
   const pause = await pauseImage();
   const cgroupRoot = `/movie-reco-testenv-${process.pid}`;
-  const hostState: HostState = await recordHostState({ dir, bridge: bridgeName, cgroupRoot, nftTable: 'kube-proxy' });
+  mkdirSync(dir, { recursive: true });
+  const record = join(dir, 'host-record.json');
+  writeFileSync(record, JSON.stringify(await recordHostState({ dir, bridge: bridgeName, cgroupRoot, nftTable })));
+  // Started first and stopped last: it puts the machine back even if this process dies.
+  const janitor = startManaged('node janitor', process.execPath, [janitorScript, record], {
+    logFile: join(dir, 'janitor.log'),
+    graceMs: 60_000,
+    passExitStatus: true,
+  });
   const running: ManagedProcess[] = [];
-  let containerd: Containerd | undefined;
 
   const stop = async () => {
     for (const proc of running.reverse()) await proc.stop();
-    if (containerd) {
-      await containerd
-        .removeAllContainers()
-        .catch((err: Error) => log.warn('removing containers', { err: err.message }));
-      await containerd.process.stop();
-      for (const pid of shimsOf(containerd.socket)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
-    await hostState.restore();
+    await janitor.stop();
+    if ((await janitor.exited) !== 0) throw new Error(`the node's janitor failed:\n${logTail(janitor.logFile)}`);
   };
 
   try {
     for (const hierarchy of cgroupHierarchies()) mkdirSync(join(hierarchy, cgroupRoot), { recursive: true });
     const containerdDir = join(dir, 'containerd');
-    containerd = await startContainerd(containerdDir, pause.reference, cniBinDir);
+    const containerd = await startContainerd(containerdDir, pause.reference, cniBinDir);
+    running.push(containerd.process);
     writeCniConfig(join(containerdDir, 'cni'), join(dir, 'cni-ipam'));
     await guardEgress();
     await containerd.importImage(pause.archive);
@@ -148,8 +147,12 @@ export async function startNode(inputs: NodeInputs): Promise<TestNode> {
     );
     await nodeReady(kubeConfig);
     log.info('node ready', { node: nodeName, seconds: (Date.now() - started) / 1000 });
-    const node = containerd;
-    return { name: nodeName, containerdSocket: node.socket, importImage: (archive) => node.importImage(archive), stop };
+    return {
+      name: nodeName,
+      containerdSocket: containerd.socket,
+      importImage: (archive) => containerd.importImage(archive),
+      stop,
+    };
   } catch (err) {
     await stop().catch((stopErr: Error) => log.error('stopping the node', { err: stopErr.message }));
     throw err;
