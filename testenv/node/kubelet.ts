@@ -73,7 +73,6 @@ export async function startKubelet(inputs: KubeletInputs): Promise<Kubelet> {
     `--root-dir=${join(dir, 'root')}`,
     `--cert-dir=${join(dir, 'pki')}`,
     `--hostname-override=${nodeName}`,
-    `--node-ip=${loopback}`,
     '--v=1',
   ];
   const proc = startManaged('kubelet', inputs.binary, args, { logFile: join(dir, 'kubelet.log'), graceMs: 5000 });

@@ -37,7 +37,11 @@ export const nodeDebianPackages: Readonly<Record<string, string>> = {
   'libc6-dev': '/usr/lib/x86_64-linux-gnu/libc.a',
 };
 
-export const nodeName = 'movie-reco-node';
+/**
+ * The kubelet refuses a loopback --node-ip, but takes an IP given as the node's name for its address:
+ * the API server reaches it (logs, exec) on loopback.
+ */
+export const nodeName = '127.0.0.1';
 const nftTable = 'kube-proxy';
 const janitorScript = fileURLToPath(new URL('./janitor.ts', import.meta.url));
 
