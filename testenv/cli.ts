@@ -1,6 +1,7 @@
 /**
- * npm run testenv -- up [--with-controller-manager] | down | status | env
+ * npm run testenv -- up [--with-controller-manager] [--with-node] | down | status | env
  *   up      start every server in the background; prints the environment and the kubeconfig path
+ *           (--with-node: a real node too, containerd + kubelet; see testenv/node/node.ts)
  *   down    stop them; no process and no temporary folder is left
  *   status  whether each server answers (exit 3 when the environment is not up)
  *   env     `export MOVIE_RECO_TEST_...=...` lines, for eval "$(npm run -s testenv -- env)"
@@ -17,15 +18,21 @@ function exportLines(env: Record<string, string>): string {
 }
 
 async function main(command: string | undefined, flags: string[]): Promise<number> {
-  const withControllerManager = flags.includes('--with-controller-manager');
+  const options = {
+    controllerManager: flags.includes('--with-controller-manager'),
+    node: flags.includes('--with-node'),
+  };
   switch (command) {
     case 'serve':
-      await serve(withControllerManager);
+      await serve(options);
       return -1;
     case 'up': {
-      const state = await up(withControllerManager);
+      const state = await up(options);
       process.stdout.write(`${exportLines(state.env)}\n\n# kubeconfig: ${state.env.MOVIE_RECO_TEST_KUBECONFIG}\n`);
       process.stdout.write(`# try: kubectl --kubeconfig ${state.env.MOVIE_RECO_TEST_KUBECONFIG} get --raw /version\n`);
+      const socket = state.env.MOVIE_RECO_TEST_CONTAINERD_SOCKET;
+      if (socket)
+        process.stdout.write(`# load an image: ctr --address ${socket} -n k8s.io images import IMAGE.oci.tar\n`);
       return 0;
     }
     case 'down':
@@ -55,7 +62,9 @@ async function main(command: string | undefined, flags: string[]): Promise<numbe
       return 0;
     }
     default:
-      process.stderr.write('usage: npm run testenv -- up [--with-controller-manager] | down | status | env\n');
+      process.stderr.write(
+        'usage: npm run testenv -- up [--with-controller-manager] [--with-node] | down | status | env\n',
+      );
       return 2;
   }
 }

@@ -7,6 +7,18 @@ const run = promisify(execFile);
 const aptEnv = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 let listsRefreshed = false;
 
+/** Debian's packages of the real node (testenv/node) and of `npm run image` (debootstrap). */
+export const nodeDebianPackages = [
+  'containerd',
+  'runc',
+  'containernetworking-plugins',
+  'iptables',
+  'nftables',
+  'gcc',
+  'libc6-dev',
+  'debootstrap',
+] as const;
+
 /** First executable named `name` on PATH or in the usual system folders. */
 export function findOnPath(name: string): string | undefined {
   const dirs = [...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/sbin', '/usr/bin', '/usr/local/bin'];
@@ -24,6 +36,20 @@ export async function aptGet(args: string[], cwd?: string): Promise<void> {
     await run('apt-get', ['update'], { env: aptEnv, maxBuffer: 64 << 20 });
     await once();
   }
+}
+
+/** The packages of `packages` that dpkg does not list as installed. */
+export async function missingDebianPackages(packages: readonly string[]): Promise<string[]> {
+  const { stdout } = await run('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status}\\n', ...packages]).catch(
+    (err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }),
+  );
+  const installed = new Set(
+    stdout
+      .split('\n')
+      .filter((line) => line.endsWith(' installed'))
+      .map((line) => line.split(' ')[0]),
+  );
+  return packages.filter((pkg) => !installed.has(pkg));
 }
 
 export async function installDebianPackage(pkg: string): Promise<void> {

@@ -86,9 +86,12 @@ export interface HostRecord {
   readonly chainsBefore: Record<string, string[]>;
   /** Folders outside the node's own that containerd makes when missing (netns bind mounts, shim sockets). */
   readonly absentFolders: string[];
+  readonly shimSocketsBefore: string[];
 }
 
-const runtimeFolders = ['/run/containerd/s', '/run/containerd', netnsDir];
+/** Where containerd 1.6's shims put their sockets, whatever its state folder; a killed shim leaves its socket. */
+const shimSocketDir = '/run/containerd/s';
+const runtimeFolders = [shimSocketDir, '/run/containerd', netnsDir];
 
 export async function recordHostState(footprint: NodeFootprint): Promise<HostRecord> {
   const chainsBefore: Record<string, string[]> = {};
@@ -103,6 +106,7 @@ export async function recordHostState(footprint: NodeFootprint): Promise<HostRec
     namespacesBefore: existsSync(netnsDir) ? readdirSync(netnsDir) : [],
     chainsBefore,
     absentFolders: runtimeFolders.filter((folder) => !existsSync(folder)),
+    shimSocketsBefore: existsSync(shimSocketDir) ? readdirSync(shimSocketDir) : [],
   };
 }
 
@@ -151,6 +155,9 @@ export async function restoreHostState(record: HostRecord): Promise<void> {
     await attempt(`sysctl ${key}`, () => writeFileSync(join('/proc/sys', key), `${value}\n`));
   }
   await attempt('cgroups', () => removeCgroups(footprint.cgroupRoot));
+  for (const name of existsSync(shimSocketDir) ? readdirSync(shimSocketDir) : []) {
+    if (!record.shimSocketsBefore.includes(name)) rmSync(join(shimSocketDir, name), { force: true });
+  }
   for (const folder of record.absentFolders) {
     if (existsSync(folder)) await attempt(`folder ${folder}`, () => rmdirSync(folder));
   }

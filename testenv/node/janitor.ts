@@ -6,7 +6,7 @@
  * machine back as recorded (host-state.ts). Exit 1 if something could not be put back.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type HostRecord, processesInCgroups, restoreHostState } from './host-state.ts';
 
@@ -30,7 +30,8 @@ function nodeProcesses(): number[] {
 
 const isShim = (pid: number) => {
   try {
-    return readFileSync(join('/proc', String(pid), 'cmdline'), 'utf8').startsWith('containerd-shim');
+    const command = readFileSync(join('/proc', String(pid), 'cmdline'), 'utf8').split('\0')[0] ?? '';
+    return basename(command).startsWith('containerd-shim');
   } catch {
     return false;
   }
@@ -46,8 +47,21 @@ function kill(pids: number[]): void {
   }
 }
 
+const commandLine = (pid: number) => {
+  try {
+    return readFileSync(join('/proc', String(pid), 'cmdline'), 'utf8')
+      .replaceAll('\0', ' ')
+      .slice(0, 200);
+  } catch {
+    return '';
+  }
+};
+
 async function cleanUp(): Promise<never> {
-  for (let waited = 0; waited < 20_000 && nodeProcesses().some((pid) => !isShim(pid)); waited += 200) await sleep(200);
+  const started = Date.now();
+  const waitedFor = () => nodeProcesses().filter((pid) => !isShim(pid));
+  while (Date.now() - started < 20_000 && waitedFor().length > 0) await sleep(200);
+  for (const pid of waitedFor()) process.stderr.write(`still running after 20 s, killed: ${commandLine(pid)}\n`);
   for (let round = 0; round < 50 && processesInCgroups(cgroupRoot).length > 0; round++) {
     kill(processesInCgroups(cgroupRoot));
     await sleep(100);

@@ -10,13 +10,13 @@
  *   ... create pods ...
  *   await node.stop();
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../common/log.ts';
 import { resolveGoTool } from '../binaries.ts';
-import { findOnPath, installDebianPackage } from '../debian-packages.ts';
+import { installDebianPackage, missingDebianPackages, nodeDebianPackages } from '../debian-packages.ts';
 import { pollUntil } from '../poll.ts';
 import { logTail, type ManagedProcess, startManaged } from '../processes.ts';
 import { startContainerd } from './containerd.ts';
@@ -25,17 +25,6 @@ import { startKubelet } from './kubelet.ts';
 import { bridgeName, cniBinDir, guardEgress, podCidr, writeCniConfig } from './network.ts';
 import { startKubeProxy, startKubeScheduler } from './node-services.ts';
 import { pauseImage } from './pause.ts';
-
-/** Debian's packages the node runs (the program each provides, to tell whether it is there). */
-export const nodeDebianPackages: Readonly<Record<string, string>> = {
-  containerd: 'containerd',
-  runc: 'runc',
-  'containernetworking-plugins': '/usr/lib/cni/bridge',
-  iptables: 'iptables',
-  nftables: 'nft',
-  gcc: 'gcc',
-  'libc6-dev': '/usr/lib/x86_64-linux-gnu/libc.a',
-};
 
 /**
  * The kubelet refuses a loopback --node-ip, but takes an IP given as the node's name for its address:
@@ -62,9 +51,7 @@ export interface TestNode {
 }
 
 async function installMissingPackages(log: Logger): Promise<void> {
-  for (const [pkg, program] of Object.entries(nodeDebianPackages)) {
-    const present = program.startsWith('/') ? existsSync(program) : findOnPath(program);
-    if (present) continue;
+  for (const pkg of await missingDebianPackages(nodeDebianPackages)) {
     log.info("installing Debian's package for the node (first run only)", { package: pkg });
     await installDebianPackage(pkg);
   }
@@ -118,7 +105,11 @@ export async function startNode(inputs: NodeInputs): Promise<TestNode> {
   const running: ManagedProcess[] = [];
 
   const stop = async () => {
-    for (const proc of running.reverse()) await proc.stop();
+    for (const proc of running.reverse()) {
+      const stopping = Date.now();
+      await proc.stop();
+      log.debug('stopped', { process: proc.name, seconds: (Date.now() - stopping) / 1000 });
+    }
     await janitor.stop();
     if ((await janitor.exited) !== 0) throw new Error(`the node's janitor failed:\n${logTail(janitor.logFile)}`);
   };
