@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type HostRecord, processesInCgroups, restoreHostState } from './host-state.ts';
+import { unlockMachine } from './machine-lock.ts';
 
 const record: HostRecord = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8'));
 const { dir, cgroupRoot } = record.footprint;
@@ -69,6 +70,7 @@ async function cleanUp(): Promise<never> {
   kill(nodeProcesses());
   try {
     await restoreHostState(record);
+    unlockMachine();
     process.exit(0);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);

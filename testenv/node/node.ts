@@ -23,6 +23,7 @@ import { startContainerd } from './containerd.ts';
 import { cgroupHierarchies, recordHostState } from './host-state.ts';
 import { startKubelet } from './kubelet.ts';
 import { bridgeName, cniBinDir, guardEgress, podCidr, writeCniConfig } from './network.ts';
+import { lockMachine, unlockMachine } from './machine-lock.ts';
 import { startKubeProxy, startKubeScheduler } from './node-services.ts';
 import { pauseImage } from './pause.ts';
 
@@ -92,16 +93,23 @@ export async function startNode(inputs: NodeInputs): Promise<TestNode> {
     proxy: (await resolveGoTool('kube-proxy', log)).path,
   };
   const pause = await pauseImage();
+  await lockMachine(600_000);
   const cgroupRoot = `/movie-reco-testenv-${process.pid}`;
   mkdirSync(dir, { recursive: true });
   const record = join(dir, 'host-record.json');
-  writeFileSync(record, JSON.stringify(await recordHostState({ dir, bridge: bridgeName, cgroupRoot, nftTable })));
-  // Started first and stopped last: it puts the machine back even if this process dies.
-  const janitor = startManaged('node janitor', process.execPath, [janitorScript, record], {
-    logFile: join(dir, 'janitor.log'),
-    graceMs: 60_000,
-    passExitStatus: true,
-  });
+  let janitor: ManagedProcess;
+  try {
+    writeFileSync(record, JSON.stringify(await recordHostState({ dir, bridge: bridgeName, cgroupRoot, nftTable })));
+    // Started first and stopped last: it puts the machine back even if this process dies.
+    janitor = startManaged('node janitor', process.execPath, [janitorScript, record], {
+      logFile: join(dir, 'janitor.log'),
+      graceMs: 60_000,
+      passExitStatus: true,
+    });
+  } catch (err) {
+    unlockMachine();
+    throw err;
+  }
   const running: ManagedProcess[] = [];
 
   const stop = async () => {
