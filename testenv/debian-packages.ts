@@ -40,9 +40,11 @@ export async function aptGet(args: string[], cwd?: string): Promise<void> {
 
 /** The packages of `packages` that dpkg does not list as installed. */
 export async function missingDebianPackages(packages: readonly string[]): Promise<string[]> {
-  const { stdout } = await run('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status}\\n', ...packages]).catch(
-    (err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }),
-  );
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own field syntax
+  const format = '-f=${Package} ${db:Status-Status}\\n';
+  const { stdout } = await run('dpkg-query', ['-W', format, ...packages]).catch((err: { stdout?: string }) => ({
+    stdout: err.stdout ?? '',
+  }));
   const installed = new Set(
     stdout
       .split('\n')

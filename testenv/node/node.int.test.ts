@@ -1,7 +1,6 @@
 /**
  * The project's image as a container on a real node (containerd + kubelet), under the restricted
- * Pod Security profile. The node joins a control plane of its own, so that its scheduler never
- * meets the pods of the pod runner's tests on the shared one.
+ * Pod Security profile, on a control plane of its own (own-control-plane.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,56 +9,26 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../common/log.ts';
 import { type BuiltImage, buildImage } from '../../image/build.ts';
-import { resolveGoTool } from '../binaries.ts';
-import { type EtcdServer, startEtcd } from '../etcd.ts';
-import { type KubeApiServer, startKubeApiServer } from '../kube-apiserver.ts';
-import { type KubeControllerManager, startKubeControllerManager } from '../kube-controller-manager.ts';
-import { createControlPlanePki } from '../pki.ts';
 import { pollUntil } from '../poll.ts';
-import { startNode, type TestNode } from './node.ts';
+import { type ClusterWithNode, startClusterWithNode } from './own-control-plane.ts';
 
 const log = createLogger({ component: 'node-test' }, { level: 'warn' });
 const dir = mkdtempSync(join(tmpdir(), 'movie-reco-node-'));
-let etcd: EtcdServer | undefined;
-let apiserver: KubeApiServer | undefined;
-let controllerManager: KubeControllerManager | undefined;
-let node: TestNode | undefined;
+let cluster: ClusterWithNode | undefined;
 let image: BuiltImage;
 let core: k8s.CoreV1Api;
 
 beforeAll(async () => {
-  const pki = await createControlPlanePki(join(dir, 'pki'));
-  etcd = await startEtcd((await resolveGoTool('etcd', log)).path, dir);
-  apiserver = await startKubeApiServer((await resolveGoTool('kube-apiserver', log)).path, dir, etcd.url, pki);
-  // Its node lifecycle controller lifts the not-ready taint the kubelet registers the node with.
-  controllerManager = await startKubeControllerManager(
-    {
-      binary: (await resolveGoTool('kube-controller-manager', log)).path,
-      kubeconfig: apiserver.adminKubeconfig,
-      caCert: pki.caCert,
-      serviceAccountKey: pki.serviceAccountKey,
-    },
-    dir,
-  );
-  node = await startNode({
-    dir: join(dir, 'node'),
-    apiServerUrl: apiserver.url,
-    adminKubeconfig: apiserver.adminKubeconfig,
-    ca: { cert: pki.caCert, key: pki.caKey },
-    log,
-  });
+  cluster = await startClusterWithNode(dir, log);
   image = await buildImage(log);
-  await node.importImage(image.archive);
+  await cluster.node.importImage(image.archive);
   const kubeConfig = new k8s.KubeConfig();
-  kubeConfig.loadFromFile(apiserver.adminKubeconfig);
+  kubeConfig.loadFromFile(cluster.adminKubeconfig);
   core = kubeConfig.makeApiClient(k8s.CoreV1Api);
 }, 1_200_000);
 
 afterAll(async () => {
-  await node?.stop();
-  await controllerManager?.process.stop();
-  await apiserver?.process.stop();
-  await etcd?.process.stop();
+  await cluster?.stop();
   rmSync(dir, { recursive: true, force: true });
 }, 120_000);
 
@@ -109,7 +78,7 @@ describe('the image on a real node', () => {
       { timeoutMs: 180_000, intervalMs: 250 },
     );
     expect(pod.status?.phase).toBe('Succeeded');
-    expect(pod.spec?.nodeName).toBe(node?.name);
+    expect(pod.spec?.nodeName).toBe(cluster?.node.name);
     const logs = async (name: string) => core.readNamespacedPodLog({ name: 'help', namespace, container: name });
     expect(await logs('help')).toMatch(/^Usage: movie-reco <command>/m);
     const probe = await logs('probe');
