@@ -2,14 +2,17 @@
  * The project's image as a container on a real node (containerd + kubelet), under the restricted
  * Pod Security profile, on a control plane of its own (own-control-plane.ts).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
+import { Client } from 'minio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../common/log.ts';
 import { type BuiltImage, buildImage } from '../../image/build.ts';
 import { pollUntil } from '../poll.ts';
+import { minioImage } from './dependency-images.ts';
 import { type ClusterWithNode, startClusterWithNode } from './own-control-plane.ts';
 
 const log = createLogger({ component: 'node-test' }, { level: 'warn' });
@@ -85,4 +88,70 @@ describe('the image on a real node', () => {
     expect(probe).toContain('uid 10001');
     expect(probe).toContain('write to / failed: EROFS');
   }, 300_000);
+
+  it("runs the chart's MinIO as uid 1000 on a read-only root, serving S3 at its pod's address", async () => {
+    const namespace = 'minio-on-node';
+    const minio = await minioImage(log);
+    await cluster?.node.importImage(minio.archive);
+    const restricted = { 'pod-security.kubernetes.io/enforce': 'restricted' };
+    await core.createNamespace({ body: { metadata: { name: namespace, labels: restricted } } });
+    const credentials = { accessKey: 'node-test', secretKey: randomBytes(12).toString('hex') };
+    await core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name: 'minio' },
+        spec: {
+          automountServiceAccountToken: false,
+          securityContext: {
+            runAsUser: 1000,
+            runAsGroup: 1000,
+            runAsNonRoot: true,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [
+            {
+              name: 'minio',
+              image: minio.reference,
+              imagePullPolicy: 'Never',
+              args: ['server', '/data', '--address', ':9000'],
+              env: [
+                { name: 'MINIO_ROOT_USER', value: credentials.accessKey },
+                { name: 'MINIO_ROOT_PASSWORD', value: credentials.secretKey },
+                { name: 'MINIO_BROWSER', value: 'off' },
+                { name: 'MINIO_UPDATE', value: 'off' },
+              ],
+              readinessProbe: { httpGet: { path: '/minio/health/ready', port: 9000 }, periodSeconds: 1 },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+              },
+              volumeMounts: [
+                { name: 'data', mountPath: '/data' },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'data', emptyDir: {} },
+            { name: 'tmp', emptyDir: {} },
+          ],
+        },
+      },
+    });
+    const podIp = await pollUntil(
+      'pod minio Ready',
+      async () => {
+        const pod = await core.readNamespacedPod({ name: 'minio', namespace });
+        return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && pod.status.podIP;
+      },
+      { timeoutMs: 180_000, intervalMs: 250 },
+    );
+    const client = new Client({ endPoint: podIp, port: 9000, useSSL: false, ...credentials });
+    await client.makeBucket('node-test');
+    await client.putObject('node-test', 'greeting', Buffer.from('hello from the node'));
+    const chunks: Buffer[] = [];
+    for await (const chunk of await client.getObject('node-test', 'greeting')) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('hello from the node');
+  }, 600_000);
 });
