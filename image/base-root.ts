@@ -40,8 +40,9 @@ function hostSources(): string[] {
   return files.filter((file) => existsSync(file)).map((file) => readFileSync(file, 'utf8'));
 }
 
-export function baseRootKey(mirror: string, arch: string): string {
-  const inputs = JSON.stringify({ ...baseSystem, mirror, arch, recipeVersion });
+export function baseRootKey(mirror: string, arch: string, extraPackages: readonly string[] = []): string {
+  const extra = extraPackages.length > 0 ? { extraPackages } : {};
+  const inputs = JSON.stringify({ ...baseSystem, mirror, arch, recipeVersion, ...extra });
   return createHash('sha256').update(inputs).digest('hex').slice(0, 16);
 }
 
@@ -68,10 +69,13 @@ function slim(root: string): void {
   for (const file of ['etc/hostname', 'etc/resolv.conf', 'etc/hosts']) writeFileSync(join(root, file), '');
 }
 
-/** The cached root folder, made by debootstrap on first use (needs root, about a minute and a half). */
-export async function baseRoot(log: Logger, arch: string): Promise<string> {
+/**
+ * The cached root folder, made by debootstrap on first use (needs root, about a minute and a half);
+ * `extraPackages` for images of other programs than the project's (testenv/node/dependency-images.ts).
+ */
+export async function baseRoot(log: Logger, arch: string, extraPackages: readonly string[] = []): Promise<string> {
   const mirror = process.env.MOVIE_RECO_DEBIAN_MIRROR ?? debianMirror(hostSources());
-  const dir = join(cacheDir(), 'image', `base-${baseSystem.suite}-${baseRootKey(mirror, arch)}`);
+  const dir = join(cacheDir(), 'image', `base-${baseSystem.suite}-${baseRootKey(mirror, arch, extraPackages)}`);
   if (existsSync(dir)) return dir;
   if (!findOnPath('debootstrap')) await installDebianPackage('debootstrap');
   const partial = `${dir}.partial-${process.pid}`;
@@ -81,7 +85,7 @@ export async function baseRoot(log: Logger, arch: string): Promise<string> {
   log.info('debootstrap of the Debian base (first build only)', { suite: baseSystem.suite, mirror, dir });
   const args = [
     `--variant=${baseSystem.variant}`,
-    `--include=${baseSystem.include.join(',')}`,
+    `--include=${[...baseSystem.include, ...extraPackages].join(',')}`,
     `--arch=${arch}`,
     baseSystem.suite,
     partial,

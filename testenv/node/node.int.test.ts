@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { Client } from 'minio';
+import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../common/log.ts';
 import { type BuiltImage, buildImage } from '../../image/build.ts';
 import { pollUntil } from '../poll.ts';
-import { minioImage } from './dependency-images.ts';
+import { mariadbImage, minioImage } from './dependency-images.ts';
 import { type ClusterWithNode, startClusterWithNode } from './own-control-plane.ts';
 
 const log = createLogger({ component: 'node-test' }, { level: 'warn' });
@@ -153,5 +154,80 @@ describe('the image on a real node', () => {
     const chunks: Buffer[] = [];
     for await (const chunk of await client.getObject('node-test', 'greeting')) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks).toString()).toBe('hello from the node');
+  }, 600_000);
+
+  it("runs the chart's MySQL, Debian's MariaDB behind the mysql image's variables, as uid 999 on a read-only root", async () => {
+    const namespace = 'mariadb-on-node';
+    const mariadb = await mariadbImage(log);
+    await cluster?.node.importImage(mariadb.archive);
+    const restricted = { 'pod-security.kubernetes.io/enforce': 'restricted' };
+    await core.createNamespace({ body: { metadata: { name: namespace, labels: restricted } } });
+    const auth = {
+      MYSQL_ROOT_PASSWORD: randomBytes(12).toString('hex'),
+      MYSQL_DATABASE: 'movie_reco',
+      MYSQL_USER: 'movie_reco',
+      MYSQL_PASSWORD: randomBytes(12).toString('hex'),
+    };
+    const volumes = { data: '/var/lib/mysql', run: '/var/run/mysqld', tmp: '/tmp' };
+    await core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name: 'mysql' },
+        spec: {
+          automountServiceAccountToken: false,
+          securityContext: {
+            runAsUser: 999,
+            runAsGroup: 999,
+            fsGroup: 999,
+            runAsNonRoot: true,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [
+            {
+              name: 'mysql',
+              image: mariadb.reference,
+              imagePullPolicy: 'Never',
+              env: Object.entries(auth).map(([name, value]) => ({ name, value })),
+              // The chart's own probe.
+              readinessProbe: {
+                exec: {
+                  command: ['sh', '-c', 'mysqladmin ping -h 127.0.0.1 -uroot -p"$MYSQL_ROOT_PASSWORD" --silent'],
+                },
+                periodSeconds: 1,
+              },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+              },
+              volumeMounts: Object.entries(volumes).map(([name, mountPath]) => ({ name, mountPath })),
+            },
+          ],
+          volumes: Object.keys(volumes).map((name) => ({ name, emptyDir: {} })),
+        },
+      },
+    });
+    const podIp = await pollUntil(
+      'pod mysql Ready',
+      async () => {
+        const pod = await core.readNamespacedPod({ name: 'mysql', namespace });
+        return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && pod.status.podIP;
+      },
+      { timeoutMs: 300_000, intervalMs: 250 },
+    );
+    const connection = await createConnection({
+      host: podIp,
+      user: auth.MYSQL_USER,
+      password: auth.MYSQL_PASSWORD,
+      database: auth.MYSQL_DATABASE,
+    });
+    try {
+      await connection.query('CREATE TABLE greeting (text VARCHAR(40))');
+      await connection.query('INSERT INTO greeting VALUES (?)', ['hello from the node']);
+      const [rows] = await connection.query('SELECT text FROM greeting');
+      expect(rows).toEqual([{ text: 'hello from the node' }]);
+    } finally {
+      await connection.end();
+    }
   }, 600_000);
 });
