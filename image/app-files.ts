@@ -15,13 +15,13 @@ import {
   readFileSync,
   readlinkSync,
   readSync,
-  renameSync,
   rmSync,
 } from 'node:fs';
 import { join, matchesGlob } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../common/log.ts';
 import { cacheDir } from '../testenv/paths.ts';
+import { publishFolder } from './cache-folder.ts';
 import { compare, treeEntries } from './layer.ts';
 import { appSources, builtArtifacts, imageWorkdir } from './spec.ts';
 import type { TarEntry } from './tar.ts';
@@ -97,7 +97,7 @@ export async function productionNodeModules(repo: string, log: Logger): Promise<
       cwd: partial,
       maxBuffer: 64 << 20,
     });
-    renameSync(partial, dir);
+    publishFolder(partial, dir);
   } catch (err) {
     rmSync(partial, { recursive: true, force: true });
     throw err;

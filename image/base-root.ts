@@ -5,12 +5,13 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../common/log.ts';
 import { findOnPath, installDebianPackage } from '../testenv/debian-packages.ts';
 import { cacheDir } from '../testenv/paths.ts';
+import { publishFolder } from './cache-folder.ts';
 import { baseSystem } from './spec.ts';
 
 const run = promisify(execFile);
@@ -94,7 +95,7 @@ export async function baseRoot(log: Logger, arch: string, extraPackages: readonl
   try {
     await run('debootstrap', args, { maxBuffer: 64 << 20 });
     slim(partial);
-    renameSync(partial, dir);
+    publishFolder(partial, dir);
   } catch (err) {
     rmSync(partial, { recursive: true, force: true });
     throw new Error(`debootstrap ${args.join(' ')} failed (it needs root): ${(err as Error).message}`);

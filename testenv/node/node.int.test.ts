@@ -24,7 +24,7 @@ let core: k8s.CoreV1Api;
 
 beforeAll(async () => {
   cluster = await startClusterWithNode(dir, log);
-  image = await buildImage(log);
+  image = await buildImage(log, { outDir: join(dir, 'image') });
   await cluster.node.importImage(image.archive);
   const kubeConfig = new k8s.KubeConfig();
   kubeConfig.loadFromFile(cluster.adminKubeconfig);

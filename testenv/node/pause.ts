@@ -27,10 +27,11 @@ export async function pauseImage(): Promise<PauseImage> {
   if (existsSync(archive)) return { archive, reference };
   mkdirSync(dir, { recursive: true });
   const binary = join(dir, 'pause');
-  await run('gcc', ['-static', '-Os', '-s', '-o', `${binary}.partial`, source]).catch((err: Error) => {
+  const partial = `${binary}.partial-${process.pid}`;
+  await run('gcc', ['-static', '-Os', '-s', '-o', partial, source]).catch((err: Error) => {
     throw new Error(`could not build the pause binary (gcc and libc6-dev are Debian packages): ${err.message}`);
   });
-  renameSync(`${binary}.partial`, binary);
+  renameSync(partial, binary);
   const owner = { uid: 0, gid: 0 };
   await writeImageArchive({
     layers: [[{ type: 'file', path: 'pause', mode: 0o755, size: statSync(binary).size, source: binary, ...owner }]],
@@ -39,9 +40,9 @@ export async function pauseImage(): Promise<PauseImage> {
     architecture: ociArchitecture(process.arch),
     tag: hash,
     reference,
-    layoutDir: join(dir, 'layout'),
+    layoutDir: join(dir, `layout-${process.pid}`),
     archive,
   });
-  rmSync(join(dir, 'layout'), { recursive: true, force: true });
+  rmSync(join(dir, `layout-${process.pid}`), { recursive: true, force: true });
   return { archive, reference };
 }
