@@ -36,6 +36,37 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 }, 120_000);
 
+/** A namespace under restricted Pod Security, and a pod in it as `uid`, every container hardened. */
+async function createRestrictedPod(namespace: string, uid: number, spec: k8s.V1PodSpec): Promise<void> {
+  const restricted = { 'pod-security.kubernetes.io/enforce': 'restricted' };
+  await core.createNamespace({ body: { metadata: { name: namespace, labels: restricted } } });
+  const hardened = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
+  const podSecurity = { runAsUser: uid, runAsGroup: uid, fsGroup: uid, runAsNonRoot: true };
+  await core.createNamespacedPod({
+    namespace,
+    body: {
+      metadata: { name: namespace },
+      spec: {
+        ...spec,
+        automountServiceAccountToken: false,
+        securityContext: { ...podSecurity, seccompProfile: { type: 'RuntimeDefault' } },
+        containers: spec.containers.map((c) => ({ ...c, imagePullPolicy: 'Never', securityContext: hardened })),
+      },
+    },
+  });
+}
+
+async function readyPodIp(namespace: string): Promise<string> {
+  return pollUntil(
+    `pod ${namespace} Ready`,
+    async () => {
+      const pod = await core.readNamespacedPod({ name: namespace, namespace });
+      return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && pod.status.podIP;
+    },
+    { timeoutMs: 300_000, intervalMs: 250 },
+  );
+}
+
 const probeScript = [
   "console.log('uid', process.getuid());",
   "try { require('node:fs').writeFileSync('/probe', 'x'); console.log('wrote to /'); }",
@@ -45,45 +76,24 @@ const probeScript = [
 describe('the image on a real node', () => {
   it('runs movie-reco --help as uid 10001 on a read-only root filesystem, under restricted Pod Security', async () => {
     const namespace = 'image-on-node';
-    const restricted = { 'pod-security.kubernetes.io/enforce': 'restricted' };
-    await core.createNamespace({ body: { metadata: { name: namespace, labels: restricted } } });
-    const hardened = {
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'] },
-    };
-    const container = { image: image.reference, imagePullPolicy: 'Never', securityContext: hardened };
-    await core.createNamespacedPod({
-      namespace,
-      body: {
-        metadata: { name: 'help' },
-        spec: {
-          restartPolicy: 'Never',
-          automountServiceAccountToken: false,
-          securityContext: {
-            runAsUser: 10001,
-            runAsGroup: 10001,
-            runAsNonRoot: true,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
-          containers: [
-            { ...container, name: 'help', args: ['--help'] },
-            { ...container, name: 'probe', command: ['node', '-e', probeScript] },
-          ],
-        },
-      },
+    await createRestrictedPod(namespace, 10001, {
+      restartPolicy: 'Never',
+      containers: [
+        { image: image.reference, name: 'help', args: ['--help'] },
+        { image: image.reference, name: 'probe', command: ['node', '-e', probeScript] },
+      ],
     });
     const pod = await pollUntil(
-      'pod help to finish',
+      'the pod to finish',
       async () => {
-        const current = await core.readNamespacedPod({ name: 'help', namespace });
+        const current = await core.readNamespacedPod({ name: namespace, namespace });
         return ['Succeeded', 'Failed'].includes(current.status?.phase ?? '') && current;
       },
       { timeoutMs: 180_000, intervalMs: 250 },
     );
     expect(pod.status?.phase).toBe('Succeeded');
     expect(pod.spec?.nodeName).toBe(cluster?.node.name);
-    const logs = async (name: string) => core.readNamespacedPodLog({ name: 'help', namespace, container: name });
+    const logs = async (name: string) => core.readNamespacedPodLog({ name: namespace, namespace, container: name });
     expect(await logs('help')).toMatch(/^Usage: movie-reco <command>/m);
     const probe = await logs('probe');
     expect(probe).toContain('uid 10001');
@@ -94,60 +104,32 @@ describe('the image on a real node', () => {
     const namespace = 'minio-on-node';
     const minio = await minioImage(log);
     await cluster?.node.importImage(minio.archive);
-    const restricted = { 'pod-security.kubernetes.io/enforce': 'restricted' };
-    await core.createNamespace({ body: { metadata: { name: namespace, labels: restricted } } });
     const credentials = { accessKey: 'node-test', secretKey: randomBytes(12).toString('hex') };
-    await core.createNamespacedPod({
-      namespace,
-      body: {
-        metadata: { name: 'minio' },
-        spec: {
-          automountServiceAccountToken: false,
-          securityContext: {
-            runAsUser: 1000,
-            runAsGroup: 1000,
-            runAsNonRoot: true,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
-          containers: [
-            {
-              name: 'minio',
-              image: minio.reference,
-              imagePullPolicy: 'Never',
-              args: ['server', '/data', '--address', ':9000'],
-              env: [
-                { name: 'MINIO_ROOT_USER', value: credentials.accessKey },
-                { name: 'MINIO_ROOT_PASSWORD', value: credentials.secretKey },
-                { name: 'MINIO_BROWSER', value: 'off' },
-                { name: 'MINIO_UPDATE', value: 'off' },
-              ],
-              readinessProbe: { httpGet: { path: '/minio/health/ready', port: 9000 }, periodSeconds: 1 },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'] },
-              },
-              volumeMounts: [
-                { name: 'data', mountPath: '/data' },
-                { name: 'tmp', mountPath: '/tmp' },
-              ],
-            },
+    await createRestrictedPod(namespace, 1000, {
+      containers: [
+        {
+          name: 'minio',
+          image: minio.reference,
+          args: ['server', '/data', '--address', ':9000'],
+          env: [
+            { name: 'MINIO_ROOT_USER', value: credentials.accessKey },
+            { name: 'MINIO_ROOT_PASSWORD', value: credentials.secretKey },
+            { name: 'MINIO_BROWSER', value: 'off' },
+            { name: 'MINIO_UPDATE', value: 'off' },
           ],
-          volumes: [
-            { name: 'data', emptyDir: {} },
-            { name: 'tmp', emptyDir: {} },
+          readinessProbe: { httpGet: { path: '/minio/health/ready', port: 9000 }, periodSeconds: 1 },
+          volumeMounts: [
+            { name: 'data', mountPath: '/data' },
+            { name: 'tmp', mountPath: '/tmp' },
           ],
         },
-      },
+      ],
+      volumes: [
+        { name: 'data', emptyDir: {} },
+        { name: 'tmp', emptyDir: {} },
+      ],
     });
-    const podIp = await pollUntil(
-      'pod minio Ready',
-      async () => {
-        const pod = await core.readNamespacedPod({ name: 'minio', namespace });
-        return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && pod.status.podIP;
-      },
-      { timeoutMs: 180_000, intervalMs: 250 },
-    );
+    const podIp = await readyPodIp(namespace);
     const client = new Client({ endPoint: podIp, port: 9000, useSSL: false, ...credentials });
     await client.makeBucket('node-test');
     await client.putObject('node-test', 'greeting', Buffer.from('hello from the node'));
@@ -160,8 +142,6 @@ describe('the image on a real node', () => {
     const namespace = 'mariadb-on-node';
     const mariadb = await mariadbImage(log);
     await cluster?.node.importImage(mariadb.archive);
-    const restricted = { 'pod-security.kubernetes.io/enforce': 'restricted' };
-    await core.createNamespace({ body: { metadata: { name: namespace, labels: restricted } } });
     const auth = {
       MYSQL_ROOT_PASSWORD: randomBytes(12).toString('hex'),
       MYSQL_DATABASE: 'movie_reco',
@@ -169,52 +149,23 @@ describe('the image on a real node', () => {
       MYSQL_PASSWORD: randomBytes(12).toString('hex'),
     };
     const volumes = { data: '/var/lib/mysql', run: '/var/run/mysqld', tmp: '/tmp' };
-    await core.createNamespacedPod({
-      namespace,
-      body: {
-        metadata: { name: 'mysql' },
-        spec: {
-          automountServiceAccountToken: false,
-          securityContext: {
-            runAsUser: 999,
-            runAsGroup: 999,
-            fsGroup: 999,
-            runAsNonRoot: true,
-            seccompProfile: { type: 'RuntimeDefault' },
+    await createRestrictedPod(namespace, 999, {
+      containers: [
+        {
+          name: 'mysql',
+          image: mariadb.reference,
+          env: Object.entries(auth).map(([name, value]) => ({ name, value })),
+          // The chart's own probe.
+          readinessProbe: {
+            exec: { command: ['sh', '-c', 'mysqladmin ping -h 127.0.0.1 -uroot -p"$MYSQL_ROOT_PASSWORD" --silent'] },
+            periodSeconds: 1,
           },
-          containers: [
-            {
-              name: 'mysql',
-              image: mariadb.reference,
-              imagePullPolicy: 'Never',
-              env: Object.entries(auth).map(([name, value]) => ({ name, value })),
-              // The chart's own probe.
-              readinessProbe: {
-                exec: {
-                  command: ['sh', '-c', 'mysqladmin ping -h 127.0.0.1 -uroot -p"$MYSQL_ROOT_PASSWORD" --silent'],
-                },
-                periodSeconds: 1,
-              },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'] },
-              },
-              volumeMounts: Object.entries(volumes).map(([name, mountPath]) => ({ name, mountPath })),
-            },
-          ],
-          volumes: Object.keys(volumes).map((name) => ({ name, emptyDir: {} })),
+          volumeMounts: Object.entries(volumes).map(([name, mountPath]) => ({ name, mountPath })),
         },
-      },
+      ],
+      volumes: Object.keys(volumes).map((name) => ({ name, emptyDir: {} })),
     });
-    const podIp = await pollUntil(
-      'pod mysql Ready',
-      async () => {
-        const pod = await core.readNamespacedPod({ name: 'mysql', namespace });
-        return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && pod.status.podIP;
-      },
-      { timeoutMs: 300_000, intervalMs: 250 },
-    );
+    const podIp = await readyPodIp(namespace);
     const connection = await createConnection({
       host: podIp,
       user: auth.MYSQL_USER,
