@@ -30,5 +30,5 @@ COPY --from=build /app/inference/web/dist ./inference/web/dist
 # A numeric non-root user, so `runAsNonRoot` can be verified; nothing is written under /app,
 # so the root filesystem can be read-only (mount an emptyDir at /tmp).
 RUN ln -s /app/bin/movie-reco.js /usr/local/bin/movie-reco
-USER 65532:65532
+USER 10001:10001
 ENTRYPOINT ["movie-reco"]

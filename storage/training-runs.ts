@@ -44,6 +44,7 @@ type TrainingRunRow = Record<(typeof METRIC_COLUMNS)[keyof RunMetrics], number |
     dataset_ratings: number | null;
     dataset_users: number | null;
     dataset_movies: number | null;
+    ranking_model: string | null;
     message: string | null;
     started_at: StoredDatetime;
     finished_at: StoredDatetime | null;

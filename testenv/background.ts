@@ -40,10 +40,19 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** The supervisor: runs in the background until SIGTERM, SIGINT or SIGHUP. */
-export async function serve(controllerManager: boolean): Promise<void> {
+export interface ServeOptions {
+  readonly controllerManager: boolean;
+  readonly node: boolean;
+}
+
+/**
+ * The supervisor: runs in the background until SIGTERM or SIGINT. SIGHUP is ignored: the shell
+ * that ran `up` ending must not take the environment with it.
+ */
+export async function serve(options: ServeOptions): Promise<void> {
   const log = createLogger({ component: 'testenv' });
-  const environment = await startTestEnvironment({ controllerManager, log });
+  process.on('SIGHUP', () => log.info('SIGHUP ignored: `npm run testenv -- down` stops the environment'));
+  const environment = await startTestEnvironment({ ...options, log });
   const state: BackgroundState = {
     supervisorPid: process.pid,
     dir: environment.dir,
@@ -57,23 +66,29 @@ export async function serve(controllerManager: boolean): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info('stopping test environment');
-    await environment.stop();
+    let code = 0;
+    await environment.stop().catch((err: Error) => {
+      log.error('the test environment did not stop cleanly', { err: err.message });
+      code = 1;
+    });
     rmSync(backgroundStateFile(), { force: true });
-    process.exit(0);
+    process.exit(code);
   };
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void shutdown());
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void shutdown());
   setInterval(() => {}, 1 << 30); // stay alive until told to stop
 }
 
 /** Starts the supervisor and waits until the environment is up, echoing its log meanwhile. */
-export async function up(controllerManager: boolean): Promise<BackgroundState> {
+export async function up(options: ServeOptions): Promise<BackgroundState> {
   const existing = readState();
   if (existing && isAlive(existing.supervisorPid)) return existing;
   if (existing) clearStale(existing);
   mkdirSync(cacheDir(), { recursive: true });
   const logFile = supervisorLog();
   const out = openSync(logFile, 'w');
-  const args = [cliScript, 'serve', ...(controllerManager ? ['--with-controller-manager'] : [])];
+  const args = [cliScript, 'serve'];
+  if (options.controllerManager) args.push('--with-controller-manager');
+  if (options.node) args.push('--with-node');
   const supervisor = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out] });
   closeSync(out);
   supervisor.unref();

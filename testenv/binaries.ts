@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import type { Logger } from '../common/log.ts';
 import { aptGet, findOnPath, installCommand } from './debian-packages.ts';
 import { buildGoTool } from './go-build.ts';
-import { goTools, pinnedVersion, type GoTool, type GoToolName } from './go-tools.ts';
+import { goTools, type GoTool, type GoToolName, type NodeGoToolName, nodeGoTools, pinnedVersion } from './go-tools.ts';
 import { binCacheDir } from './paths.ts';
 
 const run = promisify(execFile);
@@ -116,12 +116,15 @@ export async function resolvePrometheusTool(
   }
 }
 
-export type BinaryPaths = Record<ToolName, string>;
+export type BinaryPaths = Record<Exclude<ToolName, NodeGoToolName>, string>;
 
 /** Every binary, built or fetched one after another: two cores are busy enough with one Go build. */
 export async function resolveAllBinaries(log: Logger): Promise<BinaryPaths> {
   const paths: Partial<BinaryPaths> = {};
-  for (const name of Object.keys(goTools) as GoToolName[]) {
+  const controlPlaneTools = (Object.keys(goTools) as GoToolName[]).filter(
+    (name): name is Exclude<GoToolName, NodeGoToolName> => !(nodeGoTools as readonly string[]).includes(name),
+  );
+  for (const name of controlPlaneTools) {
     const resolved = await resolveGoTool(name, log);
     log.debug('binary', { name, ...resolved });
     paths[name] = resolved.path;

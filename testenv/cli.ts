@@ -1,8 +1,9 @@
 /**
- * npm run testenv -- install | up [--with-controller-manager] | down | status | env
+ * npm run testenv -- install | up [--with-controller-manager] [--with-node] | down | status | env
  *   install the Debian packages the tests need, and prometheus/promtool into the cache; once, before
- *           the tests (.ci/run does it); a second run with everything present takes milliseconds
+ *           the tests (npm test's pretest); a second run with everything present takes milliseconds
  *   up      start every server in the background; prints the environment and the kubeconfig path
+ *           (--with-node: a real node too, containerd + kubelet; see testenv/node/node.ts)
  *   down    stop them; no process and no temporary folder is left
  *   status  whether each server answers (exit 3 when the environment is not up)
  *   env     `export MOVIE_RECO_TEST_...=...` lines, for eval "$(npm run -s testenv -- env)"
@@ -22,7 +23,10 @@ function exportLines(env: Record<string, string>): string {
 }
 
 async function main(command: string | undefined, flags: string[]): Promise<number> {
-  const withControllerManager = flags.includes('--with-controller-manager');
+  const options = {
+    controllerManager: flags.includes('--with-controller-manager'),
+    node: flags.includes('--with-node'),
+  };
   switch (command) {
     case 'install': {
       const installed = await installDebianPackages(requiredDebianPackages);
@@ -33,12 +37,15 @@ async function main(command: string | undefined, flags: string[]): Promise<numbe
       return 0;
     }
     case 'serve':
-      await serve(withControllerManager);
+      await serve(options);
       return -1;
     case 'up': {
-      const state = await up(withControllerManager);
+      const state = await up(options);
       process.stdout.write(`${exportLines(state.env)}\n\n# kubeconfig: ${state.env.MOVIE_RECO_TEST_KUBECONFIG}\n`);
       process.stdout.write(`# try: kubectl --kubeconfig ${state.env.MOVIE_RECO_TEST_KUBECONFIG} get --raw /version\n`);
+      const socket = state.env.MOVIE_RECO_TEST_CONTAINERD_SOCKET;
+      if (socket)
+        process.stdout.write(`# load an image: ctr --address ${socket} -n k8s.io images import IMAGE.oci.tar\n`);
       return 0;
     }
     case 'down':
@@ -69,7 +76,7 @@ async function main(command: string | undefined, flags: string[]): Promise<numbe
     }
     default:
       process.stderr.write(
-        'usage: npm run testenv -- install | up [--with-controller-manager] | down | status | env\n',
+        'usage: npm run testenv -- install | up [--with-controller-manager] [--with-node] | down | status | env\n',
       );
       return 2;
   }

@@ -14,9 +14,36 @@ export const requiredDebianPackages: readonly string[] = [
   'mariadb-server', // mariadbd, mariadb-install-db: the drills' private MariaDB (testenv/mariadb.ts)
   'chromium', // the web page test (inference/web/page.int.test.ts), never a browser downloaded by playwright
   'openssl', // the control plane's certificates (testenv/pki.ts)
+  // The real node (testenv/node) and the image's base (npm run image: debootstrap)
+  'containerd',
+  'runc',
+  'containernetworking-plugins',
+  'iptables',
+  'nftables',
+  'gcc', // the pause image's static binary
+  'libc6-dev',
+  'debootstrap',
 ];
 
 export const installCommand = 'npm run testenv -- install';
+
+/** Debian's packages of the real node (testenv/node), all in requiredDebianPackages. */
+export const nodeDebianPackages = [
+  'containerd',
+  'runc',
+  'containernetworking-plugins',
+  'iptables',
+  'nftables',
+  'gcc',
+  'libc6-dev',
+] as const;
+
+/** Fails with the install command when any of `packages` is missing: nothing is installed while tests run. */
+export async function requireDebianPackages(packages: readonly string[], forWhat: string): Promise<void> {
+  const missing = await missingDebianPackages(packages);
+  if (missing.length > 0)
+    throw new Error(`${forWhat} needs Debian's ${missing.join(' ')}: run ${installCommand} (as root)`);
+}
 
 /** First executable named `name` on PATH or in the usual system folders. */
 export function findOnPath(name: string): string | undefined {

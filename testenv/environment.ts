@@ -14,11 +14,14 @@ import { startKubeApiServer } from './kube-apiserver.ts';
 import { startKubeControllerManager } from './kube-controller-manager.ts';
 import { provideMariaDb } from './mariadb.ts';
 import { startMinio } from './minio.ts';
+import { startNode, type TestNode } from './node/node.ts';
 import { createControlPlanePki } from './pki.ts';
 import { startManaged, type ManagedProcess } from './processes.ts';
 
 export interface TestEnvironmentOptions {
   readonly controllerManager?: boolean;
+  /** A real node (testenv/node): containerd, kubelet, kube-scheduler, kube-proxy; implies the controller manager. */
+  readonly node?: boolean;
   readonly log?: Logger;
 }
 
@@ -47,9 +50,14 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
   const dir = mkdtempSync(join(tmpdir(), 'movie-reco-testenv-'));
   const janitor = startManaged('janitor', undefined, [], { logFile: '/dev/null', remove: [dir] });
   const running: ManagedProcess[] = [];
+  let node: TestNode | undefined;
   const stop = async () => {
-    await Promise.all(running.map((proc) => proc.stop()));
-    await janitor.stop();
+    try {
+      await node?.stop();
+    } finally {
+      await Promise.all(running.map((proc) => proc.stop()));
+      await janitor.stop();
+    }
   };
 
   try {
@@ -94,7 +102,7 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
       MOVIE_RECO_TEST_PROMTOOL_BIN: binaries.promtool,
       MOVIE_RECO_TEST_PROMETHEUS_BIN: binaries.prometheus,
     };
-    if (options.controllerManager) {
+    if (options.controllerManager || options.node) {
       const kcm = await providing('kube-controller-manager', () =>
         startKubeControllerManager(
           {
@@ -108,6 +116,17 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
       );
       running.push(kcm.process);
       env.MOVIE_RECO_TEST_CONTROLLER_MANAGER = 'running';
+    }
+    if (options.node) {
+      const ca = { cert: pki.caCert, key: pki.caKey };
+      const nodeInputs = {
+        dir: join(dir, 'node'),
+        apiServerUrl: apiserver.url,
+        adminKubeconfig: apiserver.adminKubeconfig,
+      };
+      node = await providing('the node', () => startNode({ ...nodeInputs, ca, log }));
+      env.MOVIE_RECO_TEST_NODE = node.name;
+      env.MOVIE_RECO_TEST_CONTAINERD_SOCKET = node.containerdSocket;
     }
     log.info('test environment up', { seconds: (Date.now() - started) / 1000, dir, mariadb: db.source });
     return { dir, env, binaries, stop };

@@ -6,7 +6,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toolsDir } from './paths.ts';
 
-export type GoToolName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'minio' | 'helm';
+/** The node's programs (testenv/node), built only when a node starts. */
+export type NodeGoToolName = 'kubelet' | 'kube-proxy' | 'kube-scheduler';
+export const nodeGoTools: readonly NodeGoToolName[] = ['kubelet', 'kube-proxy', 'kube-scheduler'];
+export type GoToolName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'minio' | 'helm' | NodeGoToolName;
 
 export interface GoTool {
   readonly name: GoToolName;
@@ -19,6 +22,19 @@ export interface GoTool {
   readonly overrideVar: string;
   /** Also looked for in KUBEBUILDER_ASSETS (setup-envtest's layout). */
   readonly inKubebuilderAssets: boolean;
+}
+
+/** Built from the same pinned module as the API server. */
+function kubeNodeTool(name: NodeGoToolName, overrideVar: string): GoTool {
+  const packagePath = `k8s.io/kubernetes/cmd/${name}`;
+  return {
+    name,
+    moduleDir: 'kube',
+    pinnedModule: 'k8s.io/kubernetes',
+    packagePath,
+    overrideVar,
+    inKubebuilderAssets: false,
+  };
 }
 
 export const goTools: Record<GoToolName, GoTool> = {
@@ -62,6 +78,9 @@ export const goTools: Record<GoToolName, GoTool> = {
     overrideVar: 'HELM_BIN',
     inKubebuilderAssets: false,
   },
+  kubelet: kubeNodeTool('kubelet', 'KUBELET_BIN'),
+  'kube-proxy': kubeNodeTool('kube-proxy', 'KUBE_PROXY_BIN'),
+  'kube-scheduler': kubeNodeTool('kube-scheduler', 'KUBE_SCHEDULER_BIN'),
 };
 
 export function moduleDirOf(tool: GoTool): string {
