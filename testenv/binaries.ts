@@ -98,7 +98,9 @@ export async function resolvePrometheusTool(
   try {
     await aptGet(['download', 'prometheus'], work).catch((err: Error) => {
       throw new Error(
-        `${name} is missing and Debian's prometheus package could not be downloaded (apt-get download prometheus): ${err.message}. Install it (apt-get install prometheus) or set ${overrideVars[name]}.`,
+        `${name} is missing and Debian's prometheus package could not be downloaded ` +
+          `(apt-get download prometheus): ${err.message}. ` +
+          `Install it (apt-get install prometheus) or set ${overrideVars[name]}.`,
       );
     });
     const deb = readdirSync(work).find((f) => f.endsWith('.deb'));

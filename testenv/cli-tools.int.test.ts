@@ -34,7 +34,8 @@ describe('helm from the test environment', () => {
     writeFileSync(join(chart, 'values.yaml'), 'greeting: hello\n');
     writeFileSync(
       join(chart, 'templates/configmap.yaml'),
-      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  greeting: {{ .Values.greeting | quote }}\n',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n' +
+        'data:\n  greeting: {{ .Values.greeting | quote }}\n',
     );
     // Helm's own cache and config go to the temporary folder, not the user's home.
     const env = {

@@ -5,7 +5,8 @@ describe('requiredVersion', () => {
   it('reads single-line and block requires', () => {
     expect(requiredVersion('module m\n\nrequire k8s.io/kubernetes v1.36.3\n', 'k8s.io/kubernetes')).toBe('v1.36.3');
     const block =
-      'require (\n\tgithub.com/minio/minio v0.0.0-20260212201848-7aac2a2c5b7c\n\tgo.etcd.io/bbolt v1.4.3 // indirect\n)\n';
+      'require (\n\tgithub.com/minio/minio v0.0.0-20260212201848-7aac2a2c5b7c\n' +
+      '\tgo.etcd.io/bbolt v1.4.3 // indirect\n)\n';
     expect(requiredVersion(block, 'github.com/minio/minio')).toBe('v0.0.0-20260212201848-7aac2a2c5b7c');
   });
 

@@ -45,7 +45,10 @@ describe('leash', () => {
     const processes = fileURLToPath(new URL('./processes.ts', import.meta.url));
     const ownerCode = `
       import { startManaged } from ${JSON.stringify(processes)};
-      startManaged('sleeper', 'sh', ${JSON.stringify(sleeperScript(pidFile))}, { logFile: ${JSON.stringify(join(work, 'owner.log'))}, remove: [${JSON.stringify(folder)}] });
+      startManaged('sleeper', 'sh', ${JSON.stringify(sleeperScript(pidFile))}, {
+        logFile: ${JSON.stringify(join(work, 'owner.log'))},
+        remove: [${JSON.stringify(folder)}],
+      });
       setInterval(() => {}, 1000);`;
     const owner = spawn(process.execPath, ['--input-type=module', '-e', ownerCode], { stdio: 'ignore' });
     await waitFor('both pids recorded', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').includes(' '));

@@ -59,7 +59,8 @@ export async function provideMariaDb(dir: string): Promise<MariaDbServer> {
   if (mode !== 'private' && (await answers(systemMariaDbUrl))) return { url: systemMariaDbUrl, source: 'system' };
   if (mode === 'system')
     throw new Error(
-      `MariaDB does not answer on ${systemMariaDbUrl} (root, no password); start it: start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd`,
+      `MariaDB does not answer on ${systemMariaDbUrl} (root, no password); start it: ` +
+        'start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd',
     );
   return startPrivateMariaDb(dir);
 }

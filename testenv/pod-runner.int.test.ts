@@ -193,7 +193,7 @@ describe('the pod runner (local processes as the pods of a real control plane)',
     expect(refused?.message).toMatch(/--database \(or MOVIE_RECO_DATABASE_URL\) is required/);
   });
 
-  it('runs two inference replicas on their own loopback IPs, Ready by their probe; scaling down kills one', async () => {
+  it('runs two inference replicas on their own loopback IPs, Ready by probe; scaling down kills one', async () => {
     const models = join(work, 'models');
     const stored = await writeArtifact(new LocalObjectStore(models), 'run-a', await smallArtifact('run-a'));
     await core.createNamespacedConfigMap({

@@ -34,15 +34,21 @@ export interface PodRunnerOptions {
   readonly kubeConfig: k8s.KubeConfig;
   /** Default: pod-runner-<random>. */
   readonly nodeName?: string;
-  /** Matched against an image's repository (no tag, no digest). Default: the project's image, `movie-reco` from any registry. */
+  /**
+   * Matched against an image's repository (no tag, no digest).
+   * Default: the project's image, `movie-reco` from any registry.
+   */
   readonly imagePattern?: RegExp;
   /** Run only this namespace's pods (lets parallel test files each have a runner). Default: all. */
   readonly namespace?: string;
-  /** Where each pod's folder (logs, termination messages, HOME, TMPDIR) goes. Default: a temp folder that stop() removes. */
+  /**
+   * Where each pod's folder (logs, termination messages, HOME, TMPDIR) goes.
+   * Default: a temp folder that stop() removes.
+   */
   readonly logDir?: string;
   /** Caps terminationGracePeriodSeconds (default 10: the inference server's 5 s shutdown delay and a short drain). */
   readonly maxGracePeriodSeconds?: number;
-  /** Restart backoff of restartPolicy Always/OnFailure (the kubelet's is 10 s doubling to 5 min). Default 1 s to 10 s. */
+  /** Restart backoff of restartPolicy Always/OnFailure (the kubelet's: 10 s doubling to 5 min). Default 1 s to 10 s. */
   readonly restartBackoff?: { readonly initialMs: number; readonly maxMs: number };
   /** Caps probes' periodSeconds, so that tests need not wait for a 10 s period. Default: none. */
   readonly maxProbePeriodSeconds?: number;
@@ -55,10 +61,16 @@ export interface PodRunner {
   readonly logDir: string;
   /** The runner's own log: bindings, Events and errors, as JSON lines. */
   readonly runnerLog: string;
-  /** Everything a container of the pod wrote to stdout and stderr, every restart included; default: the pod's first container. */
+  /**
+   * Everything a container of the pod wrote to stdout and stderr, every restart included;
+   * default: the pod's first container.
+   */
   logs(namespace: string, name: string, container?: string): string;
   logFile(namespace: string, name: string, container?: string): string | undefined;
-  /** The IP this runner gave the pod (after the pod ended, the one its status still shows; it may serve another pod by then). */
+  /**
+   * The IP this runner gave the pod (after the pod ended, the one its status still shows;
+   * it may serve another pod by then).
+   */
   podIp(namespace: string, name: string): string | undefined;
   /** Kills every process (SIGTERM, then SIGKILL after the grace period) and deletes the Node. */
   stop(): Promise<void>;
@@ -264,7 +276,9 @@ class Runner implements PodRunner {
       const list = foreign.map((c) => `container "${c.name}" uses image "${c.image ?? ''}"`).join(', ');
       return {
         reason: 'NotProjectImage',
-        message: `${list}; the pod runner ${this.nodeName} runs only the project's image (repository matching ${pattern}), so the pod stays Pending`,
+        message:
+          `${list}; the pod runner ${this.nodeName} runs only the project's image ` +
+          `(repository matching ${pattern}), so the pod stays Pending`,
       };
     }
     if (pod.spec?.initContainers?.length)

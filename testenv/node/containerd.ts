@@ -43,10 +43,11 @@ const quote = (value: string) => JSON.stringify(value);
 
 export function containerdConfig(paths: ContainerdPaths, sandboxImage: string, cniBinDir: string): string {
   const cri = 'plugins."io.containerd.grpc.v1.cri"';
+  const disabledPlugins = ['btrfs', 'zfs', 'devmapper', 'aufs'].map((s) => `"io.containerd.snapshotter.v1.${s}"`);
   return `version = 2
 root = ${quote(paths.root)}
 state = ${quote(paths.state)}
-disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]
+disabled_plugins = [${disabledPlugins.join(', ')}]
 
 [grpc]
   address = ${quote(paths.socket)}

@@ -87,7 +87,7 @@ export async function minioImage(log: Logger): Promise<LocalImage> {
   );
 }
 
-/** Debian's MariaDB behind the mysql image's environment variables (mariadb-entrypoint.sh), as uid 999 (the chart's). */
+/** Debian's MariaDB behind the mysql image's environment variables (mariadb-entrypoint.sh), as the chart's uid 999. */
 export async function mariadbImage(log: Logger): Promise<LocalImage> {
   return dependencyImage(
     {

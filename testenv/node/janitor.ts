@@ -14,7 +14,7 @@ import { unlockMachine } from './machine-lock.ts';
 const record: HostRecord = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8'));
 const { dir, cgroupRoot } = record.footprint;
 
-/** Processes whose command line names the node's folder (kubelet, containerd, shims, their leashes), but not this one's. */
+/** Processes whose command line names the node's folder (kubelet, containerd, shims, their leashes), not this one. */
 function nodeProcesses(): number[] {
   const spared = new Set([process.pid, process.ppid]);
   return readdirSync('/proc')

@@ -138,7 +138,7 @@ describe('the image on a real node', () => {
     expect(Buffer.concat(chunks).toString()).toBe('hello from the node');
   }, 600_000);
 
-  it("runs the chart's MySQL, Debian's MariaDB behind the mysql image's variables, as uid 999 on a read-only root", async () => {
+  it("runs Debian's MariaDB as the chart's MySQL (mysql image variables), uid 999, read-only root", async () => {
     const namespace = 'mariadb-on-node';
     const mariadb = await mariadbImage(log);
     await cluster?.node.importImage(mariadb.archive);

@@ -60,7 +60,9 @@ describe('a container run as a local process', () => {
   });
 
   it('reports the exit status and the termination message file, with the pod environment', async () => {
-    const script = `require('fs').writeFileSync(process.env.TERMINATION_MESSAGE_PATH, process.env.GREETING + ' from ' + process.env.MOVIE_RECO_HOST + ' ' + process.version); process.exit(3)`;
+    const script =
+      "require('fs').writeFileSync(process.env.TERMINATION_MESSAGE_PATH, " +
+      "process.env.GREETING + ' from ' + process.env.MOVIE_RECO_HOST + ' ' + process.version); process.exit(3)";
     const { runner } = container({
       command: ['node', '-e', script],
       envFrom: [{ configMapRef: { name: 'cm' } }],
@@ -68,10 +70,11 @@ describe('a container run as a local process', () => {
     });
     runner.start();
     const terminated = await waitFor('the container terminated', () => runner.status().state.terminated);
+    const [, minor, patch] = process.versions.node.split('.');
     expect(terminated).toMatchObject({
       exitCode: 3,
       reason: 'Error',
-      message: `hello from 127.0.1.250 v24.${process.versions.node.split('.')[1]}.${process.versions.node.split('.')[2]}`,
+      message: `hello from 127.0.1.250 v24.${minor}.${patch}`,
     });
   });
 

@@ -217,7 +217,9 @@ export class ContainerRunner {
     this.#restartCount++;
     const delay = this.#backoffMs;
     this.#backoffMs = Math.min(this.#backoffMs * 2, this.#ctx.settings.restartBackoff.maxMs);
-    const message = `back-off ${Math.round(delay / 1000)}s restarting failed container=${this.name} pod=${this.#ctx.pod.metadata?.name}`;
+    const message =
+      `back-off ${Math.round(delay / 1000)}s restarting failed ` +
+      `container=${this.name} pod=${this.#ctx.pod.metadata?.name}`;
     this.#state = { waiting: { reason: 'CrashLoopBackOff', message } };
     this.#ctx.event('Warning', 'BackOff', `Back-off restarting failed container ${this.name}`);
     this.#ctx.onChange();
@@ -230,7 +232,10 @@ export class ContainerRunner {
     this.#timer = setTimeout(() => this.start(), delay);
   }
 
-  /** The image's environment, then the pod's, then what a local process needs instead of its own network namespace and files. */
+  /**
+   * The image's environment, then the pod's,
+   * then what a local process needs instead of its own network namespace and files.
+   */
   async #environment(): Promise<Record<string, string>> {
     const { pod, container, podIP, hostIP, podDir, sources, settings } = this.#ctx;
     const tmp = join(podDir, 'tmp');

@@ -124,7 +124,7 @@ export function podStatus(snapshot: PodSnapshot, previous: readonly PodCondition
   };
 }
 
-/** The termination message for a container that exited: the file, else (FallbackToLogsOnError, failed) the log's tail. */
+/** A container's termination message: the file, else (FallbackToLogsOnError, failed) the log's tail. */
 export function terminationMessage(
   file: string,
   logTail: () => string,

@@ -75,7 +75,8 @@ export class RunningPod {
         pod,
         'Warning',
         'VolumesNotMounted',
-        `the pod runner mounts no volumes but emptyDirs (as folders nobody reads); not mounted: ${unmounted.join(', ')}`,
+        'the pod runner mounts no volumes but emptyDirs (as folders nobody reads); ' +
+          `not mounted: ${unmounted.join(', ')}`,
       );
   }
 
@@ -84,7 +85,10 @@ export class RunningPod {
     for (const container of this.containers) container.start();
   }
 
-  /** Stops every container (graceful deletion, or the runner stopping); resolves once they are gone and the status is written. */
+  /**
+   * Stops every container (graceful deletion, or the runner stopping);
+   * resolves once they are gone and the status is written.
+   */
   async terminate(): Promise<void> {
     await Promise.all(this.containers.map((c) => c.stop()));
     await this.flushStatus();
