@@ -4,7 +4,17 @@
  * the binary cache, and otherwise a build (Go tools) or a Debian package (prometheus, promtool).
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants, copyFileSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -107,6 +117,7 @@ export async function resolvePrometheusTool(
     if (!deb) throw new Error('apt-get download prometheus produced no .deb');
     const version = (deb.split('_')[1] ?? 'unknown').replace(/^[0-9]+%3a/, '').replace(/[^A-Za-z0-9.+~-]/g, '_');
     await run('dpkg-deb', ['-x', join(work, deb), join(work, 'root')]);
+    mkdirSync(binDir, { recursive: true }); // an empty cache: nothing has been built into it yet
     for (const tool of prometheusPackageTools) {
       const dest = join(binDir, `${tool}-${version}`);
       copyFileSync(join(work, 'root/usr/bin', tool), `${dest}.partial`);

@@ -14,6 +14,7 @@ export const requiredDebianPackages: readonly string[] = [
   'mariadb-server', // mariadbd, mariadb-install-db: the drills' private MariaDB (testenv/mariadb.ts)
   'chromium', // the web page test (inference/web/page.int.test.ts), never a browser downloaded by playwright
   'openssl', // the control plane's certificates (testenv/pki.ts)
+  'shellcheck', // the project's shell scripts (deploy/kind/scripts.test.ts)
   // The real node (testenv/node) and the image's base (npm run image: debootstrap)
   'containerd',
   'runc',
