@@ -1,4 +1,4 @@
-import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type { V1ContainerState, V1Job, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { TrainingRun } from '../api/resources.ts';
 import { decideTrainingRun, jobCreateFailed } from './decide.ts';
@@ -52,6 +52,16 @@ const pod = (message: string | undefined, finishedAt = '2026-11-25T10:04:00Z'): 
         restartCount: 0,
         state: { terminated: { exitCode: 0, finishedAt: new Date(finishedAt), ...(message ? { message } : {}) } },
       },
+    ],
+  },
+});
+
+/** The trainer pod of a Job that has not finished, in the given container state. */
+const trainerPod = (state: V1ContainerState): V1Pod => ({
+  metadata: { name: 'nightly-7-train-abc', creationTimestamp: t0 },
+  status: {
+    containerStatuses: [
+      { name: 'trainer', image: 'movie-reco:test', imageID: '', ready: false, restartCount: 0, state },
     ],
   },
 });
@@ -257,21 +267,9 @@ describe('decideTrainingRun', () => {
   });
 
   it('says why the trainer pod cannot start, once as a Warning, and keeps the run Pending while it may heal', () => {
-    const stuck: V1Pod = {
-      metadata: { name: 'nightly-7-train-abc', creationTimestamp: t0 },
-      status: {
-        containerStatuses: [
-          {
-            name: 'trainer',
-            image: 'movie-reco:test',
-            imageID: '',
-            ready: false,
-            restartCount: 0,
-            state: { waiting: { reason: 'CreateContainerConfigError', message: 'secret "backend" not found' } },
-          },
-        ],
-      },
-    };
+    const stuck = trainerPod({
+      waiting: { reason: 'CreateContainerConfigError', message: 'secret "backend" not found' },
+    });
     const first = decideTrainingRun({
       run: run({ phase: 'Running' }),
       job: job({ active: 1, startTime: t0 }),
@@ -296,21 +294,8 @@ describe('decideTrainingRun', () => {
   });
 
   it('fails a run whose image cannot be pulled past the grace period, and names the image problem', () => {
-    const pulling = (waitingReason: string): V1Pod => ({
-      metadata: { name: 'nightly-7-train-abc', creationTimestamp: t0 },
-      status: {
-        containerStatuses: [
-          {
-            name: 'trainer',
-            image: 'movie-reco:nope',
-            imageID: '',
-            ready: false,
-            restartCount: 0,
-            state: { waiting: { reason: waitingReason, message: 'pull access denied' } },
-          },
-        ],
-      },
-    });
+    const pulling = (waitingReason: string) =>
+      trainerPod({ waiting: { reason: waitingReason, message: 'pull access denied' } });
     const atStart = decideTrainingRun({
       run: run({ phase: 'Pending' }),
       job: job({ active: 1, startTime: t0 }),
@@ -334,21 +319,7 @@ describe('decideTrainingRun', () => {
   });
 
   it('names OOMKilled when the Job failed because the trainer ran out of memory', () => {
-    const killed: V1Pod = {
-      metadata: { name: 'nightly-7-train-abc', creationTimestamp: t0 },
-      status: {
-        containerStatuses: [
-          {
-            name: 'trainer',
-            image: 'movie-reco:test',
-            imageID: '',
-            ready: false,
-            restartCount: 0,
-            state: { terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: t1 } },
-          },
-        ],
-      },
-    };
+    const killed = trainerPod({ terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: t1 } });
     const failedJob = {
       conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', lastTransitionTime: t1 }],
     };
