@@ -186,9 +186,8 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
   const wanted = release.spec.serving?.autoscaling
     ? (release.spec.serving.autoscaling.minReplicas ?? 1)
     : (release.spec.serving?.replicas ?? 1);
-  const ready = readiness(deployment, servingChampion?.digest, wanted, inputs.pods ?? [], now);
-  const previousReady = findCondition(previous.conditions, 'Ready');
-  if (ready.status === 'False' && stalled.has(ready.reason) && previousReady?.reason !== ready.reason)
+  const { condition: ready, stuck } = readiness(deployment, servingChampion?.digest, wanted, inputs.pods ?? [], now);
+  if (stuck && findCondition(previous.conditions, 'Ready')?.reason !== ready.reason)
     events.push({ type: 'Warning', reason: ready.reason, message: ready.message });
   const conditions = [promoted, ready].reduce(
     (list, update) => setCondition(list, update, generation, now),
@@ -295,24 +294,9 @@ export function recordsOfStatus(
   return { promotions, gateDecision };
 }
 
-/** Ready reasons that say a rollout is stuck, not merely under way. */
-const stalled = new Set([
-  'ProgressDeadlineExceeded',
-  'ErrImagePull',
-  'ImagePullBackOff',
-  'InvalidImageName',
-  'ErrImageNeverPull',
-  'CreateContainerConfigError',
-  'CreateContainerError',
-  'RunContainerError',
-  'CrashLoopBackOff',
-  'OOMKilled',
-  'Unschedulable',
-]);
-
 /**
  * Ready only when the pods of the current champion, not an older one, are rolled out and ready;
- * while not, the reason says whether the rollout is under way or stuck, and why.
+ * while not, the reason says why, and `stuck` whether waiting will help.
  */
 function readiness(
   deployment: V1Deployment | undefined,
@@ -320,16 +304,13 @@ function readiness(
   wanted: number,
   pods: readonly V1Pod[],
   now: Date,
-): ConditionUpdate {
-  if (!digest)
-    return {
-      type: 'Ready',
-      status: 'False',
-      reason: 'NoChampion',
-      message: 'nothing to serve until a run is promoted',
-    };
-  if (!deployment)
-    return { type: 'Ready', status: 'False', reason: 'Deploying', message: 'inference Deployment not observed yet' };
+): { condition: ConditionUpdate; stuck: boolean } {
+  const notReady = (reason: string, message: string, stuck = false) => ({
+    condition: { type: 'Ready', status: 'False' as const, reason, message },
+    stuck,
+  });
+  if (!digest) return notReady('NoChampion', 'nothing to serve until a run is promoted');
+  if (!deployment) return notReady('Deploying', 'inference Deployment not observed yet');
   const servedDigest = deployment.spec?.template.spec?.containers[0]?.env?.find(
     (e) => e.name === 'MOVIE_RECO_MODEL_DIGEST',
   )?.value;
@@ -340,25 +321,18 @@ function readiness(
     (s.updatedReplicas ?? 0) >= wanted &&
     (s.readyReplicas ?? 0) >= wanted &&
     (s.replicas ?? 0) === (s.updatedReplicas ?? 0);
-  if (rolledOut)
-    return {
-      type: 'Ready',
-      status: 'True',
-      reason: 'RolloutComplete',
-      message: `${s.readyReplicas} ready replica(s) serve ${digest}`,
-    };
+  if (rolledOut) {
+    const message = `${s.readyReplicas} ready replica(s) serve ${digest}`;
+    return { condition: { type: 'Ready', status: 'True', reason: 'RolloutComplete', message }, stuck: false };
+  }
   const progress = `${s.updatedReplicas ?? 0} of ${wanted} replica(s) updated, ${s.readyReplicas ?? 0} ready`;
   const serving = (s.readyReplicas ?? 0) > 0 ? '; the ready pods keep serving' : '';
   const problem = podProblem(pods, now);
-  if (problem)
-    return { type: 'Ready', status: 'False', reason: problem.reason, message: `${problem.message}${serving}` };
+  if (problem) return notReady(problem.reason, `${problem.message}${serving}`, true);
   const progressing = s.conditions?.find((c) => c.type === 'Progressing');
-  if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded')
-    return {
-      type: 'Ready',
-      status: 'False',
-      reason: 'ProgressDeadlineExceeded',
-      message: `${progress}: ${progressing.message ?? 'the rollout made no progress'}${serving}`,
-    };
-  return { type: 'Ready', status: 'False', reason: 'RollingOut', message: progress };
+  if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') {
+    const message = `${progress}: ${progressing.message ?? 'the rollout made no progress'}${serving}`;
+    return notReady('ProgressDeadlineExceeded', message, true);
+  }
+  return notReady('RollingOut', progress);
 }
