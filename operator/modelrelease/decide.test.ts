@@ -34,6 +34,18 @@ const run = (
   },
 });
 
+/** The inference Deployment at generation 2, serving `digest`, with the given status. */
+const inferenceDeployment = (digest: string, status: V1Deployment['status']): V1Deployment => ({
+  metadata: { generation: 2 },
+  spec: {
+    selector: {},
+    template: {
+      spec: { containers: [{ name: 'inference', env: [{ name: 'MOVIE_RECO_MODEL_DIGEST', value: digest }] }] },
+    },
+  },
+  status,
+});
+
 describe('decideModelRelease', () => {
   it('serves nothing and says why while no run succeeded', () => {
     const decision = decideModelRelease({
@@ -250,16 +262,8 @@ describe('decideModelRelease', () => {
       now,
       settings,
     });
-    const deployment = (digest: string, ready: number): V1Deployment => ({
-      metadata: { generation: 2 },
-      spec: {
-        selector: {},
-        template: {
-          spec: { containers: [{ name: 'inference', env: [{ name: 'MOVIE_RECO_MODEL_DIGEST', value: digest }] }] },
-        },
-      },
-      status: { observedGeneration: 2, replicas: 1, updatedReplicas: 1, readyReplicas: ready },
-    });
+    const deployment = (digest: string, ready: number) =>
+      inferenceDeployment(digest, { observedGeneration: 2, replicas: 1, updatedReplicas: 1, readyReplicas: ready });
     const stale = decideModelRelease({
       release: release({}, first.status),
       runs: [run('a', 0.1)],
@@ -291,16 +295,12 @@ describe('decideModelRelease', () => {
       now,
       settings,
     });
-    const rollingOut: V1Deployment = {
-      metadata: { generation: 2 },
-      spec: {
-        selector: {},
-        template: {
-          spec: { containers: [{ name: 'inference', env: [{ name: 'MOVIE_RECO_MODEL_DIGEST', value: 'sha256:a' }] }] },
-        },
-      },
-      status: { observedGeneration: 2, replicas: 2, updatedReplicas: 1, readyReplicas: 1 },
-    };
+    const rollingOut = inferenceDeployment('sha256:a', {
+      observedGeneration: 2,
+      replicas: 2,
+      updatedReplicas: 1,
+      readyReplicas: 1,
+    });
     const crashing: V1Pod = {
       metadata: { name: 'movielens-inference-new', creationTimestamp: now },
       status: {
