@@ -7,6 +7,8 @@ export default defineConfig({
   test: {
     name: 'e2e',
     include: ['e2e/**/*.e2e.test.ts'],
+    // The story on a real node has its own command: npm run e2e:node.
+    exclude: ['e2e/on-node/**'],
     globalSetup: ['e2e/global-setup.ts'],
     fileParallelism: false,
     testTimeout: 300_000,

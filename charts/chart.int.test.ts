@@ -306,6 +306,34 @@ describe('the chart', () => {
       expect(unplaced, field).not.toHaveProperty(field);
   });
 
+  it('pins every pod of the project to image.digest, and reads the dataset from existingClaim', async () => {
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    const { objects } = await render(
+      ns.name,
+      ...['--set', 'image.repository=registry.example.com/movie-reco', '--set', `image.digest=${digest}`],
+      ...['--set', 'datasetLoad.existingClaim=movielens'],
+    );
+    const ours = objects.flatMap((o) => {
+      const spec = (o.spec as { template?: { spec?: k8s.V1PodSpec } } | undefined)?.template?.spec;
+      return (spec?.containers ?? []).filter((c) => c.image?.startsWith('registry.example.com/'));
+    });
+    expect(ours.length).toBeGreaterThanOrEqual(2);
+    for (const container of ours) expect(container.image).toBe(`registry.example.com/movie-reco@${digest}`);
+    const load = objects.find((o) => o.kind === 'Job' && o.metadata.name.endsWith('-dataset-load'))!
+      .spec as k8s.V1JobSpec;
+    const pod = load.template.spec!;
+    expect(pod.volumes).toContainEqual({
+      name: 'datasets',
+      persistentVolumeClaim: { claimName: 'movielens', readOnly: true },
+    });
+    expect(pod.containers[0]!.env).toContainEqual({ name: 'MOVIELENS_DIR', value: '/datasets' });
+    const downloading = (await render(ns.name)).objects.find(
+      (o) => o.kind === 'Job' && o.metadata.name.endsWith('-dataset-load'),
+    )!.spec as k8s.V1JobSpec;
+    expect(downloading.template.spec!.volumes!.map((v) => v.name)).toEqual(['tmp']);
+    await expect(render(ns.name, '--set', 'image.digest=latest')).rejects.toThrow(/digest/);
+  });
+
   it('renders the operator with NODE_OPTIONS, restricted security context, probes, defaults ConfigMap', async () => {
     const { objects } = await render(ns.name);
     const operator = objects.find(

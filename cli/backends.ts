@@ -26,7 +26,8 @@ export async function openMigratedDatabase(url: string): Promise<Database> {
   return db;
 }
 
+/** The store a command writes artifacts to; on S3 it makes the bucket when missing (a fresh MinIO has none). */
 export function openStore(uri: string): ObjectStore {
   const s3 = s3ConfigFromEnv();
-  return openObjectStore(uri, s3 ? { s3 } : {});
+  return openObjectStore(uri, s3 ? { s3: { ...s3, createBucket: true } } : {});
 }

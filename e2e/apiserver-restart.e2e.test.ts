@@ -96,7 +96,7 @@ describe('kube-apiserver and etcd restarted during a training run', () => {
       timeoutMs: 60_000,
     });
     etcd = await startEtcd(binaries.etcd, dir, etcd);
-    apiserver = await startKubeApiServer(binaries.apiserver, dir, etcd.url, pki, apiserver);
+    apiserver = await startKubeApiServer(binaries.apiserver, dir, etcd.url, pki, { again: apiserver });
     const back = Date.now();
     story.say('back on the same address', { downSeconds: (back - down) / 1000 });
 

@@ -1,7 +1,7 @@
 /**
- * A client that keeps calling the inference Service the way traffic through kube-proxy would:
- * each request goes to one of the Service's ready endpoints (its selected, ready pods), re-read
- * every quarter second.
+ * A client that keeps calling the inference Service: through its ClusterIP where kube-proxy runs,
+ * or the way traffic through kube-proxy would, each request to one of the Service's ready
+ * endpoints (its selected, ready pods), re-read every quarter second.
  * Counts every answer by status and by the model run that gave it, and keeps every failure.
  */
 import type * as k8s from '@kubernetes/client-node';
@@ -32,6 +32,8 @@ export interface LoadOptions {
   readonly userIds: readonly number[];
   readonly authorization: string;
   readonly concurrency?: number;
+  /** One address for every request (a Service's ClusterIP, balanced by kube-proxy) instead of its endpoints. */
+  readonly address?: string;
 }
 
 export function startLoad(options: LoadOptions): LoadGenerator {
@@ -45,7 +47,8 @@ export function startLoad(options: LoadOptions): LoadGenerator {
   const started = Date.now();
 
   const refresh = (async () => {
-    while (running) {
+    if (options.address) endpoints = [options.address];
+    while (running && !options.address) {
       try {
         endpoints = await readyEndpoints(options.kc, options.namespace, options.service);
       } catch {

@@ -66,7 +66,7 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
       const etcd = await providing('etcd', () => startEtcd(binaries.etcd, dir));
       running.push(etcd.process);
       const apiserver = await providing('kube-apiserver', () =>
-        startKubeApiServer(binaries['kube-apiserver'], dir, etcd.url, pki),
+        startKubeApiServer(binaries['kube-apiserver'], dir, etcd.url, pki, { serviceAccountTokens: options.node }),
       );
       running.push(apiserver.process);
       return { etcd, apiserver };

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { toolsDir } from './paths.ts';
 
 /** The node's programs (testenv/node), built only when a node starts. */
-export type NodeGoToolName = 'kubelet' | 'kube-proxy' | 'kube-scheduler';
-export const nodeGoTools: readonly NodeGoToolName[] = ['kubelet', 'kube-proxy', 'kube-scheduler'];
+export type NodeGoToolName = 'kubelet' | 'kube-proxy' | 'kube-scheduler' | 'coredns';
+export const nodeGoTools: readonly NodeGoToolName[] = ['kubelet', 'kube-proxy', 'kube-scheduler', 'coredns'];
 export type GoToolName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'minio' | 'helm' | NodeGoToolName;
 
 export interface GoTool {
@@ -25,7 +25,7 @@ export interface GoTool {
 }
 
 /** Built from the same pinned module as the API server. */
-function kubeNodeTool(name: NodeGoToolName, overrideVar: string): GoTool {
+function kubeNodeTool(name: Exclude<NodeGoToolName, 'coredns'>, overrideVar: string): GoTool {
   const packagePath = `k8s.io/kubernetes/cmd/${name}`;
   return {
     name,
@@ -81,6 +81,15 @@ export const goTools: Record<GoToolName, GoTool> = {
   kubelet: kubeNodeTool('kubelet', 'KUBELET_BIN'),
   'kube-proxy': kubeNodeTool('kube-proxy', 'KUBE_PROXY_BIN'),
   'kube-scheduler': kubeNodeTool('kube-scheduler', 'KUBE_SCHEDULER_BIN'),
+  // The cluster DNS of the test node: tools/coredns/main.go links only the plugins it uses.
+  coredns: {
+    name: 'coredns',
+    moduleDir: 'coredns',
+    pinnedModule: 'github.com/coredns/coredns',
+    packagePath: 'movie-reco/tools/coredns',
+    overrideVar: 'COREDNS_BIN',
+    inKubebuilderAssets: false,
+  },
 };
 
 export function moduleDirOf(tool: GoTool): string {

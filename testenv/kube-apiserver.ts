@@ -18,13 +18,22 @@ export interface KubeApiServer {
 /** Configuration only: ClusterIPs are handed out from it, nothing is ever routed there. */
 export const serviceClusterIpRange = '10.0.0.0/24';
 
-/** `again` starts it once more on the same port (clients' kubeconfigs stay valid), as after a restart. */
+export interface KubeApiServerOptions {
+  /** Starts it once more on the same port (clients' kubeconfigs stay valid), as after a restart. */
+  readonly again?: KubeApiServer;
+  /**
+   * Mount service-account tokens into pods (the ServiceAccount admission plugin): only where
+   * kube-controller-manager makes each namespace's `default` ServiceAccount, else pods are refused.
+   */
+  readonly serviceAccountTokens?: boolean;
+}
+
 export async function startKubeApiServer(
   binary: string,
   dir: string,
   etcdUrl: string,
   pki: ControlPlanePki,
-  again?: KubeApiServer,
+  { again, serviceAccountTokens = false }: KubeApiServerOptions = {},
 ): Promise<KubeApiServer> {
   const url = again?.url ?? `https://${loopback}:${await freePort()}`;
   const port = new URL(url).port;
@@ -44,8 +53,7 @@ export async function startKubeApiServer(
     `--service-account-signing-key-file=${pki.serviceAccountKey}`,
     `--service-cluster-ip-range=${serviceClusterIpRange}`,
     '--allow-privileged=true',
-    // No controller creates the `default` ServiceAccount unless kube-controller-manager runs.
-    '--disable-admission-plugins=ServiceAccount',
+    ...(serviceAccountTokens ? [] : ['--disable-admission-plugins=ServiceAccount']),
     // Writes 127.0.0.1 into the `kubernetes` Endpoints; nobody consumes them here.
     '--endpoint-reconciler-type=none',
     '--profiling=false',

@@ -77,20 +77,33 @@ export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): Reconc
     const pods = (deps.pods?.list(namespace) ?? []).filter((pod) => pod.metadata?.labels?.[modelReleaseLabel] === name);
     const decision = decideModelRelease({ release, runs, deployment, pods, now: now(), settings: deps.settings });
 
-    const ownedRuns = runs.filter((run) => run.metadata.labels?.[modelReleaseLabel] === name);
-    const modelRuns = runs.filter((run) => run.spec.model === release.spec.model);
-    const newRatings =
-      release.spec.retrain?.minNewRatings !== undefined
-        ? await countNewRatings(release, ratingsMark(decision.status.champion?.run, modelRuns), log)
-        : undefined;
-    const retrain = decideRetrain({
-      release,
-      ownedRuns,
-      modelRuns,
-      newRatings,
-      now: now(),
-      ...(deps.ratingsPollMs ? { ratingsPollMs: deps.ratingsPollMs } : {}),
-    });
+    const retrainOn = async (knownRuns: readonly TrainingRun[]) => {
+      const modelRuns = knownRuns.filter((run) => run.spec.model === release.spec.model);
+      const newRatings =
+        release.spec.retrain?.minNewRatings !== undefined
+          ? await countNewRatings(release, ratingsMark(decision.status.champion?.run, modelRuns), log)
+          : undefined;
+      return decideRetrain({
+        release,
+        ownedRuns: knownRuns.filter((run) => run.metadata.labels?.[modelReleaseLabel] === name),
+        modelRuns,
+        newRatings,
+        now: now(),
+        ...(deps.ratingsPollMs ? { ratingsPollMs: deps.ratingsPollMs } : {}),
+      });
+    };
+    let retrain = await retrainOn(runs);
+    if (retrain.create) {
+      // The cache may lack a run created a moment ago (a chart creates a run and its release at once):
+      // a run is started only if the API server's own list still calls for one.
+      const listed = await objects.listNamespacedCustomObject({
+        group,
+        version,
+        namespace,
+        plural: trainingRuns.plural,
+      });
+      retrain = await retrainOn((listed as { items: TrainingRun[] }).items);
+    }
     if (retrain.nextRetrainTime) decision.status.nextRetrainTime = retrain.nextRetrainTime;
     // Before the status write that consumes the schedule slot: the name is deterministic, so a retry is harmless.
     if (retrain.create) {

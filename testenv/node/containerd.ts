@@ -17,6 +17,7 @@ export interface Containerd {
   readonly process: ManagedProcess;
   /** Loads an OCI archive into the namespace the kubelet uses. */
   importImage(archive: string): Promise<void>;
+  tagImage(source: string, target: string): Promise<void>;
 }
 
 export interface ContainerdPaths {
@@ -103,6 +104,9 @@ export async function startContainerd(dir: string, sandboxImage: string, cniBinD
     process: proc,
     async importImage(archive) {
       await ctr(['images', 'import', archive]);
+    },
+    async tagImage(source, target) {
+      await ctr(['images', 'tag', '--force', source, target]);
     },
   };
 }

@@ -19,6 +19,7 @@ export interface KubeletInputs {
   readonly ca: { readonly cert: string; readonly key: string };
   readonly containerdSocket: string;
   readonly cgroupRoot: string;
+  readonly clusterDns: { readonly address: string; readonly domain: string };
 }
 
 export function kubeletConfig(inputs: KubeletInputs, ports: { api: number; healthz: number }): object {
@@ -43,7 +44,8 @@ export function kubeletConfig(inputs: KubeletInputs, ports: { api: number; healt
     imageGCHighThresholdPercent: 100,
     imageGCLowThresholdPercent: 99,
     resolvConf: '/etc/resolv.conf',
-    clusterDomain: 'cluster.local',
+    clusterDNS: [inputs.clusterDns.address],
+    clusterDomain: inputs.clusterDns.domain,
     registerNode: true,
     serializeImagePulls: false,
     nodeStatusReportFrequency: '10s',

@@ -40,6 +40,13 @@ afterAll(async () => {
 async function createRestrictedPod(namespace: string, uid: number, spec: k8s.V1PodSpec): Promise<void> {
   const restricted = { 'pod-security.kubernetes.io/enforce': 'restricted' };
   await core.createNamespace({ body: { metadata: { name: namespace, labels: restricted } } });
+  // Pods are admitted once the controller manager has made the namespace's ServiceAccount.
+  await waitFor(`the default ServiceAccount of ${namespace}`, () =>
+    core.readNamespacedServiceAccount({ name: 'default', namespace }).then(
+      () => true,
+      () => false,
+    ),
+  );
   const hardened = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
   const podSecurity = { runAsUser: uid, runAsGroup: uid, fsGroup: uid, runAsNonRoot: true };
   await core.createNamespacedPod({

@@ -1,8 +1,8 @@
 /**
- * A real Kubernetes node for the test environment: containerd + runc, the kubelet, kube-scheduler
- * and kube-proxy, pods on a CNI bridge in network namespaces of their own, joined to the test API
- * server. Images are imported into containerd directly (pods use imagePullPolicy Never or
- * IfNotPresent). stop() leaves no process, mount, network namespace, iptables chain, cgroup or
+ * A real Kubernetes node for the test environment: containerd + runc, the kubelet, kube-scheduler,
+ * kube-proxy and CoreDNS, pods on a CNI bridge in network namespaces of their own, joined to the
+ * test API server, which pods reach through the `kubernetes` Service (api-relay.ts). Images are
+ * imported into containerd directly (pods use imagePullPolicy Never or IfNotPresent). stop() leaves no process, mount, network namespace, iptables chain, cgroup or
  * sysctl change behind (host-state.ts).
  *
  *   const node = await startNode({ dir, apiServerUrl, adminKubeconfig, ca, log });
@@ -19,10 +19,12 @@ import { resolveGoTool } from '../binaries.ts';
 import { nodeDebianPackages, requireDebianPackages } from '../debian-packages.ts';
 import { waitFor } from '../poll.ts';
 import { logTail, type ManagedProcess, startManaged } from '../processes.ts';
+import { type ApiServerRelay, startApiServerRelay } from './api-relay.ts';
+import { clusterDnsAddress, clusterDomain, startClusterDns } from './cluster-dns.ts';
 import { startContainerd } from './containerd.ts';
 import { cgroupHierarchies, recordHostState } from './host-state.ts';
 import { startKubelet } from './kubelet.ts';
-import { bridgeName, cniBinDir, guardEgress, podCidr, writeCniConfig } from './network.ts';
+import { bridgeName, cniBinDir, createBridge, guardEgress, podCidr, writeCniConfig } from './network.ts';
 import { lockMachine, unlockMachine } from './machine-lock.ts';
 import { startKubeProxy, startKubeScheduler } from './node-services.ts';
 import { pauseImage } from './pause.ts';
@@ -48,6 +50,8 @@ export interface TestNode {
   readonly name: string;
   readonly containerdSocket: string;
   importImage(archive: string): Promise<void>;
+  /** The same image under another reference, as a registry would give a new tag. */
+  tagImage(source: string, target: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -84,6 +88,7 @@ export async function startNode(inputs: NodeInputs): Promise<TestNode> {
     kubelet: (await resolveGoTool('kubelet', log)).path,
     scheduler: (await resolveGoTool('kube-scheduler', log)).path,
     proxy: (await resolveGoTool('kube-proxy', log)).path,
+    coredns: (await resolveGoTool('coredns', log)).path,
   };
   const pause = await pauseImage();
   await lockMachine(600_000);
@@ -104,8 +109,10 @@ export async function startNode(inputs: NodeInputs): Promise<TestNode> {
     throw err;
   }
   const running: ManagedProcess[] = [];
+  let relay: ApiServerRelay | undefined;
 
   const stop = async () => {
+    await relay?.close();
     for (const proc of running.reverse()) {
       const stopping = Date.now();
       await proc.stop();
@@ -117,6 +124,7 @@ export async function startNode(inputs: NodeInputs): Promise<TestNode> {
 
   try {
     for (const hierarchy of cgroupHierarchies()) mkdirSync(join(hierarchy, cgroupRoot), { recursive: true });
+    await createBridge();
     const containerdDir = join(dir, 'containerd');
     const containerd = await startContainerd(containerdDir, pause.reference, cniBinDir);
     running.push(containerd.process);
@@ -135,18 +143,22 @@ export async function startNode(inputs: NodeInputs): Promise<TestNode> {
       ca: inputs.ca,
       containerdSocket: containerd.socket,
       cgroupRoot,
+      clusterDns: { address: clusterDnsAddress, domain: clusterDomain },
     });
     running.push(kubelet.process);
     running.push(await startKubeScheduler(binaries.scheduler, dir, inputs.adminKubeconfig));
     running.push(
       await startKubeProxy({ binary: binaries.proxy, dir, kubeconfig: inputs.adminKubeconfig, nodeName, podCidr }),
     );
+    relay = await startApiServerRelay(inputs.apiServerUrl, kubeConfig);
+    running.push(await startClusterDns(binaries.coredns, dir, inputs.adminKubeconfig));
     await nodeReady(kubeConfig);
     log.info('node ready', { node: nodeName, seconds: (Date.now() - started) / 1000 });
     return {
       name: nodeName,
       containerdSocket: containerd.socket,
       importImage: (archive) => containerd.importImage(archive),
+      tagImage: (source, target) => containerd.tagImage(source, target),
       stop,
     };
   } catch (err) {

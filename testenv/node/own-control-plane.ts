@@ -2,7 +2,8 @@
  * etcd, kube-apiserver and kube-controller-manager of their own with a node joined, for tests that
  * must not share the environment's control plane with the pod runner (whose pods the node's
  * scheduler would bind). The controller manager's node lifecycle controller lifts the not-ready
- * taint the kubelet registers the node with.
+ * taint the kubelet registers the node with, and its service-account controllers let pods carry tokens
+ * (the operator's own pod reaches the API server with one).
  */
 import { join } from 'node:path';
 import type { Logger } from '../../common/log.ts';
@@ -35,12 +36,15 @@ export async function startClusterWithNode(dir: string, log: Logger): Promise<Cl
     const pki = await createControlPlanePki(join(dir, 'pki'));
     const etcd = await startEtcd((await resolveGoTool('etcd', log)).path, dir);
     controlPlane.push(etcd.process);
-    const apiserver = await startKubeApiServer((await resolveGoTool('kube-apiserver', log)).path, dir, etcd.url, pki);
+    const binaries = {
+      apiserver: (await resolveGoTool('kube-apiserver', log)).path,
+      controllerManager: (await resolveGoTool('kube-controller-manager', log)).path,
+    };
+    const apiserver = await startKubeApiServer(binaries.apiserver, dir, etcd.url, pki, { serviceAccountTokens: true });
     controlPlane.push(apiserver.process);
-    const binary = (await resolveGoTool('kube-controller-manager', log)).path;
     const { adminKubeconfig } = apiserver;
     const kcmInputs = {
-      binary,
+      binary: binaries.controllerManager,
       kubeconfig: adminKubeconfig,
       caCert: pki.caCert,
       serviceAccountKey: pki.serviceAccountKey,

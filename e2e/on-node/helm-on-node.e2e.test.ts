@@ -1,0 +1,284 @@
+/**
+ * The product as a platform engineer installs it, on a real node: `helm install` of both charts
+ * into a namespace under restricted Pod Security, with the chart's own MySQL (Debian's MariaDB)
+ * and MinIO as containers. The dataset Job reads ml-latest-small from a volume (no internet), the
+ * sample TrainingRun trains in its Job's container, the ModelRelease promotes it and two inference
+ * pods serve it through the Service (kube-proxy) and its DNS name (CoreDNS). Then `helm upgrade` to
+ * a new image tag under load, and `helm uninstall`.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../common/log.ts';
+import { SHARED_DATASETS_DIR } from '../../data/download.ts';
+import { buildImage } from '../../image/build.ts';
+import {
+  group,
+  type ModelRelease,
+  modelReleases,
+  type TrainingRun,
+  trainingRuns,
+  version,
+} from '../../operator/api/resources.ts';
+import { resolveGoTool } from '../../testenv/binaries.ts';
+import { mariadbImage, minioImage } from '../../testenv/node/dependency-images.ts';
+import { type ClusterWithNode, startClusterWithNode } from '../../testenv/node/own-control-plane.ts';
+import { claimReadOnlyVolume, provideHostPathVolume } from '../../testenv/node/volumes.ts';
+import { waitFor } from '../../testenv/poll.ts';
+import { startLoad } from '../load-generator.ts';
+import { applyToServing, formatBreakdown } from './apply-to-serving.ts';
+
+const run = promisify(execFile);
+const log = createLogger({ component: 'helm-on-node' });
+const charts = join(import.meta.dirname, '..', '..', 'charts');
+const namespace = 'movie-reco';
+const release = 'mr';
+const reader = `Basic ${Buffer.from('demo:demo-password').toString('base64')}`;
+const dir = mkdtempSync(join(tmpdir(), 'movie-reco-helm-node-'));
+const datasets = process.env.MOVIELENS_DIR ?? SHARED_DATASETS_DIR;
+
+let cluster: ClusterWithNode | undefined;
+let kubeConfig: k8s.KubeConfig;
+let core: k8s.CoreV1Api;
+let custom: k8s.CustomObjectsApi;
+let helmBin: string;
+let imageReference: string;
+
+const helm = async (...args: string[]) =>
+  (await run(helmBin, [...args, '--kubeconfig', cluster!.adminKubeconfig], { maxBuffer: 64 << 20 })).stdout;
+const kubectl = async (...args: string[]) =>
+  (await run('kubectl', ['--kubeconfig', cluster!.adminKubeconfig, ...args], { maxBuffer: 64 << 20 })).stdout;
+
+const readRun = async (name: string) =>
+  (await custom.getNamespacedCustomObject({
+    group,
+    version,
+    namespace,
+    plural: trainingRuns.plural,
+    name,
+  })) as TrainingRun;
+const readRelease = async (name: string) =>
+  (await custom.getNamespacedCustomObject({
+    group,
+    version,
+    namespace,
+    plural: modelReleases.plural,
+    name,
+  })) as ModelRelease;
+
+beforeAll(async () => {
+  cluster = await startClusterWithNode(dir, log);
+  kubeConfig = new k8s.KubeConfig();
+  kubeConfig.loadFromFile(cluster.adminKubeconfig);
+  core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+  custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+  helmBin = (await resolveGoTool('helm', log)).path;
+  const image = await buildImage(log, { outDir: join(dir, 'image') });
+  imageReference = image.reference;
+  for (const archive of [image.archive, (await mariadbImage(log)).archive, (await minioImage(log)).archive])
+    await cluster.node.importImage(archive);
+}, 1_800_000);
+
+afterAll(async () => {
+  if (process.env.MOVIE_RECO_E2E_KEEP) log.info('kept', { dir });
+  await cluster?.stop();
+  if (!process.env.MOVIE_RECO_E2E_KEEP) rmSync(dir, { recursive: true, force: true });
+}, 180_000);
+
+describe('helm install, upgrade and uninstall on a real node', () => {
+  it('installs under restricted Pod Security, trains in a container and serves through the Service', async () => {
+    const restricted = { 'pod-security.kubernetes.io/enforce': 'restricted' };
+    await core.createNamespace({ body: { metadata: { name: namespace, labels: restricted } } });
+    const owned = (name: string, uid: number) => ({
+      name: `${namespace}-${name}`,
+      path: join(dir, 'volumes', name),
+      claim: { namespace, name: `data-${release}-movie-reco-${name}-0` },
+      owner: { uid, gid: uid },
+    });
+    await provideHostPathVolume(core, owned('mysql', 999));
+    await provideHostPathVolume(core, owned('minio', 1000));
+    const movielens = { name: `${namespace}-movielens`, path: datasets, claim: { namespace, name: 'movielens' } };
+    await provideHostPathVolume(core, movielens);
+    await claimReadOnlyVolume(core, movielens);
+
+    const [repository, tag] = splitReference(imageReference);
+    const installStarted = Date.now();
+    await helm('install', 'movie-reco-crds', join(charts, 'movie-reco-crds'));
+    const values = [
+      `image.repository=${repository}`,
+      `image.tag=${tag}`,
+      'image.pullPolicy=Never',
+      `mysql.image=${(await mariadbImage(log)).reference}`,
+      `minio.image=${(await minioImage(log)).reference}`,
+      'datasetLoad.existingClaim=movielens',
+      'samples.enabled=true',
+      'samples.release.replicas=2',
+    ];
+    await helm(
+      'install',
+      release,
+      join(charts, 'movie-reco'),
+      '--namespace',
+      namespace,
+      '--wait',
+      '--timeout',
+      '20m',
+      ...values.flatMap((value) => ['--set', value]),
+    );
+    log.info('helm install done', { seconds: (Date.now() - installStarted) / 1000 });
+
+    // The operator makes the Service once the run is promoted.
+    const clusterIp = await waitFor(
+      'the inference Service',
+      () =>
+        core.readNamespacedService({ name: 'movielens-inference', namespace }).then(
+          (service) => service.spec?.clusterIP,
+          () => undefined,
+        ),
+      { timeoutMs: 900_000, intervalMs: 500 },
+    );
+    const answered = await waitFor(
+      'recommendations through the Service',
+      async () => {
+        const response = await fetch(`http://${clusterIp}/v1/recommendations?userId=1&n=10`, {
+          headers: { authorization: reader },
+        }).catch(() => undefined);
+        return response?.status === 200 && { at: Date.now(), body: (await response.json()) as RecommendationsBody };
+      },
+      { timeoutMs: 600_000, intervalMs: 250 },
+    );
+    expect(answered.body.recommendations).toHaveLength(10);
+
+    const trainingRun = await readRun('movielens-initial');
+    const modelRelease = await readRelease('movielens');
+    expect(trainingRun.status?.phase).toBe('Succeeded');
+    expect(modelRelease.status?.champion?.run).toBe('movielens-initial');
+    const pods = (await core.listNamespacedPod({ namespace })).items;
+    const breakdown = applyToServing({ trainingRun, modelRelease, pods, firstAnswerAt: answered.at, installStarted });
+    log.info('apply to serving', { breakdown: formatBreakdown(breakdown) });
+    process.stdout.write(
+      `\n${formatBreakdown(breakdown)}\n\n${await kubectl('get', 'pods', '-n', namespace, '-o', 'wide')}\n`,
+    );
+
+    // Every role ran as a container of the node: operator, dataset load, trainer, inference, MySQL, MinIO.
+    const roles = new Set(pods.map((pod) => pod.metadata?.labels?.['app.kubernetes.io/name'] ?? pod.metadata?.name));
+    for (const role of ['movie-reco-operator', 'movie-reco-mysql', 'movie-reco-minio', 'movie-reco-dataset-load'])
+      expect(roles).toContain(role);
+    expect(pods.some((pod) => pod.metadata?.labels?.['job-name']?.startsWith('movielens-initial'))).toBe(true);
+    expect(pods.filter((pod) => pod.metadata?.name?.startsWith('movielens-inference-'))).toHaveLength(2);
+    expect(pods.every((pod) => pod.spec?.nodeName === cluster?.node.name)).toBe(true);
+
+    // In-cluster names resolve through CoreDNS, and the securityContext holds inside a container.
+    const inferencePod = pods.find((pod) => pod.metadata?.name?.startsWith('movielens-inference-'))!.metadata!.name!;
+    const probe = await kubectl('exec', '-n', namespace, inferencePod, '--', 'node', '-e', containerProbe);
+    expect(probe).toContain(`resolved movielens-inference.${namespace}.svc.cluster.local ${clusterIp}`);
+    expect(probe).toMatch(/^uid 10001$/m);
+    expect(probe).toContain('write to / failed: EROFS');
+  }, 1_800_000);
+
+  it('rolls every movie-reco pod to a new image tag with 0 failed requests under load', async () => {
+    const [repository, tag] = splitReference(imageReference);
+    const nextTag = `${tag}-next`;
+    await cluster!.node.tagImage(imageReference, `${repository}:${nextTag}`);
+    const service = await core.readNamespacedService({ name: 'movielens-inference', namespace });
+    const load = startLoad({
+      kc: kubeConfig,
+      namespace,
+      service: 'movielens-inference',
+      address: service.spec!.clusterIP!,
+      userIds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      authorization: reader,
+      concurrency: 4,
+    });
+    await helm(
+      'upgrade',
+      release,
+      join(charts, 'movie-reco'),
+      '--namespace',
+      namespace,
+      '--reuse-values',
+      '--set',
+      `image.tag=${nextTag}`,
+      '--wait',
+      '--timeout',
+      '10m',
+    );
+    const apps = kubeConfig.makeApiClient(k8s.AppsV1Api);
+    await waitFor(
+      'the inference Deployment rolled to the new tag',
+      async () => {
+        const deployment = await apps.readNamespacedDeployment({ name: 'movielens-inference', namespace });
+        const image = deployment.spec?.template.spec?.containers[0]?.image;
+        const status = deployment.status;
+        return (
+          image?.endsWith(`:${nextTag}`) &&
+          status?.observedGeneration === deployment.metadata?.generation &&
+          status?.updatedReplicas === 2 &&
+          status?.readyReplicas === 2 &&
+          status?.replicas === 2
+        );
+      },
+      { timeoutMs: 600_000, intervalMs: 500 },
+    );
+    const report = await load.stop();
+    log.info('load during the upgrade', { ...report, failures: report.failures.slice(0, 5) });
+    expect(report.failures).toEqual([]);
+    expect(report.ok).toBeGreaterThan(0);
+    const running = (await core.listNamespacedPod({ namespace })).items.filter(
+      (pod) => pod.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp,
+    );
+    const ours = running.filter((pod) => pod.spec?.containers.some((c) => c.image?.startsWith(`${repository}:`)));
+    expect(ours.length).toBeGreaterThanOrEqual(3);
+    for (const pod of ours) expect(pod.spec?.containers[0]?.image).toBe(`${repository}:${nextTag}`);
+  }, 1_200_000);
+
+  it('helm uninstall leaves what docs/operating.md lists', async () => {
+    await helm('uninstall', release, '--namespace', namespace, '--wait');
+    await helm('uninstall', 'movie-reco-crds');
+    const left = async (kinds: string) =>
+      (await kubectl('get', '-n', namespace, kinds, '-l', `app.kubernetes.io/instance=${release}`, '-o', 'name'))
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .sort();
+    expect(await left('deployments,statefulsets,services,serviceaccounts,configmaps,roles,rolebindings')).toEqual([]);
+    // The hooks' objects (the sample runs, release, its auth Secret, the dataset Job) and the volume claims stay.
+    expect(await left('secrets')).toEqual([`secret/${release}-movie-reco-inference-auth`]);
+    expect(await left('jobs')).toEqual([`job.batch/${release}-movie-reco-dataset-load`]);
+    expect((await kubectl('get', '-n', namespace, 'trun,mrel', '-o', 'name')).trim().split('\n').sort()).toEqual([
+      'modelrelease.reco.mlops.dev/movielens',
+      'trainingrun.reco.mlops.dev/movielens-initial',
+    ]);
+    const claims = (await kubectl('get', '-n', namespace, 'pvc', '-o', 'name')).trim().split('\n').sort();
+    expect(claims).toEqual([
+      `persistentvolumeclaim/data-${release}-movie-reco-minio-0`,
+      `persistentvolumeclaim/data-${release}-movie-reco-mysql-0`,
+      'persistentvolumeclaim/movielens',
+    ]);
+  }, 600_000);
+});
+
+interface RecommendationsBody {
+  readonly recommendations: readonly unknown[];
+}
+
+function splitReference(reference: string): [string, string] {
+  const at = reference.lastIndexOf(':');
+  return [reference.slice(0, at), reference.slice(at + 1)];
+}
+
+const containerProbe = [
+  "const dns = require('node:dns');",
+  `dns.lookup('movielens-inference.${namespace}.svc.cluster.local', (err, address) => {`,
+  "  console.log(err ? 'lookup failed: ' + err.code : 'resolved movielens-inference." +
+    namespace +
+    ".svc.cluster.local ' + address);",
+  "  console.log('uid', process.getuid());",
+  "  try { require('node:fs').writeFileSync('/probe', 'x'); console.log('wrote to /'); }",
+  "  catch (e) { console.log('write to / failed:', e.code); }",
+  '});',
+].join('\n');
