@@ -80,10 +80,10 @@ describe('CRD validation by the API server', () => {
       retrain: { historyLimit: 10 },
     });
     expect(kubectl(['get', 'trun', 'valid-run', '-n', namespace.name]).out).toMatch(
-      /^NAME\s+MODEL\s+PHASE\s+NDCG@10\s+RMSE\s+RANKING\s+AGE\nvalid-run\s+movielens\s/,
+      /^NAME\s+MODEL\s+PHASE\s+NDCG@10\s+RMSE\s+RANKING\s+TRIALS\s+AGE\nvalid-run\s+movielens\s/,
     );
     expect(kubectl(['get', 'trun', 'valid-run', '-o', 'wide', '-n', namespace.name]).out).toMatch(
-      /^NAME\s+MODEL\s+PHASE\s+NDCG@10\s+RMSE\s+RANKING\s+MAE\s+REASON\s+AGE\n/,
+      /^NAME\s+MODEL\s+PHASE\s+NDCG@10\s+RMSE\s+RANKING\s+TRIALS\s+BEST\s+MAE\s+REASON\s+AGE\n/,
     );
     expect(kubectl(['get', 'mrel', 'valid-release', '-n', namespace.name]).out).toMatch(
       /^NAME\s+CHAMPION\s+NDCG@10\s+READY\s+REASON\s+URL\s+AGE\nvalid-release\s/,
