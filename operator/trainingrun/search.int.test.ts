@@ -93,12 +93,14 @@ describe('a hyperparameter search run by the operator, its trials trained by the
   });
 
   it('trains 4 trials 2 at a time as one Indexed Job, stops the slow one, survives an operator restart, keeps the best', async () => {
-    // Grid order: trial 3 (learning rate 0.001) learns far slower than the others at every epoch, and
-    // starts only once two trials finished (parallelism 2), so the median rule has two curves to compare.
+    // Grid order. Trials 0 and 1 start together, before any curve is recorded. Trial 2 (0.05) learns
+    // faster than both at every epoch, so the rule never stops it, whichever of them it is compared with.
+    // Trial 3 (0.001) learns far slower than all and starts once two trials finished (parallelism 2),
+    // so the median rule has at least two curves to stop it with.
     const search = {
       objective: { metric: 'validationRmse', direction: 'minimize' },
       method: 'grid',
-      parameters: { learningRate: { values: [0.05, 0.04, 0.03, 0.001] } },
+      parameters: { learningRate: { values: [0.02, 0.015, 0.05, 0.001] } },
       maxTrials: 4,
       parallelism: 2,
       earlyStopping: { minEpochs: 2, minTrials: 2 },
@@ -124,8 +126,9 @@ describe('a hyperparameter search run by the operator, its trials trained by the
       slowly,
     );
     await operator!.stop();
-    const succeededAtRestart = (await batch.readNamespacedJob({ name: jobName, namespace: namespace.name })).status
-      ?.succeeded;
+    // the Job controller may not have counted the first finished pod yet: none counted is 0
+    const succeededAtRestart =
+      (await batch.readNamespacedJob({ name: jobName, namespace: namespace.name })).status?.succeeded ?? 0;
     await startOperator();
 
     const run = (await waitFor(
@@ -159,9 +162,9 @@ describe('a hyperparameter search run by the operator, its trials trained by the
     const runId = `${namespace.name}/search`;
     const records = await listTrials(db, runId);
     expect(records.map((r) => [r.index, r.state, r.parameters.learningRate])).toEqual([
-      [0, 'Succeeded', 0.05],
-      [1, 'Succeeded', 0.04],
-      [2, 'Succeeded', 0.03],
+      [0, 'Succeeded', 0.02],
+      [1, 'Succeeded', 0.015],
+      [2, 'Succeeded', 0.05],
       [3, 'Stopped', 0.001],
     ]);
     expect(records[3]!.stoppedAtEpoch).toBe(2);
