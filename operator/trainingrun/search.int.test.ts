@@ -92,7 +92,7 @@ describe('a hyperparameter search run by the operator, its trials trained by the
     await Promise.all([controllerManager?.stop(), database?.drop(), bucket?.remove()]);
   });
 
-  it('trains 4 trials 2 at a time in one Indexed Job, stops the slow one, survives a restart, keeps the best', async () => {
+  it('trains 4 trials, 2 at a time, in one Indexed Job; stops the slow one; survives a restart', async () => {
     // Grid order. Trials 0 and 1 start together, before any curve is recorded. Trial 2 (0.05) learns
     // faster than both at every epoch, so the rule never stops it, whichever of them it is compared with.
     // Trial 3 (0.001) learns far slower than all and starts once two trials finished (parallelism 2),
