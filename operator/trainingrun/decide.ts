@@ -117,8 +117,11 @@ export function decideTrainingRun(inputs: TrainingRunInputs): TrainingRunDecisio
   const timestamps = {
     ...(job.status?.startTime ? { startTime: new Date(job.status.startTime).toISOString() } : {}),
   };
-  const completed = jobCondition(job, 'Complete');
-  const failed = jobCondition(job, 'Failed');
+  // A search whose failed trials (FailedIndexes) left others measured ends with the best of those.
+  const trialsFailed = search?.best.ok ? jobCondition(job, 'Failed') : undefined;
+  const completed =
+    jobCondition(job, 'Complete') ?? (trialsFailed?.reason === 'FailedIndexes' ? trialsFailed : undefined);
+  const failed = completed ? undefined : jobCondition(job, 'Failed');
 
   if (completed || failed) {
     const finishedAt = job.status?.completionTime ?? completed?.lastTransitionTime ?? failed?.lastTransitionTime;

@@ -175,6 +175,29 @@ describe('a search run decided', () => {
     expect(status.message).toMatch(/^trial 1 best of 4: /);
   });
 
+  it('ends a search whose Job failed some trials with the best of the others; fails it when none measured', () => {
+    const failedIndexes = [{ type: 'Failed', status: 'True', reason: 'FailedIndexes', lastTransitionTime: now }];
+    const decide = (pods: V1Pod[]) =>
+      decideTrainingRun({
+        run: searchRun,
+        job: indexedJob({ conditions: failedIndexes, completedIndexes: '0,2-3', failedIndexes: '1' }),
+        pods,
+        now,
+        settings,
+      }).status;
+    const pods = [0, 2, 3].map((index) => trialPod(index, trialMessage(index, [0.2, 0, 0.3, 0.1][index]!)));
+    expect(decide(pods)).toMatchObject({
+      phase: 'Succeeded',
+      artifact: { digest: 'sha256:2' },
+      search: {
+        finished: 4,
+        best: { index: 2 },
+        trials: expect.arrayContaining([{ index: 1, state: 'Failed', message: expect.any(String) }]),
+      },
+    });
+    expect(decide([])).toMatchObject({ phase: 'Failed', message: expect.stringMatching(/FailedIndexes|failed/) });
+  });
+
   it('fails a completed search in which no trial measured the objective', () => {
     const complete = [{ type: 'Complete', status: 'True', lastTransitionTime: now }];
     const { status } = decideTrainingRun({
