@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../common/log.ts';
+import { defaultTrainConfig } from '../model/train.ts';
+import { type SearchSpec, type TrialParameters, trialParameters } from '../operator/trainingrun/search-parameters.ts';
 import { runTraining, type TrainingResult } from '../trainer/run-training.ts';
+import { runTrial, type TrialResult } from '../trainer/run-trial.ts';
 import { openMigratedDatabase, openStore } from './backends.ts';
 import { numberOption } from './options.ts';
 import { trainConfigFromFlags, trainFlags, trainFlagsHelp } from './train-config.ts';
@@ -22,6 +25,9 @@ writes the artifact (manifest last) and the run's metrics, prints the result as 
   --max-rating-id N    train on ratings with id <= N only (default: all at start)
   --test-fraction X    share held out for the reported metrics (default 0.2)
   --result-file PATH   also write the short JSON result here (env TERMINATION_MESSAGE_PATH)
+  --search JSON        train one trial of this search (a TrainingRun's spec.search) as run ID/trial-N, with
+                       the values trial N draws from the seed; the flags below give the rest
+  --trial N            the trial's index (env JOB_COMPLETION_INDEX, set in an Indexed Job's pods)
 ${trainFlagsHelp}`;
 
 export async function trainCommand(argv: string[]): Promise<number> {
@@ -36,6 +42,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
       'max-rating-id': { type: 'string' },
       'test-fraction': { type: 'string' },
       'result-file': { type: 'string' },
+      search: { type: 'string' },
+      trial: { type: 'string' },
       ...trainFlags,
     },
     strict: true,
@@ -52,22 +60,32 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const upToBatch = numberOption(values, 'up-to-batch', { integer: true, min: 1 });
   const maxRatingId = numberOption(values, 'max-rating-id', { integer: true, min: 1 });
   const testFraction = numberOption(values, 'test-fraction', { min: 0.01, max: 0.5 }) ?? 0.2;
-  const config = trainConfigFromFlags(values);
+  const trial = values.search === undefined ? undefined : searchTrialOf(values, env.JOB_COMPLETION_INDEX);
+  const config = trainConfigFromFlags(trial ? { ...values, ...trial.flags } : values);
   const resultFile = values['result-file'] ?? env.TERMINATION_MESSAGE_PATH;
-  const log = createLogger({ component: 'trainer', model, run: runId });
+  const log = createLogger({ component: 'trainer', model, run: runId, ...(trial ? { trial: trial.index } : {}) });
 
   const db = await openMigratedDatabase(databaseUrl);
   try {
-    const result = await runTraining({
+    const job = {
       db,
       store: openStore(storeUri),
       model,
-      runId,
       bound: { ...(upToBatch ? { upToBatch } : {}), ...(maxRatingId ? { maxRatingId } : {}) },
-      config,
       testFraction,
       log,
-    });
+    };
+    const result = trial
+      ? await runTrial({
+          ...job,
+          // a trial is measured on the validation slice, whatever the algorithm and epochs
+          config: { ...config, validationFraction: config.validationFraction || defaultTrainConfig.validationFraction },
+          searchRunId: runId,
+          index: trial.index,
+          search: trial.search,
+          parameters: trial.parameters,
+        })
+      : await runTraining({ ...job, runId, config });
     process.stdout.write(`${JSON.stringify(result)}\n`);
     if (resultFile) await writeFile(resultFile, terminationMessage(result));
     return 0;
@@ -83,8 +101,43 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
 }
 
+/** The search, the trial's index and the trainer flags of its values, from --search, --trial or the Job's index. */
+function searchTrialOf(values: Record<string, string | boolean | undefined>, jobIndex: string | undefined) {
+  let search: SearchSpec;
+  try {
+    search = JSON.parse(values.search as string) as SearchSpec;
+  } catch (error) {
+    throw new UsageError(`--search must be JSON (a TrainingRun's spec.search): ${(error as Error).message}`);
+  }
+  if (typeof search !== 'object' || search === null || typeof search.parameters !== 'object' || !search.objective)
+    throw new UsageError('--search must be a TrainingRun spec.search with objective, parameters and maxTrials');
+  const index = numberOption({ trial: values.trial ?? jobIndex }, 'trial', { integer: true, min: 0 });
+  if (index === undefined) throw new UsageError('--search needs --trial (or JOB_COMPLETION_INDEX)');
+  const seed = numberOption(values, 'seed', { integer: true, min: 0 }) ?? defaultTrainConfig.seed;
+  let parameters: TrialParameters;
+  try {
+    parameters = trialParameters(search, seed, index);
+  } catch (error) {
+    throw new UsageError(`--trial: ${(error as Error).message}`);
+  }
+  const flags: Record<string, string> = {};
+  for (const [name, flag] of Object.entries(trialFlagNames)) {
+    const value = parameters[name as keyof TrialParameters];
+    if (value !== undefined) flags[flag] = String(value);
+  }
+  return { search, index, parameters, flags };
+}
+
+const trialFlagNames = {
+  algorithm: 'algorithm',
+  factors: 'factors',
+  epochs: 'epochs',
+  learningRate: 'lr',
+  regularization: 'reg',
+} as const satisfies Record<keyof TrialParameters, keyof typeof trainFlags>;
+
 /** Kubernetes keeps at most 4096 bytes of a termination message: only what the operator needs. */
-export function terminationMessage(result: TrainingResult): string {
+export function terminationMessage(result: TrainingResult | TrialResult): string {
   const m = result.metrics;
   return JSON.stringify({
     runId: result.runId,
@@ -102,5 +155,6 @@ export function terminationMessage(result: TrainingResult): string {
     },
     rankingModel: m.rankingModel,
     artifact: result.artifact,
+    ...('trial' in result ? { trial: result.trial } : {}),
   });
 }

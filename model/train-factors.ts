@@ -44,6 +44,8 @@ export interface FactorRunOptions {
   epochs?: number;
   phase?: EpochReport['phase'];
   onEpoch?: (report: EpochReport) => void;
+  /** Asked after every epoch: true ends training there (the model keeps the best epoch so far). */
+  stopAfter?: (report: EpochReport) => boolean;
 }
 
 export interface FactorTraining {
@@ -77,6 +79,7 @@ export function trainFactors(set: TrainingSet, params: FactorParams, options: Fa
     options.phase ?? 'fit',
     reports,
     options.onEpoch ?? (() => {}),
+    options.stopAfter ?? (() => false),
   );
   return { ...run, epochs: reports, seconds: (performance.now() - started) / 1000 };
 }
@@ -126,6 +129,7 @@ function runEpochs(
   phase: EpochReport['phase'],
   reports: EpochReport[],
   onEpoch: (report: EpochReport) => void,
+  stopAfter: (report: EpochReport) => boolean,
 ): EpochRun {
   const userCount = set.users.size;
   const itemCount = set.items.size;
@@ -233,6 +237,10 @@ function runEpochs(
       }
     } else if (report.validationRmse !== undefined) {
       bestRmse = report.validationRmse;
+    }
+    if (stopAfter(report)) {
+      if (!best) bestEpoch = epoch;
+      break;
     }
   }
   if (best) {

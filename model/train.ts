@@ -126,6 +126,8 @@ export async function trainRecommender(
   ratings: Ratings,
   config: TrainConfig = defaultTrainConfig,
   onEvent: (event: TrainEvent) => void = () => {},
+  /** Asked after every epoch of the fit on the validation slice: true ends that fit there. */
+  stopFit?: (report: EpochReport) => boolean,
 ): Promise<TrainResult> {
   const started = performance.now();
   const stageSeconds: Record<string, number> = {};
@@ -184,6 +186,7 @@ export async function trainRecommender(
         validation: held,
         earlyStopping: config.earlyStopping,
         onEpoch,
+        ...(stopFit ? { stopAfter: stopFit } : {}),
       }),
     );
     if (config.earlyStopping) chosenEpochs = factorRun.bestEpoch;

@@ -18,8 +18,14 @@ import { readRatingsSnapshot } from './ratings-snapshot.ts';
 import { countRatings, countRatingsSince, insertRating, ratingsHighWaterMark } from './ratings-table.ts';
 import { finishRun, getRun, listEpochs, listRuns, recordEpoch, recordRunDataset, startRun } from './training-runs.ts';
 
-const TABLES = ['movies', 'ratings', 'training_runs', 'epoch_metrics', 'promotions', 'gate_decisions'];
-const MIGRATIONS = ['001-initial-schema', '002-gate-decisions', '003-records-once', '004-run-ranking-model'];
+const TABLES = ['movies', 'ratings', 'training_runs', 'epoch_metrics', 'promotions', 'gate_decisions', 'search_trials'];
+const MIGRATIONS = [
+  '001-initial-schema',
+  '002-gate-decisions',
+  '003-records-once',
+  '004-run-ranking-model',
+  '005-search-trials',
+];
 
 /** Rows as sorted "user movie rating time" lines: equal tables whatever their row order. */
 function canonical(r: Ratings): string[] {

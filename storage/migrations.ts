@@ -4,6 +4,7 @@ import * as initialSchema from './migrations/001-initial-schema.ts';
 import * as gateDecisions from './migrations/002-gate-decisions.ts';
 import * as recordsOnce from './migrations/003-records-once.ts';
 import * as runRankingModel from './migrations/004-run-ranking-model.ts';
+import * as searchTrials from './migrations/005-search-trials.ts';
 
 interface Migration {
   readonly name: string;
@@ -17,6 +18,7 @@ const MIGRATIONS: readonly Migration[] = [
   { name: '002-gate-decisions', ...gateDecisions },
   { name: '003-records-once', ...recordsOnce },
   { name: '004-run-ranking-model', ...runRankingModel },
+  { name: '005-search-trials', ...searchTrials },
 ];
 
 /** Explicit list instead of a folder scan: works the same from source, a bundle or a container. */

@@ -2,7 +2,8 @@ import type { Logger } from '../common/log.ts';
 import { encodeArtifact } from '../model/artifact.ts';
 import { evaluateRecommender, type Evaluation } from '../model/evaluate.ts';
 import { randomSplit } from '../model/split.ts';
-import { trainRecommender, type TrainConfig } from '../model/train.ts';
+import { trainRecommender, type TrainConfig, type ValidationSummary } from '../model/train.ts';
+import type { EpochReport } from '../model/train-factors.ts';
 import { writeArtifact, type StoredArtifact } from '../storage/artifact-store.ts';
 import type { Database } from '../storage/database.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
@@ -20,6 +21,8 @@ export interface TrainingJob {
   /** Share of the snapshot held out to measure the trained model. */
   testFraction: number;
   log: Logger;
+  /** Asked after every epoch of the fit on the validation slice: true ends that fit there (a search trial). */
+  stopFit?: (report: EpochReport) => boolean;
 }
 
 /** What the trainer reports: in MySQL, on stdout, and in the pod's termination message. */
@@ -31,6 +34,8 @@ export interface TrainingResult {
   metrics: Evaluation & { trainSeconds: number };
   artifact: StoredArtifact;
   chosenEpochs: number;
+  /** What the validation slice measured (absent without one). */
+  validation?: ValidationSummary;
 }
 
 /**
@@ -51,27 +56,32 @@ export async function runTraining(job: TrainingJob): Promise<TrainingResult> {
       throw new Error(`the snapshot holds ${snapshot.ratings.length} ratings: nothing to train on`);
     const { train, test } = randomSplit(snapshot.ratings, job.testFraction, job.config.seed);
     const epochWrites: Promise<void>[] = [];
-    const result = await trainRecommender(train, job.config, (event) => {
-      if (event.kind === 'epoch') {
-        const { epoch, phase, trainRmse, validationRmse, seconds } = event.report;
-        const maxEpochs = phase === 'fit' ? job.config.factors.epochs : undefined;
-        log.info('epoch', { ...event.report, maxEpochs });
-        // The search phase carries the validation curve; without one, the only phase is the refit.
-        const curvePhase = job.config.validationFraction > 0 ? 'fit' : 'refit';
-        if (phase === curvePhase) {
-          epochWrites.push(
-            recordEpoch(db, job.runId, {
-              epoch,
-              trainLoss: trainRmse,
-              validationRmse: validationRmse ?? null,
-              seconds,
-            }),
-          );
+    const result = await trainRecommender(
+      train,
+      job.config,
+      (event) => {
+        if (event.kind === 'epoch') {
+          const { epoch, phase, trainRmse, validationRmse, seconds } = event.report;
+          const maxEpochs = phase === 'fit' ? job.config.factors.epochs : undefined;
+          log.info('epoch', { ...event.report, maxEpochs });
+          // The search phase carries the validation curve; without one, the only phase is the refit.
+          const curvePhase = job.config.validationFraction > 0 ? 'fit' : 'refit';
+          if (phase === curvePhase) {
+            epochWrites.push(
+              recordEpoch(db, job.runId, {
+                epoch,
+                trainLoss: trainRmse,
+                validationRmse: validationRmse ?? null,
+                seconds,
+              }),
+            );
+          }
+        } else {
+          log.info('stage done', { stage: event.stage, seconds: event.seconds, ...event.detail });
         }
-      } else {
-        log.info('stage done', { stage: event.stage, seconds: event.seconds, ...event.detail });
-      }
-    });
+      },
+      job.stopFit,
+    );
     await Promise.all(epochWrites);
     const evaluation = evaluateRecommender(result.model, test);
     const metrics = { ...evaluation, trainSeconds: result.seconds };
@@ -116,6 +126,7 @@ export async function runTraining(job: TrainingJob): Promise<TrainingResult> {
       metrics,
       artifact,
       chosenEpochs: result.chosenEpochs,
+      ...(result.validation ? { validation: result.validation } : {}),
     };
   } catch (error) {
     const message = (error as Error).message;

@@ -34,7 +34,18 @@ describe('CRD schemas and TypeScript types', () => {
     expect(run.spec.names).toMatchObject({ kind: 'TrainingRun', shortNames: ['trun'], categories: ['reco'] });
     expect(release.spec.names).toMatchObject({ kind: 'ModelRelease', shortNames: ['mrel'], categories: ['reco'] });
     const columns = (crd: typeof run) => crd.spec.versions[0]!.additionalPrinterColumns!.map((c) => c.name);
-    expect(columns(run)).toEqual(['Model', 'Phase', 'NDCG@10', 'RMSE', 'Ranking', 'MAE', 'Reason', 'Age']);
+    expect(columns(run)).toEqual([
+      'Model',
+      'Phase',
+      'NDCG@10',
+      'RMSE',
+      'Ranking',
+      'Trials',
+      'Best',
+      'MAE',
+      'Reason',
+      'Age',
+    ]);
     expect(columns(release)).toEqual(['Champion', 'NDCG@10', 'Ready', 'Reason', 'Pods', 'RMSE', 'URL', 'Age']);
     for (const crd of [run, release]) expect(crd.spec.versions[0]!.subresources?.status).toBeDefined();
   });

@@ -80,10 +80,10 @@ describe('CRD validation by the API server', () => {
       retrain: { historyLimit: 10 },
     });
     expect(kubectl(['get', 'trun', 'valid-run', '-n', namespace.name]).out).toMatch(
-      /^NAME\s+MODEL\s+PHASE\s+NDCG@10\s+RMSE\s+RANKING\s+AGE\nvalid-run\s+movielens\s/,
+      /^NAME\s+MODEL\s+PHASE\s+NDCG@10\s+RMSE\s+RANKING\s+TRIALS\s+AGE\nvalid-run\s+movielens\s/,
     );
     expect(kubectl(['get', 'trun', 'valid-run', '-o', 'wide', '-n', namespace.name]).out).toMatch(
-      /^NAME\s+MODEL\s+PHASE\s+NDCG@10\s+RMSE\s+RANKING\s+MAE\s+REASON\s+AGE\n/,
+      /^NAME\s+MODEL\s+PHASE\s+NDCG@10\s+RMSE\s+RANKING\s+TRIALS\s+BEST\s+MAE\s+REASON\s+AGE\n/,
     );
     expect(kubectl(['get', 'mrel', 'valid-release', '-n', namespace.name]).out).toMatch(
       /^NAME\s+CHAMPION\s+NDCG@10\s+READY\s+REASON\s+URL\s+AGE\nvalid-release\s/,
@@ -321,6 +321,99 @@ describe('CRD validation by the API server', () => {
     ],
   ];
 
+  const search = (overrides: object = {}) => ({
+    objective: { metric: 'validationNdcgAt10', direction: 'maximize' },
+    parameters: { factors: { values: [16, 32] }, learningRate: { min: 0.001, max: 0.05, scale: 'log' } },
+    maxTrials: 4,
+    ...overrides,
+  });
+  const invalidSearch: [string, object, RegExp][] = [
+    [
+      'an empty range',
+      run('s1', { search: search({ parameters: { regularization: { min: 0.1, max: 0.1 } } }) }),
+      /spec\.search\.parameters\.regularization\.min: Invalid value.*an empty range; min must be less than max/,
+    ],
+    [
+      'an empty list',
+      run('s2', { search: search({ parameters: { factors: { values: [] } } }) }),
+      /spec\.search\.parameters\.factors\.values: Invalid value.*should have at least 1 items/,
+    ],
+    [
+      'parallelism above maxTrials',
+      run('s3', { search: search({ maxTrials: 2, parallelism: 3 }) }),
+      /spec\.search\.parallelism: Invalid value.*parallelism must be at most maxTrials/,
+    ],
+    [
+      'no parameter',
+      run('s4', { search: search({ parameters: {} }) }),
+      /spec\.search\.parameters: Invalid value.*should have at least 1 properties/,
+    ],
+    [
+      'a parameter with both a list and a range',
+      run('s5', { search: search({ parameters: { epochs: { values: [5], min: 1, max: 9 } } }) }),
+      /spec\.search\.parameters\.epochs: Invalid value.*give either values or min and max/,
+    ],
+    [
+      'a grid over a range',
+      run('s6', { search: search({ method: 'grid' }) }),
+      /spec\.search\.method: Invalid value.*method grid takes lists of values, not min\/max ranges/,
+    ],
+    [
+      'a log scale from 0',
+      run('s7', { search: search({ parameters: { regularization: { min: 0, max: 1, scale: 'log' } } }) }),
+      /spec\.search\.parameters\.regularization\.scale: Invalid value.*a log scale needs min above 0/,
+    ],
+    [
+      'a learning rate out of range',
+      run('s8', { search: search({ parameters: { learningRate: { values: [0.01, 2] } } }) }),
+      /spec\.search\.parameters\.learningRate\.values\[1\].*less than or equal to 1/,
+    ],
+    [
+      'a validation NDCG objective with svd',
+      run('s9', { algorithm: { name: 'svd' }, search: search() }),
+      /spec\.search\.objective\.metric: Invalid value.*validationNdcgAt10 needs algorithm blend/,
+    ],
+    [
+      'a test-slice objective',
+      run('s10', { search: search({ objective: { metric: 'ndcgAt10', direction: 'maximize' } }) }),
+      /spec\.search\.objective\.metric: Unsupported value: "ndcgAt10"/,
+    ],
+    [
+      'a retrain template whose search has an empty range',
+      release('s11', {
+        retrain: {
+          template: {
+            backendSecretRef: { name: 'b' },
+            search: search({ parameters: { factors: { min: 64, max: 8 } } }),
+          },
+        },
+      }),
+      /spec\.retrain\.template\.search\.parameters\.factors\.min: Invalid value.*an empty range/,
+    ],
+  ];
+
+  it.each(invalidSearch)('refuses a search with %s, naming the field', (_title, object, message) => {
+    const result = apply(object);
+    expect(result.code).not.toBe(0);
+    expect(result.out).toMatch(message);
+  });
+
+  it('accepts a search and fills in its defaults', () => {
+    expect(apply(run('searched', { search: search({ earlyStopping: {} }) })).code).toBe(0);
+    const stored = JSON.parse(kubectl(['get', '-n', namespace.name, '-o', 'json', 'trun/searched']).out);
+    expect(stored.spec.search).toEqual({
+      objective: { metric: 'validationNdcgAt10', direction: 'maximize' },
+      method: 'random',
+      parameters: {
+        factors: { values: [16, 32], scale: 'linear' },
+        learningRate: { min: 0.001, max: 0.05, scale: 'log' },
+      },
+      maxTrials: 4,
+      parallelism: 1,
+      earlyStopping: { minEpochs: 5, minTrials: 2 },
+    });
+  });
+
   it.each(invalid)('refuses %s, naming the field', (_title, object, message) => {
     const result = apply(object);
     expect(result.code).not.toBe(0);
@@ -336,6 +429,17 @@ describe('CRD validation by the API server', () => {
     ],
     ['an unknown spec field', run('u2', { gpus: 1 }), /unknown field "spec\.gpus"/],
     ['an unknown release field', release('u3', { serving: { replica: 2 } }), /unknown field "spec\.serving\.replica"/],
+    [
+      'an unknown search parameter',
+      run('u4', {
+        search: {
+          objective: { metric: 'validationRmse', direction: 'minimize' },
+          parameters: { momentum: { values: [0.9] } },
+          maxTrials: 2,
+        },
+      }),
+      /unknown field "spec\.search\.parameters\.momentum"/,
+    ],
   ];
 
   it.each(unknown)('refuses %s under strict field validation', (_title, object, message) => {

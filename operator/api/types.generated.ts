@@ -75,6 +75,81 @@ export type TrainingRunSpec = {
   affinity?: Record<string, unknown>;
   /** PriorityClass of the pods: which pods the scheduler evicts first when the cluster is full. */
   priorityClassName?: string;
+  /** Hyperparameter search: train maxTrials variants of algorithm (trials) as one Indexed Job, measure each on the validation slice, and make the best trial this run's result and artifact. Unset: train once. */
+  search?: {
+    /** What the search optimises, on the validation slice (never the test ratings). */
+    objective: {
+      /** validationNdcgAt10 (NDCG@10 of the chosen ranking; needs algorithm blend) or validationRmse (RMSE of the predicted ratings). */
+      metric: "validationNdcgAt10" | "validationRmse";
+      /** maximize (for NDCG) or minimize (for RMSE). */
+      direction: "maximize" | "minimize";
+    };
+    /** random draws each trial's values from the run's seed and the trial's index; grid takes the combinations of the lists in order (the last parameter varies fastest), at most maxTrials of them. */
+    method?: "random" | "grid";
+    /** The algorithm fields to vary; the others keep the values in algorithm. */
+    parameters: {
+      /** Latent factors, from a list or an integer range. */
+      factors?: {
+        /** The values to try. */
+        values?: Array<number>;
+        /** Smallest value (inclusive). */
+        min?: number;
+        /** Largest value (inclusive). */
+        max?: number;
+        /** How a range is drawn; log spreads draws over orders of magnitude. */
+        scale?: "linear" | "log";
+      };
+      /** Epochs each trial trains, from a list or an integer range. */
+      epochs?: {
+        /** The values to try. */
+        values?: Array<number>;
+        /** Smallest value (inclusive). */
+        min?: number;
+        /** Largest value (inclusive). */
+        max?: number;
+        /** How a range is drawn; log spreads draws over orders of magnitude. */
+        scale?: "linear" | "log";
+      };
+      /** SGD step size of the factor model, from a list or a range. */
+      learningRate?: {
+        /** The values to try. */
+        values?: Array<number>;
+        /** Smallest value (inclusive). */
+        min?: number;
+        /** Upper end of the range. */
+        max?: number;
+        /** How a range is drawn; log spreads draws over orders of magnitude. */
+        scale?: "linear" | "log";
+      };
+      /** L2 penalty on factors and biases, from a list or a range. */
+      regularization?: {
+        /** The values to try. */
+        values?: Array<number>;
+        /** Smallest value (inclusive). */
+        min?: number;
+        /** Upper end of the range. */
+        max?: number;
+        /** How a range is drawn; log spreads draws over orders of magnitude. */
+        scale?: "linear" | "log";
+      };
+      /** The recommenders to try. */
+      algorithm?: {
+        /** Among blend, svdpp and svd. */
+        values: Array<string>;
+      };
+    };
+    /** How many trials to train (a grid with fewer combinations trains each once). */
+    maxTrials: number;
+    /** Trials training at once (the Job's parallelism); at most maxTrials. */
+    parallelism?: number;
+    /** Median stopping rule: a trial stops when its validation RMSE after an epoch is worse than the median of the other trials' at that epoch, as recorded when the trial started. Unset: every trial trains to the end. */
+    earlyStopping?: {
+      /** Epochs every trial trains before the rule applies. */
+      minEpochs?: number;
+      /** Other trials that must have reached an epoch to compare at it. */
+      minTrials?: number;
+    };
+  };
 };
 
 export type TrainingRunStatus = {
@@ -130,6 +205,48 @@ export type TrainingRunStatus = {
     digest?: string;
     /** Size of the artifact's files in bytes. */
     sizeBytes?: number;
+  };
+  /** The search's progress, its trials and the best of them (runs with spec.search only). */
+  search?: {
+    /** Trials the search trains. */
+    total?: number;
+    /** Trials that ended (Succeeded, Stopped or Failed). */
+    finished?: number;
+    /** finished/total, e.g. 3/12. */
+    progress?: string;
+    /** The best finished trial so far; once the run Succeeded, the run's metrics and artifact are this trial's. */
+    best?: {
+      /** The trial's index in the Job. */
+      index?: number;
+      /** Its objective value on the validation slice. */
+      value?: number;
+    };
+    /** Every finished trial, by index. */
+    trials?: Array<{
+      /** The trial's index in the Job (JOB_COMPLETION_INDEX). */
+      index: number;
+      /** Succeeded, Stopped (by the median rule) or Failed. */
+      state: string;
+      /** The values this trial trained with. */
+      parameters?: {
+        /** Latent factors. */
+        factors?: number;
+        /** Epochs. */
+        epochs?: number;
+        /** SGD step size. */
+        learningRate?: number;
+        /** L2 penalty. */
+        regularization?: number;
+        /** blend, svdpp or svd. */
+        algorithm?: string;
+      };
+      /** The objective on the validation slice. */
+      value?: number;
+      /** The epoch after which the median rule stopped it. */
+      stoppedAtEpoch?: number;
+      /** Why it failed. */
+      message?: string;
+    }>;
   };
   /** JobCreated and Succeeded, with reasons and messages. */
   conditions?: Array<{
@@ -247,6 +364,81 @@ export type ModelReleaseSpec = {
       affinity?: Record<string, unknown>;
       /** PriorityClass of the pods: which pods the scheduler evicts first when the cluster is full. */
       priorityClassName?: string;
+      /** Hyperparameter search: train maxTrials variants of algorithm (trials) as one Indexed Job, measure each on the validation slice, and make the best trial this run's result and artifact. Unset: train once. */
+      search?: {
+        /** What the search optimises, on the validation slice (never the test ratings). */
+        objective: {
+          /** validationNdcgAt10 (NDCG@10 of the chosen ranking; needs algorithm blend) or validationRmse (RMSE of the predicted ratings). */
+          metric: "validationNdcgAt10" | "validationRmse";
+          /** maximize (for NDCG) or minimize (for RMSE). */
+          direction: "maximize" | "minimize";
+        };
+        /** random draws each trial's values from the run's seed and the trial's index; grid takes the combinations of the lists in order (the last parameter varies fastest), at most maxTrials of them. */
+        method?: "random" | "grid";
+        /** The algorithm fields to vary; the others keep the values in algorithm. */
+        parameters: {
+          /** Latent factors, from a list or an integer range. */
+          factors?: {
+            /** The values to try. */
+            values?: Array<number>;
+            /** Smallest value (inclusive). */
+            min?: number;
+            /** Largest value (inclusive). */
+            max?: number;
+            /** How a range is drawn; log spreads draws over orders of magnitude. */
+            scale?: "linear" | "log";
+          };
+          /** Epochs each trial trains, from a list or an integer range. */
+          epochs?: {
+            /** The values to try. */
+            values?: Array<number>;
+            /** Smallest value (inclusive). */
+            min?: number;
+            /** Largest value (inclusive). */
+            max?: number;
+            /** How a range is drawn; log spreads draws over orders of magnitude. */
+            scale?: "linear" | "log";
+          };
+          /** SGD step size of the factor model, from a list or a range. */
+          learningRate?: {
+            /** The values to try. */
+            values?: Array<number>;
+            /** Smallest value (inclusive). */
+            min?: number;
+            /** Upper end of the range. */
+            max?: number;
+            /** How a range is drawn; log spreads draws over orders of magnitude. */
+            scale?: "linear" | "log";
+          };
+          /** L2 penalty on factors and biases, from a list or a range. */
+          regularization?: {
+            /** The values to try. */
+            values?: Array<number>;
+            /** Smallest value (inclusive). */
+            min?: number;
+            /** Upper end of the range. */
+            max?: number;
+            /** How a range is drawn; log spreads draws over orders of magnitude. */
+            scale?: "linear" | "log";
+          };
+          /** The recommenders to try. */
+          algorithm?: {
+            /** Among blend, svdpp and svd. */
+            values: Array<string>;
+          };
+        };
+        /** How many trials to train (a grid with fewer combinations trains each once). */
+        maxTrials: number;
+        /** Trials training at once (the Job's parallelism); at most maxTrials. */
+        parallelism?: number;
+        /** Median stopping rule: a trial stops when its validation RMSE after an epoch is worse than the median of the other trials' at that epoch, as recorded when the trial started. Unset: every trial trains to the end. */
+        earlyStopping?: {
+          /** Epochs every trial trains before the rule applies. */
+          minEpochs?: number;
+          /** Other trials that must have reached an epoch to compare at it. */
+          minTrials?: number;
+        };
+      };
     };
   };
   /** The inference Deployment and Service that serve the champion. */

@@ -16,6 +16,7 @@ import { findCondition, setCondition } from '../kit/conditions.ts';
 import { controllerOf } from '../kit/owner.ts';
 import { podProblem } from '../kit/pod-problems.ts';
 import { desiredJob, jobNameFor, runIdFor, trainerContainer, type TrainerSettings } from './job.ts';
+import { searchProgress } from './search-status.ts';
 import { parseTerminationMessage, type TrainerResult } from './termination-message.ts';
 
 export interface RunEvent {
@@ -110,16 +111,23 @@ export function decideTrainingRun(inputs: TrainingRunInputs): TrainingRunDecisio
     return { createJob: undefined, status, events: [{ type: 'Warning', reason: 'JobNameConflict', message }] };
   }
 
+  const search = run.spec.search ? searchProgress(run.spec.search, job, pods) : undefined;
+  if (search) base.search = search.status;
+
   const timestamps = {
     ...(job.status?.startTime ? { startTime: new Date(job.status.startTime).toISOString() } : {}),
   };
-  const completed = jobCondition(job, 'Complete');
-  const failed = jobCondition(job, 'Failed');
+  // A search whose failed trials (FailedIndexes) left others measured ends with the best of those.
+  const trialsFailed = search?.best.ok ? jobCondition(job, 'Failed') : undefined;
+  const completed =
+    jobCondition(job, 'Complete') ?? (trialsFailed?.reason === 'FailedIndexes' ? trialsFailed : undefined);
+  const failed = completed ? undefined : jobCondition(job, 'Failed');
 
   if (completed || failed) {
     const finishedAt = job.status?.completionTime ?? completed?.lastTransitionTime ?? failed?.lastTransitionTime;
     const finished = { ...base, ...timestamps, completionTime: new Date(finishedAt ?? now).toISOString() };
-    const fromMessage = parseTerminationMessage(latestTerminationMessage(pods));
+    // A search's result is its best trial's.
+    const fromMessage = search ? search.best : parseTerminationMessage(latestTerminationMessage(pods));
     // The message can be lost (evicted pod, node gone); the record the trainer wrote is the fallback.
     const parsed = !fromMessage.ok && inputs.runRecord ? { ok: true as const, result: inputs.runRecord } : fromMessage;
     if (
@@ -131,7 +139,8 @@ export function decideTrainingRun(inputs: TrainingRunInputs): TrainingRunDecisio
     ) {
       const { dataset, metrics, artifact, rankingModel } = parsed.result;
       const scores = `rmse ${metrics.rmse.toFixed(4)}, ndcg@10 ${metrics.ndcgAt10.toFixed(4)}`;
-      const message = `${scores}, artifact ${artifact.digest}`;
+      const bestOf = search ? `trial ${search.status.best?.index} best of ${search.status.total}: ` : '';
+      const message = `${bestOf}${scores}, artifact ${artifact.digest}`;
       const status = withConditions(
         {
           ...finished,
@@ -180,7 +189,8 @@ export function decideTrainingRun(inputs: TrainingRunInputs): TrainingRunDecisio
 
   const started = (job.status?.active ?? 0) > 0 || job.status?.startTime !== undefined;
   const phase: TrainingRunPhase = started ? 'Running' : 'Pending';
-  const message = started ? 'the trainer is running' : 'waiting for the trainer to start';
+  const running = search ? `${search.status.progress} trials finished` : 'the trainer is running';
+  const message = started ? running : 'waiting for the trainer to start';
   const status = withConditions({ ...base, ...timestamps, phase, message }, [
     jobCreated,
     { type: conditionTypes.succeeded, status: 'Unknown', reason: phase, message },

@@ -1,5 +1,5 @@
 /** The trainer Job that a TrainingRun asks for: a pure function of the run and the operator's settings. */
-import type { V1Job } from '@kubernetes/client-node';
+import type { V1Job, V1JobSpec } from '@kubernetes/client-node';
 import { managedByLabel, managedByValue, modelLabel, trainingRunLabel, type TrainingRun } from '../api/resources.ts';
 import { controllerReference } from '../kit/owner.ts';
 import {
@@ -8,6 +8,7 @@ import {
   restrictedContainerSecurity,
   restrictedPodSecurity,
 } from '../kit/pod-spec.ts';
+import { trialCount } from './search-parameters.ts';
 
 export interface TrainerSettings {
   /** Image for runs that do not name one. */
@@ -45,7 +46,22 @@ export function trainerArgs(run: TrainingRun): string[] {
   flag('reg', spec.algorithm?.regularization);
   flag('seed', spec.algorithm?.seed);
   flag('test-fraction', spec.evaluation?.testFraction);
+  // each pod of the Indexed Job trains the trial of its JOB_COMPLETION_INDEX
+  flag('search', spec.search ? JSON.stringify(spec.search) : undefined);
   return args;
+}
+
+/** A search runs its trials as one Indexed Job, each index retried on its own; a plain run is one pod. */
+function completionsOf(run: TrainingRun): Partial<V1JobSpec> {
+  const { search, backoffLimit = 1 } = run.spec;
+  if (!search) return {};
+  const trials = trialCount(search);
+  return {
+    completionMode: 'Indexed',
+    completions: trials,
+    parallelism: Math.min(search.parallelism ?? 1, trials),
+    backoffLimitPerIndex: backoffLimit,
+  };
 }
 
 export function desiredJob(run: TrainingRun, settings: TrainerSettings): V1Job {
@@ -64,7 +80,8 @@ export function desiredJob(run: TrainingRun, settings: TrainerSettings): V1Job {
       ownerReferences: [controllerReference(run)],
     },
     spec: {
-      backoffLimit: run.spec.backoffLimit ?? 1,
+      ...(run.spec.search ? {} : { backoffLimit: run.spec.backoffLimit ?? 1 }),
+      ...completionsOf(run),
       activeDeadlineSeconds: run.spec.activeDeadlineSeconds ?? 3600,
       template: {
         metadata: { labels },

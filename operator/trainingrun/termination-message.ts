@@ -23,6 +23,22 @@ export const trainerResult = z.object({
   /** The model that ranks in the artifact (popularity, cooccurrence, ease); absent from older trainers. */
   rankingModel: z.string().max(32).optional(),
   artifact: z.object({ uri: z.string(), digest: z.string(), sizeBytes: count }).optional(),
+  /** A search trial's outcome (trainer/run-trial.ts). */
+  trial: z
+    .object({
+      index: count,
+      state: z.enum(['Succeeded', 'Stopped']),
+      parameters: z.object({
+        algorithm: z.string().optional(),
+        factors: z.number().optional(),
+        epochs: z.number().optional(),
+        learningRate: z.number().optional(),
+        regularization: z.number().optional(),
+      }),
+      value: z.number().optional(),
+      stoppedAtEpoch: count.optional(),
+    })
+    .optional(),
 });
 
 export type TrainerResult = z.infer<typeof trainerResult>;
