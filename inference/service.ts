@@ -5,6 +5,7 @@ import { migrateToLatest } from '../storage/migrations.ts';
 import { createApp } from './app.ts';
 import type { ServeConfig } from './config.ts';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.ts';
+import { LiveModels } from './live-models.ts';
 import { ModelHolder } from './model-holder.ts';
 import { loadServingModel, type ModelSource } from './model-loader.ts';
 import { readModelSourceFile, watchModelSourceFile } from './model-watch.ts';
@@ -18,6 +19,7 @@ import { listen, type RunningServer } from './server.ts';
 export interface RunningService {
   readonly port: number;
   readonly holder: ModelHolder;
+  readonly models: LiveModels;
   readonly metrics: ServiceMetrics;
   /**
    * Readiness fails, the server keeps answering for the shutdown delay, then drains; the watch
@@ -48,8 +50,10 @@ export async function startService(config: ServeConfig, log: Logger): Promise<Ru
   }
   const metrics = createServiceMetrics();
   const overlay = new RatingOverlay();
+  const loadModel = (source: ModelSource) =>
+    loadServingModel(source, { s3: config.s3, cacheSize: config.recommendationCacheSize });
   const holder = new ModelHolder(
-    (source) => loadServingModel(source, { s3: config.s3, cacheSize: config.recommendationCacheSize }),
+    loadModel,
     metrics,
     log.child({ component: 'model' }),
     config.precompute
@@ -62,10 +66,23 @@ export async function startService(config: ServeConfig, log: Logger): Promise<Ru
       for (const userId of overlay.forgetLearned(learnedUpTo)) forgetUser(model, userId);
     },
   );
+  const challenger = config.challenger && {
+    holder: new ModelHolder(
+      loadModel,
+      metrics,
+      log.child({ component: 'challenger' }),
+      undefined,
+      undefined,
+      config.challenger.settings.mode,
+    ),
+    settings: config.challenger.settings,
+  };
+  const models = new LiveModels(holder, metrics, log.child({ component: 'online' }), challenger);
   let stopWatch = (): void => {};
   let accepting = true;
   const app = createApp({
     holder,
+    models,
     metrics,
     log: log.child({ component: 'http' }),
     catalog,
@@ -84,6 +101,8 @@ export async function startService(config: ServeConfig, log: Logger): Promise<Ru
       ? await readModelSourceFile(config.modelUriFile)
       : { uri: config.modelUri!, digest: config.modelDigest };
     await holder.swap(source);
+    // A challenger that fails to load (logged, counted) leaves the champion serving every user.
+    if (challenger && config.challenger) await challenger.holder.swap(config.challenger.source).catch(() => {});
     if (config.modelUriFile) {
       stopWatch = watchModelSourceFile(
         config.modelUriFile,
@@ -99,6 +118,7 @@ export async function startService(config: ServeConfig, log: Logger): Promise<Ru
     return {
       port: running.port,
       holder,
+      models,
       metrics,
       async stop() {
         accepting = false;
