@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  answerHealthFromMetrics,
   countLabels,
   figuresFromCounts,
   inServedTop,
@@ -73,5 +74,24 @@ describe('online figures', () => {
       servedRatings: 0,
       hits: 0,
     });
+  });
+
+  it("reads one role's answers, failures and p99 bucket over several pods", () => {
+    const pod = (fast: number, slow: number, errors: number) =>
+      [
+        `movie_reco_model_answer_duration_seconds_bucket{le="0.001",role="challenger",run="b"} ${fast}`,
+        `movie_reco_model_answer_duration_seconds_bucket{le="0.25",role="challenger",run="b"} ${fast + slow}`,
+        `movie_reco_model_answer_duration_seconds_bucket{le="+Inf",role="challenger",run="b"} ${fast + slow}`,
+        `movie_reco_model_answer_duration_seconds_count{role="challenger",run="b"} ${fast + slow}`,
+        `movie_reco_model_answer_errors_total{role="challenger",run="b"} ${errors}`,
+        'movie_reco_model_answer_duration_seconds_count{role="champion",run="a"} 5000',
+      ].join('\n');
+    expect(answerHealthFromMetrics([pod(600, 0, 1), pod(394, 6, 2)], 'challenger')).toEqual({
+      answers: 1000,
+      errors: 3,
+      p99Ms: 1,
+    });
+    expect(answerHealthFromMetrics([pod(600, 0, 0), pod(380, 20, 0)], 'challenger').p99Ms).toBe(250);
+    expect(answerHealthFromMetrics([], 'challenger')).toEqual({ answers: 0, errors: 0, p99Ms: null });
   });
 });

@@ -85,3 +85,32 @@ export function onlineCountsFromMetrics(text: string, role: ModelRole): OnlineCo
   }
   return counts;
 }
+
+/**
+ * One role's answers, failures and p99 answer time (the upper bound of the bucket holding the
+ * 99th percentile, in ms; null before any answer) over several pods' /metrics texts.
+ */
+export function answerHealthFromMetrics(
+  texts: readonly string[],
+  role: ModelRole,
+): { answers: number; errors: number; p99Ms: number | null } {
+  const buckets = new Map<number, number>();
+  let answers = 0;
+  let errors = 0;
+  for (const text of texts) {
+    for (const line of text.split('\n')) {
+      const sample = /^(\w+)\{([^}]*)\} (\S+)$/.exec(line);
+      if (!sample || !sample[2]!.split(',').includes(`role="${role}"`)) continue;
+      const value = Number(sample[3]);
+      if (sample[1] === 'movie_reco_model_answer_duration_seconds_count') answers += value;
+      else if (sample[1] === 'movie_reco_model_answer_errors_total') errors += value;
+      else if (sample[1] === 'movie_reco_model_answer_duration_seconds_bucket') {
+        const le = /le="([^"]+)"/.exec(sample[2]!)?.[1];
+        const bound = le === '+Inf' ? Infinity : Number(le);
+        buckets.set(bound, (buckets.get(bound) ?? 0) + value);
+      }
+    }
+  }
+  const bound = [...buckets].sort(([a], [b]) => a - b).find(([, cumulative]) => cumulative >= 0.99 * answers)?.[0];
+  return { answers, errors, p99Ms: answers > 0 && bound !== undefined ? bound * 1000 : null };
+}

@@ -411,6 +411,46 @@ export type ModelReleaseStatus = {
     /** Inference pods ready to serve. */
     readyReplicas?: number;
   };
+  /** The challenger judged on live traffic (Shadow or Canary), and where it stands. */
+  rollout?: {
+    /** The challenger TrainingRun. */
+    run?: string;
+    /** URI of the challenger's artifact. */
+    artifact?: string;
+    /** sha256 of the challenger artifact's manifest. */
+    digest?: string;
+    /** The strategy the rollout started with. */
+    strategy?: "Shadow" | "Canary";
+    /** Judging while the challenger serves beside the champion; Promoted or RolledBack once decided (a rolled-back run is not tried again). */
+    phase?: "Judging" | "Promoted" | "RolledBack";
+    /** Index of the canary step in force (0 in Shadow). */
+    step?: number;
+    /** Percent of users the challenger serves (0 in Shadow). */
+    share?: number;
+    /** When the step started. */
+    stepStartedAt?: string;
+    /** The last judgement and the figures behind it. */
+    reason?: string;
+    /** Online figures from the inference pods of the current step. */
+    online?: {
+      /** Ratings the champion predicted. */
+      championLabels?: number;
+      /** The champion's online RMSE. */
+      championRmse?: number;
+      /** The champion's online hit rate. */
+      championHitRate?: number;
+      /** Ratings the challenger predicted. */
+      challengerLabels?: number;
+      /** The challenger's online RMSE. */
+      challengerRmse?: number;
+      /** The challenger's online hit rate. */
+      challengerHitRate?: number;
+      /** Share of the challenger's answers that failed. */
+      challengerErrorRatio?: number;
+      /** Upper bound of the challenger's p99 answer time, in milliseconds. */
+      challengerP99Ms?: number;
+    };
+  };
   /** When spec.retrain.schedule next starts a TrainingRun. */
   nextRetrainTime?: string;
   /** Ready (a champion is served by ready pods) and Promoted, with reasons and messages. */
