@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { OnlineCounts } from '../../inference/online-figures.ts';
 import type { ModelRelease, TrainingRun } from '../api/resources.ts';
 import { decideModelRelease, type ModelReleaseDecision } from './decide.ts';
+import type { V1Pod } from '@kubernetes/client-node';
+import { observationOf, podsOfStep } from './rollout.ts';
 import type { RolloutObservation } from './rollout-judgement.ts';
 
 const t0 = new Date('2026-12-01T00:00:00Z');
@@ -140,5 +142,52 @@ describe('Shadow and Canary rollouts of a ModelRelease', () => {
     const first = story({ strategy: 'Shadow' })([a], t0);
     expect(first.status.champion?.run).toBe('a');
     expect(first.status.rollout).toBeUndefined();
+  });
+
+  it('judges on the ready pods of the current step only, summing their metrics', () => {
+    const rollout = {
+      run: 'b',
+      artifact: 's3://m/b',
+      digest: 'sha256:b',
+      strategy: 'Canary' as const,
+      phase: 'Judging' as const,
+      step: 1,
+      share: 50,
+    };
+    const pod = (name: string, share: string, ready = true): V1Pod => ({
+      metadata: { name },
+      spec: {
+        containers: [
+          {
+            name: 'inference',
+            env: [
+              { name: 'MOVIE_RECO_CHALLENGER_URI', value: 's3://m/b' },
+              { name: 'MOVIE_RECO_CHALLENGER_DIGEST', value: 'sha256:b' },
+              { name: 'MOVIE_RECO_CHALLENGER_MODE', value: 'canary' },
+              { name: 'MOVIE_RECO_CHALLENGER_SHARE', value: share },
+            ],
+          },
+        ],
+      },
+      status: { podIP: '10.0.0.1', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+    });
+    const pods = [pod('old-step', '10'), pod('current', '50'), pod('starting', '50', false), pod('current-2', '50')];
+    expect(podsOfStep(pods, rollout).map((p) => p.metadata!.name)).toEqual(['current', 'current-2']);
+
+    const text = (labels: number, errors: number) =>
+      [
+        `movie_reco_online_squared_error_sum{role="challenger",run="b"} ${labels / 4}`,
+        `movie_reco_online_squared_error_count{role="challenger",run="b"} ${labels}`,
+        `movie_reco_online_squared_error_count{role="champion",run="a"} ${labels}`,
+        `movie_reco_model_answer_duration_seconds_bucket{le="0.01",role="challenger",run="b"} 100`,
+        `movie_reco_model_answer_duration_seconds_count{role="challenger",run="b"} 100`,
+        `movie_reco_model_answer_errors_total{role="challenger",run="b"} ${errors}`,
+      ].join('\n');
+    expect(observationOf([text(40, 1), text(60, 2)])).toEqual({
+      champion: { labels: 100, squaredErrorSum: 0, servedRatings: 0, hits: 0 },
+      challenger: { labels: 100, squaredErrorSum: 25, servedRatings: 0, hits: 0 },
+      health: { answers: 200, errors: 3, p99Ms: 10 },
+    });
+    expect(observationOf([])).toBeUndefined();
   });
 });

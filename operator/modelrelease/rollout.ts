@@ -3,11 +3,12 @@
  * status and what the pods of the current step measured. Replace (the default), a pin and the
  * first champion take the selection as it is.
  */
-import { figuresFromCounts } from '../../inference/online-figures.ts';
+import type { V1Pod } from '@kubernetes/client-node';
+import { answerHealthFromMetrics, figuresFromCounts, onlineCountsFromMetrics } from '../../inference/online-figures.ts';
 import type { ModelRelease, ModelReleaseStatus } from '../api/resources.ts';
 import type { ChampionDecision } from './champion.ts';
 import { judgeRollout, type RolloutObservation } from './rollout-judgement.ts';
-import type { ServedChallenger } from './serving.ts';
+import { challengerEnv, type ServedChallenger } from './serving.ts';
 
 export type RolloutStatus = NonNullable<ModelReleaseStatus['rollout']>;
 
@@ -151,4 +152,40 @@ function onlineOf({ champion, challenger, health }: RolloutObservation): Rollout
     challengerP99Ms: health.p99Ms,
   };
   return Object.fromEntries(Object.entries(figures).filter(([, value]) => value !== null));
+}
+
+/** How often a judging rollout is looked at again: an SLO breach must roll back within 30 s. */
+export const JUDGING_REQUEUE_MS = 10_000;
+
+/** The release's ready inference pods that serve the rollout's current step (same challenger and share). */
+export function podsOfStep(pods: readonly V1Pod[], rollout: RolloutStatus): V1Pod[] {
+  const challenger = challengerOf(rollout);
+  const wanted = Object.fromEntries(challengerEnv(challenger).map((e) => [e.name, e.value]));
+  return pods.filter((pod) => {
+    const env = new Map((pod.spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
+    const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+    const sameStep =
+      Object.entries(wanted).every(([name, value]) => env.get(name) === value) &&
+      (challenger.mode === 'canary' || !env.has('MOVIE_RECO_CHALLENGER_SHARE'));
+    return ready && pod.status?.podIP && !pod.metadata?.deletionTimestamp && sameStep;
+  });
+}
+
+/** The online figures of both models and the challenger's health, summed over the pods' /metrics texts. */
+export function observationOf(texts: readonly string[]): RolloutObservation | undefined {
+  if (texts.length === 0) return undefined;
+  const sum = (role: 'champion' | 'challenger') =>
+    texts
+      .map((text) => onlineCountsFromMetrics(text, role))
+      .reduce((total, counts) => ({
+        labels: total.labels + counts.labels,
+        squaredErrorSum: total.squaredErrorSum + counts.squaredErrorSum,
+        servedRatings: total.servedRatings + counts.servedRatings,
+        hits: total.hits + counts.hits,
+      }));
+  return {
+    champion: sum('champion'),
+    challenger: sum('challenger'),
+    health: answerHealthFromMetrics(texts, 'challenger'),
+  };
 }

@@ -45,7 +45,7 @@ export function challengerEnv(challenger: ServedChallenger | undefined): { name:
 }
 
 export const servingNameFor = (release: ModelRelease) => `${release.metadata.name}-inference`;
-const port = 8080;
+export const INFERENCE_PORT = 8080;
 
 function selectorOf(release: ModelRelease): Record<string, string> {
   return { 'app.kubernetes.io/name': 'movie-reco-inference', [modelReleaseLabel]: release.metadata.name! };
@@ -86,7 +86,7 @@ export function desiredDeployment(
           labels: { ...selectorOf(release), [managedByLabel]: managedByValue, [modelLabel]: release.spec.model },
           annotations: {
             'prometheus.io/scrape': 'true',
-            'prometheus.io/port': String(port),
+            'prometheus.io/port': String(INFERENCE_PORT),
             'prometheus.io/path': '/metrics',
             'reco.mlops.dev/champion-run': champion.run,
             ...(challenger ? { 'reco.mlops.dev/challenger-run': challenger.run } : {}),
@@ -103,13 +103,13 @@ export function desiredDeployment(
               image: serving.image ?? settings.image,
               command: ['movie-reco'],
               args: ['serve'],
-              ports: [{ name: 'http', containerPort: port }],
+              ports: [{ name: 'http', containerPort: INFERENCE_PORT }],
               env: [
                 { name: 'MOVIE_RECO_MODEL', value: release.spec.model },
                 { name: 'MOVIE_RECO_MODEL_URI', value: champion.artifactUri },
                 { name: 'MOVIE_RECO_MODEL_DIGEST', value: champion.digest },
                 ...challengerEnv(challenger),
-                { name: 'MOVIE_RECO_PORT', value: String(port) },
+                { name: 'MOVIE_RECO_PORT', value: String(INFERENCE_PORT) },
                 // Writes need credentials unless the release opens them: no anonymous ratings by default.
                 { name: 'MOVIE_RECO_ANONYMOUS_WRITES', value: String(serving.anonymousWrites ?? false) },
                 { name: 'NODE_OPTIONS', value: SERVICE_NODE_OPTIONS },
