@@ -84,9 +84,12 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
   const previous = release.status ?? {};
   const generation = release.metadata.generation;
   const metric = release.spec.promotion?.metric ?? 'ndcgAt10';
+  // A run rolled back on its online figures is not selected again (unless pinned).
+  const rolledBack = previous.rollout?.phase === 'RolledBack' ? previous.rollout.run : undefined;
   const candidates = runs
     .map((run) => candidateOf(run, release.spec.model))
-    .filter((c): c is Candidate => c !== undefined);
+    .filter((c): c is Candidate => c !== undefined)
+    .filter((c) => c.name !== rolledBack || c.name === release.spec.promotion?.pinnedRun);
   const selected = selectChampion(
     release.spec.promotion,
     candidates,
@@ -234,7 +237,7 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
   const { condition: ready, stuck } = readiness(deployment, servingChampion?.digest, wanted, inputs.pods ?? [], now);
   if (stuck && findCondition(previous.conditions, 'Ready')?.reason !== ready.reason)
     events.push({ type: 'Warning', reason: ready.reason, message: ready.message });
-  const rolloutStatus = rollout.kind === 'skip' ? previous.rollout : (rollout.rollout ?? previous.rollout);
+  const rolloutStatus = rollout.rollout ?? previous.rollout;
   const rolloutCondition: ConditionUpdate[] = rolloutStatus
     ? [
         {

@@ -110,6 +110,10 @@ describe('Shadow and Canary rollouts of a ModelRelease', () => {
     expect(after.events).toEqual([]);
     expect(after.gateDecision).toBeUndefined();
     expect(env(after).MOVIE_RECO_CHALLENGER_URI).toBeUndefined();
+    // The next run better offline than the champion gets its own rollout, though b still scores higher.
+    const next = reconcile([a, b, candidate('c', 0.15)], at(40));
+    expect(next.status.rollout).toMatchObject({ run: 'c', phase: 'Judging' });
+    expect(env(next).MOVIE_RECO_CHALLENGER_URI).toBe('s3://m/c');
   });
 
   it('moves a canary through its steps, each a new share in the pods, and rolls back on an SLO breach', () => {

@@ -15,8 +15,6 @@ export type RolloutStatus = NonNullable<ModelReleaseStatus['rollout']>;
 export type RolloutStep =
   /** No rollout: the selection stands (today's Replace); `rollout` closes one left judging. */
   | { kind: 'none'; rollout?: RolloutStatus }
-  /** The selected run was rolled back before: the champion stays, nothing new is judged. */
-  | { kind: 'skip' }
   | {
       kind: 'judging';
       rollout: RolloutStatus;
@@ -48,7 +46,6 @@ export function stepRollout(args: {
     selection.judged?.outcome === 'Pinned'
   )
     return { kind: 'none', ...closed(previous, selection) };
-  if (previous?.run === candidate.name && previous.phase === 'RolledBack') return { kind: 'skip' };
 
   const steps = strategy === 'Canary' ? (spec.steps ?? []) : [];
   const continuing = previous?.run === candidate.name && previous.phase === 'Judging' && previous.strategy === strategy;
