@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../common/log.ts';
+import { waitFor } from '../testenv/poll.ts';
 import { predictRating } from '../model/recommender.ts';
 import {
   createTestDatabase,
@@ -51,6 +52,7 @@ describe('online labels of a canary, served from MinIO models with ratings in Ma
       MOVIE_RECO_AUTH_WRITE: 'bearer:writer-token',
     });
     service = await startService(config, createLogger({}, { level: 'info', write: (line) => logLines.push(line) }));
+    await waitFor('the challenger serving', () => service.models.challenger?.current);
   });
 
   afterAll(async () => {

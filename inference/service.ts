@@ -15,6 +15,7 @@ import { RatingOverlay } from './rating-overlay.ts';
 import { forgetUser } from './recommendations.ts';
 import { DEFAULT_N } from './api-shapes.ts';
 import { listen, type RunningServer } from './server.ts';
+import type { ServingModel } from './serving-model.ts';
 
 export interface RunningService {
   readonly port: number;
@@ -52,26 +53,23 @@ export async function startService(config: ServeConfig, log: Logger): Promise<Ru
   const overlay = new RatingOverlay();
   const loadModel = (source: ModelSource) =>
     loadServingModel(source, { s3: config.s3, cacheSize: config.recommendationCacheSize });
-  const holder = new ModelHolder(
-    loadModel,
-    metrics,
-    log.child({ component: 'model' }),
-    config.precompute
-      ? (model) => precomputeRecommendations(model, catalog, overlay, DEFAULT_N, log.child({ component: 'precompute' }))
-      : undefined,
-    (model) => {
-      const learnedUpTo = Number(model.manifest.dataSnapshot?.maxRatingId);
-      if (!Number.isFinite(learnedUpTo)) return;
-      // These users' cached answers came from overlay + model; the model now holds those ratings.
-      for (const userId of overlay.forgetLearned(learnedUpTo)) forgetUser(model, userId);
-    },
-  );
+  const precompute = config.precompute
+    ? (model: ServingModel) =>
+        precomputeRecommendations(model, catalog, overlay, DEFAULT_N, log.child({ component: 'precompute' }))
+    : undefined;
+  const holder = new ModelHolder(loadModel, metrics, log.child({ component: 'model' }), precompute, (model) => {
+    const learnedUpTo = Number(model.manifest.dataSnapshot?.maxRatingId);
+    if (!Number.isFinite(learnedUpTo)) return;
+    // These users' cached answers came from overlay + model; the model now holds those ratings.
+    for (const userId of overlay.forgetLearned(learnedUpTo)) forgetUser(model, userId);
+  });
+  // The challenger's lists are precomputed too: its answers cost what the champion's do.
   const challenger = config.challenger && {
     holder: new ModelHolder(
       loadModel,
       metrics,
       log.child({ component: 'challenger' }),
-      undefined,
+      precompute,
       undefined,
       config.challenger.settings.mode,
     ),
@@ -101,8 +99,9 @@ export async function startService(config: ServeConfig, log: Logger): Promise<Ru
       ? await readModelSourceFile(config.modelUriFile)
       : { uri: config.modelUri!, digest: config.modelDigest };
     await holder.swap(source);
-    // A challenger that fails to load (logged, counted) leaves the champion serving every user.
-    if (challenger && config.challenger) await challenger.holder.swap(config.challenger.source).catch(() => {});
+    // The challenger joins once loaded and warmed, without holding readiness back; one that fails
+    // to load (logged, counted) leaves the champion serving every user.
+    if (challenger && config.challenger) void challenger.holder.swap(config.challenger.source).catch(() => {});
     if (config.modelUriFile) {
       stopWatch = watchModelSourceFile(
         config.modelUriFile,
