@@ -150,4 +150,44 @@ describe('champion and challenger in one service', () => {
       expect(exposed.rmse).toBeCloseTo(recomputed.rmse!, 9);
     }
   });
+
+  it('stores and acknowledges a rating when the challenger fails, counting its failures without showing them', async () => {
+    const db = await openDatabase('sqlite::memory:');
+    await migrateToLatest(db);
+    dbs.push(db);
+    const a = servingModelOf(await smallArtifact('run-a', 1));
+    const good = servingModelOf(await smallArtifact('run-b', 2));
+    const broken: ServingModel = {
+      ...good,
+      recommender: new Proxy(good.recommender, {
+        get() {
+          throw new Error('broken challenger');
+        },
+      }),
+    };
+    const app = await startTestApp(
+      { a, b: broken },
+      'a',
+      { db },
+      { initial: 'b', settings: { mode: 'shadow', sharePercent: 0 } },
+    );
+    apps.push(app);
+    const userId = users()[20]!;
+    const recs = await getJson<UserRecommendations>(app, `/v1/recommendations?userId=${userId}&n=10`);
+    expect(recs.model.run).toBe('run-a');
+    const movieId = recs.recommendations[0]!.movieId;
+    const res = await fetch(`${app.url}/v1/ratings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId, movieId, rating: 4 }),
+    });
+    expect(res.status).toBe(201);
+    expect(await db.knex('ratings').where({ user_id: userId, movie_id: movieId }).select('rating')).toHaveLength(1);
+    const metrics = await waitFor('both challenger failures counted', async () => {
+      const text = await (await fetch(`${app.url}/metrics`)).text();
+      return /movie_reco_model_answer_errors_total\{role="challenger",run="run-b"\} 2/.test(text) && text;
+    });
+    expect(onlineCountsFromMetrics(metrics, 'champion')).toMatchObject({ labels: 1, servedRatings: 1, hits: 1 });
+    expect(onlineCountsFromMetrics(metrics, 'challenger').labels).toBe(0);
+  });
 });

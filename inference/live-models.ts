@@ -122,28 +122,26 @@ export class LiveModels {
     const labels: Omit<OnlineLabel, 'rating'>[] = [];
     for (const live of this.serving()) {
       const { model } = live;
-      const item = model.recommender.factors.items.indexOf(movieId);
-      if (item < 0) continue;
-      let predicted: number;
       try {
-        predicted = this.answer(live, () =>
-          predictRating(model.recommender, userProfile(model, overlay, userId), item),
-        );
+        const label = this.answer(live, () => {
+          const item = model.recommender.factors.items.indexOf(movieId);
+          if (item < 0) return undefined;
+          const served = model.lastServed.get(userId);
+          return {
+            role: live.role,
+            run: model.manifest.run,
+            userId,
+            movieId,
+            predicted: predictRating(model.recommender, userProfile(model, overlay, userId), item),
+            served: served !== undefined,
+            hit: served !== undefined && inServedTop(served, movieId),
+          };
+        });
+        if (label) labels.push(label);
       } catch (error) {
         // A label is never worth a rating: the rating is stored whatever a model does here.
         this.#log.warn('online label prediction failed', { run: model.manifest.run, error });
-        continue;
       }
-      const served = model.lastServed.get(userId);
-      labels.push({
-        role: live.role,
-        run: model.manifest.run,
-        userId,
-        movieId,
-        predicted,
-        served: served !== undefined,
-        hit: served !== undefined && inServedTop(served, movieId),
-      });
     }
     return labels;
   }
