@@ -151,7 +151,7 @@ describe('champion and challenger in one service', () => {
     }
   });
 
-  it('stores and acknowledges a rating when the challenger fails, counting its failures without showing them', async () => {
+  it('stores and acknowledges a rating when the challenger fails, counting its failures unseen', async () => {
     const db = await openDatabase('sqlite::memory:');
     await migrateToLatest(db);
     dbs.push(db);
