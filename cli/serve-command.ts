@@ -13,6 +13,11 @@ answers /v1/recommendations, /v1/predict, /v1/movies/:id/similar, /v1/ratings, /
   MOVIE_RECO_MODEL_DIGEST       expected sha256:<hex> of its manifest (optional, recommended)
   MOVIE_RECO_MODEL_URI_FILE     instead of the two above: a file with the URI (and digest on a
                                 second line), watched; a change swaps the model without downtime
+  MOVIE_RECO_CHALLENGER_URI, MOVIE_RECO_CHALLENGER_DIGEST   a second artifact, verified the same way,
+                                served beside the champion during a rollout (a failed load leaves
+                                the champion serving every user)
+  MOVIE_RECO_CHALLENGER_MODE    shadow (answers every user unseen) or canary (serves a share of users)
+  MOVIE_RECO_CHALLENGER_SHARE   canary: percent of users (1-100), split by a stable hash of the user id
   MOVIE_RECO_S3_ENDPOINT, MOVIE_RECO_S3_ACCESS_KEY, MOVIE_RECO_S3_SECRET_KEY   for s3:// URIs
   MOVIE_RECO_DATABASE_URL       mysql://user:password@host:port/db or sqlite://path (movies, ratings)
   MOVIE_RECO_HOST, MOVIE_RECO_PORT                  default 0.0.0.0:8080

@@ -2,6 +2,7 @@ import Koa from 'koa';
 import type { Logger } from '../common/log.ts';
 import type { Database } from '../storage/database.ts';
 import { openAuth, type AuthConfig } from './auth.ts';
+import { LiveModels } from './live-models.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { frontDoor } from './middleware.ts';
 import type { ModelHolder } from './model-holder.ts';
@@ -12,6 +13,8 @@ import { buildRouter } from './routes.ts';
 
 export interface AppDeps {
   holder: ModelHolder;
+  /** Champion (`holder`) and challenger; the champion alone when unset. */
+  models?: LiveModels;
   metrics: ServiceMetrics;
   log: Logger;
   catalog?: MovieCatalog;
@@ -32,6 +35,7 @@ export function createApp(deps: AppDeps): Koa {
   const isAcceptingTraffic = deps.isAcceptingTraffic ?? (() => true);
   const router = buildRouter({
     holder: deps.holder,
+    models: deps.models ?? new LiveModels(deps.holder, deps.metrics, deps.log),
     metrics: deps.metrics,
     catalog: deps.catalog ?? new Map(),
     overlay: deps.overlay ?? new RatingOverlay(),

@@ -52,4 +52,30 @@ describe('serveConfigFromEnv', () => {
       /MOVIE_RECO_ANONYMOUS_WRITES: must be true or false/,
     );
   });
+
+  it('reads a challenger with its mode and share, and refuses a canary without share or a shadow with one', () => {
+    const base = { MOVIE_RECO_MODEL_URI: 'x/champion' };
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(serveConfigFromEnv(base).challenger).toBeUndefined();
+    expect(
+      serveConfigFromEnv({
+        ...base,
+        MOVIE_RECO_CHALLENGER_URI: 'x/challenger',
+        MOVIE_RECO_CHALLENGER_DIGEST: digest,
+        MOVIE_RECO_CHALLENGER_MODE: 'canary',
+        MOVIE_RECO_CHALLENGER_SHARE: '25',
+      }).challenger,
+    ).toEqual({ source: { uri: 'x/challenger', digest }, settings: { mode: 'canary', sharePercent: 25 } });
+    const shadow = { ...base, MOVIE_RECO_CHALLENGER_URI: 'x/challenger', MOVIE_RECO_CHALLENGER_MODE: 'shadow' };
+    expect(serveConfigFromEnv(shadow).challenger?.settings).toEqual({ mode: 'shadow', sharePercent: 0 });
+    const refused: [Record<string, string>, RegExp][] = [
+      [{ ...base, MOVIE_RECO_CHALLENGER_URI: 'x/c' }, /MOVIE_RECO_CHALLENGER_MODE: set MOVIE_RECO_CHALLENGER_URI and/],
+      [{ ...shadow, MOVIE_RECO_CHALLENGER_MODE: 'canary' }, /MOVIE_RECO_CHALLENGER_SHARE: a canary needs/],
+      [{ ...shadow, MOVIE_RECO_CHALLENGER_SHARE: '10' }, /MOVIE_RECO_CHALLENGER_SHARE: a shadow challenger serves no/],
+      [{ ...shadow, MOVIE_RECO_CHALLENGER_MODE: 'blue' }, /MOVIE_RECO_CHALLENGER_MODE: must be shadow or canary/],
+      [{ ...shadow, MOVIE_RECO_CHALLENGER_DIGEST: 'md5:1' }, /MOVIE_RECO_CHALLENGER_DIGEST: must look like sha256/],
+      [{ ...shadow, MOVIE_RECO_CHALLENGER_SHARE: '101' }, /MOVIE_RECO_CHALLENGER_SHARE/],
+    ];
+    for (const [env, message] of refused) expect(() => serveConfigFromEnv(env)).toThrow(message);
+  });
 });

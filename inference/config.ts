@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { S3Config } from '../storage/s3-object-store.ts';
 import { s3ConfigFromEnv } from '../storage/open-object-store.ts';
 import { parseCredentialList, type AuthConfig } from './auth.ts';
+import type { ChallengerSettings } from './live-models.ts';
+import type { ModelSource } from './model-loader.ts';
 import { readFileSync } from 'node:fs';
 
 export interface ServeConfig {
@@ -12,6 +14,8 @@ export interface ServeConfig {
   /** A file holding the model URI (and optionally its digest on a second line), watched for swaps. */
   modelUriFile: string | undefined;
   modelDigest: string | undefined;
+  /** A second model during a Shadow or Canary rollout, verified and loaded like the champion. */
+  challenger: { source: ModelSource; settings: ChallengerSettings } | undefined;
   databaseUrl: string | undefined;
   databaseTimeoutMs: number;
   drainSeconds: number;
@@ -39,16 +43,22 @@ const integer = (min: number, max: number, fallback: number) =>
     .pipe(z.number().min(min).max(max))
     .default(fallback);
 
+const digest = z
+  .string()
+  .regex(/^sha256:[0-9a-f]{64}$/, 'must look like sha256:<64 hex digits>')
+  .optional();
+
 const envSchema = z
   .object({
     MOVIE_RECO_HOST: z.string().min(1).default('0.0.0.0'),
     MOVIE_RECO_PORT: integer(0, 65535, 8080),
     MOVIE_RECO_MODEL_URI: z.string().min(1).optional(),
     MOVIE_RECO_MODEL_URI_FILE: z.string().min(1).optional(),
-    MOVIE_RECO_MODEL_DIGEST: z
-      .string()
-      .regex(/^sha256:[0-9a-f]{64}$/, 'must look like sha256:<64 hex digits>')
-      .optional(),
+    MOVIE_RECO_MODEL_DIGEST: digest,
+    MOVIE_RECO_CHALLENGER_URI: z.string().min(1).optional(),
+    MOVIE_RECO_CHALLENGER_DIGEST: digest,
+    MOVIE_RECO_CHALLENGER_MODE: z.enum(['shadow', 'canary'], { error: 'must be shadow or canary' }).optional(),
+    MOVIE_RECO_CHALLENGER_SHARE: integer(0, 100, 0),
     MOVIE_RECO_DATABASE_URL: z.string().min(1).optional(),
     MOVIE_RECO_DATABASE_TIMEOUT_MS: integer(100, 120_000, 5000),
     MOVIE_RECO_DRAIN_SECONDS: integer(0, 600, 20),
@@ -64,6 +74,18 @@ const envSchema = z
   .refine((env) => env.MOVIE_RECO_MODEL_URI || env.MOVIE_RECO_MODEL_URI_FILE, {
     message: 'set MOVIE_RECO_MODEL_URI (the artifact folder) or MOVIE_RECO_MODEL_URI_FILE (a file naming it)',
     path: ['MOVIE_RECO_MODEL_URI'],
+  })
+  .refine((env) => !env.MOVIE_RECO_CHALLENGER_URI === !env.MOVIE_RECO_CHALLENGER_MODE, {
+    message: 'set MOVIE_RECO_CHALLENGER_URI and MOVIE_RECO_CHALLENGER_MODE (shadow or canary) together',
+    path: ['MOVIE_RECO_CHALLENGER_MODE'],
+  })
+  .refine((env) => env.MOVIE_RECO_CHALLENGER_MODE !== 'canary' || env.MOVIE_RECO_CHALLENGER_SHARE > 0, {
+    message: 'a canary needs MOVIE_RECO_CHALLENGER_SHARE, the percent of users (1-100) the challenger serves',
+    path: ['MOVIE_RECO_CHALLENGER_SHARE'],
+  })
+  .refine((env) => env.MOVIE_RECO_CHALLENGER_MODE !== 'shadow' || env.MOVIE_RECO_CHALLENGER_SHARE === 0, {
+    message: 'a shadow challenger serves no user: leave MOVIE_RECO_CHALLENGER_SHARE unset',
+    path: ['MOVIE_RECO_CHALLENGER_SHARE'],
   });
 
 const authFileSchema = z
@@ -100,6 +122,13 @@ export function serveConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ServeC
     modelUri: e.MOVIE_RECO_MODEL_URI,
     modelUriFile: e.MOVIE_RECO_MODEL_URI_FILE,
     modelDigest: e.MOVIE_RECO_MODEL_DIGEST,
+    challenger:
+      e.MOVIE_RECO_CHALLENGER_URI && e.MOVIE_RECO_CHALLENGER_MODE
+        ? {
+            source: { uri: e.MOVIE_RECO_CHALLENGER_URI, digest: e.MOVIE_RECO_CHALLENGER_DIGEST },
+            settings: { mode: e.MOVIE_RECO_CHALLENGER_MODE, sharePercent: e.MOVIE_RECO_CHALLENGER_SHARE },
+          }
+        : undefined,
     databaseUrl: e.MOVIE_RECO_DATABASE_URL,
     databaseTimeoutMs: e.MOVIE_RECO_DATABASE_TIMEOUT_MS,
     drainSeconds: e.MOVIE_RECO_DRAIN_SECONDS,

@@ -26,6 +26,15 @@ export interface ServiceMetrics {
   readonly modelLoadDuration: Histogram;
   readonly modelLoads: Counter<'result'>;
   readonly modelLoadedTimestamp: Gauge;
+  /** The challenger beside the champion during a Shadow or Canary rollout (value 1). */
+  readonly challengerInfo: Gauge<'model' | 'run' | 'digest' | 'mode'>;
+  /** Time each model took to answer a user (recommendations, predictions), shadow answers included. */
+  readonly modelAnswerDuration: FastHistogram<'role' | 'run'>;
+  readonly modelAnswerErrors: Counter<'role' | 'run'>;
+  /** Online labels: each posted rating against each live model's prediction made before it was posted. */
+  readonly onlineSquaredError: Histogram<'role' | 'run'>;
+  readonly onlineServedRatings: Counter<'role' | 'run'>;
+  readonly onlineHits: Counter<'role' | 'run'>;
   /** The per-request counts of the hot routes, through deferred label sets (see deferredCounts). */
   countPrediction(coldStart: boolean): void;
   countRecommendations(kind: 'user' | 'visitor', coldStart: boolean): void;
@@ -159,6 +168,46 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
     modelLoadedTimestamp: new Gauge({
       name: 'movie_reco_model_loaded_timestamp_seconds',
       help: 'Unix time at which the current model started serving',
+      registers,
+    }),
+    challengerInfo: new Gauge({
+      name: 'movie_reco_challenger_info',
+      help: 'The challenger served beside the champion during a rollout, by mode (shadow, canary) (value 1)',
+      labelNames: ['model', 'run', 'digest', 'mode'],
+      registers,
+    }),
+    modelAnswerDuration: new FastHistogram({
+      name: 'movie_reco_model_answer_duration_seconds',
+      help: 'Time a model took to answer a user (recommendations, prediction), by role and run; shadow answers too',
+      labelNames: ['role', 'run'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    modelAnswerErrors: new Counter({
+      name: 'movie_reco_model_answer_errors_total',
+      help: 'Answers a model failed to compute, by role and run (shadow failures are never seen by users)',
+      labelNames: ['role', 'run'],
+      registers,
+    }),
+    onlineSquaredError: new Histogram({
+      name: 'movie_reco_online_squared_error',
+      help:
+        'Squared error of the rating a model predicted before the user posted it, by role and run: ' +
+        'sqrt(_sum / _count) is the online RMSE',
+      labelNames: ['role', 'run'],
+      buckets: [0.0625, 0.25, 0.5625, 1, 2.25, 4, 9, 20.25],
+      registers,
+    }),
+    onlineServedRatings: new Counter({
+      name: 'movie_reco_online_served_ratings_total',
+      help: 'Ratings posted by users this model had served a recommendation list to, by role and run',
+      labelNames: ['role', 'run'],
+      registers,
+    }),
+    onlineHits: new Counter({
+      name: 'movie_reco_online_hits_total',
+      help: 'Ratings of a movie in the top 10 this model last served the user, by role and run',
+      labelNames: ['role', 'run'],
       registers,
     }),
     countPrediction: (coldStart) => predictionCounts[coldStart ? 1 : 0](),

@@ -31,10 +31,12 @@ export class ModelHolder {
   readonly #warm: ((model: ServingModel) => Promise<void>) | undefined;
   readonly #serving: ((model: ServingModel) => void) | undefined;
   #pending: ServingModel | null = null;
+  readonly #challengerMode: 'shadow' | 'canary' | undefined;
 
   /**
    * `warm` runs on a loaded model before it is swapped in (filling its caches while the old model
-   * serves); `serving` runs once it answers requests.
+   * serves); `serving` runs once it answers requests. A challenger's holder reports its model
+   * as movie_reco_challenger_info (mode: shadow or canary) instead of movie_reco_model_info.
    */
   constructor(
     load: LoadModel,
@@ -42,12 +44,14 @@ export class ModelHolder {
     log: Logger,
     warm?: (model: ServingModel) => Promise<void>,
     serving?: (model: ServingModel) => void,
+    challengerMode?: 'shadow' | 'canary',
   ) {
     this.#load = load;
     this.#metrics = metrics;
     this.#log = log;
     this.#warm = warm;
     this.#serving = serving;
+    this.#challengerMode = challengerMode;
   }
 
   get current(): ServingModel | null {
@@ -104,11 +108,21 @@ export class ModelHolder {
     const m = this.#metrics;
     m.modelLoads.inc({ result: 'success' });
     m.modelLoadDuration.observe(seconds);
-    if (previous)
-      m.modelInfo.remove({ model: previous.manifest.model, run: previous.manifest.run, digest: previous.digest });
-    m.modelInfo.set({ model: next.manifest.model, run: next.manifest.run, digest: next.digest }, 1);
-    m.modelLoadedTimestamp.set(next.loadedAt.getTime() / 1000);
-    this.#log.info('model serving', {
+    const info = (model: ServingModel) => ({
+      model: model.manifest.model,
+      run: model.manifest.run,
+      digest: model.digest,
+    });
+    const mode = this.#challengerMode;
+    if (mode) {
+      if (previous) m.challengerInfo.remove({ ...info(previous), mode });
+      m.challengerInfo.set({ ...info(next), mode }, 1);
+    } else {
+      if (previous) m.modelInfo.remove(info(previous));
+      m.modelInfo.set(info(next), 1);
+      m.modelLoadedTimestamp.set(next.loadedAt.getTime() / 1000);
+    }
+    this.#log.info(mode ? 'challenger serving' : 'model serving', {
       model: next.manifest.model,
       run: next.manifest.run,
       digest: next.digest,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../common/log.ts';
 import { createServiceMetrics } from './metrics.ts';
+import { LiveModels } from './live-models.ts';
 import { ModelHolder } from './model-holder.ts';
 import { openApiDocument } from './openapi.ts';
 import { RatingOverlay } from './rating-overlay.ts';
@@ -11,14 +12,16 @@ describe('OpenAPI document', () => {
   it('lists exactly the routes and methods the router serves', () => {
     const metrics = createServiceMetrics({ defaultMetrics: false });
     const log = createLogger({}, { write: () => {} });
+    const holder = new ModelHolder(
+      async () => {
+        throw new Error('unused');
+      },
+      metrics,
+      log,
+    );
     const router = buildRouter({
-      holder: new ModelHolder(
-        async () => {
-          throw new Error('unused');
-        },
-        metrics,
-        log,
-      ),
+      holder,
+      models: new LiveModels(holder, metrics, log),
       catalog: new Map(),
       overlay: new RatingOverlay(),
       db: null,

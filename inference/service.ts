@@ -5,6 +5,7 @@ import { migrateToLatest } from '../storage/migrations.ts';
 import { createApp } from './app.ts';
 import type { ServeConfig } from './config.ts';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.ts';
+import { LiveModels } from './live-models.ts';
 import { ModelHolder } from './model-holder.ts';
 import { loadServingModel, type ModelSource } from './model-loader.ts';
 import { readModelSourceFile, watchModelSourceFile } from './model-watch.ts';
@@ -14,10 +15,12 @@ import { RatingOverlay } from './rating-overlay.ts';
 import { forgetUser } from './recommendations.ts';
 import { DEFAULT_N } from './api-shapes.ts';
 import { listen, type RunningServer } from './server.ts';
+import type { ServingModel } from './serving-model.ts';
 
 export interface RunningService {
   readonly port: number;
   readonly holder: ModelHolder;
+  readonly models: LiveModels;
   readonly metrics: ServiceMetrics;
   /**
    * Readiness fails, the server keeps answering for the shutdown delay, then drains; the watch
@@ -48,24 +51,36 @@ export async function startService(config: ServeConfig, log: Logger): Promise<Ru
   }
   const metrics = createServiceMetrics();
   const overlay = new RatingOverlay();
-  const holder = new ModelHolder(
-    (source) => loadServingModel(source, { s3: config.s3, cacheSize: config.recommendationCacheSize }),
-    metrics,
-    log.child({ component: 'model' }),
-    config.precompute
-      ? (model) => precomputeRecommendations(model, catalog, overlay, DEFAULT_N, log.child({ component: 'precompute' }))
-      : undefined,
-    (model) => {
-      const learnedUpTo = Number(model.manifest.dataSnapshot?.maxRatingId);
-      if (!Number.isFinite(learnedUpTo)) return;
-      // These users' cached answers came from overlay + model; the model now holds those ratings.
-      for (const userId of overlay.forgetLearned(learnedUpTo)) forgetUser(model, userId);
-    },
-  );
+  const loadModel = (source: ModelSource) =>
+    loadServingModel(source, { s3: config.s3, cacheSize: config.recommendationCacheSize });
+  const precompute = config.precompute
+    ? (model: ServingModel) =>
+        precomputeRecommendations(model, catalog, overlay, DEFAULT_N, log.child({ component: 'precompute' }))
+    : undefined;
+  const holder = new ModelHolder(loadModel, metrics, log.child({ component: 'model' }), precompute, (model) => {
+    const learnedUpTo = Number(model.manifest.dataSnapshot?.maxRatingId);
+    if (!Number.isFinite(learnedUpTo)) return;
+    // These users' cached answers came from overlay + model; the model now holds those ratings.
+    for (const userId of overlay.forgetLearned(learnedUpTo)) forgetUser(model, userId);
+  });
+  // The challenger's lists are precomputed too: its answers cost what the champion's do.
+  const challenger = config.challenger && {
+    holder: new ModelHolder(
+      loadModel,
+      metrics,
+      log.child({ component: 'challenger' }),
+      precompute,
+      undefined,
+      config.challenger.settings.mode,
+    ),
+    settings: config.challenger.settings,
+  };
+  const models = new LiveModels(holder, metrics, log.child({ component: 'online' }), challenger);
   let stopWatch = (): void => {};
   let accepting = true;
   const app = createApp({
     holder,
+    models,
     metrics,
     log: log.child({ component: 'http' }),
     catalog,
@@ -84,6 +99,9 @@ export async function startService(config: ServeConfig, log: Logger): Promise<Ru
       ? await readModelSourceFile(config.modelUriFile)
       : { uri: config.modelUri!, digest: config.modelDigest };
     await holder.swap(source);
+    // The challenger joins once loaded and warmed, without holding readiness back; one that fails
+    // to load (logged, counted) leaves the champion serving every user.
+    if (challenger && config.challenger) void challenger.holder.swap(config.challenger.source).catch(() => {});
     if (config.modelUriFile) {
       stopWatch = watchModelSourceFile(
         config.modelUriFile,
@@ -99,6 +117,7 @@ export async function startService(config: ServeConfig, log: Logger): Promise<Ru
     return {
       port: running.port,
       holder,
+      models,
       metrics,
       async stop() {
         accepting = false;

@@ -30,6 +30,8 @@ export interface ServingModel {
   readonly precomputed: { users: number; done: boolean };
   /** movieId -> (n -> response body). */
   readonly similarCache: BoundedCache<number, Map<number, string>>;
+  /** userId -> the last recommendations body this model served (or shadow-answered) the user: for online hits. */
+  readonly lastServed: BoundedCache<number, string>;
 }
 
 export function makeServingModel(
@@ -50,6 +52,7 @@ export function makeServingModel(
     recommendationCache: new BoundedCache(cacheSize),
     profileCache: new BoundedCache(cacheSize),
     similarCache: new BoundedCache(Math.min(cacheSize, f.items.size)),
+    lastServed: new BoundedCache(Math.max(cacheSize, 10_000)),
     precomputed: { users: 0, done: false },
   };
 }

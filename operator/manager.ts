@@ -49,6 +49,8 @@ export interface OperatorConfig {
   newRatingsSince?: (maxRatingId: number) => Promise<number>;
   /** How often a release with minNewRatings counts new ratings (default one minute). */
   ratingsPollMs?: number;
+  /** Reads an inference pod's /metrics for a rollout's judgement; default: HTTP to the pod's IP. */
+  scrapeMetrics?: (pod: k8s.V1Pod) => Promise<string>;
   /** Port of /metrics, /healthz, /readyz; 0 picks a free one; undefined starts no server. */
   probePort?: number;
   probeHost?: string;
@@ -264,6 +266,7 @@ export class Operator {
       ...(this.#config.recordGateDecision ? { recordGateDecision: this.#config.recordGateDecision } : {}),
       ...(this.#config.newRatingsSince ? { newRatingsSince: this.#config.newRatingsSince } : {}),
       ...(this.#config.ratingsPollMs ? { ratingsPollMs: this.#config.ratingsPollMs } : {}),
+      ...(this.#config.scrapeMetrics ? { scrapeMetrics: this.#config.scrapeMetrics } : {}),
     });
     const reconcileTrainingRun = trainingRunReconciler({
       kc,

@@ -79,8 +79,5 @@ export function formatBreakdown(breakdown: ApplyToServing): string {
   );
   const total = seconds(breakdown.applied, breakdown.firstAnswerAt);
   const sinceInstall = seconds(breakdown.installStarted, breakdown.firstAnswerAt);
-  return [
-    `apply to serving: ${total} s (helm install to serving: ${sinceInstall} s)`,
-    ...lines,
-  ].join('\n');
+  return [`apply to serving: ${total} s (helm install to serving: ${sinceInstall} s)`, ...lines].join('\n');
 }

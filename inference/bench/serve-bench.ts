@@ -16,7 +16,9 @@ import { BENCH_MODEL_PREFIX, ensureBenchModel } from './bench-model.ts';
  * BENCH_ONLY (a substring of the endpoint names to run only those), BENCH_PIN=0 (no core pinning,
  * see pinCores), BENCH_SERVICE_NODE_FLAGS (Node flags for the service process after the inference
  * pods' own, SERVICE_NODE_OPTIONS, e.g. `--max-semi-space-size=0` for V8's default or `--trace-gc`)
- * and BENCH_SERVICE_STDOUT (a file for its stdout).
+ * and BENCH_SERVICE_STDOUT (a file for its stdout). The user routes are measured again on a second
+ * service with a shadow challenger (the same artifact loaded twice), against the one-model service
+ * in alternating rounds: the CPU ratio is the cost of shadowing (issue 25's bar: at most 2x).
  */
 const here = import.meta.dirname;
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
@@ -159,15 +161,20 @@ async function compare(
   service: Target,
   hello: Target,
   next: () => RequestShape,
+  baseline: { name: string; next: () => RequestShape } = {
+    name: '  Koa hello world (ceiling, same rounds)',
+    next: () => ({ path: '/hello' }),
+  },
 ): Promise<[Row, Row]> {
   const helloRounds: Round[] = [];
   const measured: Round[] = [];
   await drive(service.port, next, 1); // warm-up: JIT and connections out of the figures
+  await drive(hello.port, baseline.next, 1);
   for (let k = 0; k < ROUNDS; k++) {
-    helloRounds.push(await round(hello.pid, hello.port, () => ({ path: '/hello' }), seconds / ROUNDS));
+    helloRounds.push(await round(hello.pid, hello.port, baseline.next, seconds / ROUNDS));
     measured.push(await round(service.pid, service.port, next, seconds / ROUNDS));
   }
-  return [summarize('  Koa hello world (ceiling, same rounds)', helloRounds), summarize(endpoint, measured)];
+  return [summarize(baseline.name, helloRounds), summarize(endpoint, measured)];
 }
 
 interface Target {
@@ -217,15 +224,18 @@ function pinCores(servers: (number | undefined)[]): boolean {
   }
 }
 
-async function main(): Promise<void> {
-  await ensureBenchModel(modelFolder, log);
-  const helloPort = await freePort();
-  const hello = fork(resolve(here, 'hello-world.ts'), {
-    env: { ...process.env, PORT: String(helloPort) },
-    stdio: 'ignore',
-  });
-  const port = await freePort();
-  const service = fork(resolve(here, 'serve-process.ts'), {
+/** The rows measured again with a shadow challenger: the user routes it answers beside the champion. */
+const SHADOW_ROWS = [
+  'GET /v1/recommendations n=10 (known users, precomputed) + shadow challenger',
+  'GET /v1/recommendations n=20 (computed per request) + shadow challenger',
+  'GET /v1/predict + shadow challenger',
+];
+
+const cpuRatio = (cpu: CpuTimes, baseline: CpuTimes) =>
+  `${((cpu.user + cpu.system) / (baseline.user + baseline.system)).toFixed(2)}x`;
+
+function startService(port: number, env: Record<string, string>): ChildProcess {
+  return fork(resolve(here, 'serve-process.ts'), {
     env: {
       ...process.env,
       MOVIE_RECO_MODEL_URI: resolve(modelFolder, BENCH_MODEL_PREFIX),
@@ -233,6 +243,7 @@ async function main(): Promise<void> {
       MOVIE_RECO_PORT: String(port),
       MOVIE_RECO_DRAIN_SECONDS: '2',
       MOVIE_RECO_SHUTDOWN_DELAY_SECONDS: '0',
+      ...env,
     },
     execArgv: [...process.execArgv, ...serviceNodeFlags],
     // Request logs are written as in production, to /dev/null.
@@ -240,6 +251,38 @@ async function main(): Promise<void> {
       ? ['ignore', openSync(process.env.BENCH_SERVICE_STDOUT, 'w'), 'ignore', 'ipc']
       : 'ignore',
   });
+}
+
+/** The challenger serves once loaded and precomputed: movie_reco_challenger_info appears then. */
+async function waitChallengerPrecomputed(url: string, child: ChildProcess, timeoutMs = 600_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${url}: the process exited with ${child.exitCode}`);
+    if ((await (await fetch(url)).text()).includes('movie_reco_challenger_info{')) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${url}: no challenger serving after ${timeoutMs} ms`);
+}
+
+async function main(): Promise<void> {
+  await ensureBenchModel(modelFolder, log);
+  const helloPort = await freePort();
+  const hello = fork(resolve(here, 'hello-world.ts'), {
+    env: { ...process.env, PORT: String(helloPort) },
+    stdio: 'ignore',
+  });
+  const only = process.env.BENCH_ONLY;
+  const shadowRows = !only || SHADOW_ROWS.some((name) => name.includes(only));
+  const port = await freePort();
+  const service = startService(port, {});
+  // The same artifact again as a shadow challenger: the cost of a second model, not of a different one.
+  const shadowPort = await freePort();
+  const shadow = shadowRows
+    ? startService(shadowPort, {
+        MOVIE_RECO_CHALLENGER_URI: resolve(modelFolder, BENCH_MODEL_PREFIX),
+        MOVIE_RECO_CHALLENGER_MODE: 'shadow',
+      })
+    : undefined;
   const rows: Row[] = [];
   let placement = 'unpinned';
   try {
@@ -249,7 +292,12 @@ async function main(): Promise<void> {
     // Steady state: the background precompute of every known user's list must not share the
     // measured rounds (it yields between requests, but still takes CPU from them).
     await waitPrecomputed(`http://127.0.0.1:${port}/v1/model`, service);
-    const pinned = process.env.BENCH_PIN !== '0' && pinCores([hello.pid, service.pid]);
+    if (shadow) {
+      await waitReady(`http://127.0.0.1:${shadowPort}/readyz`, shadow);
+      await waitPrecomputed(`http://127.0.0.1:${shadowPort}/v1/model`, shadow);
+      await waitChallengerPrecomputed(`http://127.0.0.1:${shadowPort}/metrics`, shadow);
+    }
+    const pinned = process.env.BENCH_PIN !== '0' && pinCores([hello.pid, service.pid, shadow?.pid]);
     log.info('service ready (model loaded, recommendations precomputed)', {
       seconds: (performance.now() - started) / 1000,
       pinned,
@@ -287,13 +335,25 @@ async function main(): Promise<void> {
       ['GET /v1/movies/:id/similar n=10', () => ({ path: `/v1/movies/${movie()}/similar?n=10` })],
     ];
     // BENCH_ONLY=predict runs only the endpoints whose name contains it.
-    const only = process.env.BENCH_ONLY;
     for (const [name, next] of endpoints) {
       if (only && !name.includes(only)) continue;
       rows.push(...(await compare(name, { port, pid: service.pid }, { port: helloPort, pid: hello.pid }, next)));
     }
+    // The shadow rows: the same requests to a service answering with a shadow challenger beside the
+    // champion, in rounds alternating with the one-model service (the baseline row above each).
+    const shadowed = endpoints.filter(([name]) => SHADOW_ROWS.some((row) => row.startsWith(name)));
+    for (const [name, next] of shadow ? shadowed : []) {
+      const row = `${name} + shadow challenger`;
+      if (only && !row.includes(only)) continue;
+      rows.push(
+        ...(await compare(row, { port: shadowPort, pid: shadow!.pid }, { port, pid: service.pid }, next, {
+          name: `  ${name} (one model, same rounds)`,
+          next,
+        })),
+      );
+    }
   } finally {
-    await Promise.all([stop(hello), stop(service)]);
+    await Promise.all([stop(hello), stop(service), ...(shadow ? [stop(shadow)] : [])]);
   }
 
   const header = [
@@ -305,11 +365,13 @@ async function main(): Promise<void> {
     'errors',
     'requests',
     'server CPU µs/req (user+sys)',
+    'CPU x baseline',
   ];
   const table = rows.map((r, k) => [
     r.endpoint,
     r.requestsPerSecond.toFixed(0),
     k % 2 === 1 ? `${((100 * r.requestsPerSecond) / rows[k - 1]!.requestsPerSecond).toFixed(0)}%` : '',
+    k % 2 === 1 && r.cpuMicros && rows[k - 1]!.cpuMicros ? cpuRatio(r.cpuMicros, rows[k - 1]!.cpuMicros!) : '',
     r.p50.toFixed(1),
     r.p99.toFixed(1),
     String(r.errors),

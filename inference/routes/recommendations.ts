@@ -8,15 +8,19 @@ import { servingModel, type RouteDeps } from './route-deps.ts';
 
 /** A known user's recommendations (a finished body, precomputed or cached), and a visitor's from a few ratings. */
 export function addRecommendationRoutes(router: Router, deps: RouteDeps, read: readonly Middleware[]): void {
-  const { holder, catalog, overlay, metrics } = deps;
+  const { holder, models, catalog, overlay, metrics } = deps;
   const userRecommendations: Middleware = (ctx) => {
-    const model = servingModel(holder);
     const userId = integerParam(ctx, 'userId', ID_RANGE);
+    const live = models.answering(userId);
     const n = integerParam(ctx, 'n', N_RANGE, DEFAULT_N);
-    const result = userRecommendationsBody(model, catalog, overlay, userId, n);
+    const result = models.answer(live, () => userRecommendationsBody(live.model, catalog, overlay, userId, n));
+    live.model.lastServed.set(userId, result.body);
     metrics.countRecommendationCacheLookup(result.cached);
     metrics.countRecommendations('user', result.coldStart);
     sendJson(ctx, result.body);
+    models.answerInShadow(({ model }) => {
+      model.lastServed.set(userId, userRecommendationsBody(model, catalog, overlay, userId, n).body);
+    });
   };
   router.get('/v1/recommendations', ...read, userRecommendations);
   router.get('/recommendations', ...read, userRecommendations);

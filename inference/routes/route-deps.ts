@@ -3,13 +3,17 @@ import type { Database } from '../../storage/database.ts';
 import { scopeGuard, type AuthConfig } from '../auth.ts';
 import { HttpError } from '../http-error.ts';
 import type { ServiceMetrics } from '../metrics.ts';
+import type { LiveModels } from '../live-models.ts';
 import type { ModelHolder } from '../model-holder.ts';
 import type { MovieCatalog } from '../movie-catalog.ts';
 import type { RatingOverlay } from '../rating-overlay.ts';
 import type { ServingModel } from '../serving-model.ts';
 
 export interface RouteDeps {
+  /** The champion's holder. */
   holder: ModelHolder;
+  /** Champion and challenger: which model answers each user. */
+  models: LiveModels;
   catalog: MovieCatalog;
   overlay: RatingOverlay;
   db: Database | null;

@@ -319,6 +319,83 @@ describe('CRD validation by the API server', () => {
       release('p4', { serving: { nodeSelector: { pool: 3 } } }),
       /spec\.serving\.nodeSelector\.pool: Invalid value: "integer"/,
     ],
+    // Rollout (Shadow and Canary)
+    [
+      'an unknown rollout strategy',
+      release('o1', { rollout: { strategy: 'BlueGreen' } }),
+      /spec\.rollout\.strategy: Unsupported value: "BlueGreen"/,
+    ],
+    [
+      'Shadow with steps',
+      release('o2', { rollout: { strategy: 'Shadow', steps: [{ share: 10, pause: { labels: 50 } }] } }),
+      /spec\.rollout\.steps: Invalid value.*steps apply to strategy Canary only/,
+    ],
+    [
+      'Canary without steps',
+      release('o3', { rollout: { strategy: 'Canary' } }),
+      /spec\.rollout\.steps: Invalid value.*strategy Canary needs steps/,
+    ],
+    [
+      'canary steps not increasing',
+      release('o4', {
+        rollout: {
+          strategy: 'Canary',
+          steps: [
+            { share: 25, pause: { labels: 50 } },
+            { share: 10, pause: { labels: 50 } },
+          ],
+        },
+      }),
+      /spec\.rollout\.steps: Invalid value.*step shares must be strictly increasing/,
+    ],
+    [
+      'a canary step repeated',
+      release('o5', {
+        rollout: {
+          strategy: 'Canary',
+          steps: [
+            { share: 10, pause: { labels: 50 } },
+            { share: 10, pause: { seconds: 60 } },
+          ],
+        },
+      }),
+      /spec\.rollout\.steps: Invalid value.*step shares must be strictly increasing/,
+    ],
+    [
+      'a canary share above 100',
+      release('o6', { rollout: { strategy: 'Canary', steps: [{ share: 150, pause: { labels: 5 } }] } }),
+      /spec\.rollout\.steps\[0\]\.share.*less than or equal to 100/,
+    ],
+    [
+      'a canary share of 0',
+      release('o7', { rollout: { strategy: 'Canary', steps: [{ share: 0, pause: { labels: 5 } }] } }),
+      /spec\.rollout\.steps\[0\]\.share.*greater than or equal to 1/,
+    ],
+    [
+      'a pause in both labels and seconds',
+      release('o8', { rollout: { strategy: 'Canary', steps: [{ share: 5, pause: { labels: 5, seconds: 60 } }] } }),
+      /spec\.rollout\.steps\[0\]\.pause: Invalid value.*set exactly one/,
+    ],
+    [
+      'a canary step without a pause',
+      release('o9', { rollout: { strategy: 'Canary', steps: [{ share: 5 }] } }),
+      /spec\.rollout\.steps\[0\]\.pause: Required value/,
+    ],
+    [
+      'analysis with Replace',
+      release('o10', { rollout: { analysis: { minLabels: 10 } } }),
+      /spec\.rollout\.analysis: Invalid value.*analysis applies to strategies Shadow and Canary/,
+    ],
+    [
+      'an error ratio above 1',
+      release('o11', { rollout: { strategy: 'Shadow', analysis: { slo: { maxErrorRatio: 2 } } } }),
+      /spec\.rollout\.analysis\.slo\.maxErrorRatio.*less than or equal to 1/,
+    ],
+    [
+      'a negative RMSE margin',
+      release('o12', { rollout: { strategy: 'Shadow', analysis: { maxRmseIncrease: -0.1 } } }),
+      /spec\.rollout\.analysis\.maxRmseIncrease.*greater than or equal to 0/,
+    ],
   ];
 
   const search = (overrides: object = {}) => ({
@@ -446,6 +523,39 @@ describe('CRD validation by the API server', () => {
     const result = apply(object);
     expect(result.code).not.toBe(0);
     expect(result.out).toMatch(message);
+  });
+
+  it('accepts Shadow and Canary rollouts and fills in Replace and the analysis defaults', () => {
+    const steps = [
+      { share: 5, pause: { labels: 100 } },
+      { share: 50, pause: { seconds: 600 } },
+      { share: 100, pause: { labels: 100 } },
+    ];
+    expect(apply(release('rollout-canary', { rollout: { strategy: 'Canary', steps, analysis: {} } })).code).toBe(0);
+    expect(
+      apply(release('rollout-shadow', { rollout: { strategy: 'Shadow', analysis: { minLabels: 50 } } })).code,
+    ).toBe(0);
+    expect(apply(release('rollout-default', {})).code).toBe(0);
+    const stored = JSON.parse(
+      kubectl([
+        'get',
+        '-n',
+        namespace.name,
+        '-o',
+        'json',
+        'mrel/rollout-canary',
+        'mrel/rollout-shadow',
+        'mrel/rollout-default',
+      ]).out,
+    ).items;
+    const slo = { maxErrorRatio: 0.01, maxP99LatencyMs: 500 };
+    expect(stored[0].spec.rollout).toEqual({
+      strategy: 'Canary',
+      steps,
+      analysis: { minLabels: 200, maxRmseIncrease: 0, maxHitRateDecrease: 0, slo },
+    });
+    expect(stored[1].spec.rollout.analysis).toMatchObject({ minLabels: 50, slo });
+    expect(stored[2].spec.rollout).toEqual({ strategy: 'Replace' });
   });
 
   it('accepts the schedules the operator understands', () => {

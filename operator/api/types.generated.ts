@@ -441,6 +441,39 @@ export type ModelReleaseSpec = {
       };
     };
   };
+  /** How a new champion takes over: Replace (at once, the default), Shadow (the challenger answers beside the champion, unseen, until judged) or Canary (a growing share of users is served by the challenger). Shadow and Canary judge the challenger on the ratings users post. */
+  rollout?: {
+    /** Replace swaps the champion at once; Shadow and Canary judge the challenger on live traffic first and promote it or roll it back. */
+    strategy?: "Replace" | "Shadow" | "Canary";
+    /** Canary steps in order: the share of users (split by a stable hash of the user id, so a user sees one model throughout) the challenger serves, and how long each step lasts. */
+    steps?: Array<{
+      /** Percent of users the challenger serves during this step. */
+      share: number;
+      /** How long the step lasts before the next one: posted ratings or seconds. */
+      pause: {
+        /** Ratings posted by the challenger's users, counted from the step start. */
+        labels?: number;
+        /** Seconds from the step start. */
+        seconds?: number;
+      };
+    }>;
+    /** When the challenger is promoted or rolled back during Shadow and Canary; the defaults apply when unset. */
+    analysis?: {
+      /** Ratings, each predicted by both models before it was posted, needed before the challenger can be promoted. */
+      minLabels?: number;
+      /** The challenger's online RMSE may exceed the champion's by at most this much and still be promoted. */
+      maxRmseIncrease?: number;
+      /** The challenger's online hit rate (share of ratings on movies in the top 10 it last served) may fall below the champion's by at most this much and still be promoted. */
+      maxHitRateDecrease?: number;
+      /** Breaching either limit rolls the challenger back at once. */
+      slo?: {
+        /** Largest share of the challenger's answers that may fail. */
+        maxErrorRatio?: number;
+        /** Largest 99th percentile of the challenger's answer time, in milliseconds. */
+        maxP99LatencyMs?: number;
+      };
+    };
+  };
   /** The inference Deployment and Service that serve the champion. */
   serving?: {
     /** Inference pods when autoscaling is unset (default 1). */
@@ -569,6 +602,46 @@ export type ModelReleaseStatus = {
     replicas?: number;
     /** Inference pods ready to serve. */
     readyReplicas?: number;
+  };
+  /** The challenger judged on live traffic (Shadow or Canary), and where it stands. */
+  rollout?: {
+    /** The challenger TrainingRun. */
+    run?: string;
+    /** URI of the challenger's artifact. */
+    artifact?: string;
+    /** sha256 of the challenger artifact's manifest. */
+    digest?: string;
+    /** The strategy the rollout started with. */
+    strategy?: "Shadow" | "Canary";
+    /** Judging while the challenger serves beside the champion; Promoted or RolledBack once decided (a rolled-back run is not tried again). */
+    phase?: "Judging" | "Promoted" | "RolledBack";
+    /** Index of the canary step in force (0 in Shadow). */
+    step?: number;
+    /** Percent of users the challenger serves (0 in Shadow). */
+    share?: number;
+    /** When the step started. */
+    stepStartedAt?: string;
+    /** The last judgement and the figures behind it. */
+    reason?: string;
+    /** Online figures from the inference pods of the current step. */
+    online?: {
+      /** Ratings the champion predicted. */
+      championLabels?: number;
+      /** The champion's online RMSE. */
+      championRmse?: number;
+      /** The champion's online hit rate. */
+      championHitRate?: number;
+      /** Ratings the challenger predicted. */
+      challengerLabels?: number;
+      /** The challenger's online RMSE. */
+      challengerRmse?: number;
+      /** The challenger's online hit rate. */
+      challengerHitRate?: number;
+      /** Share of the challenger's answers that failed. */
+      challengerErrorRatio?: number;
+      /** Upper bound of the challenger's p99 answer time, in milliseconds. */
+      challengerP99Ms?: number;
+    };
   };
   /** When spec.retrain.schedule next starts a TrainingRun. */
   nextRetrainTime?: string;

@@ -9,6 +9,8 @@ import { findCondition, setCondition, type ConditionUpdate } from '../kit/condit
 import type { EventNote } from '../kit/events.ts';
 import { podProblem } from '../kit/pod-problems.ts';
 import { candidateOf, recordedRunId, selectChampion, type Candidate, type Outcome } from './champion.ts';
+import { stepRollout } from './rollout.ts';
+import type { RolloutObservation } from './rollout-judgement.ts';
 import {
   desiredAutoscaler,
   desiredDeployment,
@@ -26,6 +28,8 @@ export interface ModelReleaseInputs {
   pods?: readonly V1Pod[];
   now: Date;
   settings: ServingSettings;
+  /** During a Shadow or Canary rollout: the online figures of the pods serving its current step. */
+  online?: RolloutObservation | undefined;
 }
 
 export interface PromotionRecord {
@@ -80,16 +84,59 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
   const previous = release.status ?? {};
   const generation = release.metadata.generation;
   const metric = release.spec.promotion?.metric ?? 'ndcgAt10';
+  // A run rolled back on its online figures is not selected again (unless pinned).
+  const rolledBack = previous.rollout?.phase === 'RolledBack' ? previous.rollout.run : undefined;
   const candidates = runs
     .map((run) => candidateOf(run, release.spec.model))
-    .filter((c): c is Candidate => c !== undefined);
-  const selection = selectChampion(
+    .filter((c): c is Candidate => c !== undefined)
+    .filter((c) => c.name !== rolledBack || c.name === release.spec.promotion?.pinnedRun);
+  const selected = selectChampion(
     release.spec.promotion,
     candidates,
     previous.champion?.run,
     previous.champion?.promotedAt,
   );
   const events: EventNote[] = [];
+  // Shadow and Canary hold a selected challenger back until it is judged online.
+  const rollout = stepRollout({
+    release,
+    previous: previous.rollout,
+    selection: selected,
+    currentChampion: previous.champion?.run,
+    observed: inputs.online,
+    now,
+  });
+  const selection =
+    rollout.kind === 'none'
+      ? selected
+      : rollout.kind === 'promote'
+        ? {
+            ...selected,
+            judged: { ...selected.judged!, reason: `${selected.judged!.reason}; online: ${rollout.reason}` },
+          }
+        : {
+            ...selected,
+            changed: false,
+            judged:
+              rollout.kind === 'rollBack'
+                ? { run: rollout.rollout.run!, outcome: 'Rejected' as const, reason: `rolled back: ${rollout.reason}` }
+                : undefined,
+          };
+  if (rollout.kind === 'judging' && rollout.change)
+    events.push({
+      type: 'Normal',
+      reason: rollout.change === 'started' ? 'RolloutStarted' : 'CanaryStep',
+      message:
+        rollout.challenger.mode === 'shadow'
+          ? `${rollout.challenger.run} answers in shadow of ${previous.champion?.run}: ${rollout.rollout.reason}`
+          : `${rollout.challenger.run} serves ${rollout.challenger.sharePercent}% of users: ${rollout.rollout.reason}`,
+    });
+  if (rollout.kind === 'rollBack')
+    events.push({
+      type: 'Warning',
+      reason: 'RolledBack',
+      message: `${rollout.rollout.run} rolled back: ${rollout.reason}`,
+    });
 
   let champion = previous.champion;
   let history = previous.history ?? [];
@@ -136,7 +183,7 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
   const lastDecision = judged
     ? { ...judged, time: sameJudgement ? previous.lastDecision!.time! : now.toISOString() }
     : previous.lastDecision;
-  if (judged?.outcome === 'Rejected' && !sameJudgement)
+  if (judged?.outcome === 'Rejected' && !sameJudgement && rollout.kind !== 'rollBack')
     events.push({ type: 'Normal', reason: 'Rejected', message: `${judged.run} rejected: ${judged.reason}` });
   // Told when the Event is: a promotion whenever the champion changes, a rejection once. A rejected
   // pinnedRun that does not exist is not a run the gates judged (no run record): the condition says it.
@@ -162,7 +209,8 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
     champion?.run && champion.artifact && champion.digest
       ? { run: champion.run, artifactUri: champion.artifact, digest: champion.digest }
       : undefined;
-  const desired = servingChampion ? desiredDeployment(release, servingChampion, settings) : undefined;
+  const challenger = rollout.kind === 'judging' ? rollout.challenger : undefined;
+  const desired = servingChampion ? desiredDeployment(release, servingChampion, settings, challenger) : undefined;
 
   const promoted: ConditionUpdate = selection.problem
     ? { type: 'Promoted', status: 'False', ...selection.problem }
@@ -189,7 +237,18 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
   const { condition: ready, stuck } = readiness(deployment, servingChampion?.digest, wanted, inputs.pods ?? [], now);
   if (stuck && findCondition(previous.conditions, 'Ready')?.reason !== ready.reason)
     events.push({ type: 'Warning', reason: ready.reason, message: ready.message });
-  const conditions = [promoted, ready].reduce(
+  const rolloutStatus = rollout.rollout ?? previous.rollout;
+  const rolloutCondition: ConditionUpdate[] = rolloutStatus
+    ? [
+        {
+          type: 'Rollout',
+          status: rolloutStatus.phase === 'RolledBack' ? 'False' : 'True',
+          reason: rolloutStatus.phase ?? 'Judging',
+          message: `${rolloutStatus.run}: ${rolloutStatus.reason ?? ''}`,
+        },
+      ]
+    : [];
+  const conditions = [promoted, ready, ...rolloutCondition].reduce(
     (list, update) => setCondition(list, update, generation, now),
     previous.conditions,
   );
@@ -200,6 +259,7 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
     ...(champion ? { champion } : {}),
     ...(history.length ? { history } : {}),
     ...(lastDecision ? { lastDecision } : {}),
+    ...(rolloutStatus ? { rollout: rolloutStatus } : {}),
     ...(desired
       ? {
           serving: {

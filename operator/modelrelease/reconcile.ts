@@ -20,7 +20,8 @@ import type { OperatorMetrics } from '../kit/metrics.ts';
 import { patchStatus } from '../kit/status-writer.ts';
 import { decideModelRelease, recordsOfStatus, type GateDecisionRecord, type PromotionRecord } from './decide.ts';
 import { decideRetrain, ratingsMark } from './retrain.ts';
-import { servingNameFor, type ServingSettings } from './serving.ts';
+import { JUDGING_REQUEUE_MS, observationOf, podsOfStep } from './rollout.ts';
+import { INFERENCE_PORT, servingNameFor, type ServingSettings } from './serving.ts';
 
 export interface ListCache<T> {
   get(name: string, namespace?: string): T | undefined;
@@ -47,6 +48,8 @@ export interface ModelReleaseReconcilerDeps {
    * gate_decisions table); optional.
    */
   recordGateDecision?: (decision: GateDecisionRecord) => Promise<void>;
+  /** An inference pod's /metrics text, for a rollout's judgement; default: HTTP to the pod's IP. */
+  scrapeMetrics?: (pod: k8s.V1Pod) => Promise<string>;
   /** How often minNewRatings is checked (default one minute). */
   ratingsPollMs?: number;
   now?: () => Date;
@@ -59,6 +62,15 @@ export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): Reconc
   const objects = deps.kc.makeApiClient(k8s.CustomObjectsApi);
   const autoscaling = deps.kc.makeApiClient(k8s.AutoscalingV2Api);
   const now = deps.now ?? (() => new Date());
+  const scrape =
+    deps.scrapeMetrics ??
+    (async (pod: k8s.V1Pod) => {
+      const res = await fetch(`http://${pod.status!.podIP}:${INFERENCE_PORT}/metrics`, {
+        signal: AbortSignal.timeout(3000),
+      });
+      if (!res.ok) throw new Error(`GET /metrics answered ${res.status}`);
+      return res.text();
+    });
   // What this process wrote or found written, so each record is written once a process, not each
   // reconcile. By run name: a run's id can appear in its status after the run was judged.
   const recorded = new Set<string>();
@@ -75,7 +87,16 @@ export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): Reconc
     const runs = deps.runs.list(namespace);
     let allRecorded = await recordWhatStatusTells(release, runs, log);
     const pods = (deps.pods?.list(namespace) ?? []).filter((pod) => pod.metadata?.labels?.[modelReleaseLabel] === name);
-    const decision = decideModelRelease({ release, runs, deployment, pods, now: now(), settings: deps.settings });
+    const online = await observeRollout(release, pods, log);
+    const decision = decideModelRelease({
+      release,
+      runs,
+      deployment,
+      pods,
+      now: now(),
+      settings: deps.settings,
+      online,
+    });
 
     const retrainOn = async (knownRuns: readonly TrainingRun[]) => {
       const modelRuns = knownRuns.filter((run) => run.spec.model === release.spec.model);
@@ -178,7 +199,11 @@ export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): Reconc
       for (const [metric, value] of Object.entries(metrics))
         deps.metrics.championMetric.set({ namespace, release: name, model: release.spec.model, metric }, value);
     }
-    const requeueAfterMs = Math.min(retrain.requeueAfterMs ?? Infinity, allRecorded ? Infinity : recordRetryMs);
+    const requeueAfterMs = Math.min(
+      retrain.requeueAfterMs ?? Infinity,
+      allRecorded ? Infinity : recordRetryMs,
+      decision.status.rollout?.phase === 'Judging' ? JUDGING_REQUEUE_MS : Infinity,
+    );
     return requeueAfterMs < Infinity ? { requeueAfterMs } : undefined;
   };
 
@@ -225,6 +250,21 @@ export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): Reconc
       log.error(`could not record the ${what}; trying again in ${recordRetryMs / 1000} s`, { error });
       return false;
     }
+  }
+
+  /** The online figures of the pods serving a judging rollout's current step; undefined when none answers. */
+  async function observeRollout(release: ModelRelease, pods: readonly k8s.V1Pod[], log: Logger) {
+    const rollout = release.status?.rollout;
+    if (rollout?.phase !== 'Judging') return undefined;
+    const texts = await Promise.all(
+      podsOfStep(pods, rollout).map((pod) =>
+        scrape(pod).catch((error: unknown) => {
+          log.warn("could not read an inference pod's metrics", { pod: pod.metadata?.name, error });
+          return undefined;
+        }),
+      ),
+    );
+    return observationOf(texts.filter((text) => text !== undefined));
   }
 
   async function countNewRatings(release: ModelRelease, mark: number, log: Logger): Promise<number | undefined> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelRelease } from '../api/resources.ts';
+import { serveConfigFromEnv } from '../../inference/config.ts';
 import { desiredDeployment } from './serving.ts';
 
 const champion = { run: 'r1', artifactUri: 's3://models/movielens/r1', digest: `sha256:${'0'.repeat(64)}` };
@@ -19,5 +20,34 @@ describe('inference Deployment of a release', () => {
     expect(anonymousWrites(release({}))).toBe('false');
     expect(anonymousWrites(release({ authSecretRef: { name: 'auth' } }))).toBe('false');
     expect(anonymousWrites(release({ anonymousWrites: true }))).toBe('true');
+  });
+
+  it('names the challenger to the pods in the environment the service reads, and only during a rollout', () => {
+    const challenger = { run: 'r2', artifactUri: 's3://models/movielens/r2', digest: `sha256:${'1'.repeat(64)}` };
+    const podEnv = (deployment: ReturnType<typeof desiredDeployment>) =>
+      Object.fromEntries(deployment.spec!.template.spec!.containers[0]!.env!.map((e) => [e.name, e.value!]));
+    const settings = { image: 'movie-reco:1' };
+    const alone = podEnv(desiredDeployment(release({}), champion, settings));
+    expect(serveConfigFromEnv(alone).challenger).toBeUndefined();
+    const canary = desiredDeployment(release({}), champion, settings, {
+      ...challenger,
+      mode: 'canary',
+      sharePercent: 25,
+    });
+    expect(serveConfigFromEnv(podEnv(canary))).toMatchObject({
+      modelUri: champion.artifactUri,
+      modelDigest: champion.digest,
+      challenger: {
+        source: { uri: challenger.artifactUri, digest: challenger.digest },
+        settings: { mode: 'canary', sharePercent: 25 },
+      },
+    });
+    expect(canary.spec!.template.metadata!.annotations!['reco.mlops.dev/challenger-run']).toBe('r2');
+    const shadow = desiredDeployment(release({}), champion, settings, {
+      ...challenger,
+      mode: 'shadow',
+      sharePercent: 0,
+    });
+    expect(serveConfigFromEnv(podEnv(shadow)).challenger?.settings).toEqual({ mode: 'shadow', sharePercent: 0 });
   });
 });

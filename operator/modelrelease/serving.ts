@@ -21,8 +21,31 @@ export interface Champion {
   digest: string;
 }
 
+/**
+ * A challenger served beside the champion during a Shadow or Canary rollout: the pods load both
+ * (each digest-verified) and split users by a stable hash of their id (inference/traffic-split.ts).
+ */
+export interface ServedChallenger extends Champion {
+  mode: 'shadow' | 'canary';
+  /** Percent of users the challenger serves (canary); 0 in shadow. */
+  sharePercent: number;
+}
+
+/** The pods' environment naming the challenger (inference/config.ts reads it). */
+export function challengerEnv(challenger: ServedChallenger | undefined): { name: string; value: string }[] {
+  if (!challenger) return [];
+  return [
+    { name: 'MOVIE_RECO_CHALLENGER_URI', value: challenger.artifactUri },
+    { name: 'MOVIE_RECO_CHALLENGER_DIGEST', value: challenger.digest },
+    { name: 'MOVIE_RECO_CHALLENGER_MODE', value: challenger.mode },
+    ...(challenger.mode === 'canary'
+      ? [{ name: 'MOVIE_RECO_CHALLENGER_SHARE', value: String(challenger.sharePercent) }]
+      : []),
+  ];
+}
+
 export const servingNameFor = (release: ModelRelease) => `${release.metadata.name}-inference`;
-const port = 8080;
+export const INFERENCE_PORT = 8080;
 
 function selectorOf(release: ModelRelease): Record<string, string> {
   return { 'app.kubernetes.io/name': 'movie-reco-inference', [modelReleaseLabel]: release.metadata.name! };
@@ -37,7 +60,12 @@ function metadataOf(release: ModelRelease) {
   };
 }
 
-export function desiredDeployment(release: ModelRelease, champion: Champion, settings: ServingSettings): V1Deployment {
+export function desiredDeployment(
+  release: ModelRelease,
+  champion: Champion,
+  settings: ServingSettings,
+  challenger?: ServedChallenger,
+): V1Deployment {
   const serving = release.spec.serving ?? {};
   const envFrom = [serving.backendSecretRef, serving.authSecretRef]
     .filter((ref) => ref !== undefined)
@@ -58,9 +86,10 @@ export function desiredDeployment(release: ModelRelease, champion: Champion, set
           labels: { ...selectorOf(release), [managedByLabel]: managedByValue, [modelLabel]: release.spec.model },
           annotations: {
             'prometheus.io/scrape': 'true',
-            'prometheus.io/port': String(port),
+            'prometheus.io/port': String(INFERENCE_PORT),
             'prometheus.io/path': '/metrics',
             'reco.mlops.dev/champion-run': champion.run,
+            ...(challenger ? { 'reco.mlops.dev/challenger-run': challenger.run } : {}),
           },
         },
         spec: {
@@ -74,12 +103,13 @@ export function desiredDeployment(release: ModelRelease, champion: Champion, set
               image: serving.image ?? settings.image,
               command: ['movie-reco'],
               args: ['serve'],
-              ports: [{ name: 'http', containerPort: port }],
+              ports: [{ name: 'http', containerPort: INFERENCE_PORT }],
               env: [
                 { name: 'MOVIE_RECO_MODEL', value: release.spec.model },
                 { name: 'MOVIE_RECO_MODEL_URI', value: champion.artifactUri },
                 { name: 'MOVIE_RECO_MODEL_DIGEST', value: champion.digest },
-                { name: 'MOVIE_RECO_PORT', value: String(port) },
+                ...challengerEnv(challenger),
+                { name: 'MOVIE_RECO_PORT', value: String(INFERENCE_PORT) },
                 // Writes need credentials unless the release opens them: no anonymous ratings by default.
                 { name: 'MOVIE_RECO_ANONYMOUS_WRITES', value: String(serving.anonymousWrites ?? false) },
                 { name: 'NODE_OPTIONS', value: SERVICE_NODE_OPTIONS },
