@@ -2,8 +2,8 @@
  * A real Kubernetes node for the test environment: containerd + runc, the kubelet, kube-scheduler,
  * kube-proxy and CoreDNS, pods on a CNI bridge in network namespaces of their own, joined to the
  * test API server, which pods reach through the `kubernetes` Service (api-relay.ts). Images are
- * imported into containerd directly (pods use imagePullPolicy Never or IfNotPresent). stop() leaves no process, mount, network namespace, iptables chain, cgroup or
- * sysctl change behind (host-state.ts).
+ * imported into containerd directly (pods use imagePullPolicy Never or IfNotPresent). stop() leaves
+ * no process, mount, network namespace, iptables chain, cgroup or sysctl change behind (host-state.ts).
  *
  *   const node = await startNode({ dir, apiServerUrl, adminKubeconfig, ca, log });
  *   await node.importImage('dist/image/movie-reco-0.1.0.oci.tar');
