@@ -146,4 +146,18 @@ describe('decideRetrain', () => {
     });
     expect(decision.deleteRuns).toEqual(['movielens-2']);
   });
+
+  it('keeps the champion before the current one too: its artifact is the rollback', () => {
+    const runs = [1, 2, 3, 4].map((n) => run(n, 'Succeeded', `2026-11-0${n}T00:00:00Z`));
+    const decision = decideRetrain({
+      release: release(
+        { minNewRatings: 100, historyLimit: 1, template },
+        { champion: { run: 'movielens-4' }, history: [{ run: 'movielens-4' }, { run: 'movielens-2' }] },
+      ),
+      ownedRuns: runs,
+      newRatings: 0,
+      now,
+    });
+    expect(decision.deleteRuns).toEqual(['movielens-3', 'movielens-1']);
+  });
 });
