@@ -191,6 +191,5 @@ describe('artifacts of deleted and pruned runs', () => {
     expect(told('ArtifactsDeleted', 'TrainingRun', 'movielens-1')).toContainEqual(
       `deleted 2 objects under s3://${bucket.name}/models/movielens/${namespace.name}/movielens-1/`,
     );
-    expect((await release()).status?.champion?.run).toBe('movielens-3');
   });
 });
