@@ -127,7 +127,7 @@ describe("the chart's operator namespaces and RBAC", () => {
     }
   });
 
-  it('binds cluster-wide for a selector, with Namespace reads, and refuses a list and a selector together', async () => {
+  it('binds cluster-wide for a selector, with Namespace reads; refuses a list and a selector at once', async () => {
     const r = release.name;
     const objects = await render(r, '--set', 'operator.namespaceSelector=movie-reco/tenant=true');
     expect(operatorArgs(objects)).toContain('--namespace-selector=movie-reco/tenant=true');
