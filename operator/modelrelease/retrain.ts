@@ -146,9 +146,14 @@ function nextRun(release: ModelRelease, ownedRuns: readonly TrainingRun[]): Trai
 
 function historyOverflow(release: ModelRelease, ownedRuns: readonly TrainingRun[], limit: number): string[] {
   const keep = runsReleaseNeeds(release);
+  // Newest first; completion times have whole seconds, so ties go to the higher run number.
   const finished = ownedRuns
     .filter(isFinal)
-    .sort((a, b) => (b.status?.completionTime ?? '').localeCompare(a.status?.completionTime ?? ''));
+    .sort(
+      (a, b) =>
+        (b.status?.completionTime ?? '').localeCompare(a.status?.completionTime ?? '') ||
+        b.metadata.name!.localeCompare(a.metadata.name!, 'en', { numeric: true }),
+    );
   return finished
     .slice(limit)
     .map((r) => r.metadata.name!)
