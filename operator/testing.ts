@@ -5,6 +5,37 @@ import * as k8s from '@kubernetes/client-node';
 import { kubeconfigPath } from '../testenv/fixtures.ts';
 import { group, version } from './api/resources.ts';
 
+/**
+ * Takes the finalizers off every TrainingRun of a namespace (or of the cluster), for a test that
+ * deletes namespaces or the CRDs after its operator stopped: otherwise they wait for an operator.
+ */
+export async function releaseArtifactFinalizers(kc: k8s.KubeConfig, namespace?: string): Promise<void> {
+  const objects = kc.makeApiClient(k8s.CustomObjectsApi);
+  const plural = 'trainingruns';
+  const list = namespace
+    ? objects.listNamespacedCustomObject({ group, version, namespace, plural })
+    : objects.listClusterCustomObject({ group, version, plural });
+  const runs = (await list.catch(() => ({ items: [] }))) as {
+    items: { metadata: { name: string; namespace: string; finalizers?: string[] } }[];
+  };
+  for (const run of runs.items) {
+    if (!run.metadata.finalizers?.length) continue;
+    await objects
+      .patchNamespacedCustomObject(
+        {
+          group,
+          version,
+          plural: 'trainingruns',
+          namespace: run.metadata.namespace,
+          name: run.metadata.name,
+          body: { metadata: { finalizers: null } },
+        },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      )
+      .catch(() => {});
+  }
+}
+
 /** Creates the object, or replaces the one of the same name (cluster-scoped RBAC outlives a test's namespace). */
 export async function createOrReplace(kc: k8s.KubeConfig, object: k8s.KubernetesObject): Promise<void> {
   const api = k8s.KubernetesObjectApi.makeApiClient(kc);

@@ -20,7 +20,13 @@ import { installCrds } from '../api/install-crds.ts';
 import { group, modelReleaseLabel, version, type ModelRelease, type TrainingRun } from '../api/resources.ts';
 import { Operator } from '../manager.ts';
 import { TenantBackends } from '../tenants/tenant-backends.ts';
-import { bindOperatorRoles, finishTrainerPod, getTrainingRun, trainingRunManifest } from '../testing.ts';
+import {
+  bindOperatorRoles,
+  finishTrainerPod,
+  getTrainingRun,
+  releaseArtifactFinalizers,
+  trainingRunManifest,
+} from '../testing.ts';
 
 const kc = adminKubeConfig();
 const objects = kc.makeApiClient(k8s.CustomObjectsApi);
@@ -70,6 +76,7 @@ describe('artifacts of deleted and pruned runs', () => {
     await operator?.stop();
     await backends?.close();
     await bucket?.remove();
+    if (namespace) await releaseArtifactFinalizers(kc, namespace.name);
     await namespace?.delete();
     await ops?.delete();
   });
