@@ -3,29 +3,28 @@ import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { createLogger } from '../common/log.ts';
 import { Operator } from '../operator/manager.ts';
-import type { GateDecisionRecord, PromotionRecord } from '../operator/modelrelease/decide.ts';
-import { recordGateDecision } from '../storage/gate-decisions.ts';
-import { recordPromotion } from '../storage/promotions.ts';
-import { countRatingsSince } from '../storage/ratings-table.ts';
-import { getRun } from '../storage/training-runs.ts';
-import { resultFromRecord } from '../operator/trainingrun/run-record.ts';
-import { openMigratedDatabase } from './backends.ts';
+import { TenantBackends } from '../operator/tenants/tenant-backends.ts';
+import { tenantRecords } from '../operator/tenants/tenant-records.ts';
 import { numberOption } from './options.ts';
 import { UsageError } from './usage-error.ts';
 
 export const operatorHelp = `movie-reco operator [options]
 
-Runs the operator: reconciles TrainingRuns (trainer Jobs) in one namespace or all, with leader
-election so that only one replica acts at a time. Serves /metrics, /healthz and /readyz.
+Runs the operator: reconciles TrainingRuns (trainer Jobs) and ModelReleases in the namespaces it
+watches, with leader election so that only one replica acts at a time. Each resource's records
+(promotions, gate decisions, new-rating counts, run records) go to the database of its own backend
+Secret (backendSecretRef), read from its namespace. Serves /metrics, /healthz and /readyz.
 
   --kubeconfig PATH        kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)
-  --namespace NS           watch only this namespace (default: all namespaces)
+  --namespaces NS,NS       watch only these namespaces (default: all namespaces)
+  --namespace NS           watch only this namespace (the same as --namespaces NS)
+  --namespace-selector SEL watch the namespaces whose labels match SEL, e.g. team=reco (needs
+                           cluster-wide rights)
   --trainer-image IMAGE    image of trainer Jobs whose run names none (env MOVIE_RECO_TRAINER_IMAGE)
   --inference-image IMAGE  image of inference Deployments whose release names none
                            (env MOVIE_RECO_INFERENCE_IMAGE; default: the trainer image)
-  --database URL           the run records' database (env MOVIE_RECO_DATABASE_URL): results of
-                           runs whose termination message is lost, promotions and gate
-                           decisions, new ratings
+  --database URL           fallback database for releases that name no backend Secret (neither
+                           serving nor retrain template) (env MOVIE_RECO_DATABASE_URL)
   --ratings-poll-seconds N how often releases with retrain.minNewRatings count new ratings
                            (default 60)
   --probe-port N           port of /metrics, /healthz, /readyz (default 8080; 0 picks one)
@@ -42,6 +41,8 @@ export async function operatorCommand(argv: string[]): Promise<number> {
     options: {
       kubeconfig: { type: 'string' },
       namespace: { type: 'string' },
+      namespaces: { type: 'string' },
+      'namespace-selector': { type: 'string' },
       'trainer-image': { type: 'string' },
       'inference-image': { type: 'string' },
       database: { type: 'string' },
@@ -66,11 +67,16 @@ export async function operatorCommand(argv: string[]): Promise<number> {
   if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
   else kc.loadFromDefault();
   const log = createLogger({ component: 'operator' });
+  const namespaces = [values.namespace, ...(values.namespaces ?? '').split(',')]
+    .map((namespace) => namespace?.trim())
+    .filter((namespace): namespace is string => Boolean(namespace));
+  if (namespaces.length > 0 && values['namespace-selector'])
+    throw new UsageError('give --namespaces (or --namespace) or --namespace-selector, not both');
   const leaseNamespace =
-    values['lease-namespace'] ?? env.POD_NAMESPACE ?? values.namespace ?? inClusterNamespace() ?? 'default';
+    values['lease-namespace'] ?? env.POD_NAMESPACE ?? namespaces[0] ?? inClusterNamespace() ?? 'default';
 
-  const databaseUrl = values.database ?? env.MOVIE_RECO_DATABASE_URL;
-  const db = databaseUrl ? await openMigratedDatabase(databaseUrl) : undefined;
+  const fallbackDatabaseUrl = values.database ?? env.MOVIE_RECO_DATABASE_URL;
+  const backends = new TenantBackends({ kc, log, ...(fallbackDatabaseUrl ? { fallbackDatabaseUrl } : {}) });
   const inferenceImage = values['inference-image'] ?? env.MOVIE_RECO_INFERENCE_IMAGE;
 
   const operator = new Operator({
@@ -78,25 +84,16 @@ export async function operatorCommand(argv: string[]): Promise<number> {
     log,
     trainerImage,
     ...(inferenceImage ? { inferenceImage } : {}),
-    ...(db
-      ? {
-          newRatingsSince: (maxRatingId: number) => countRatingsSince(db, maxRatingId),
-          readRunRecord: async (runId: string) => resultFromRecord(await getRun(db, runId)),
-          recordPromotion: async (promotion: PromotionRecord) => {
-            await recordPromotion(db, { ...promotion, promotedAt: new Date(promotion.promotedAt) });
-          },
-          recordGateDecision: async (decision: GateDecisionRecord) => {
-            await recordGateDecision(db, { ...decision, decidedAt: new Date(decision.decidedAt) });
-          },
-        }
-      : {}),
+    ...tenantRecords(backends),
+    artifactStores: backends,
     ...(values['ratings-poll-seconds']
       ? { ratingsPollMs: numberOption(values, 'ratings-poll-seconds', { integer: true, min: 1, max: 86400 })! * 1000 }
       : {}),
     probePort: numberOption(values, 'probe-port', { integer: true, min: 0, max: 65535 }) ?? 8080,
     probeHost: values['probe-host'] ?? '0.0.0.0',
     workers: numberOption(values, 'workers', { integer: true, min: 1, max: 64 }) ?? 4,
-    ...(values.namespace ? { namespace: values.namespace } : {}),
+    namespaces,
+    ...(values['namespace-selector'] ? { namespaceSelector: values['namespace-selector'] } : {}),
     ...(leaderElect === 'true'
       ? {
           leaderElection: {
@@ -119,7 +116,7 @@ export async function operatorCommand(argv: string[]): Promise<number> {
   await operator.start();
   log.info('operator running', { probePort: operator.probePort, leading: operator.leading });
   await stopped;
-  await db?.close();
+  await backends.close();
   return 0;
 }
 

@@ -64,6 +64,8 @@ describe('deploy/ (kustomize)', () => {
     const objects = await kustomize('.', 'movie-reco-system', ns.name);
     expect(objects.map((o) => o.kind).sort()).toEqual([
       'ClusterRole',
+      'ClusterRole',
+      'ClusterRoleBinding',
       'ClusterRoleBinding',
       'ConfigMap',
       'CustomResourceDefinition',

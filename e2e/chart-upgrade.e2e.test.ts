@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiVersion } from '../operator/api/resources.ts';
+import { releaseArtifactFinalizers } from '../operator/testing.ts';
 import {
   adminKubeConfig,
   createTestNamespace,
@@ -47,7 +48,9 @@ describe('helm upgrade from chart 0.1.0, then helm uninstall', () => {
   let ns: TestNamespace;
 
   beforeAll(async () => {
-    // Earlier files installed this commit's CRDs; the old chart must install its own.
+    // Earlier files installed this commit's CRDs; the old chart must install its own. Their runs'
+    // artifact finalizers would hold the CRDs while no operator runs to clear them.
+    await releaseArtifactFinalizers(kc);
     for (const name of crdNames) await crdApi.deleteCustomResourceDefinition({ name }).catch(() => {});
     await waitFor('the CRDs to be gone', async () => {
       const names = (await crdApi.listCustomResourceDefinition()).items.map((crd) => crd.metadata?.name);

@@ -24,6 +24,7 @@ import {
 import { readyEndpoints, startPodRunner, type PodRunner } from '../testenv/pod-runner.ts';
 import { waitFor } from '../testenv/poll.ts';
 import { startOperator, type OperatorProcess } from './operator-process.ts';
+import { releaseArtifactFinalizers } from '../operator/testing.ts';
 
 const run = promisify(execFile);
 const repo = join(import.meta.dirname, '..');
@@ -228,6 +229,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     async close() {
       await cluster.operator.stop().catch(() => {});
       await runner.stop();
+      // With the operator stopped, nothing would clear the runs' artifact finalizers.
+      await releaseArtifactFinalizers(kc, namespace);
       await core.deleteNamespace({ name: namespace }).catch(() => {});
       await database.drop().catch(() => {});
       await bucket.remove().catch(() => {});

@@ -26,27 +26,39 @@ import { LeaderElector } from './kit/leader-election.ts';
 import { OperatorMetrics } from './kit/metrics.ts';
 import { controllerOf } from './kit/owner.ts';
 import { withSharedConnections } from './kit/shared-connections.ts';
+import { describeScope, ScopedInformer, watchScopeOf, type WatchScope } from './kit/watch-scope.ts';
 import { startProbeServer, type ProbeServer } from './kit/probe-server.ts';
 import type { GateDecisionRecord, PromotionRecord } from './modelrelease/decide.ts';
 import { modelReleaseReconciler } from './modelrelease/reconcile.ts';
+import { ArtifactFinalizer, type ArtifactFinalizerDeps } from './trainingrun/artifact-finalizer.ts';
 import { trainingRunReconciler } from './trainingrun/reconcile.ts';
 import type { TrainerResult } from './trainingrun/termination-message.ts';
 
 export interface OperatorConfig {
   kc: k8s.KubeConfig;
   log: Logger;
-  /** Watch one namespace; all namespaces when unset. */
+  /** Watch one namespace (the same as namespaces: [namespace]). */
   namespace?: string;
+  /** Watch these namespaces; with neither these nor namespaceSelector, all namespaces. */
+  namespaces?: readonly string[];
+  /** Watch the namespaces whose labels match this selector (needs cluster-wide rights). */
+  namespaceSelector?: string;
   trainerImage: string;
   /** Image of inference Deployments whose release names none. */
   inferenceImage?: string;
-  recordPromotion?: (promotion: PromotionRecord) => Promise<void>;
-  /** Records each judgement of the release gates (the database's gate_decisions). */
-  recordGateDecision?: (decision: GateDecisionRecord) => Promise<void>;
-  /** Reads the trainer's run record by run id (the database), the fallback for a lost termination message. */
-  readRunRecord?: (runId: string) => Promise<TrainerResult | undefined>;
-  /** Ratings that arrived after a rating id, for spec.retrain.minNewRatings (the database). */
-  newRatingsSince?: (maxRatingId: number) => Promise<number>;
+  /** Records a promotion (the promotions table of the release's backend: tenants/tenant-records.ts). */
+  recordPromotion?: (promotion: PromotionRecord, release: ModelRelease) => Promise<void>;
+  /** Records each judgement of the release gates (the gate_decisions table of the release's backend). */
+  recordGateDecision?: (decision: GateDecisionRecord, release: ModelRelease) => Promise<void>;
+  /** Reads the trainer's run record by run id (the run's backend), the fallback for a lost termination message. */
+  readRunRecord?: (runId: string, run: TrainingRun) => Promise<TrainerResult | undefined>;
+  /** Ratings that arrived after a rating id, for spec.retrain.minNewRatings (the release's backend). */
+  newRatingsSince?: (maxRatingId: number, release: ModelRelease) => Promise<number>;
+  /**
+   * The object stores of backend Secrets (tenants/tenant-backends.ts): with it, a finalizer on every
+   * TrainingRun deletes its artifacts when it is deleted or pruned, except those a release still needs.
+   */
+  artifactStores?: ArtifactFinalizerDeps['stores'];
   /** How often a release with minNewRatings counts new ratings (default one minute). */
   ratingsPollMs?: number;
   /** Reads an inference pod's /metrics for a rollout's judgement; default: HTTP to the pod's IP. */
@@ -73,8 +85,9 @@ export class Operator {
   readonly metrics: OperatorMetrics;
   readonly #config: OperatorConfig;
   readonly #log: Logger;
+  readonly #scope: WatchScope;
   #elector: LeaderElector | undefined;
-  #informers: ResilientInformer<k8s.KubernetesObject>[] = [];
+  #informers: { stop(): Promise<void> }[] = [];
   #controllers: Controller[] = [];
   #probe: ProbeServer | undefined;
   #synced = false;
@@ -83,6 +96,10 @@ export class Operator {
   constructor(config: OperatorConfig) {
     this.#config = { ...config, kc: withSharedConnections(config.kc) };
     this.#log = config.log;
+    this.#scope = watchScopeOf({
+      namespaces: [...(config.namespace ? [config.namespace] : []), ...(config.namespaces ?? [])],
+      ...(config.namespaceSelector ? { namespaceSelector: config.namespaceSelector } : {}),
+    });
     this.metrics = config.metrics ?? new OperatorMetrics();
   }
 
@@ -134,7 +151,7 @@ export class Operator {
   }
 
   async #startControllers(): Promise<void> {
-    const { kc, namespace, trainerImage, workers, resyncMs } = this.#config;
+    const { kc, trainerImage, workers, resyncMs } = this.#config;
     const inferenceImage = this.#config.inferenceImage ?? trainerImage;
     const apps = kc.makeApiClient(k8s.AppsV1Api);
     const log = this.#log;
@@ -142,8 +159,56 @@ export class Operator {
     const batch = kc.makeApiClient(k8s.BatchV1Api);
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const events = new EventRecorder(kc, log);
-    const ns = namespace ? `/namespaces/${namespace}` : '';
     const managed = `${managedByLabel}=${managedByValue}`;
+    const scope = this.#scope;
+    const common = { kc, log, metrics: this.metrics, ...(resyncMs ? { resyncMs } : {}) };
+
+    // With a namespace selector: the namespaces whose labels match, watched; a namespace that comes
+    // to match has its runs and releases looked at.
+    const selected =
+      scope.kind === 'selector'
+        ? new ResilientInformer<k8s.V1Namespace>({
+            ...common,
+            path: '/api/v1/namespaces',
+            labelSelector: scope.labelSelector,
+            list: () => core.listNamespace({ labelSelector: scope.labelSelector }),
+            onObject: (namespace) => {
+              const name = namespace.metadata?.name;
+              for (const run of runs.list(name)) trainingRunController.enqueue(keyOf(run));
+              for (const release of releases.list(name)) modelReleaseController.enqueue(keyOf(release));
+            },
+            resource: 'namespaces',
+          })
+        : undefined;
+    const admits = (namespace: string | undefined) => !selected || selected.get(namespace ?? '') !== undefined;
+    /** The informers of one resource over the scope; a selector's foreign namespaces are not announced. */
+    const watch = <T extends k8s.KubernetesObject>(options: {
+      resource: string;
+      /** The watch path under a namespace segment ('' or /namespaces/NS). */
+      path: (namespaceSegment: string) => string;
+      list: (namespace: string | undefined) => Promise<k8s.KubernetesListObject<T>>;
+      labelSelector?: string;
+      onObject: (object: T) => void;
+    }) =>
+      new ScopedInformer<T>(
+        scope,
+        (namespace) =>
+          new ResilientInformer<T>({
+            ...common,
+            path: options.path(namespace ? `/namespaces/${namespace}` : ''),
+            list: () => options.list(namespace),
+            ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
+            onObject: (object) => {
+              if (admits(object.metadata?.namespace)) options.onObject(object);
+            },
+            resource: options.resource,
+          }),
+        (namespace) => admits(namespace),
+      );
+    const listCustom = <T extends k8s.KubernetesObject>(plural: string, namespace: string | undefined) =>
+      (namespace
+        ? objects.listNamespacedCustomObject({ group, version, namespace, plural })
+        : objects.listClusterCustomObject({ group, version, plural })) as Promise<k8s.KubernetesListObject<T>>;
 
     const trainingRunController = new Controller({
       name: 'trainingrun',
@@ -152,15 +217,10 @@ export class Operator {
       log,
       workers: workers ?? 4,
     });
-    const runs = new ResilientInformer<TrainingRun & k8s.KubernetesObject>({
-      kc,
-      path: `/apis/${group}/${version}${ns}/${trainingRuns.plural}`,
-      list: () =>
-        (namespace
-          ? objects.listNamespacedCustomObject({ group, version, namespace, plural: trainingRuns.plural })
-          : objects.listClusterCustomObject({ group, version, plural: trainingRuns.plural })) as Promise<
-          k8s.KubernetesListObject<TrainingRun & k8s.KubernetesObject>
-        >,
+    const runs = watch<TrainingRun & k8s.KubernetesObject>({
+      resource: trainingRuns.plural,
+      path: (ns) => `/apis/${group}/${version}${ns}/${trainingRuns.plural}`,
+      list: (namespace) => listCustom(trainingRuns.plural, namespace),
       onObject: (run) => {
         trainingRunController.enqueue(keyOf(run));
         // A run's result may change who is champion in every release of its model.
@@ -168,16 +228,12 @@ export class Operator {
           if (release.spec?.model === run.spec?.model) modelReleaseController.enqueue(keyOf(release));
         }
       },
-      resource: trainingRuns.plural,
-      log,
-      metrics: this.metrics,
-      ...(resyncMs ? { resyncMs } : {}),
     });
-    const jobs = new ResilientInformer<k8s.V1Job>({
-      kc,
-      path: `/apis/batch/v1${ns}/jobs`,
+    const jobs = watch<k8s.V1Job>({
+      resource: 'jobs',
+      path: (ns) => `/apis/batch/v1${ns}/jobs`,
       labelSelector: managed,
-      list: () =>
+      list: (namespace) =>
         namespace
           ? batch.listNamespacedJob({ namespace, labelSelector: managed })
           : batch.listJobForAllNamespaces({ labelSelector: managed }),
@@ -186,10 +242,6 @@ export class Operator {
         if (owner?.kind === trainingRuns.kind)
           trainingRunController.enqueue(`${job.metadata?.namespace}/${owner.name}`);
       },
-      resource: 'jobs',
-      log,
-      metrics: this.metrics,
-      ...(resyncMs ? { resyncMs } : {}),
     });
     const modelReleaseController = new Controller({
       name: 'modelrelease',
@@ -198,26 +250,17 @@ export class Operator {
       log,
       workers: workers ?? 4,
     });
-    const releases = new ResilientInformer<ModelRelease & k8s.KubernetesObject>({
-      kc,
-      path: `/apis/${group}/${version}${ns}/${modelReleases.plural}`,
-      list: () =>
-        (namespace
-          ? objects.listNamespacedCustomObject({ group, version, namespace, plural: modelReleases.plural })
-          : objects.listClusterCustomObject({ group, version, plural: modelReleases.plural })) as Promise<
-          k8s.KubernetesListObject<ModelRelease & k8s.KubernetesObject>
-        >,
-      onObject: (release) => modelReleaseController.enqueue(keyOf(release)),
+    const releases = watch<ModelRelease & k8s.KubernetesObject>({
       resource: modelReleases.plural,
-      log,
-      metrics: this.metrics,
-      ...(resyncMs ? { resyncMs } : {}),
+      path: (ns) => `/apis/${group}/${version}${ns}/${modelReleases.plural}`,
+      list: (namespace) => listCustom(modelReleases.plural, namespace),
+      onObject: (release) => modelReleaseController.enqueue(keyOf(release)),
     });
-    const deployments = new ResilientInformer<k8s.V1Deployment>({
-      kc,
-      path: `/apis/apps/v1${ns}/deployments`,
+    const deployments = watch<k8s.V1Deployment>({
+      resource: 'deployments',
+      path: (ns) => `/apis/apps/v1${ns}/deployments`,
       labelSelector: managed,
-      list: () =>
+      list: (namespace) =>
         namespace
           ? apps.listNamespacedDeployment({ namespace, labelSelector: managed })
           : apps.listDeploymentForAllNamespaces({ labelSelector: managed }),
@@ -226,16 +269,12 @@ export class Operator {
         if (owner?.kind === modelReleases.kind)
           modelReleaseController.enqueue(`${deployment.metadata?.namespace}/${owner.name}`);
       },
-      resource: 'deployments',
-      log,
-      metrics: this.metrics,
-      ...(resyncMs ? { resyncMs } : {}),
     });
-    const pods = new ResilientInformer<k8s.V1Pod>({
-      kc,
-      path: `/api/v1${ns}/pods`,
+    const pods = watch<k8s.V1Pod>({
+      resource: 'pods',
+      path: (ns) => `/api/v1${ns}/pods`,
       labelSelector: managed,
-      list: () =>
+      list: (namespace) =>
         namespace
           ? core.listNamespacedPod({ namespace, labelSelector: managed })
           : core.listPodForAllNamespaces({ labelSelector: managed }),
@@ -247,10 +286,6 @@ export class Operator {
         if (run) trainingRunController.enqueue(`${pod.metadata?.namespace}/${run}`);
         if (release) modelReleaseController.enqueue(`${pod.metadata?.namespace}/${release}`);
       },
-      resource: 'pods',
-      log,
-      metrics: this.metrics,
-      ...(resyncMs ? { resyncMs } : {}),
     });
     const reconcileModelRelease = modelReleaseReconciler({
       kc,
@@ -278,6 +313,17 @@ export class Operator {
       events,
       log: log.child({ controller: 'trainingrun' }),
       ...(this.#config.readRunRecord ? { readRunRecord: this.#config.readRunRecord } : {}),
+      ...(this.#config.artifactStores
+        ? {
+            artifacts: new ArtifactFinalizer({
+              kc,
+              stores: this.#config.artifactStores,
+              releases,
+              events,
+              log: log.child({ controller: 'trainingrun' }),
+            }),
+          }
+        : {}),
     });
 
     this.metrics.beforeScrape(() => {
@@ -311,14 +357,17 @@ export class Operator {
       }
     });
 
-    this.#informers = [runs, jobs, releases, deployments, pods] as ResilientInformer<k8s.KubernetesObject>[];
+    this.#informers = [selected, runs, jobs, releases, deployments, pods].filter(
+      (informer) => informer !== undefined,
+    ) as { stop(): Promise<void> }[];
     this.#controllers = [trainingRunController, modelReleaseController];
     // Children first, so that a first reconcile already sees what a previous leader made.
+    await selected?.start();
     await Promise.all([jobs.start(), deployments.start(), pods.start()]);
     await Promise.all([runs.start(), releases.start()]);
     if (this.#stopping) return;
     this.#synced = true;
     for (const controller of this.#controllers) controller.start();
-    log.info('operator started', { namespace: namespace ?? '(all)', trainerImage });
+    log.info('operator started', { namespaces: describeScope(scope), trainerImage });
   }
 }

@@ -6,7 +6,13 @@ import { adminKubeConfig, createTestNamespace, serviceAccountUser, type TestName
 import { group, version } from './api/resources.ts';
 import { installCrds } from './api/install-crds.ts';
 import { Operator } from './manager.ts';
-import { finishTrainerPod, getTrainingRun, trainingRunManifest } from './testing.ts';
+import {
+  bindOperatorRoles,
+  createOrReplace,
+  finishTrainerPod,
+  getTrainingRun,
+  trainingRunManifest,
+} from './testing.ts';
 import { waitFor } from '../testenv/poll.ts';
 
 const kc = adminKubeConfig();
@@ -14,20 +20,6 @@ const rbacDir = new URL('../deploy/rbac/', import.meta.url);
 const manifests = (file: string) =>
   k8s.loadAllYaml(readFileSync(new URL(file, rbacDir), 'utf8')) as k8s.KubernetesObject[];
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
-
-async function createOrReplace(object: k8s.KubernetesObject): Promise<void> {
-  const api = k8s.KubernetesObjectApi.makeApiClient(kc);
-  try {
-    await api.create(object);
-  } catch (error) {
-    if (!(error instanceof k8s.ApiException && error.code === 409)) throw error;
-    const current = await api.read(object as k8s.KubernetesObject & { metadata: { name: string } });
-    await api.replace({
-      ...object,
-      metadata: { ...object.metadata, resourceVersion: current.metadata?.resourceVersion },
-    });
-  }
-}
 
 describe('the operator under deploy/rbac, as a ServiceAccount', () => {
   let namespace: TestNamespace;
@@ -39,19 +31,11 @@ describe('the operator under deploy/rbac, as a ServiceAccount', () => {
     await installCrds(kc);
     namespace = await createTestNamespace('rbac');
     const ns = namespace.name;
-    const clusterRole = manifests('operator-clusterrole.yaml')[0]!;
-    await createOrReplace(clusterRole);
-    // One-namespace mode: the ClusterRole bound by a RoleBinding; the lease Role as shipped, moved here.
-    await createOrReplace({
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: 'movie-reco-operator', namespace: ns },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole.metadata!.name },
-      subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace: ns }],
-    } as k8s.KubernetesObject);
+    // One-namespace mode: the ClusterRoles bound by RoleBindings; the lease Role as shipped, moved here.
+    await bindOperatorRoles(kc, { namespace: ns, name: serviceAccount }, [ns]);
     for (const object of manifests('leader-election-role.yaml')) {
       const moved = JSON.parse(JSON.stringify(object).replaceAll('movie-reco-system', ns));
-      await createOrReplace(moved);
+      await createOrReplace(kc, moved);
     }
     const user = await serviceAccountUser(ns, serviceAccount);
     operator = new Operator({
@@ -191,7 +175,7 @@ describe('the operator under deploy/rbac, as a ServiceAccount', () => {
 
   it('is denied what the operator never needs', async () => {
     const reviews = kc.makeApiClient(k8s.AuthorizationV1Api);
-    const can = async (verb: string, resource: string, apiGroup = '', subresource?: string) =>
+    const can = async (verb: string, resource: string, apiGroup = '', subresource?: string, name?: string) =>
       (
         await reviews.createSubjectAccessReview({
           body: {
@@ -204,6 +188,7 @@ describe('the operator under deploy/rbac, as a ServiceAccount', () => {
                 resource,
                 group: apiGroup,
                 ...(subresource ? { subresource } : {}),
+                ...(name ? { name } : {}),
               },
             },
           },
@@ -211,10 +196,16 @@ describe('the operator under deploy/rbac, as a ServiceAccount', () => {
       ).status?.allowed;
     expect(await can('create', 'jobs', 'batch')).toBe(true);
     expect(await can('get', 'secrets')).toBe(false);
+    // The backend Secret by its name, and nothing else of Secrets.
+    expect(await can('get', 'secrets', '', undefined, 'movie-reco-backend')).toBe(true);
+    expect(await can('get', 'secrets', '', undefined, 'movielens-inference-auth')).toBe(false);
+    expect(await can('list', 'secrets')).toBe(false);
+    expect(await can('watch', 'secrets')).toBe(false);
     expect(await can('delete', 'jobs', 'batch')).toBe(false);
     expect(await can('update', 'trainingruns', group)).toBe(false);
     expect(await can('delete', 'modelreleases', group)).toBe(false);
-    expect(await can('patch', 'trainingruns', group)).toBe(false);
+    // patch for the artifacts finalizer (metadata.finalizers), never update.
+    expect(await can('patch', 'trainingruns', group)).toBe(true);
     expect(await can('patch', 'trainingruns', group, 'status')).toBe(true);
     expect(await can('delete', 'deployments', 'apps')).toBe(false);
     expect(await can('create', 'pods')).toBe(false);

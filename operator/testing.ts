@@ -1,6 +1,99 @@
 /** Helpers for the operator's integration tests: TrainingRun manifests, play the kubelet and Job controller. */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
+import { kubeconfigPath } from '../testenv/fixtures.ts';
 import { group, version } from './api/resources.ts';
+
+/**
+ * Takes the finalizers off every TrainingRun of a namespace (or of the cluster), for a test that
+ * deletes namespaces or the CRDs after its operator stopped: otherwise they wait for an operator.
+ */
+export async function releaseArtifactFinalizers(kc: k8s.KubeConfig, namespace?: string): Promise<void> {
+  const objects = kc.makeApiClient(k8s.CustomObjectsApi);
+  const plural = 'trainingruns';
+  const list = namespace
+    ? objects.listNamespacedCustomObject({ group, version, namespace, plural })
+    : objects.listClusterCustomObject({ group, version, plural });
+  const runs = (await list.catch(() => ({ items: [] }))) as {
+    items: { metadata: { name: string; namespace: string; finalizers?: string[] } }[];
+  };
+  for (const run of runs.items) {
+    if (!run.metadata.finalizers?.length) continue;
+    await objects
+      .patchNamespacedCustomObject(
+        {
+          group,
+          version,
+          plural: 'trainingruns',
+          namespace: run.metadata.namespace,
+          name: run.metadata.name,
+          body: { metadata: { finalizers: null } },
+        },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      )
+      .catch(() => {});
+  }
+}
+
+/** Creates the object, or replaces the one of the same name (cluster-scoped RBAC outlives a test's namespace). */
+export async function createOrReplace(kc: k8s.KubeConfig, object: k8s.KubernetesObject): Promise<void> {
+  const api = k8s.KubernetesObjectApi.makeApiClient(kc);
+  try {
+    await api.create(object);
+  } catch (error) {
+    if (!(error instanceof k8s.ApiException && error.code === 409)) throw error;
+    const current = await api.read(object as k8s.KubernetesObject & { metadata: { name: string } });
+    await api.replace({
+      ...object,
+      metadata: { ...object.metadata, resourceVersion: current.metadata?.resourceVersion },
+    });
+  }
+}
+
+/**
+ * The operator's roles as shipped in deploy/rbac (the custom resources and workloads, the backend
+ * Secrets by name), bound by a RoleBinding in each watched namespace to a ServiceAccount, as the
+ * chart binds them for operator.watchNamespaces.
+ */
+export async function bindOperatorRoles(
+  kc: k8s.KubeConfig,
+  account: { namespace: string; name: string },
+  watched: readonly string[],
+): Promise<void> {
+  for (const file of ['operator-clusterrole.yaml', 'operator-backend-secrets.yaml']) {
+    const role = k8s.loadAllYaml(
+      readFileSync(new URL(`../deploy/rbac/${file}`, import.meta.url), 'utf8'),
+    )[0] as k8s.V1ClusterRole;
+    await createOrReplace(kc, role);
+    for (const namespace of watched)
+      await createOrReplace(kc, {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: role.metadata!.name, namespace },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata!.name! },
+        subjects: [{ kind: 'ServiceAccount', ...account }],
+      } as k8s.KubernetesObject);
+  }
+}
+
+/** `kubectl auth can-i` as a ServiceAccount: what a user of that team would be told. */
+export function canI(
+  as: { namespace: string; name: string },
+  verb: string,
+  resource: string,
+  namespace: string,
+  ...flags: string[]
+): boolean {
+  const user = `system:serviceaccount:${as.namespace}:${as.name}`;
+  const result = spawnSync(
+    'kubectl',
+    ['--kubeconfig', kubeconfigPath(), 'auth', 'can-i', verb, resource, '-n', namespace, '--as', user, ...flags],
+    { encoding: 'utf8' },
+  );
+  if (result.status !== 0 && result.stdout.trim() !== 'no') throw new Error(`kubectl auth can-i: ${result.stderr}`);
+  return result.stdout.trim() === 'yes';
+}
 
 export function getTrainingRun(kc: k8s.KubeConfig, namespace: string, name: string) {
   return kc

@@ -1,40 +1,21 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   adminKubeConfig,
   createTestNamespace,
-  kubeconfigPath,
   startControllerManager,
   type RunningControllerManager,
   type TestNamespace,
 } from '../testenv/fixtures.ts';
 import { waitFor } from '../testenv/poll.ts';
 import { installCrds } from './api/install-crds.ts';
+import { canI } from './testing.ts';
 
 const kc = adminKubeConfig();
 const roles = k8s.loadAllYaml(
   readFileSync(new URL('../deploy/rbac/user-clusterroles.yaml', import.meta.url), 'utf8'),
 ) as k8s.V1ClusterRole[];
-
-/** `kubectl auth can-i` as a ServiceAccount: what a user of that team would be told. */
-function canI(
-  as: { namespace: string; name: string },
-  verb: string,
-  resource: string,
-  namespace: string,
-  ...flags: string[]
-): boolean {
-  const user = `system:serviceaccount:${as.namespace}:${as.name}`;
-  const result = spawnSync(
-    'kubectl',
-    ['--kubeconfig', kubeconfigPath(), 'auth', 'can-i', verb, resource, '-n', namespace, '--as', user, ...flags],
-    { encoding: 'utf8' },
-  );
-  if (result.status !== 0 && result.stdout.trim() !== 'no') throw new Error(`kubectl auth can-i: ${result.stderr}`);
-  return result.stdout.trim() === 'yes';
-}
 
 describe("users' roles aggregated into admin, edit and view (deploy/rbac/user-clusterroles.yaml)", () => {
   let controllerManager: RunningControllerManager;

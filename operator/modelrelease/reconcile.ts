@@ -39,15 +39,18 @@ export interface ModelReleaseReconcilerDeps {
   events: EventRecorder;
   metrics: OperatorMetrics;
   log: Logger;
-  /** Ratings that arrived after a rating id (the champion's snapshot); without it minNewRatings never fires. */
-  newRatingsSince?: (maxRatingId: number) => Promise<number>;
-  /** Records a promotion outside the cluster (the MySQL promotions table); optional. */
-  recordPromotion?: (promotion: PromotionRecord) => Promise<void>;
+  /**
+   * Ratings that arrived in the release's backend after a rating id (the champion's snapshot);
+   * without it minNewRatings never fires.
+   */
+  newRatingsSince?: (maxRatingId: number, release: ModelRelease) => Promise<number>;
+  /** Records a promotion outside the cluster (the MySQL promotions table of the release's backend); optional. */
+  recordPromotion?: (promotion: PromotionRecord, release: ModelRelease) => Promise<void>;
   /**
    * Records a judgement of the gates, promotion or rejection, outside the cluster (the MySQL
    * gate_decisions table); optional.
    */
-  recordGateDecision?: (decision: GateDecisionRecord) => Promise<void>;
+  recordGateDecision?: (decision: GateDecisionRecord, release: ModelRelease) => Promise<void>;
   /** An inference pod's /metrics text, for a rollout's judgement; default: HTTP to the pod's IP. */
   scrapeMetrics?: (pod: k8s.V1Pod) => Promise<string>;
   /** How often minNewRatings is checked (default one minute). */
@@ -177,7 +180,7 @@ export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): Reconc
       allRecorded =
         (await recordOnce(
           promotionKey(decision.promotion),
-          () => deps.recordPromotion?.(decision.promotion!),
+          () => deps.recordPromotion?.(decision.promotion!, release),
           'promotion',
           log,
         )) && allRecorded;
@@ -188,7 +191,7 @@ export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): Reconc
       allRecorded =
         (await recordOnce(
           gateDecisionKey(decision.gateDecision),
-          () => deps.recordGateDecision?.(decision.gateDecision!),
+          () => deps.recordGateDecision?.(decision.gateDecision!, release),
           'gate decision',
           log,
         )) && allRecorded;
@@ -222,12 +225,17 @@ export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): Reconc
     let all = true;
     for (const promotion of promotions)
       all =
-        (await recordOnce(promotionKey(promotion), () => deps.recordPromotion?.(promotion), 'promotion', log)) && all;
+        (await recordOnce(
+          promotionKey(promotion),
+          () => deps.recordPromotion?.(promotion, release),
+          'promotion',
+          log,
+        )) && all;
     if (gateDecision)
       all =
         (await recordOnce(
           gateDecisionKey(gateDecision),
-          () => deps.recordGateDecision?.(gateDecision),
+          () => deps.recordGateDecision?.(gateDecision, release),
           'gate decision',
           log,
         )) && all;
@@ -270,7 +278,7 @@ export function modelReleaseReconciler(deps: ModelReleaseReconcilerDeps): Reconc
   async function countNewRatings(release: ModelRelease, mark: number, log: Logger): Promise<number | undefined> {
     if (!deps.newRatingsSince) return undefined;
     try {
-      return await deps.newRatingsSince(mark);
+      return await deps.newRatingsSince(mark, release);
     } catch (error) {
       log.warn('could not count new ratings; retrain by ratings waits', { error, release: release.metadata.name });
       return undefined;

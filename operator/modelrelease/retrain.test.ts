@@ -146,4 +146,30 @@ describe('decideRetrain', () => {
     });
     expect(decision.deleteRuns).toEqual(['movielens-2']);
   });
+
+  it('keeps the champion before the current one too: its artifact is the rollback', () => {
+    const runs = [1, 2, 3, 4].map((n) => run(n, 'Succeeded', `2026-11-0${n}T00:00:00Z`));
+    const decision = decideRetrain({
+      release: release(
+        { minNewRatings: 100, historyLimit: 1, template },
+        { champion: { run: 'movielens-4' }, history: [{ run: 'movielens-4' }, { run: 'movielens-2' }] },
+      ),
+      ownedRuns: runs,
+      newRatings: 0,
+      now,
+    });
+    expect(decision.deleteRuns).toEqual(['movielens-3', 'movielens-1']);
+  });
+
+  it('takes the higher run number as the newer of runs finished within the same second', () => {
+    const second = '2026-11-04T00:00:00Z';
+    const runs = [run(8, 'Succeeded', second), run(10, 'Succeeded', second), run(9, 'Succeeded', second)];
+    const decision = decideRetrain({
+      release: release({ minNewRatings: 100, historyLimit: 1, template }, { champion: { run: 'movielens-10' } }),
+      ownedRuns: runs,
+      newRatings: 0,
+      now,
+    });
+    expect(decision.deleteRuns).toEqual(['movielens-9', 'movielens-8']);
+  });
 });

@@ -6,7 +6,8 @@
  * - schedule: one run per due slot; with minNewRatings as well, a slot without enough new ratings
  *   since the champion's snapshot is skipped (retraining on the same data changes nothing);
  * - minNewRatings alone: a run as soon as enough ratings arrived;
- * - historyLimit: the oldest finished runs beyond it are deleted, never the champion or the pin.
+ * - historyLimit: the oldest finished runs beyond it are deleted, never the champion, the one before it
+ *   (its artifact is the rollback) or the pin.
  */
 import {
   apiVersion,
@@ -19,6 +20,7 @@ import {
   type TrainingRun,
 } from '../api/resources.ts';
 import type { EventNote } from '../kit/events.ts';
+import { runsReleaseNeeds } from '../trainingrun/artifact-cleanup.ts';
 import { parseSchedule } from './cron.ts';
 
 export interface RetrainInputs {
@@ -143,12 +145,15 @@ function nextRun(release: ModelRelease, ownedRuns: readonly TrainingRun[]): Trai
 }
 
 function historyOverflow(release: ModelRelease, ownedRuns: readonly TrainingRun[], limit: number): string[] {
-  const keep = new Set(
-    [release.status?.champion?.run, release.spec.promotion?.pinnedRun].filter((n): n is string => n !== undefined),
-  );
+  const keep = runsReleaseNeeds(release);
+  // Newest first; completion times have whole seconds, so ties go to the higher run number.
   const finished = ownedRuns
     .filter(isFinal)
-    .sort((a, b) => (b.status?.completionTime ?? '').localeCompare(a.status?.completionTime ?? ''));
+    .sort(
+      (a, b) =>
+        (b.status?.completionTime ?? '').localeCompare(a.status?.completionTime ?? '') ||
+        b.metadata.name!.localeCompare(a.metadata.name!, 'en', { numeric: true }),
+    );
   return finished
     .slice(limit)
     .map((r) => r.metadata.name!)

@@ -12,6 +12,7 @@ import type { EventRecorder } from '../kit/events.ts';
 import type { OperatorMetrics } from '../kit/metrics.ts';
 import { splitKey } from '../kit/informer.ts';
 import { patchStatus } from '../kit/status-writer.ts';
+import type { ArtifactFinalizer } from './artifact-finalizer.ts';
 import { decideTrainingRun, jobCreateFailed, type TrainingRunDecision } from './decide.ts';
 import { jobNameFor, runIdFor, type TrainerSettings } from './job.ts';
 import type { TrainerResult } from './termination-message.ts';
@@ -33,9 +34,11 @@ export interface TrainingRunReconcilerDeps {
   settings: TrainerSettings;
   events: EventRecorder;
   log: Logger;
-  /** Reads the trainer's run record (MySQL) by run id; optional. */
-  readRunRecord?: (runId: string) => Promise<TrainerResult | undefined>;
+  /** Reads the trainer's run record (MySQL, the run's own backend) by run id; optional. */
+  readRunRecord?: (runId: string, run: TrainingRun) => Promise<TrainerResult | undefined>;
   metrics?: OperatorMetrics;
+  /** The artifacts finalizer: deletes a deleted run's objects from its backend's store; optional. */
+  artifacts?: Pick<ArtifactFinalizer, 'ensure' | 'finalize'>;
   now?: () => Date;
 }
 
@@ -49,8 +52,11 @@ export function trainingRunReconciler(deps: TrainingRunReconcilerDeps): Reconcil
 
   return async (key) => {
     const { namespace, name } = splitKey(key);
-    const run = deps.runs.get(name, namespace);
-    if (!run || run.metadata.deletionTimestamp) return;
+    const cached = deps.runs.get(name, namespace);
+    if (!cached) return;
+    if (cached.metadata.deletionTimestamp) return deps.artifacts?.finalize(cached);
+    const run = deps.artifacts ? await deps.artifacts.ensure(cached) : cached;
+    if (!run) return { requeueAfterMs: 20 };
     const log = deps.log.child({ trainingRun: key });
 
     let job = deps.jobs.get(jobNameFor(run), namespace);
@@ -68,7 +74,7 @@ export function trainingRunReconciler(deps: TrainingRunReconcilerDeps): Reconcil
     const runRecord =
       finished && deps.readRunRecord
         ? await deps
-            .readRunRecord(runIdFor(run))
+            .readRunRecord(runIdFor(run), run)
             .catch((error: unknown) => void log.warn('could not read the run record', { error }))
         : undefined;
     const decide = (current: k8s.V1Job | undefined) =>

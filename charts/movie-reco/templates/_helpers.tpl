@@ -32,6 +32,19 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "movie-reco.backendSecretName" -}}
 {{- .Values.backend.existingSecret | default (printf "%s-backend" (include "movie-reco.fullname" .)) -}}
 {{- end -}}
+{{/* The namespaces the operator watches, comma-separated (watchNamespaces and watchNamespace); empty: all. */}}
+{{- define "movie-reco.watchedNamespaces" -}}
+{{- $listed := .Values.operator.watchNamespaces | default list -}}
+{{- $watched := concat $listed (compact (list .Values.operator.watchNamespace)) -}}
+{{- if and $watched .Values.operator.namespaceSelector -}}
+{{- fail "operator.watchNamespaces (or watchNamespace) and operator.namespaceSelector exclude each other" -}}
+{{- end -}}
+{{- $watched | uniq | join "," -}}
+{{- end -}}
+{{/* The backend Secrets the operator may read (get by name): operator.backendSecretNames, else the chart's. */}}
+{{- define "movie-reco.readableBackendSecrets" -}}
+{{- .Values.operator.backendSecretNames | default (list (include "movie-reco.backendSecretName" .)) | uniq | toJson -}}
+{{- end -}}
 {{- define "movie-reco.mysqlName" -}}{{ include "movie-reco.fullname" . }}-mysql{{- end -}}
 {{- define "movie-reco.minioName" -}}{{ include "movie-reco.fullname" . }}-minio{{- end -}}
 
