@@ -3,7 +3,8 @@
  * into a namespace under restricted Pod Security, with the chart's own MySQL (Debian's MariaDB)
  * and MinIO as containers. The dataset Job reads ml-latest-small from a volume (no internet), the
  * sample TrainingRun trains in its Job's container, the ModelRelease promotes it and two inference
- * pods serve it through the Service (kube-proxy) and its DNS name (CoreDNS). Then `helm upgrade` to
+ * pods serve it through the Service (kube-proxy) and its DNS name (CoreDNS). A rollout that cannot
+ * pull its image says so in the release while the old pods serve. Then `helm upgrade` to
  * a new image tag under load, and `helm uninstall`.
  */
 import { execFile } from 'node:child_process';
@@ -179,6 +180,40 @@ describe('helm install, upgrade and uninstall on a real node', () => {
     expect(probe).toMatch(/^uid 10001$/m);
     expect(probe).toContain('write to / failed: EROFS');
   }, 1_800_000);
+
+  it("says why a rollout stalls (the pods' image pull) while the ready pods keep serving", async () => {
+    const setImage = (image: string | null) =>
+      kubectl(
+        'patch',
+        '-n',
+        namespace,
+        'mrel',
+        'movielens',
+        '--type',
+        'merge',
+        '-p',
+        JSON.stringify({ spec: { serving: { image } } }),
+      );
+    await setImage('registry.invalid/movie-reco:missing');
+    const stalled = await waitFor('the release to say why its rollout stalls', async () => {
+      const ready = (await readRelease('movielens')).status?.conditions?.find((c) => c.type === 'Ready');
+      if (ready?.status !== 'False' || !['ErrImagePull', 'ImagePullBackOff'].includes(ready.reason ?? '')) return;
+      const events = await core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.name=movielens' });
+      const warned = events.items.some((e) => e.type === 'Warning' && e.reason === ready.reason);
+      return warned && ready;
+    });
+    expect(stalled.message).toContain('the ready pods keep serving');
+    const service = await core.readNamespacedService({ name: 'movielens-inference', namespace });
+    const response = await fetch(`http://${service.spec?.clusterIP}/v1/recommendations?userId=2&n=10`, {
+      headers: { authorization: reader },
+    });
+    expect(response.status).toBe(200);
+    await setImage(null);
+    await waitFor('the release Ready again', async () => {
+      const ready = (await readRelease('movielens')).status?.conditions?.find((c) => c.type === 'Ready');
+      return ready?.status === 'True';
+    });
+  }, 600_000);
 
   it('rolls every movie-reco pod to a new image tag with 0 failed requests under load', async () => {
     const [repository, tag] = splitReference(imageReference);
