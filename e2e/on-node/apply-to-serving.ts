@@ -21,12 +21,13 @@ export interface ApplyToServing {
 
 const time = (value: string | Date | undefined) => (value === undefined ? undefined : new Date(value).getTime());
 
+function readySince(pod: k8s.V1Pod): number | undefined {
+  return time(pod.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime);
+}
+
+/** When the last pod of the role became Ready; undefined while any is not. */
 function readyAt(pods: readonly k8s.V1Pod[], name: string): number | undefined {
-  const times = pods
-    .filter((pod) => pod.metadata?.labels?.['app.kubernetes.io/name'] === name)
-    .map((pod) =>
-      time(pod.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime),
-    );
+  const times = pods.filter((pod) => pod.metadata?.labels?.['app.kubernetes.io/name'] === name).map(readySince);
   return times.every((at) => at !== undefined) && times.length > 0 ? Math.max(...(times as number[])) : undefined;
 }
 
@@ -48,11 +49,7 @@ export function applyToServing(inputs: {
     (pod) => pod.metadata?.labels?.['app.kubernetes.io/name'] === 'movie-reco-dataset-load',
   );
   const inference = pods.filter((pod) => pod.metadata?.labels?.[modelReleaseLabel] === modelRelease.metadata.name);
-  const inferenceReady = inference
-    .map((pod) =>
-      time(pod.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime),
-    )
-    .filter((at) => at !== undefined);
+  const inferenceReady = inference.map(readySince).filter((at) => at !== undefined);
   const milestones: Milestone[] = [
     { what: 'MySQL ready', at: readyAt(pods, 'movie-reco-mysql') },
     { what: 'MinIO ready', at: readyAt(pods, 'movie-reco-minio') },

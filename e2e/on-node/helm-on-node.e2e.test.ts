@@ -17,14 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../common/log.ts';
 import { SHARED_DATASETS_DIR } from '../../data/download.ts';
 import { buildImage } from '../../image/build.ts';
-import {
-  group,
-  type ModelRelease,
-  modelReleases,
-  type TrainingRun,
-  trainingRuns,
-  version,
-} from '../../operator/api/resources.ts';
+import { group, type ModelRelease, modelReleases, type TrainingRun, version } from '../../operator/api/resources.ts';
+import { getTrainingRun } from '../../operator/testing.ts';
 import { resolveGoTool } from '../../testenv/binaries.ts';
 import { mariadbImage, minioImage } from '../../testenv/node/dependency-images.ts';
 import { type ClusterWithNode, startClusterWithNode } from '../../testenv/node/own-control-plane.ts';
@@ -54,14 +48,7 @@ const helm = async (...args: string[]) =>
 const kubectl = async (...args: string[]) =>
   (await run('kubectl', ['--kubeconfig', cluster!.adminKubeconfig, ...args], { maxBuffer: 64 << 20 })).stdout;
 
-const readRun = async (name: string) =>
-  (await custom.getNamespacedCustomObject({
-    group,
-    version,
-    namespace,
-    plural: trainingRuns.plural,
-    name,
-  })) as TrainingRun;
+const readRun = async (name: string) => (await getTrainingRun(kubeConfig, namespace, name)) as TrainingRun;
 const readRelease = async (name: string) =>
   (await custom.getNamespacedCustomObject({
     group,

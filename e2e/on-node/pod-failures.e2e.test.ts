@@ -15,6 +15,7 @@ import { buildImage } from '../../image/build.ts';
 import { installCrds } from '../../operator/api/install-crds.ts';
 import { apiVersion, group, type TrainingRun, trainingRuns, version } from '../../operator/api/resources.ts';
 import { Operator } from '../../operator/manager.ts';
+import { getTrainingRun } from '../../operator/testing.ts';
 import { type ClusterWithNode, startClusterWithNode } from '../../testenv/node/own-control-plane.ts';
 import { waitFor } from '../../testenv/poll.ts';
 
@@ -25,10 +26,10 @@ let cluster: ClusterWithNode | undefined;
 let operator: Operator | undefined;
 let core: k8s.CoreV1Api;
 let custom: k8s.CustomObjectsApi;
+const kc = new k8s.KubeConfig();
 
 beforeAll(async () => {
   cluster = await startClusterWithNode(dir, log);
-  const kc = new k8s.KubeConfig();
   kc.loadFromFile(cluster.adminKubeconfig);
   core = kc.makeApiClient(k8s.CoreV1Api);
   custom = kc.makeApiClient(k8s.CustomObjectsApi);
@@ -70,14 +71,7 @@ async function createRun(name: string, spec: Record<string, unknown>): Promise<n
   return Date.now();
 }
 
-const readRun = async (name: string) =>
-  (await custom.getNamespacedCustomObject({
-    group,
-    version,
-    namespace,
-    plural: trainingRuns.plural,
-    name,
-  })) as TrainingRun;
+const readRun = async (name: string) => (await getTrainingRun(kc, namespace, name)) as TrainingRun;
 
 /** The run's Succeeded condition once it carries `reason`, and the Warning event of that reason. */
 async function toldWhy(name: string, reasons: readonly string[], created: number) {
