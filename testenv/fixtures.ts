@@ -232,6 +232,10 @@ export interface RunningControllerManager {
  */
 export async function startControllerManager(): Promise<RunningControllerManager> {
   if (process.env.MOVIE_RECO_TEST_CONTROLLER_MANAGER === 'running') return { stop: async () => {} };
+  if (process.env.MOVIE_RECO_TEST_CLUSTER_CONTROLLERS !== 'alone')
+    throw new Error(
+      "kube-controller-manager acts on every namespace: list this file in vitest.config.ts's clusterControllerFiles",
+    );
   const dir = mkdtempSync(join(testEnv('MOVIE_RECO_TEST_ENV_DIR'), 'kcm-'));
   const kcm = await startKubeControllerManager(
     {

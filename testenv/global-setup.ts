@@ -1,5 +1,5 @@
 /**
- * vitest global setup of the `integration` project: starts the test environment once per run,
+ * vitest global setup of the integration projects: starts the test environment once per run,
  * hands its coordinates to the test workers as MOVIE_RECO_TEST_* variables, stops it at the end.
  * The first run on a machine builds the Go binaries (see testenv/README.md).
  *
@@ -9,7 +9,12 @@
 import { isAlive, readState } from './background.ts';
 import { startTestEnvironment, type TestEnvironment } from './environment.ts';
 
-let environment: TestEnvironment | undefined;
+/** Each project loads this file on its own; the projects of one run share one environment. */
+interface SharedEnvironment {
+  projects: number;
+  started: Promise<TestEnvironment>;
+}
+const run = globalThis as { movieRecoTestEnvironment?: SharedEnvironment };
 
 function runningByHand(): boolean {
   const state = readState();
@@ -18,12 +23,16 @@ function runningByHand(): boolean {
 
 export async function setup(): Promise<void> {
   if (runningByHand()) return;
-  environment = await startTestEnvironment();
+  run.movieRecoTestEnvironment ??= { projects: 0, started: startTestEnvironment() };
+  run.movieRecoTestEnvironment.projects += 1;
+  const environment = await run.movieRecoTestEnvironment.started;
   // Workers are started after global setup and inherit this environment.
   Object.assign(process.env, environment.env);
 }
 
 export async function teardown(): Promise<void> {
-  await environment?.stop();
-  environment = undefined;
+  const shared = run.movieRecoTestEnvironment;
+  if (!shared || --shared.projects > 0) return;
+  run.movieRecoTestEnvironment = undefined;
+  await (await shared.started).stop();
 }
