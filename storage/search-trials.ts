@@ -24,8 +24,10 @@ export interface SearchTrial {
 
 /** The id of trial `index` of the search run `searchRunId`: its records and artifact sit under the run's. */
 export function trialRunId(searchRunId: string, index: number): string {
-  return `${searchRunId}/trial-${index}`;
+  return `${trialPrefix(searchRunId)}${index}`;
 }
+
+const trialPrefix = (searchRunId: string) => `${searchRunId}/trial-`;
 
 /** Records how a trial ended; its training run must exist. A retried trial's record is replaced. */
 export async function recordTrial(db: Database, trial: SearchTrial): Promise<void> {
@@ -56,6 +58,36 @@ export async function listTrials(db: Database, searchRunId: string): Promise<Sea
     objectiveValue: toNumberOrNull(row.objective_value),
     stoppedAtEpoch: row.stopped_at_epoch === null ? null : Number(row.stopped_at_epoch),
   }));
+}
+
+/**
+ * Deletes the records of a search's trials (their training runs, epochs and trial rows) but the
+ * kept one's; a trial that a promotion or gate decision names stays too. Trials are matched by the
+ * prefix `<searchRunId>/trial-` of their run ids, so run `a` never touches run `ab`'s. Returns the
+ * run ids deleted.
+ */
+export async function deleteTrialRecords(db: Database, searchRunId: string, keep: { index?: number } = {}) {
+  const kept = keep.index === undefined ? [] : [trialRunId(searchRunId, keep.index)];
+  return db.knex.transaction(async (trx) => {
+    const named = (table: string, column: string) => trx(table).whereNotNull(column).select(column);
+    const runIds: string[] = (
+      await trx('training_runs')
+        .whereRaw("run_id like ? escape '!'", [`${trialPrefix(searchRunId).replace(/[!%_]/g, (c) => `!${c}`)}%`])
+        .whereNotIn('run_id', kept)
+        .whereNotIn('run_id', named('promotions', 'run_id'))
+        .whereNotIn('run_id', named('promotions', 'previous_run_id'))
+        .whereNotIn('run_id', named('gate_decisions', 'run_id'))
+        .whereNotIn('run_id', named('gate_decisions', 'champion_run_id'))
+        .select('run_id')
+    ).map((row: { run_id: string }) => row.run_id);
+    // Not left to ON DELETE CASCADE: SQLite enforces foreign keys only where they are switched on.
+    if (runIds.length > 0) {
+      await trx('search_trials').whereIn('run_id', runIds).delete();
+      await trx('epoch_metrics').whereIn('run_id', runIds).delete();
+      await trx('training_runs').whereIn('run_id', runIds).delete();
+    }
+    return runIds;
+  });
 }
 
 /** Validation RMSE by epoch of each recorded trial of the search but `exceptIndex`. */
