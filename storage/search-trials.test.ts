@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from './database.ts';
 import { migrateDown, migrateToLatest } from './migrations.ts';
 import { recordPromotion } from './promotions.ts';
-import { deleteTrialRecords, listTrials, recordTrial, trialCurves, trialRunId } from './search-trials.ts';
+import { deleteTrialRecords, listSearches, listTrials, recordTrial, trialCurves, trialRunId } from './search-trials.ts';
 import { getRun, listEpochs, recordEpoch, startRun } from './training-runs.ts';
 
 describe('search trials (sqlite)', () => {
@@ -22,6 +22,7 @@ describe('search trials (sqlite)', () => {
   });
 
   const search = 'ns/search';
+  const rmse = { metric: 'validationRmse', direction: 'minimize' } as const;
   async function trainTrial(index: number, curve: (number | null)[], searchRunId = search) {
     const runId = trialRunId(searchRunId, index);
     await startRun(db, { runId, model: 'movielens', params: {} });
@@ -42,6 +43,7 @@ describe('search trials (sqlite)', () => {
       parameters: { factors: 8 },
       objectiveValue: 0.91,
       stoppedAtEpoch: 2,
+      objective: rmse,
     };
     const succeeded = {
       runId: zeroth,
@@ -51,12 +53,30 @@ describe('search trials (sqlite)', () => {
       parameters: { factors: 32, algorithm: 'blend' },
       objectiveValue: 0.88,
       stoppedAtEpoch: null,
+      objective: rmse,
     };
     await recordTrial(db, { ...stopped, state: 'Failed', objectiveValue: null, stoppedAtEpoch: null });
     await recordTrial(db, stopped);
     await recordTrial(db, succeeded);
     expect(await listTrials(db, search)).toEqual([succeeded, stopped]);
     expect(await listTrials(db, 'ns/other')).toEqual([]);
+  });
+
+  it("lists a model's searches with their trials and the best by the objective's direction", async () => {
+    const [listed, ...others] = await listSearches(db, 'movielens');
+    expect(others).toEqual([]);
+    expect(listed).toMatchObject({ searchRunId: search, objective: rmse, best: 0 });
+    expect(listed!.trials.map((t) => [t.index, t.state, t.objectiveValue, t.stoppedAtEpoch, t.runId])).toEqual([
+      [0, 'Succeeded', 0.88, null, trialRunId(search, 0)],
+      [1, 'Stopped', 0.91, 2, trialRunId(search, 1)],
+    ]);
+    expect(listed!.startedAt).toBeInstanceOf(Date);
+    // maximize: the other one
+    await recordTrial(db, { ...(await listTrials(db, search))[0]!, objective: { ...rmse, direction: 'maximize' } });
+    await recordTrial(db, { ...(await listTrials(db, search))[1]!, objective: { ...rmse, direction: 'maximize' } });
+    expect((await listSearches(db, 'movielens'))[0]!.best).toBe(1);
+    for (const trial of await listTrials(db, search)) await recordTrial(db, { ...trial, objective: rmse });
+    expect(await listSearches(db, 'another-model')).toEqual([]);
   });
 
   it("reads the other recorded trials' validation curves, not its own nor an unrecorded trial's", async () => {
@@ -104,6 +124,7 @@ describe('search trials (sqlite)', () => {
         parameters: { factors: 8 },
         objectiveValue: 1,
         stoppedAtEpoch: null,
+        objective: null,
       });
     const gone = 'ns/gone';
     for (const index of [0, 1, 2, 10]) {
@@ -136,7 +157,7 @@ describe('search trials (sqlite)', () => {
   });
 
   it('goes down and up again', async () => {
-    expect(await migrateDown(db)).toContain('005-search-trials');
+    expect(await migrateDown(db)).toEqual(expect.arrayContaining(['005-search-trials', '006-search-objective']));
     await migrateToLatest(db);
     expect(await listTrials(db, search)).toEqual([]);
   });

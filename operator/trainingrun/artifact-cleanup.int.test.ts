@@ -211,6 +211,7 @@ describe('artifacts of deleted and pruned runs', () => {
         parameters: { learningRate },
         objectiveValue: value,
         stoppedAtEpoch: null,
+        objective: { metric: 'validationRmse', direction: 'minimize' },
       });
       const trial = { index, state: 'Succeeded', parameters: { learningRate }, value };
       messages.push(JSON.stringify({ ...trainerResult(runId, index === 1 ? ndcg : ndcg / 2), trial }));

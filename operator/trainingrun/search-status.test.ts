@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { TrainingRun } from '../api/resources.ts';
 import { decideTrainingRun } from './decide.ts';
 import type { SearchSpec } from './search-parameters.ts';
-import { bestTrial, completionIndexAnnotation, parseIndexes, searchProgress } from './search-status.ts';
+import { bestTrial } from '../../storage/search-trials.ts';
+import { completionIndexAnnotation, parseIndexes, searchProgress } from './search-status.ts';
 
 const search: SearchSpec = {
   objective: { metric: 'validationNdcgAt10', direction: 'maximize' },
