@@ -59,10 +59,10 @@ export class ArtifactFinalizer {
     const keeper = artifactKeeper(run, releases.list(run.metadata.namespace));
     const cleanup = cleanupOf(run, keeper);
     if (keeper) {
-      const kept = cleanup.keepUnder ? `the best trial's artifact (${cleanup.keepUnder})` : artifactPrefixOf(run);
-      const message =
-        `artifacts of ${run.metadata.name} (${kept}) kept: it is the ${keeper.role} of ` +
-        `ModelRelease ${keeper.release.metadata.name}`;
+      const kept = cleanup.keepUnder
+        ? `the best trial's artifact of ${run.metadata.name} (${cleanup.keepUnder})`
+        : `artifacts of ${run.metadata.name} (${artifactPrefixOf(run)})`;
+      const message = `${kept} kept: it is the ${keeper.role} of ModelRelease ${keeper.release.metadata.name}`;
       await events.record(run, { type: 'Normal', reason: 'ArtifactsKept', message });
       await events.record(keeper.release, { type: 'Normal', reason: 'ArtifactsKept', message });
     }
