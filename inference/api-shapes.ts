@@ -10,6 +10,7 @@ import { z } from 'zod';
 import {
   epochMetrics,
   gateDecision,
+  hyperparameterSearch,
   modelRuns,
   promotion,
   ratingsOverview,
@@ -175,6 +176,27 @@ apiComponents.add(trainingRun, { id: 'Run' });
 apiComponents.add(promotion, { id: 'Promotion' });
 apiComponents.add(gateDecision, { id: 'GateDecision' });
 apiComponents.add(epochMetrics, { id: 'Epoch' });
+apiComponents.add(hyperparameterSearch, { id: 'Search' });
+
+const figure = z.number().nullable();
+export const liveModel = named(
+  'LiveModel',
+  z
+    .object({
+      role: z.enum(['champion', 'challenger']),
+      run: z.string(),
+      digest: z.string(),
+      labels: z.int().meta({ description: 'Posted ratings this model predicted before they were known' }),
+      rmse: figure.meta({ description: 'Online RMSE over those labels; null before the first' }),
+      servedRatings: z.int().meta({ description: 'Labels by users this model had served a list to' }),
+      hits: z.int().meta({ description: 'Of those, ratings of a movie in its last top 10 for the user' }),
+      hitRate: figure.meta({ description: 'hits / servedRatings; null before the first served rating' }),
+      answers: z.int().meta({ description: 'Answers to users (recommendations, predictions), shadow answers too' }),
+      errors: z.int().meta({ description: 'Answers it failed to compute' }),
+      p99Ms: figure.meta({ description: 'Upper bound of the answer-time bucket holding the 99th percentile' }),
+    })
+    .meta({ description: 'One live model’s online figures, counted by this pod since it started' }),
+);
 
 export const modelsInsight = named(
   'ModelsInsight',
@@ -186,6 +208,21 @@ export const modelsInsight = named(
     runs: z.array(trainingRun),
     promotions: z.array(promotion),
     decisions: z.array(gateDecision).meta({ description: 'Every decision of the release gates, newest first' }),
+    searches: z.array(hyperparameterSearch).meta({ description: 'The latest hyperparameter searches, newest first' }),
+    live: z
+      .object({
+        mode: z
+          .enum(['shadow', 'canary'])
+          .nullable()
+          .meta({ description: 'How the challenger takes part; null: none' }),
+        sharePercent: z.int().meta({ description: 'Percent of users the challenger serves (canary)' }),
+        models: z.array(liveModel).meta({ description: 'Champion first, then the challenger' }),
+      })
+      .meta({
+        description:
+          'The models this pod serves and their online figures, from its own counters: each pod counts ' +
+          'the requests and ratings it answered (the release status sums its pods)',
+      }),
   }),
 );
 
@@ -235,3 +272,5 @@ export type EpochsInsight = z.input<typeof epochsInsight>;
 export type RatingsInsight = z.input<typeof ratingsInsight>;
 export type TrafficInsight = z.input<typeof trafficInsight>;
 export type Readiness = z.input<typeof readiness>;
+export type HyperparameterSearch = z.input<typeof hyperparameterSearch>;
+export type LiveModel = z.input<typeof liveModel>;

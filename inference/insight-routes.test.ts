@@ -124,6 +124,27 @@ describe('insight and search endpoints', () => {
       championMetricValue: 0.9,
       decidedAt: '2025-01-03T00:00:00.000Z',
     });
+    expect(body.searches).toEqual([]);
+    // One model and no rating posted: the champion's online figures are all still to come.
+    expect(body.live).toEqual({
+      mode: null,
+      sharePercent: 0,
+      models: [
+        {
+          role: 'champion',
+          run: 'run-b',
+          digest: serving.digest,
+          labels: 0,
+          rmse: null,
+          servedRatings: 0,
+          hits: 0,
+          hitRate: null,
+          answers: 0,
+          errors: 0,
+          p99Ms: null,
+        },
+      ],
+    });
     const other = (await get<ModelsInsight>(app, '/v1/insights/models?model=other')).body;
     expect(other).toMatchObject({ model: 'other', champion: null, promotions: [], decisions: [] });
     expect(other.runs.map((r) => r.runId)).toEqual(['other-1']);

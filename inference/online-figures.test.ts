@@ -4,6 +4,7 @@ import {
   countLabels,
   figuresFromCounts,
   inServedTop,
+  liveModelFigures,
   onlineCountsFromMetrics,
   type OnlineLabel,
 } from './online-figures.ts';
@@ -93,5 +94,52 @@ describe('online figures', () => {
     });
     expect(answerHealthFromMetrics([pod(600, 0, 0), pod(380, 20, 0)], 'challenger').p99Ms).toBe(250);
     expect(answerHealthFromMetrics([], 'challenger')).toEqual({ answers: 0, errors: 0, p99Ms: null });
+  });
+
+  it("reads each live model's figures by its role and run: a run that held the role before is not counted", () => {
+    const text = [
+      'movie_reco_online_squared_error_sum{role="challenger",run="b"} 1.25',
+      'movie_reco_online_squared_error_count{role="challenger",run="b"} 5',
+      'movie_reco_online_squared_error_sum{role="challenger",run="old"} 9',
+      'movie_reco_online_squared_error_count{role="challenger",run="old"} 1',
+      'movie_reco_online_served_ratings_total{role="challenger",run="b"} 4',
+      'movie_reco_online_hits_total{role="challenger",run="b"} 1',
+      'movie_reco_model_answer_duration_seconds_bucket{le="0.005",role="challenger",run="b"} 10',
+      'movie_reco_model_answer_duration_seconds_bucket{le="+Inf",role="challenger",run="b"} 10',
+      'movie_reco_model_answer_duration_seconds_count{role="challenger",run="b"} 10',
+      'movie_reco_model_answer_errors_total{role="challenger",run="b"} 1',
+      'movie_reco_model_answer_duration_seconds_count{role="challenger",run="old"} 90',
+    ].join('\n');
+    expect(
+      liveModelFigures(text, [
+        { role: 'champion', run: 'a' },
+        { role: 'challenger', run: 'b' },
+      ]),
+    ).toEqual([
+      {
+        role: 'champion',
+        run: 'a',
+        labels: 0,
+        rmse: null,
+        servedRatings: 0,
+        hits: 0,
+        hitRate: null,
+        answers: 0,
+        errors: 0,
+        p99Ms: null,
+      },
+      {
+        role: 'challenger',
+        run: 'b',
+        labels: 5,
+        rmse: 0.5,
+        servedRatings: 4,
+        hits: 1,
+        hitRate: 0.25,
+        answers: 10,
+        errors: 1,
+        p99Ms: 5,
+      },
+    ]);
   });
 });

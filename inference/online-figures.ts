@@ -32,6 +32,12 @@ export interface OnlineFigures extends OnlineCounts {
   hitRate: number | null;
 }
 
+export interface AnswerHealth {
+  answers: number;
+  errors: number;
+  p99Ms: number | null;
+}
+
 export const HIT_TOP_N = 10;
 
 export function figuresFromCounts(counts: OnlineCounts): OnlineFigures {
@@ -65,11 +71,18 @@ export function inServedTop(body: string, movieId: number, topN = HIT_TOP_N): bo
   return false;
 }
 
+/** Whether a sample's labels (`role="champion",run="ns/r"`) are the role's, and the run's when one is named. */
+function isOf(labels: string, role: ModelRole, run: string | undefined): boolean {
+  const pairs = labels.split(',');
+  return pairs.includes(`role="${role}"`) && (run === undefined || pairs.includes(`run="${run}"`));
+}
+
 /**
  * One role's online counts as a pod exposes them on /metrics (Prometheus text format), summed
- * over the runs that held the role: what the operator reads from each pod, with no Prometheus.
+ * over the runs that held the role (or one run's): what the operator reads from each pod, with no
+ * Prometheus, and what the pod's own Models page shows.
  */
-export function onlineCountsFromMetrics(text: string, role: ModelRole): OnlineCounts {
+export function onlineCountsFromMetrics(text: string, role: ModelRole, run?: string): OnlineCounts {
   const counts: OnlineCounts = { labels: 0, squaredErrorSum: 0, servedRatings: 0, hits: 0 };
   const field: Record<string, keyof OnlineCounts> = {
     movie_reco_online_squared_error_count: 'labels',
@@ -80,27 +93,24 @@ export function onlineCountsFromMetrics(text: string, role: ModelRole): OnlineCo
   for (const line of text.split('\n')) {
     const sample = /^(\w+)\{([^}]*)\} (\S+)$/.exec(line);
     const key = sample && field[sample[1]!];
-    if (!key || !sample[2]!.split(',').includes(`role="${role}"`)) continue;
+    if (!key || !isOf(sample[2]!, role, run)) continue;
     counts[key] += Number(sample[3]);
   }
   return counts;
 }
 
 /**
- * One role's answers, failures and p99 answer time (the upper bound of the bucket holding the
- * 99th percentile, in ms; null before any answer) over several pods' /metrics texts.
+ * One role's (or one run's in it) answers, failures and p99 answer time (the upper bound of the
+ * bucket holding the 99th percentile, in ms; null before any answer) over several pods' /metrics texts.
  */
-export function answerHealthFromMetrics(
-  texts: readonly string[],
-  role: ModelRole,
-): { answers: number; errors: number; p99Ms: number | null } {
+export function answerHealthFromMetrics(texts: readonly string[], role: ModelRole, run?: string): AnswerHealth {
   const buckets = new Map<number, number>();
   let answers = 0;
   let errors = 0;
   for (const text of texts) {
     for (const line of text.split('\n')) {
       const sample = /^(\w+)\{([^}]*)\} (\S+)$/.exec(line);
-      if (!sample || !sample[2]!.split(',').includes(`role="${role}"`)) continue;
+      if (!sample || !isOf(sample[2]!, role, run)) continue;
       const value = Number(sample[3]);
       if (sample[1] === 'movie_reco_model_answer_duration_seconds_count') answers += value;
       else if (sample[1] === 'movie_reco_model_answer_errors_total') errors += value;
@@ -113,4 +123,14 @@ export function answerHealthFromMetrics(
   }
   const bound = [...buckets].sort(([a], [b]) => a - b).find(([, cumulative]) => cumulative >= 0.99 * answers)?.[0];
   return { answers, errors, p99Ms: answers > 0 && bound !== undefined ? bound * 1000 : null };
+}
+
+export type LiveModelFigures = { role: ModelRole; run: string } & Omit<OnlineFigures, 'squaredErrorSum'> & AnswerHealth;
+
+/** Each live model's online figures and answer health in one pod's /metrics text, for its role and run. */
+export function liveModelFigures(text: string, live: readonly { role: ModelRole; run: string }[]): LiveModelFigures[] {
+  return live.map(({ role, run }) => {
+    const { squaredErrorSum: _, ...figures } = figuresFromCounts(onlineCountsFromMetrics(text, role, run));
+    return { role, run, ...figures, ...answerHealthFromMetrics([text], role, run) };
+  });
 }

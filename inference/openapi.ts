@@ -205,16 +205,21 @@ export const openApiDocument = {
     },
     '/v1/insights/models': {
       get: {
-        summary: 'Training runs, champion, promotions and gate decisions of a model (the web page’s Models view)',
+        summary:
+          'Training runs, searches, champion, live figures, promotions and gate decisions of a model ' +
+          '(the web page’s Models view)',
         description:
           'Every run of the model (newest first, at most 500) with its parameters and metrics, its promotions with ' +
           'their reasons (newest first, at most 200), and every decision of the release gates, promotions, pins and ' +
-          'rejections, with its reason (newest first, at most 200). The model defaults to the one being served, ' +
-          'else the most recently trained.',
+          'rejections, with its reason (newest first, at most 200). Its hyperparameter searches (newest first, at ' +
+          'most 20), each with its trials (values tried, state, objective on the validation slice) and its best. ' +
+          'The models this pod serves (champion, challenger) with their online figures from its own counters ' +
+          'since it started: labels, online RMSE, hit rate, answers, errors and p99 answer time. The model ' +
+          'defaults to the one being served, else the most recently trained.',
         parameters: [parameter('model', 'query', modelParam, false)],
         security: credentials,
         responses: {
-          200: json(ref(modelsInsight), 'Runs, promotions and gate decisions'),
+          200: json(ref(modelsInsight), 'Runs, searches, live models, promotions and gate decisions'),
           400: error,
           401: unauthorized,
           503: noDatabase,

@@ -127,21 +127,42 @@ export function trainingRunManifest(name: string, spec: Record<string, unknown> 
 
 /**
  * What kubelet and the Job controller would do when the trainer exits: a pod of the Job whose
- * trainer container terminated with `message`, then the Job's terminal conditions.
+ * trainer container terminated with `message`, then the Job's terminal conditions. With
+ * `trialMessages`, a search's Indexed Job: one Succeeded pod per index, each with its message.
  */
 export async function finishTrainerPod(
   kc: k8s.KubeConfig,
   namespace: string,
   jobName: string,
-  outcome: { succeeded: boolean; message: string; jobReason?: string },
+  outcome: { succeeded: boolean; message: string; jobReason?: string } | { trialMessages: string[] },
 ): Promise<void> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const batch = kc.makeApiClient(k8s.BatchV1Api);
+  const pods =
+    'trialMessages' in outcome
+      ? outcome.trialMessages.map((message, index) => ({ succeeded: true, message, index }))
+      : [{ ...outcome, index: undefined }];
+  for (const pod of pods) await createTerminatedPod(core, namespace, jobName, pod);
+  await completeJob(batch, namespace, jobName, 'trialMessages' in outcome ? { succeeded: true } : outcome);
+}
+
+async function createTerminatedPod(
+  core: k8s.CoreV1Api,
+  namespace: string,
+  jobName: string,
+  outcome: { succeeded: boolean; message: string; index: number | undefined },
+): Promise<void> {
   const podName = `${jobName}-${Math.random().toString(36).slice(2, 7)}`;
   await core.createNamespacedPod({
     namespace,
     body: {
-      metadata: { name: podName, labels: { 'batch.kubernetes.io/job-name': jobName, 'job-name': jobName } },
+      metadata: {
+        name: podName,
+        labels: { 'batch.kubernetes.io/job-name': jobName, 'job-name': jobName },
+        ...(outcome.index === undefined
+          ? {}
+          : { annotations: { 'batch.kubernetes.io/job-completion-index': String(outcome.index) } }),
+      },
       spec: { restartPolicy: 'Never', containers: [{ name: 'trainer', image: 'movie-reco:test' }] },
     },
   });
@@ -177,7 +198,16 @@ export async function finishTrainerPod(
     },
     k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
   );
-  const now = finished.toISOString();
+}
+
+async function completeJob(
+  batch: k8s.BatchV1Api,
+  namespace: string,
+  jobName: string,
+  outcome: { succeeded: boolean; jobReason?: string },
+): Promise<void> {
+  const started = new Date(Date.now() - 5000);
+  const now = new Date().toISOString();
   const conditions = outcome.succeeded
     ? [
         {

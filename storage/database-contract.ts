@@ -25,6 +25,7 @@ const MIGRATIONS = [
   '003-records-once',
   '004-run-ranking-model',
   '005-search-trials',
+  '006-search-objective',
 ];
 
 /** Rows as sorted "user movie rating time" lines: equal tables whatever their row order. */

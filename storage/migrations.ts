@@ -5,6 +5,7 @@ import * as gateDecisions from './migrations/002-gate-decisions.ts';
 import * as recordsOnce from './migrations/003-records-once.ts';
 import * as runRankingModel from './migrations/004-run-ranking-model.ts';
 import * as searchTrials from './migrations/005-search-trials.ts';
+import * as searchObjective from './migrations/006-search-objective.ts';
 
 interface Migration {
   readonly name: string;
@@ -19,6 +20,7 @@ const MIGRATIONS: readonly Migration[] = [
   { name: '003-records-once', ...recordsOnce },
   { name: '004-run-ranking-model', ...runRankingModel },
   { name: '005-search-trials', ...searchTrials },
+  { name: '006-search-objective', ...searchObjective },
 ];
 
 /** Explicit list instead of a folder scan: works the same from source, a bundle or a container. */

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from './database.ts';
 import { migrateDown, migrateToLatest } from './migrations.ts';
-import { listTrials, recordTrial, trialCurves, trialRunId } from './search-trials.ts';
-import { recordEpoch, startRun } from './training-runs.ts';
+import { recordPromotion } from './promotions.ts';
+import { deleteTrialRecords, listSearches, listTrials, recordTrial, trialCurves, trialRunId } from './search-trials.ts';
+import { getRun, listEpochs, recordEpoch, startRun } from './training-runs.ts';
 
 describe('search trials (sqlite)', () => {
   let dir: string;
@@ -21,8 +22,9 @@ describe('search trials (sqlite)', () => {
   });
 
   const search = 'ns/search';
-  async function trainTrial(index: number, curve: (number | null)[]) {
-    const runId = trialRunId(search, index);
+  const rmse = { metric: 'validationRmse', direction: 'minimize' } as const;
+  async function trainTrial(index: number, curve: (number | null)[], searchRunId = search) {
+    const runId = trialRunId(searchRunId, index);
     await startRun(db, { runId, model: 'movielens', params: {} });
     for (const [k, validationRmse] of curve.entries())
       await recordEpoch(db, runId, { epoch: k + 1, trainLoss: 1, validationRmse, seconds: 0.1 });
@@ -41,6 +43,7 @@ describe('search trials (sqlite)', () => {
       parameters: { factors: 8 },
       objectiveValue: 0.91,
       stoppedAtEpoch: 2,
+      objective: rmse,
     };
     const succeeded = {
       runId: zeroth,
@@ -50,12 +53,30 @@ describe('search trials (sqlite)', () => {
       parameters: { factors: 32, algorithm: 'blend' },
       objectiveValue: 0.88,
       stoppedAtEpoch: null,
+      objective: rmse,
     };
     await recordTrial(db, { ...stopped, state: 'Failed', objectiveValue: null, stoppedAtEpoch: null });
     await recordTrial(db, stopped);
     await recordTrial(db, succeeded);
     expect(await listTrials(db, search)).toEqual([succeeded, stopped]);
     expect(await listTrials(db, 'ns/other')).toEqual([]);
+  });
+
+  it("lists a model's searches with their trials and the best by the objective's direction", async () => {
+    const [listed, ...others] = await listSearches(db, 'movielens');
+    expect(others).toEqual([]);
+    expect(listed).toMatchObject({ searchRunId: search, objective: rmse, best: 0 });
+    expect(listed!.trials.map((t) => [t.index, t.state, t.objectiveValue, t.stoppedAtEpoch, t.runId])).toEqual([
+      [0, 'Succeeded', 0.88, null, trialRunId(search, 0)],
+      [1, 'Stopped', 0.91, 2, trialRunId(search, 1)],
+    ]);
+    expect(listed!.startedAt).toBeInstanceOf(Date);
+    // maximize: the other one
+    await recordTrial(db, { ...(await listTrials(db, search))[0]!, objective: { ...rmse, direction: 'maximize' } });
+    await recordTrial(db, { ...(await listTrials(db, search))[1]!, objective: { ...rmse, direction: 'maximize' } });
+    expect((await listSearches(db, 'movielens'))[0]!.best).toBe(1);
+    for (const trial of await listTrials(db, search)) await recordTrial(db, { ...trial, objective: rmse });
+    expect(await listSearches(db, 'another-model')).toEqual([]);
   });
 
   it("reads the other recorded trials' validation curves, not its own nor an unrecorded trial's", async () => {
@@ -93,8 +114,50 @@ describe('search trials (sqlite)', () => {
     );
   });
 
+  it("deletes a search's trial records but the kept one's and those the promotion history names", async () => {
+    const ended = (searchRunId: string, index: number) =>
+      recordTrial(db, {
+        runId: trialRunId(searchRunId, index),
+        searchRunId,
+        index,
+        state: 'Succeeded',
+        parameters: { factors: 8 },
+        objectiveValue: 1,
+        stoppedAtEpoch: null,
+        objective: null,
+      });
+    const gone = 'ns/gone';
+    for (const index of [0, 1, 2, 10]) {
+      await trainTrial(index, [1, 0.9], gone);
+      await ended(gone, index);
+    }
+    // a trial killed before it was recorded: its training run only
+    await trainTrial(3, [1], gone);
+    // `ns/gone_` and `ns/gonex` start with `ns/gone`, and `_` is a LIKE wildcard: neither is touched
+    for (const other of ['ns/gone_', 'ns/gonex']) {
+      await trainTrial(0, [1], other);
+      await ended(other, 0);
+    }
+    await startRun(db, { runId: gone, model: 'movielens', params: {} });
+    await recordPromotion(db, { model: 'movielens', runId: trialRunId(gone, 2), reason: 'test', metric: 'rmse' });
+
+    const deleted = await deleteTrialRecords(db, gone, { index: 1 });
+    expect(deleted.sort()).toEqual([0, 10, 3].map((index) => trialRunId(gone, index)).sort());
+    expect((await listTrials(db, gone)).map((trial) => trial.index)).toEqual([1, 2]);
+    for (const index of [0, 3, 10]) {
+      expect(await getRun(db, trialRunId(gone, index))).toBeNull();
+      expect(await listEpochs(db, trialRunId(gone, index))).toEqual([]);
+    }
+    expect(await listEpochs(db, trialRunId(gone, 1))).toHaveLength(2);
+    expect(await getRun(db, gone), 'the run itself is history').not.toBeNull();
+    for (const other of ['ns/gone_', 'ns/gonex']) expect(await listTrials(db, other)).toHaveLength(1);
+
+    expect(await deleteTrialRecords(db, gone)).toEqual([trialRunId(gone, 1)]);
+    expect((await listTrials(db, gone)).map((trial) => trial.index)).toEqual([2]);
+  });
+
   it('goes down and up again', async () => {
-    expect(await migrateDown(db)).toContain('005-search-trials');
+    expect(await migrateDown(db)).toEqual(expect.arrayContaining(['005-search-trials', '006-search-objective']));
     await migrateToLatest(db);
     expect(await listTrials(db, search)).toEqual([]);
   });

@@ -98,6 +98,33 @@ export const gateDecision = z
   })
   .meta({ description: 'One judgement of the release gates, as the operator recorded it' });
 
+export const TRIAL_STATES = ['Succeeded', 'Stopped', 'Failed'] as const;
+export const OBJECTIVE_DIRECTIONS = ['maximize', 'minimize'] as const;
+
+export const searchObjective = z.object({
+  metric: z.string().meta({ description: 'Measured on the validation slice: validationRmse or validationNdcgAt10' }),
+  direction: z.enum(OBJECTIVE_DIRECTIONS),
+});
+
+export const searchTrial = z.object({
+  index: z.int(),
+  runId: z.string().meta({ description: 'The trial’s own training run: `<search run id>/trial-<index>`' }),
+  state: z.enum(TRIAL_STATES).meta({ description: 'Succeeded; Stopped early by the median stopping rule; Failed' }),
+  parameters: z.record(z.string(), z.union([z.number(), z.string()])).meta({ description: 'The values it tried' }),
+  objectiveValue: z.number().nullable().meta({ description: 'The objective on the validation slice' }),
+  stoppedAtEpoch: z.int().nullable().meta({ description: 'The last epoch a Stopped trial trained' }),
+});
+
+export const hyperparameterSearch = z
+  .object({
+    searchRunId: z.string().meta({ description: 'The TrainingRun with spec.search, as `<namespace>/<name>`' }),
+    objective: searchObjective.nullable().meta({ description: 'null: trials recorded before migration 006' }),
+    best: z.int().nullable().meta({ description: 'Index of the best trial by the objective; null when none' }),
+    trials: z.array(searchTrial),
+    startedAt: timestamp.meta({ description: 'When its first recorded trial started' }),
+  })
+  .meta({ description: 'A hyperparameter search and the trials it recorded, by index' });
+
 export const modelRuns = z.object({ model: z.string(), runs: z.int(), latestStartedAt: timestamp });
 
 export const countFrequency = z

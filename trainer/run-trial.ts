@@ -62,6 +62,7 @@ export async function runTrial(job: TrialJob): Promise<TrialResult> {
       parameters: { ...parameters } as Record<string, number | string>,
       objectiveValue: value,
       stoppedAtEpoch: stoppedAtEpoch ?? null,
+      objective: search.objective,
     });
 
   let result: TrainingResult;

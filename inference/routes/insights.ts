@@ -1,7 +1,8 @@
 /**
- * Read-only JSON for the web page's Models and Data views: training runs, promotions and gate
- * decisions, epoch curves and the shape of the ratings table from the database; the cold-start share from the
- * service's own counters. Without a database the database-backed ones answer 503 no_database.
+ * Read-only JSON for the web page's Models and Data views: training runs, searches, promotions and
+ * gate decisions, epoch curves and the shape of the ratings table from the database; the live
+ * models' online figures and the cold-start share from the service's own counters. Without a
+ * database the database-backed ones answer 503 no_database.
  */
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
@@ -10,10 +11,12 @@ import type { Database } from '../../storage/database.ts';
 import { listEpochsOfRuns, listModels, ratingsOverview } from '../../storage/insights.ts';
 import { listGateDecisions } from '../../storage/gate-decisions.ts';
 import { listPromotions } from '../../storage/promotions.ts';
+import { listSearches } from '../../storage/search-trials.ts';
 import { listRuns } from '../../storage/training-runs.ts';
 import { epochsInsight, MAX_EPOCH_RUNS, modelsInsight, NAME, ratingsInsight, trafficInsight } from '../api-shapes.ts';
 import { badParameter, HttpError } from '../http-error.ts';
 import { reply } from '../json-response.ts';
+import { liveModelFigures } from '../online-figures.ts';
 import type { RouteDeps } from './route-deps.ts';
 
 /** Aggregating a large ratings table takes seconds; the page asks often, the table changes slowly. */
@@ -21,6 +24,7 @@ const RATINGS_OVERVIEW_TTL_MS = 60_000;
 const MAX_RUNS = 500;
 const MAX_PROMOTIONS = 200;
 const MAX_DECISIONS = 200;
+const MAX_SEARCHES = 20;
 
 export function addInsightRoutes(router: Router, deps: RouteDeps, read: readonly Middleware[]): void {
   const countingSince = new Date();
@@ -31,16 +35,17 @@ export function addInsightRoutes(router: Router, deps: RouteDeps, read: readonly
 
   router.get('/v1/insights/models', ...read, async (ctx) => {
     const requested = nameParam(ctx, 'model');
-    const { models, runs, promotions, decisions, model } = await query(async (db) => {
+    const { models, runs, promotions, decisions, searches, model } = await query(async (db) => {
       const models = await listModels(db);
       const model = requested ?? deps.holder.current?.manifest.model ?? models[0]?.model ?? null;
-      if (model === null) return { models, model, runs: [], promotions: [], decisions: [] };
-      const [runs, promotions, decisions] = await Promise.all([
+      if (model === null) return { models, model, runs: [], promotions: [], decisions: [], searches: [] };
+      const [runs, promotions, decisions, searches] = await Promise.all([
         listRuns(db, model, { limit: MAX_RUNS }),
         listPromotions(db, model, MAX_PROMOTIONS),
         listGateDecisions(db, model, MAX_DECISIONS),
+        listSearches(db, model, MAX_SEARCHES),
       ]);
-      return { models, model, runs, promotions, decisions };
+      return { models, model, runs, promotions, decisions, searches };
     });
     const serving = deps.holder.current;
     reply(ctx, modelsInsight, {
@@ -51,6 +56,8 @@ export function addInsightRoutes(router: Router, deps: RouteDeps, read: readonly
       runs,
       promotions,
       decisions,
+      searches,
+      live: await liveInsight(deps),
     });
   });
 
@@ -92,6 +99,20 @@ export function addInsightRoutes(router: Router, deps: RouteDeps, read: readonly
     }
     reply(ctx, trafficInsight, { countingSince, recommendations, predictions });
   });
+}
+
+/** The models this pod serves, with the online figures its own counters hold for each. */
+async function liveInsight({ models, metrics }: RouteDeps) {
+  const serving = models.serving();
+  const figures = liveModelFigures(
+    await metrics.registry.metrics(),
+    serving.map(({ role, model }) => ({ role, run: model.manifest.run })),
+  );
+  return {
+    mode: models.settings?.mode ?? null,
+    sharePercent: models.settings?.sharePercent ?? 0,
+    models: figures.map((figure, k) => ({ ...figure, digest: serving[k]!.model.digest })),
+  };
 }
 
 function nameParam(ctx: Context, name: string): string | undefined {

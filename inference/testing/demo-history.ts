@@ -1,9 +1,10 @@
 /**
  * A realistic history for the web page's tests and screenshots: ml-latest-small loaded into an
- * SQLite file as five time-ordered batches, three real training runs on growing snapshots (the
- * trainer's own code: runs, epochs and artifacts recorded as in production), and what the release
- * gates (minImprovement 0.01 on ndcgAt10) would record of them: the first promoted, the second
- * rejected, the third promoted. Takes about ten seconds.
+ * SQLite file as five time-ordered batches, a hyperparameter search of three trials on an early
+ * snapshot (one stopped early by the median rule), three real training runs on growing snapshots
+ * (the trainer's own code: runs, trials, epochs and artifacts recorded as in production), and what
+ * the release gates (minImprovement 0.01 on ndcgAt10) would record of them: the first promoted, the
+ * second rejected, the third promoted. Takes about fifteen seconds.
  */
 import { join } from 'node:path';
 import { createLogger } from '../../common/log.ts';
@@ -16,7 +17,9 @@ import { LocalObjectStore } from '../../storage/local-object-store.ts';
 import { migrateToLatest } from '../../storage/migrations.ts';
 import { recordGateDecision } from '../../storage/gate-decisions.ts';
 import { recordPromotion } from '../../storage/promotions.ts';
+import { trialParameters, type SearchSpec } from '../../operator/trainingrun/search-parameters.ts';
 import { runTraining, type TrainingResult } from '../../trainer/run-training.ts';
+import { runTrial, type TrialOutcome } from '../../trainer/run-trial.ts';
 import { serveConfigFromEnv, type ServeConfig } from '../config.ts';
 
 export interface DemoHistory {
@@ -25,9 +28,20 @@ export interface DemoHistory {
   runs: TrainingResult[];
   /** The promoted run whose artifact should serve. */
   champion: TrainingResult;
-  /** The run the gates rejected, and why. */
+  /** The run the gates rejected, and why: the shadow challenger. */
   rejected: { run: TrainingResult; reason: string };
+  /** A search run's trials as the trainer reported them, by index. */
+  search: { searchRunId: string; spec: SearchSpec; trials: TrialOutcome[] };
 }
+
+/** Grid order: the third trial learns far slower than the two before it, so the median rule stops it. */
+const SEARCH: SearchSpec = {
+  objective: { metric: 'validationRmse', direction: 'minimize' },
+  method: 'grid',
+  parameters: { learningRate: { values: [0.02, 0.015, 0.001] } },
+  maxTrials: 3,
+  earlyStopping: { minEpochs: 2, minTrials: 2 },
+};
 
 const MODEL = 'movielens';
 const MIN_IMPROVEMENT = 0.01;
@@ -80,6 +94,28 @@ export async function createDemoHistory(dir: string): Promise<DemoHistory> {
         decidedAt: at,
       });
     };
+    // The search first: the three runs stay the newest, whose curves the Models view shows first.
+    const searchRunId = 'movie-reco/movielens-search';
+    const trials: TrialOutcome[] = [];
+    for (let index = 0; index < 3; index++) {
+      const parameters = trialParameters(SEARCH, defaultTrainConfig.seed, index);
+      const base = config('svd', 8);
+      const { trial } = await runTrial({
+        db,
+        store,
+        model: MODEL,
+        bound: { upToBatch: 2 },
+        config: { ...base, factors: { ...base.factors, epochs: 8, learningRate: parameters.learningRate! } },
+        testFraction: 0.2,
+        log,
+        searchRunId,
+        index,
+        search: SEARCH,
+        parameters,
+      });
+      trials.push(trial);
+    }
+
     const first = await train('movie-reco/movielens-batch3-svd', 3, 'svd', 16);
     await promote(first, null, `first champion: best ndcgAt10 ${fmt(first.metrics.ndcgAt10)} among 1 passing run(s)`);
 
@@ -114,18 +150,35 @@ export async function createDemoHistory(dir: string): Promise<DemoHistory> {
       `ndcgAt10 ${fmt(third.metrics.ndcgAt10)} beats champion ${first.runId} (${fmt(first.metrics.ndcgAt10)}) ` +
         `by ${fmt(gain)}, at least minImprovement ${MIN_IMPROVEMENT}`,
     );
-    return { databaseUrl, runs: [first, second, third], champion: third, rejected: { run: second, reason: rejection } };
+    return {
+      databaseUrl,
+      runs: [first, second, third],
+      champion: third,
+      rejected: { run: second, reason: rejection },
+      search: { searchRunId, spec: SEARCH, trials },
+    };
   } finally {
     await db.close();
   }
 }
 
-/** The service over a demo history: its database and champion, on a free loopback port, no drain. */
-export function demoServeConfig(history: DemoHistory): ServeConfig {
+/**
+ * The service over a demo history: its database and champion (with `shadowChallenger`, the rejected
+ * run answering in shadow beside it), on a free loopback port, no drain.
+ */
+export function demoServeConfig(history: DemoHistory, options: { shadowChallenger?: boolean } = {}): ServeConfig {
+  const challenger = history.rejected.run.artifact;
   return serveConfigFromEnv({
     MOVIE_RECO_DATABASE_URL: history.databaseUrl,
     MOVIE_RECO_MODEL_URI: history.champion.artifact.uri,
     MOVIE_RECO_MODEL_DIGEST: history.champion.artifact.digest,
+    ...(options.shadowChallenger
+      ? {
+          MOVIE_RECO_CHALLENGER_URI: challenger.uri,
+          MOVIE_RECO_CHALLENGER_DIGEST: challenger.digest,
+          MOVIE_RECO_CHALLENGER_MODE: 'shadow',
+        }
+      : {}),
     MOVIE_RECO_HOST: '127.0.0.1',
     MOVIE_RECO_PORT: '0',
     MOVIE_RECO_DRAIN_SECONDS: '0',

@@ -1,7 +1,8 @@
 /**
  * The web page in Debian's chromium (playwright-core, never a downloaded browser), served by the
- * real service (startService) over a real history: ml-latest-small in SQLite, three training runs
- * by the trainer's own code, two promotions and a rejection. With MOVIE_RECO_SCREENSHOTS=1 the screenshots go to
+ * real service (startService) over a real history: ml-latest-small in SQLite, a search of three
+ * trials and three training runs by the trainer's own code, two promotions and a rejection, the
+ * rejected run as a shadow challenger. With MOVIE_RECO_SCREENSHOTS=1 the screenshots go to
  * docs/screenshots for the README; otherwise to a temporary folder.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -11,7 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../common/log.ts';
+import { bestTrial } from '../../storage/search-trials.ts';
 import { requireProgram } from '../../testenv/debian-packages.ts';
+import type { Prediction, UserRecommendations } from '../api-shapes.ts';
+import { figuresFromCounts, onlineCountsFromMetrics } from '../online-figures.ts';
 import { startService, type RunningService } from '../service.ts';
 import { createDemoHistory, demoServeConfig, type DemoHistory } from '../testing/demo-history.ts';
 import { smallArtifact, servingModelOf } from '../testing/small-model.ts';
@@ -38,7 +42,10 @@ describe('the web page in chromium', () => {
       process.env.MOVIE_RECO_SCREENSHOTS === '1' ? join(repoRoot, 'docs', 'screenshots') : join(dir, 'screenshots');
     await mkdir(shots, { recursive: true });
     history = await createDemoHistory(dir);
-    service = await startService(demoServeConfig(history), createLogger({}, { write: () => {} }));
+    service = await startService(
+      demoServeConfig(history, { shadowChallenger: true }),
+      createLogger({}, { write: () => {} }),
+    );
     url = `http://127.0.0.1:${service.port}/`;
     browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
   }, 180_000);
@@ -162,11 +169,94 @@ describe('the web page in chromium', () => {
     expect(errorsOf(page)).toEqual([]);
   });
 
-  it('shows the champion, every run, the curves and the gate decisions on the Models page', async () => {
+  it('charts the ratings and the cold-start share on the Data page', async () => {
+    const page = await open('#data');
+    await page.getByText('100,836').first().waitFor();
+    const figures = page.locator('figure.chart');
+    await figures.nth(3).locator('svg').waitFor();
+    expect(await figures.count()).toBe(4);
+    for (let k = 0; k < 4; k++) expect(await figures.nth(k).locator('svg path, svg rect').count()).toBeGreaterThan(0);
+    expect(await page.getByText('98.30%').isVisible()).toBe(true);
+    expect(await page.getByText(/top 10% of movies hold \d+% of all ratings/).isVisible()).toBe(true);
+    // The page's own requests so far include visitor lists, the first of each page a cold start.
+    const visitors = page.getByRole('row', { name: /recommendations, visitors/ });
+    expect(await visitors.textContent()).toMatch(/\d+ of \d+/);
+
+    await page.screenshot({ path: join(shots, 'data.png'), fullPage: true });
+    expect(errorsOf(page)).toEqual([]);
+  });
+
+  it('shows the champion, live figures, runs, the search, curves and gate decisions on the Models page', async () => {
+    // Live traffic (after the Data page counted the ratings): user 1 gets a list, then rates its first
+    // movie and one further down. Each rating is a label for both live models; the champion's
+    // predictions, asked just before each rating, give its online RMSE independently of the counters.
+    const json = async <T>(path: string, init?: RequestInit): Promise<T> => {
+      const response = await fetch(url + path, init);
+      expect(response.ok, `${path}: ${response.status}`).toBe(true);
+      return (await response.json()) as T;
+    };
+    const { recommendations } = await json<UserRecommendations>('v1/recommendations?userId=1&n=20');
+    let squaredErrors = 0;
+    for (const [movieId, rating] of [
+      [recommendations[0]!.movieId, 5],
+      [recommendations[15]!.movieId, 1],
+    ] as const) {
+      const { predictedRating } = await json<Prediction>(`v1/predict?userId=1&movieId=${movieId}`);
+      squaredErrors += (predictedRating - rating) ** 2;
+      await json('v1/ratings', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ userId: 1, movieId, rating }),
+      });
+    }
+    const metrics = await (await fetch(`${url}metrics`)).text();
+    const online = (role: 'champion' | 'challenger') => figuresFromCounts(onlineCountsFromMetrics(metrics, role));
+
     const page = await open();
     await page.getByRole('link', { name: 'Models' }).click();
     const champion = history.champion.runId;
     await page.getByRole('heading', { name: `Champion: ${champion}` }).waitFor();
+
+    // Online figures beside offline ones, for the champion and the shadow challenger.
+    const live = page.getByRole('table', { name: 'Live models' });
+    const liveRow = async (run: string) =>
+      live.getByRole('row').filter({ hasText: run }).locator('td').allTextContents();
+    const [testRmse, , labels, onlineRmse, hitRate] = await liveRow(champion);
+    expect([testRmse, labels, onlineRmse]).toEqual([
+      history.champion.metrics.rmse.toFixed(4),
+      '2',
+      online('champion').rmse!.toFixed(4),
+    ]);
+    expect(Number(onlineRmse)).toBeCloseTo(Math.sqrt(squaredErrors / 2), 2);
+    expect(hitRate).toBe(`${(online('champion').hitRate! * 100).toFixed(1)}% of 2`);
+    // The challenger (an earlier snapshot) may not know a movie the champion recommended: no label for it.
+    const challengerFigures = online('challenger');
+    expect(challengerFigures.labels).toBeGreaterThan(0);
+    const challenger = await liveRow(history.rejected.run.runId);
+    expect([challenger[0], challenger[2], challenger[3]]).toEqual([
+      history.rejected.run.metrics.rmse.toFixed(4),
+      String(challengerFigures.labels),
+      challengerFigures.rmse!.toFixed(4),
+    ]);
+    expect(await page.getByText('The challenger answers every request in shadow').isVisible()).toBe(true);
+
+    // The search's trials as the trainer reported them: values tried, how each ended, the best marked.
+    const { searchRunId, spec, trials } = history.search;
+    const trialRows = page.getByRole('table', { name: `Search ${searchRunId}` }).locator('tbody tr');
+    expect(await trialRows.count()).toBe(trials.length);
+    const best = bestTrial(trials, spec.objective.direction)!;
+    expect(trials.map((trial) => trial.state)).toContain('Stopped');
+    for (const trial of trials) {
+      const cells = await trialRows.nth(trial.index).locator('th, td').allTextContents();
+      expect(cells.slice(0, 4)).toEqual([
+        `trial ${trial.index}${trial.index === best.index ? 'best' : ''}`,
+        trial.state === 'Stopped' ? `stopped early after epoch ${trial.stoppedAtEpoch}` : 'completed',
+        String(trial.parameters.learningRate),
+        trial.value!.toFixed(4),
+      ]);
+    }
+    expect(await page.getByText(`best: trial ${best.index}`).isVisible()).toBe(true);
+
     const table = page.locator('table.runs');
     expect(await table.locator('tbody tr').count()).toBe(3);
     expect(await table.locator('tbody tr', { hasText: 'champion' }).locator('th').textContent()).toContain(champion);
@@ -202,23 +292,6 @@ describe('the web page in chromium', () => {
 
     await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: join(shots, 'models.png'), fullPage: true });
-    expect(errorsOf(page)).toEqual([]);
-  });
-
-  it('charts the ratings and the cold-start share on the Data page', async () => {
-    const page = await open('#data');
-    await page.getByText('100,836').first().waitFor();
-    const figures = page.locator('figure.chart');
-    await figures.nth(3).locator('svg').waitFor();
-    expect(await figures.count()).toBe(4);
-    for (let k = 0; k < 4; k++) expect(await figures.nth(k).locator('svg path, svg rect').count()).toBeGreaterThan(0);
-    expect(await page.getByText('98.30%').isVisible()).toBe(true);
-    expect(await page.getByText(/top 10% of movies hold \d+% of all ratings/).isVisible()).toBe(true);
-    // The page's own requests so far include visitor lists, the first of each page a cold start.
-    const visitors = page.getByRole('row', { name: /recommendations, visitors/ });
-    expect(await visitors.textContent()).toMatch(/\d+ of \d+/);
-
-    await page.screenshot({ path: join(shots, 'data.png'), fullPage: true });
     expect(errorsOf(page)).toEqual([]);
   });
 

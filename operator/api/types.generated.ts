@@ -159,7 +159,7 @@ export type TrainingRunStatus = {
   message?: string;
   /** The .metadata.generation this status describes. */
   observedGeneration?: number;
-  /** The run's id in the run records (MySQL) and the artifact store. */
+  /** The run's id in the run records (MySQL) and the artifact store; for a search that Succeeded, its best trial's (`<namespace>/<name>/trial-<i>`), which holds the run's result. */
   runId?: string;
   /** The trainer Job of this run. */
   jobName?: string;

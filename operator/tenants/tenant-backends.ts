@@ -66,6 +66,12 @@ export class TenantBackends {
     );
   }
 
+  /** The database a backend Secret names (MOVIE_RECO_DATABASE_URL), migrated on first use; undefined: none. */
+  async databaseOfSecret(ref: BackendRef & { secret: string }): Promise<Database | undefined> {
+    const { databaseUrl } = await this.backend(ref);
+    return databaseUrl ? this.#open(databaseUrl) : undefined;
+  }
+
   async close(): Promise<void> {
     const databases = [...this.#databases.values()];
     this.#databases.clear();

@@ -68,7 +68,8 @@ export function decideTrainingRun(inputs: TrainingRunInputs): TrainingRunDecisio
   const base: TrainingRunStatus = {
     ...previous,
     observedGeneration: generation,
-    runId: runIdFor(run),
+    // A finished search's records are its best trial's (set below), kept once final.
+    runId: isFinal(previous.phase) && previous.runId ? previous.runId : runIdFor(run),
     jobName: jobNameFor(run),
   };
   const withConditions = (
@@ -138,12 +139,15 @@ export function decideTrainingRun(inputs: TrainingRunInputs): TrainingRunDecisio
       parsed.result.artifact
     ) {
       const { dataset, metrics, artifact, rankingModel } = parsed.result;
+      // A search has no record of its own: its result is the best trial's, which promotions name.
+      const runId = search ? parsed.result.runId : finished.runId;
       const scores = `rmse ${metrics.rmse.toFixed(4)}, ndcg@10 ${metrics.ndcgAt10.toFixed(4)}`;
       const bestOf = search ? `trial ${search.status.best?.index} best of ${search.status.total}: ` : '';
       const message = `${bestOf}${scores}, artifact ${artifact.digest}`;
       const status = withConditions(
         {
           ...finished,
+          ...(runId ? { runId } : {}),
           phase: 'Succeeded',
           message,
           ...(dataset ? { dataset } : {}),

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { TrainingRun } from '../api/resources.ts';
 import { decideTrainingRun } from './decide.ts';
 import type { SearchSpec } from './search-parameters.ts';
-import { bestTrial, completionIndexAnnotation, parseIndexes, searchProgress } from './search-status.ts';
+import { bestTrial } from '../../storage/search-trials.ts';
+import { completionIndexAnnotation, parseIndexes, searchProgress } from './search-status.ts';
 
 const search: SearchSpec = {
   objective: { metric: 'validationNdcgAt10', direction: 'maximize' },
@@ -173,6 +174,10 @@ describe('a search run decided', () => {
       search: { progress: '4/4', best: { index: 1, value: 0.4 } },
     });
     expect(status.message).toMatch(/^trial 1 best of 4: /);
+    // The records of the run's result are the best trial's: what promotions name in MySQL.
+    expect(status.runId).toBe('reco/search-1/trial-1');
+    const again = decideTrainingRun({ run: { ...searchRun, status }, job: undefined, pods: [], now, settings });
+    expect(again.status.runId).toBe('reco/search-1/trial-1');
   });
 
   it('ends a search whose Job failed some trials with the best of the others; fails it when none measured', () => {

@@ -4,6 +4,7 @@
  * the run's once the Job completed.
  */
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import { bestTrial } from '../../storage/search-trials.ts';
 import type { TrainingRunStatus } from '../api/resources.ts';
 import { trainerContainer } from './job.ts';
 import { type SearchSpec, trialCount } from './search-parameters.ts';
@@ -13,23 +14,6 @@ export type SearchStatus = NonNullable<TrainingRunStatus['search']>;
 type TrialEntry = NonNullable<SearchStatus['trials']>[number];
 
 export const completionIndexAnnotation = 'batch.kubernetes.io/job-completion-index';
-
-/** The best trial by the objective: the highest or lowest value, the lowest index among equals. */
-export function bestTrial<T extends { index: number; value?: number | undefined }>(
-  trials: readonly T[],
-  direction: SearchSpec['objective']['direction'],
-): T | undefined {
-  let best: T | undefined;
-  for (const trial of trials) {
-    if (trial.value === undefined || !Number.isFinite(trial.value)) continue;
-    const better =
-      best === undefined ||
-      (direction === 'maximize' ? trial.value > best.value! : trial.value < best.value!) ||
-      (trial.value === best.value && trial.index < best.index);
-    if (better) best = trial;
-  }
-  return best;
-}
 
 /** Indexes in the Job's "1,3-5" notation (status.completedIndexes, status.failedIndexes). */
 export function parseIndexes(text: string | undefined): number[] {

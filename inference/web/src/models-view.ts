@@ -1,7 +1,8 @@
 /**
  * Models: every training run of a model with its parameters and metrics (sortable), the champion,
- * the per-epoch curves of the runs ticked in the table, and every decision of the release gates
- * (promotions, pins, rejections) with its reason.
+ * the live models' online figures beside their offline ones, the hyperparameter searches and their
+ * trials, the per-epoch curves of the runs ticked in the table, and every decision of the release
+ * gates (promotions, pins, rejections) with its reason.
  */
 import {
   api,
@@ -15,6 +16,8 @@ import {
 } from './api.ts';
 import { chart, type LineSeries } from './charts.ts';
 import { count, fixed, h, notice, shortWhen, uid, when } from './dom.ts';
+import { hasLiveFigures, liveSection } from './live-section.ts';
+import { searchesSection } from './searches-section.ts';
 
 type MetricKey = keyof RunMetrics;
 interface Column {
@@ -114,14 +117,18 @@ export function modelsView(main: HTMLElement): void {
 }
 
 function render(body: HTMLElement, insight: ModelsInsight): void {
-  const { runs, promotions, decisions, champion, serving } = insight;
+  const { promotions, decisions, champion, serving, searches, live } = insight;
+  // A search's trials are listed with their search, not as runs of their own.
+  const trialRuns = new Set(searches.flatMap((search) => search.trials.map((trial) => trial.runId)));
+  const runs = insight.runs.filter((run) => !trialRuns.has(run.runId));
+  const anyRunById = new Map(insight.runs.map((run) => [run.runId, run]));
   // Another model's runs: start from its champion and latest runs again.
   if (state.shown !== insight.model) {
     state.shown = insight.model ?? '';
     state.curves = undefined;
   }
   const picker = insight.models.length > 1 ? modelPicker(body, insight) : null;
-  if (!insight.model || runs.length === 0) {
+  if (!insight.model || insight.runs.length === 0) {
     body.replaceChildren(
       ...[
         picker,
@@ -362,7 +369,7 @@ function render(body: HTMLElement, insight: ModelsInsight): void {
     );
   };
 
-  const championRun = champion ? runById.get(champion.runId) : undefined;
+  const championRun = champion ? anyRunById.get(champion.runId) : undefined;
   const championCard = champion
     ? h(
         'section',
@@ -394,6 +401,7 @@ function render(body: HTMLElement, insight: ModelsInsight): void {
   body.replaceChildren(
     ...[picker].filter((n) => n !== null),
     championCard,
+    ...(hasLiveFigures(live) ? [liveSection(live, anyRunById)] : []),
     h(
       'section',
       { 'aria-labelledby': 'runs-h' },
@@ -401,6 +409,7 @@ function render(body: HTMLElement, insight: ModelsInsight): void {
       table,
       details,
     ),
+    ...(searches.length ? [searchesSection(searches, anyRunById)] : []),
     h('section', { 'aria-labelledby': 'curves-h' }, h('h2', { id: 'curves-h' }, 'Training curves'), curves),
     ...(serving ? [similarSection()] : []),
     decisionsSection(mergeDecisions(decisions, promotions)),
