@@ -11,6 +11,7 @@ import {
 } from './ials-ranking.ts';
 import { plantedTaste } from './test-data.ts';
 import { buildTrainingSet } from './training-set.ts';
+import { buildSimilarLists } from './similar.ts';
 import { topN } from './top-n.ts';
 
 const params: IalsRankingParams = {
@@ -108,5 +109,43 @@ describe('iALS as a ranking', () => {
     expect(ialsWanted(counts(3_700), ease, defaultIalsRankingParams)).toBe(false);
     expect(ialsWanted(counts(26_000), ease, defaultIalsRankingParams)).toBe(true);
     expect(ialsWanted(counts(26_000), null, defaultIalsRankingParams)).toBe(true);
+  });
+
+  it("similar lists are each supported movie's nearest supported movies by cosine of item factors", () => {
+    const set = buildTrainingSet(plantedTaste(600, 300, 20, 1));
+    const ranking = fitIalsRanking(set, params);
+    const k = ranking.factors;
+    const minSupport = 30;
+    const lists = buildSimilarLists(set.items.size, {
+      ease: null,
+      cooccurrence: null,
+      ials: { ranking, itemCounts: set.itemCounts, minSupport, maxPool: 1_000 },
+    })!;
+    const row = (i: number) => ranking.itemFactors.subarray(i * k, (i + 1) * k);
+    const cosine = (a: number, b: number) => {
+      let dot = 0;
+      let na = 0;
+      let nb = 0;
+      for (let x = 0; x < k; x++) {
+        dot += row(a)[x]! * row(b)[x]!;
+        na += row(a)[x]! ** 2;
+        nb += row(b)[x]! ** 2;
+      }
+      return dot / Math.sqrt(na * nb);
+    };
+    let checked = 0;
+    for (let i = 0; i < set.items.size; i++) {
+      const list = Array.from(lists.items.subarray(lists.offsets[i]!, lists.offsets[i + 1]!));
+      if (set.itemCounts[i]! < minSupport) {
+        expect(list).toEqual([]);
+        continue;
+      }
+      const expected = Float64Array.from({ length: set.items.size }, (_, j) =>
+        j === i || set.itemCounts[j]! < minSupport ? Number.NaN : cosine(i, j),
+      );
+      expect(list.slice(0, 5)).toEqual(Array.from(topN(expected, 5)));
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(50);
   });
 });

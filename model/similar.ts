@@ -1,6 +1,7 @@
-import type { EaseModel } from './ease.ts';
+import { easePositions, type EaseModel } from './ease.ts';
 import type { FactorModel } from './factor-model.ts';
 import type { IalsRanking } from './ials-ranking.ts';
+import { KernelWorkspace } from './kernel/workspace.ts';
 import type { CooccurrenceModel } from './neighbors.ts';
 import { topN } from './top-n.ts';
 
@@ -86,26 +87,27 @@ function ialsCosineLists(
   const pool = Int32Array.from(
     [...supported].sort((a, b) => itemCounts[b]! - itemCounts[a]! || a - b).slice(0, maxPool),
   ).sort();
-  // unit rows of the pool, contiguous, so that each list is one pass of dot products
+  // unit rows, padded to whole f32x4 lanes; the pool's contiguous, so that each list is one kernel call
+  const stride = Math.ceil(k / 4) * 4;
+  const ws = new KernelWorkspace(
+    { row: ['f32', stride], pool: ['f32', pool.length * stride], cosines: ['f32', pool.length] },
+    'ials',
+  );
   const unit = (i: number, out: Float32Array, at: number): void => {
     let norm = 0;
     for (let x = 0; x < k; x++) norm += ranking.itemFactors[i * k + x]! ** 2;
     const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
     for (let x = 0; x < k; x++) out[at + x] = ranking.itemFactors[i * k + x]! * scale;
   };
-  const poolUnits = new Float32Array(pool.length * k);
-  for (let p = 0; p < pool.length; p++) unit(pool[p]!, poolUnits, p * k);
-  const own = new Float32Array(k);
-  const cosines = new Float64Array(pool.length);
+  for (let p = 0; p < pool.length; p++) unit(pool[p]!, ws.views.pool, p * stride);
+  const positions = easePositions(pool, itemCounts.length);
+  const cosines = ws.views.cosines;
   const lists = new Map<number, { items: Int32Array; scores: Float64Array }>();
   for (const i of supported) {
-    unit(i, own, 0);
-    for (let p = 0, base = 0; p < pool.length; p++, base += k) {
-      let dot = 0;
-      for (let x = 0; x < k; x++) dot += own[x]! * poolUnits[base + x]!;
-      cosines[p] = pool[p] === i ? Number.NaN : dot;
-    }
-    const best = topN(cosines, perMovie, (p) => cosines[p]! <= 0);
+    unit(i, ws.views.row, 0);
+    ws.exports.dotRows(ws.offsets.row, ws.offsets.pool, pool.length, stride, ws.offsets.cosines);
+    const self = positions[i]!;
+    const best = topN(cosines, perMovie, (p) => p === self || cosines[p]! <= 0);
     lists.set(i, {
       items: Int32Array.from(best, (p) => pool[p]!),
       scores: Float64Array.from(best, (p) => cosines[p]!),

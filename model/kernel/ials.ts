@@ -75,3 +75,9 @@ export function solveSide(
     }
   }
 }
+
+/** out[p] = row · rows[p] for p < count: rows of `k` f32 (a multiple of 4), `rows` contiguous. */
+export function dotRows(row: usize, rows: usize, count: i32, k: i32, out: usize): void {
+  const bytes = <usize>k << 2;
+  for (let p: usize = 0; p < <usize>count; p++) store<f32>(out + (p << 2), dot(row, rows + p * bytes, bytes));
+}

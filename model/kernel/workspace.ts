@@ -89,7 +89,7 @@ export interface EaseExports {
   invertInPlace(a: number, ld: number, block: number, r: number, d: number, saved: number): void;
 }
 
-/** The exports of kernel/ials.ts: one iALS half-epoch by conjugate gradient. */
+/** The exports of kernel/ials.ts: one iALS half-epoch by conjugate gradient, and a row's dot products. */
 export interface IalsExports {
   solveSide(
     offsets: number,
@@ -106,6 +106,7 @@ export interface IalsExports {
     cgSteps: number,
     scratch: number,
   ): void;
+  dotRows(row: number, rows: number, count: number, k: number, out: number): void;
 }
 
 export interface KernelExports {
