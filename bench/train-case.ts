@@ -42,6 +42,8 @@ process.stdout.write(
     fitCpuSeconds: (cpu.user + cpu.system) / 1e6,
     sgdNsPerUpdate: (1e9 * result.epochs.reduce((sum, e) => sum + e.seconds, 0)) / updates,
     stageSeconds: result.stageSeconds,
+    // each ranking model's best NDCG@10 on the validation slice: why the chosen one was chosen
+    validationNdcgAt10: result.validation?.modelNdcgAt10,
     loadSeconds,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
   })}\n`,

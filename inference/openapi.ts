@@ -150,7 +150,8 @@ export const openApiDocument = {
       get: {
         summary:
           'Most similar movies, precomputed at training from the ranking’s item-item model ' +
-          '(EASE weights, else co-occurrence; factor cosine for a movie neither covers)',
+          '(iALS factor cosine when iALS ranks, for movies with 20 ratings; else EASE weights, else co-occurrence; ' +
+          'factor cosine for a movie none covers)',
         parameters: [parameter('movieId', 'path', movieIdParam), n],
         security: credentials,
         responses: {

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { generateSynthetic } from '../data/synthetic.ts';
 import { ArtifactError, decodeArtifact, encodeArtifact, MODEL_FILE, parseManifest } from './artifact.ts';
+import { defaultIalsRankingParams, fitIalsRanking } from './ials-ranking.ts';
 import { knownUserProfile, predictRating, prepareProfile, recommend } from './recommender.ts';
 import { defaultTrainConfig, trainRecommender } from './train.ts';
+import { buildTrainingSet } from './training-set.ts';
 
 const { ratings } = generateSynthetic({ users: 200, movies: 150, ratings: 10_000, seed: 9 });
 const trained = (
@@ -47,6 +49,31 @@ describe('the model artifact', () => {
       const b = prepareProfile(decoded, knownUserProfile(decoded, user));
       expect(Array.from(recommend(decoded, b, 10).items)).toEqual(Array.from(recommend(withEase, a, 10).items));
     }
+  });
+
+  it('carries the iALS item factors and weights, and ranks with iALS after decoding as before', () => {
+    const ials = fitIalsRanking(buildTrainingSet(ratings), {
+      ...defaultIalsRankingParams,
+      ials: { ...defaultIalsRankingParams.ials, factors: 6, epochs: 4 },
+    });
+    const withIals = { ...trained, ials, ranking: { ratingWeight: 0.1, ratingPower: 3, itemModel: 'ials' as const } };
+    const encoded = encodeArtifact(withIals, description);
+    const decoded = decodeArtifact(parseManifest(encoded.manifestBytes), encoded.files.get(MODEL_FILE)!);
+    expect(decoded.ranking.itemModel).toBe('ials');
+    expect(decoded.ials).toEqual(ials);
+    let differs = false;
+    for (const user of [3, 100, 150]) {
+      const a = prepareProfile(withIals, knownUserProfile(withIals, user));
+      const b = prepareProfile(decoded, knownUserProfile(decoded, user));
+      const served = Array.from(recommend(decoded, b, 10).items);
+      expect(served).toEqual(Array.from(recommend(withIals, a, 10).items));
+      differs ||= served.join() !== Array.from(recommend(trained, a, 10).items).join();
+    }
+    // the lists are iALS's, not the co-occurrence or EASE ranking the trained model had
+    expect(differs).toBe(true);
+    // a model trained without iALS has none after decoding
+    const plain = encodeArtifact(trained, description);
+    expect(decodeArtifact(parseManifest(plain.manifestBytes), plain.files.get(MODEL_FILE)!).ials).toBeNull();
   });
 
   it('refuses a model file with one flipped byte', () => {

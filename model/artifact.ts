@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { easePositions, type EaseModel } from './ease.ts';
 import type { FactorModel } from './factor-model.ts';
+import { gramian } from './ials.ts';
+import type { IalsRanking } from './ials-ranking.ts';
 import { IdIndex } from './id-index.ts';
 import type { CooccurrenceModel, NeighborModel } from './neighbors.ts';
 import type { RankingParams, RatingBlend, Recommender } from './recommender.ts';
@@ -103,6 +105,8 @@ export function encodeArtifact(model: Recommender, description: ManifestDescript
     });
   }
   if (model.ease) Object.assign(arrays, { easeItems: model.ease.items, easeWeights: model.ease.weights });
+  // the Gramian is recomputed at load: it is a function of the item factors
+  if (model.ials) Object.assign(arrays, { ialsItemFactors: model.ials.itemFactors });
   if (model.similar) {
     Object.assign(arrays, {
       similarOffsets: model.similar.offsets,
@@ -114,6 +118,14 @@ export function encodeArtifact(model: Recommender, description: ManifestDescript
     mean: f.mean,
     baselineMean: model.neighbors?.baseline.mean ?? null,
     easeLambda: model.ease?.lambda ?? null,
+    ials: model.ials
+      ? {
+          factors: model.ials.factors,
+          regularization: model.ials.regularization,
+          unobservedWeight: model.ials.unobservedWeight,
+          frequencyExponent: model.ials.frequencyExponent,
+        }
+      : null,
   };
   const body = packSections(arrays, scalars);
   const files = new Map([[MODEL_FILE, body]]);
@@ -242,6 +254,15 @@ export function decodeArtifact(manifest: ArtifactManifest, modelBytes: Uint8Arra
     const positions = easePositions(items, movieCount);
     ease = { items, weights, lambda: Number(scalars.easeLambda), positions };
   }
+  let ials: IalsRanking | null = null;
+  if (arrays.has('ialsItemFactors')) {
+    const weights = scalars.ials as Omit<IalsRanking, 'itemFactors' | 'gramian'> | null;
+    if (!weights || !Number.isInteger(weights.factors) || weights.factors < 1)
+      throw new ArtifactError(`${MODEL_FILE} has iALS item factors but no iALS weights`);
+    const itemFactors = need('ialsItemFactors', Float32Array);
+    expectLength('ialsItemFactors', itemFactors, movieCount * weights.factors);
+    ials = { ...weights, itemFactors, gramian: gramian(itemFactors, weights.factors) };
+  }
   const similar: SimilarLists | null = arrays.has('similarOffsets') ? movieTable('similar', 'Scores') : null;
   const rated = {
     offsets: need('ratedOffsets', Int32Array),
@@ -254,6 +275,7 @@ export function decodeArtifact(manifest: ArtifactManifest, modelBytes: Uint8Arra
     neighbors,
     cooccurrence,
     ease,
+    ials,
     similar,
     blend: manifest.blend,
     ranking: manifest.ranking,

@@ -88,7 +88,7 @@ export function evaluateRecommender(model: Recommender, test: Ratings, options: 
   const popular = new RankingAccumulator(10, catalogue);
   const norms = itemFactorNorms(model.factors);
   const scratch = makeRankingScratch(catalogue);
-  const popularityOnly: Recommender = { ...model, cooccurrence: null, ease: null };
+  const popularityOnly: Recommender = { ...model, cooccurrence: null, ease: null, ials: null };
   const similar = new SimilarAccumulator();
   const cosineSimilar = new SimilarAccumulator();
   const modelLists = (item: number): ArrayLike<number> => {

@@ -52,8 +52,10 @@ export function recommendFast(
   itemNorms: Float32Array,
   scratch: RankingScratch,
 ): Recommendation {
-  // EASE scores every covered item anyway: there is no candidate to prune
-  if (model.ranking.itemModel === 'ease' && model.ease) return recommend(model, prepared, n);
+  // EASE and iALS score every item they cover anyway: there is no candidate to prune
+  const { itemModel } = model.ranking;
+  if ((itemModel === 'ease' && model.ease) || (itemModel === 'ials' && model.ials))
+    return recommend(model, prepared, n);
   const { profile } = prepared;
   const coldStart = profile.items.length === 0 || !model.cooccurrence;
   const { rated } = scratch;

@@ -1,3 +1,4 @@
+import { solveSymmetricPositiveDefinite } from './cholesky.ts';
 import type { FactorModel } from './factor-model.ts';
 import type { UserProfile } from './profile.ts';
 
@@ -43,29 +44,7 @@ export function foldInUser(model: FactorModel, profile: UserProfile, reg = 0.1):
   if (used === 0) return { bias: 0, vector };
   const shrink = reg * used;
   for (let a = 0; a < dims; a++) gram[a * dims + a]! += a === 0 ? shrink * 0.1 : shrink;
-  // Cholesky in place on the upper triangle: gram = U^T U.
-  for (let j = 0; j < dims; j++) {
-    let diagonal = gram[j * dims + j]!;
-    for (let k = 0; k < j; k++) diagonal -= gram[k * dims + j]! * gram[k * dims + j]!;
-    const ujj = Math.sqrt(diagonal);
-    gram[j * dims + j] = ujj;
-    for (let i = j + 1; i < dims; i++) {
-      let value = gram[j * dims + i]!;
-      for (let k = 0; k < j; k++) value -= gram[k * dims + j]! * gram[k * dims + i]!;
-      gram[j * dims + i] = value / ujj;
-    }
-  }
-  // Solve U^T y = rhs, then U x = y.
-  for (let i = 0; i < dims; i++) {
-    let value = rhs[i]!;
-    for (let k = 0; k < i; k++) value -= gram[k * dims + i]! * rhs[k]!;
-    rhs[i] = value / gram[i * dims + i]!;
-  }
-  for (let i = dims - 1; i >= 0; i--) {
-    let value = rhs[i]!;
-    for (let k = i + 1; k < dims; k++) value -= gram[i * dims + k]! * rhs[k]!;
-    rhs[i] = value / gram[i * dims + i]!;
-  }
+  solveSymmetricPositiveDefinite(gram, rhs, dims);
   for (let f = 0; f < factors; f++) vector[f] = rhs[f + 1]!;
   return { bias: rhs[0]!, vector };
 }

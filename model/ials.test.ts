@@ -1,7 +1,7 @@
 import { Matrix, solve } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { generateSynthetic } from '../data/synthetic.ts';
-import { defaultIalsParams, ialsLoss, trainIals, type IalsParams } from './ials.ts';
+import { defaultIalsParams, ialsLoss, trainIals, trainIalsOnKernel, type IalsParams } from './ials.ts';
 import { buildTrainingSet } from './training-set.ts';
 
 const set = buildTrainingSet(generateSynthetic({ users: 200, movies: 120, ratings: 6_000, seed: 5 }).ratings);
@@ -40,5 +40,21 @@ describe('trainIals', () => {
       const exact = solve(a, b);
       for (let x = 0; x < k; x++) expect(model.userFactors[u * k + x]).toBeCloseTo(exact.get(x, 0), 2);
     }
+  });
+
+  it('the SIMD kernel gives the reference factors to f32 rounding, and the same objective', () => {
+    const params: IalsParams = { ...defaultIalsParams, factors: 12, epochs: 5, frequencyExponent: 0.5 };
+    const reference = trainIals(set, params);
+    const kernel = trainIalsOnKernel(set, params);
+    let worst = 0;
+    for (const side of ['userFactors', 'itemFactors'] as const) {
+      const a = reference[side];
+      const b = kernel[side];
+      expect(b.length).toBe(a.length);
+      for (let x = 0; x < a.length; x++) worst = Math.max(worst, Math.abs(a[x]! - b[x]!));
+    }
+    expect(worst).toBeLessThan(1e-3);
+    expect(ialsLoss(set, kernel, params) / ialsLoss(set, reference, params)).toBeCloseTo(1, 4);
+    expect(() => trainIalsOnKernel(set, { ...params, factors: 10 })).toThrow(/multiple of 4/);
   });
 });

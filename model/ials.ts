@@ -1,3 +1,4 @@
+import { KernelWorkspace } from './kernel/workspace.ts';
 import { Random } from './random.ts';
 import { groupByRow, type RatingRows } from './training-set.ts';
 
@@ -54,9 +55,9 @@ interface Side {
 export function trainIals(
   data: RatingRows,
   params: IalsParams = defaultIalsParams,
-  onEpoch: (epoch: number, loss: number) => void = () => {},
+  /** Called with each epoch's objective, which costs a pass over the ratings to compute: none without it. */
+  onEpoch?: (epoch: number, loss: number) => void,
 ): IalsModel {
-  const k = params.factors;
   const users = data.users.size;
   const items = data.items.size;
   const ones = new Float32Array(data.length);
@@ -64,19 +65,97 @@ export function trainIals(
   const byItem = groupByRow(data.itemIndex, data.userIndex, ones, items);
   const userSide: Side = { rows: users, offsets: byUser.offsets, columns: byUser.columns };
   const itemSide: Side = { rows: items, offsets: byItem.offsets, columns: byItem.columns };
-  const random = new Random(params.seed);
-  const init = (n: number) => Float32Array.from({ length: n * k }, () => random.normal() * params.initStd);
-  const model = { factors: k, userFactors: init(users), itemFactors: init(items) };
+  const model = initialFactors(users, items, params);
   for (let epoch = 1; epoch <= params.epochs; epoch++) {
     solveSide(userSide, model.userFactors, model.itemFactors, items, params);
     solveSide(itemSide, model.itemFactors, model.userFactors, users, params);
-    onEpoch(epoch, ialsLoss(data, model, params));
+    onEpoch?.(epoch, ialsLoss(data, model, params));
   }
   return model;
 }
 
-/** k x k Gramian Σ_j v_j v_jᵀ of the other side's factors. */
-function gramian(factors: Float32Array, k: number): Float64Array {
+/** Both sides' factors drawn from N(0, initStd²), users first, from the seed. */
+function initialFactors(users: number, items: number, params: IalsParams): IalsModel {
+  const k = params.factors;
+  const random = new Random(params.seed);
+  const init = (n: number) => Float32Array.from({ length: n * k }, () => random.normal() * params.initStd);
+  return { factors: k, userFactors: init(users), itemFactors: init(items) };
+}
+
+/**
+ * trainIals with each half-epoch in the WebAssembly SIMD kernel (kernel/ials.ts), in f32: the
+ * same start and the same steps, so the factors match the reference to f32 rounding.
+ * `factors` must be a multiple of 4 (whole f32x4 lanes).
+ */
+export function trainIalsOnKernel(data: RatingRows, params: IalsParams): IalsModel {
+  const k = params.factors;
+  if (k % 4 !== 0) throw new Error(`the iALS kernel needs factors a multiple of 4, got ${k}`);
+  const users = data.users.size;
+  const items = data.items.size;
+  const ones = new Float32Array(data.length);
+  const byUser = groupByRow(data.userIndex, data.itemIndex, ones, users);
+  const byItem = groupByRow(data.itemIndex, data.userIndex, ones, items);
+  const ws = new KernelWorkspace(
+    {
+      userOffsets: ['i32', users + 1],
+      userColumns: ['i32', data.length],
+      itemOffsets: ['i32', items + 1],
+      itemColumns: ['i32', data.length],
+      userFactors: ['f32', users * k],
+      itemFactors: ['f32', items * k],
+      gramian: ['f32', k * k],
+      scratch: ['f32', 4 * k],
+    },
+    'ials',
+  );
+  const { views: v, offsets: o } = ws;
+  v.userOffsets.set(byUser.offsets);
+  v.userColumns.set(byUser.columns);
+  v.itemOffsets.set(byItem.offsets);
+  v.itemColumns.set(byItem.columns);
+  const start = initialFactors(users, items, params);
+  v.userFactors.set(start.userFactors);
+  v.itemFactors.set(start.itemFactors);
+  const { unobservedWeight: alpha, regularization, frequencyExponent, cgSteps } = params;
+  for (let epoch = 1; epoch <= params.epochs; epoch++) {
+    v.gramian.set(gramian(v.itemFactors, k));
+    ws.exports.solveSide(
+      o.userOffsets,
+      o.userColumns,
+      users,
+      o.userFactors,
+      o.itemFactors,
+      o.gramian,
+      k,
+      alpha,
+      regularization,
+      frequencyExponent,
+      items,
+      cgSteps,
+      o.scratch,
+    );
+    v.gramian.set(gramian(v.userFactors, k));
+    ws.exports.solveSide(
+      o.itemOffsets,
+      o.itemColumns,
+      items,
+      o.itemFactors,
+      o.userFactors,
+      o.gramian,
+      k,
+      alpha,
+      regularization,
+      frequencyExponent,
+      users,
+      cgSteps,
+      o.scratch,
+    );
+  }
+  return { factors: k, userFactors: v.userFactors.slice(), itemFactors: v.itemFactors.slice() };
+}
+
+/** k x k Gramian Σ_j v_j v_jᵀ of a side's factors (rows of k). */
+export function gramian(factors: Float32Array, k: number): Float64Array {
   const g = new Float64Array(k * k);
   for (let base = 0; base < factors.length; base += k) {
     for (let a = 0; a < k; a++) {

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { EaseModel, EaseParams } from './ease.ts';
+import type { IalsRanking, IalsRankingParams } from './ials-ranking.ts';
 import type { ItemNeighbors, NeighborParams } from './neighbors.ts';
 import type { RatingRows } from './training-set.ts';
 
@@ -9,14 +10,18 @@ export interface NeighborThreadJob {
   params: NeighborParams;
   /** Fit EASE models too, after the neighbours (null: none). */
   ease: EaseParams | null;
+  /** Fit iALS too, after EASE (null: none). */
+  ials: IalsRankingParams | null;
 }
 
 export interface NeighborThreadResult {
   neighbors: ItemNeighbors;
   ease: EaseModel[];
+  ials: IalsRanking | null;
   /** The neighbour fit's own duration, without thread start-up. */
   seconds: number;
   easeSeconds: number;
+  ialsSeconds: number;
   thread: 'worker' | 'main';
 }
 
@@ -27,7 +32,7 @@ export interface PendingNeighborFit {
 }
 
 /**
- * Fits the item-neighbour models, then the EASE models, on a worker thread, so that they train while
+ * Fits the item-neighbour models, then the EASE models and iALS, on a worker thread, so that they train while
  * the main thread runs the factor model's SGD: the fits share nothing but the ratings. The ratings are copied to the
  * worker (12 bytes a rating); the neighbour tables come back transferred, not copied.
  */
@@ -35,6 +40,7 @@ export function fitItemNeighborsOnThread(
   set: RatingRows,
   params: NeighborParams,
   ease: EaseParams | null,
+  ials: IalsRankingParams | null,
 ): PendingNeighborFit {
   const rows: RatingRows = {
     users: { size: set.users.size },
@@ -46,7 +52,7 @@ export function fitItemNeighborsOnThread(
     mean: set.mean,
     itemCounts: set.itemCounts,
   };
-  const job: NeighborThreadJob = { rows, params, ease };
+  const job: NeighborThreadJob = { rows, params, ease, ials };
   const worker = new Worker(new URL('./neighbor-thread-worker.ts', import.meta.url), { workerData: job });
   const result = new Promise<NeighborThreadResult>((resolve, reject) => {
     worker.once('message', resolve);

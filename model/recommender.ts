@@ -1,6 +1,7 @@
 import { easeScores, type EaseModel } from './ease.ts';
 import { clipRating, type FactorModel } from './factor-model.ts';
 import { foldInUser } from './fold-in.ts';
+import { ialsScores, ialsUserVector, type IalsRanking } from './ials-ranking.ts';
 import { baselineUserBias, neighborScore, type CooccurrenceModel, type NeighborModel } from './neighbors.ts';
 import { indexOfSorted, makeProfile, type UserProfile } from './profile.ts';
 import type { SimilarLists } from './similar.ts';
@@ -19,7 +20,9 @@ export interface RatingBlend {
  *   + ratingWeight * the factor model's predicted rating;
  * candidates are the items the user's rated items co-occur with. With `itemModel: 'ease'`, the
  * first term is the EASE score (sum over rated j of B_ji) scaled to a maximum of 1, and candidates
- * are the items EASE covers. The popularity ranking fills up.
+ * are the items EASE covers. With `itemModel: 'ials'`, the first term is the iALS score (the person's
+ * vector, solved from what they rated, dot each movie's factors) scaled to a maximum of 1, and
+ * candidates are the best IALS_CANDIDATES movies by it. The popularity ranking fills up.
  * `popularityOnly` serves the popularity ranking to everyone: chosen when it scored better on the
  * validation slice (data whose co-occurrences say nothing beyond popularity).
  */
@@ -28,10 +31,13 @@ export interface RankingParams {
   ratingPower: number;
   popularityOnly?: boolean;
   /** The item-item model of the first term; co-occurrence when absent. */
-  itemModel?: 'cooccurrence' | 'ease';
+  itemModel?: 'cooccurrence' | 'ease' | 'ials';
 }
 
-export type RankingModelName = 'popularity' | 'cooccurrence' | 'ease';
+export type RankingModelName = 'popularity' | 'cooccurrence' | 'ease' | 'ials';
+
+/** Candidates iALS passes to the ranking score (at least twice the n asked): the rest cannot rise to the top. */
+export const IALS_CANDIDATES = 200;
 
 /** Which model ranks: what the run record, the Models page and `kubectl get tr` show. */
 export function rankingModelName(ranking: RankingParams): RankingModelName {
@@ -50,6 +56,8 @@ export interface Recommender {
   readonly neighbors: NeighborModel | null;
   readonly cooccurrence: CooccurrenceModel | null;
   readonly ease: EaseModel | null;
+  /** Present when iALS ranks (ranking.itemModel 'ials'). */
+  readonly ials: IalsRanking | null;
   /** Each movie's most similar movies, precomputed at training (similar.ts). */
   readonly similar: SimilarLists | null;
   readonly blend: RatingBlend;
@@ -333,6 +341,34 @@ export function easeCandidates(
   };
 }
 
+/**
+ * The iALS candidates of a profile: the `count` best movies by iALS score that the profile has not
+ * rated, the score scaled to a maximum of 1 (when that is positive), with the factor model's clipped
+ * predicted rating when `withRatings`. Null for an empty profile.
+ */
+export function ialsCandidates(
+  model: Recommender,
+  ials: IalsRanking,
+  prepared: PreparedProfile,
+  count: number,
+  withRatings: boolean,
+): RankingCandidates | null {
+  const rated = prepared.profile.items;
+  if (rated.length === 0) return null;
+  const scores = new Float64Array(model.factors.items.size);
+  ialsScores(ials, ialsUserVector(ials, rated), scores);
+  for (let k = 0; k < rated.length; k++)
+    if (rated[k]! >= 0 && rated[k]! < scores.length) scores[rated[k]!] = Number.NaN;
+  const items = topN(scores, count);
+  const max = items.length > 0 ? scores[items[0]!]! : 0;
+  const scale = max > 0 ? 1 / max : 1;
+  return {
+    items,
+    cooccurrence: Float64Array.from(items, (i) => scores[i]! * scale),
+    rating: withRatings ? candidateRatings(model, prepared, items) : new Float64Array(items.length),
+  };
+}
+
 /** Top-n items the person has not rated, by the ranking score; exact for the profile given. */
 export function recommend(
   model: Recommender,
@@ -342,16 +378,22 @@ export function recommend(
 ): Recommendation {
   const { ranking } = model;
   const useEase = ranking.itemModel === 'ease' && model.ease !== null;
-  const coldStart = prepared.profile.items.length === 0 || (!model.cooccurrence && !useEase);
+  const useIals = ranking.itemModel === 'ials' && model.ials !== null;
+  const coldStart = prepared.profile.items.length === 0 || (!model.cooccurrence && !useEase && !useIals);
   let candidates: RankingCandidates | null = null;
   if (!coldStart && !ranking.popularityOnly) {
-    candidates = useEase
-      ? easeCandidates(
-          model.ease!,
-          prepared,
-          ranking.ratingWeight !== 0 ? candidateRatings(model, prepared, model.ease!.items) : null,
-        )
-      : rankingCandidates(model, prepared, ranking.ratingPower, scratch);
+    const withRatings = ranking.ratingWeight !== 0;
+    if (useEase) {
+      candidates = easeCandidates(
+        model.ease!,
+        prepared,
+        withRatings ? candidateRatings(model, prepared, model.ease!.items) : null,
+      );
+    } else if (useIals) {
+      candidates = ialsCandidates(model, model.ials!, prepared, Math.max(IALS_CANDIDATES, 2 * n), withRatings);
+    } else {
+      candidates = rankingCandidates(model, prepared, ranking.ratingPower, scratch);
+    }
   }
   return { items: rankCandidates(model, prepared.profile, candidates, ranking.ratingWeight, n), coldStart };
 }

@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { generateSynthetic, plantedScore } from '../data/synthetic.ts';
 import { evaluateRecommender } from './evaluate.ts';
 import { errorMetrics } from './metrics.ts';
-import { knownUserProfile, predictRating, prepareProfile } from './recommender.ts';
-import { movielens, randomSplit } from './test-data.ts';
+import { IALS_CANDIDATES, knownUserProfile, predictRating, prepareProfile, recommend } from './recommender.ts';
+import { defaultIalsRankingParams, ialsUserVector } from './ials-ranking.ts';
+import { IALS_SIMILAR_SUPPORT } from './similar.ts';
+import { movielens, plantedTaste, randomSplit } from './test-data.ts';
+import { topN } from './top-n.ts';
 import { defaultTrainConfig, trainRecommender, type TrainConfig } from './train.ts';
 import { getOrInsert } from '../common/get-or-insert.ts';
 
@@ -101,13 +104,20 @@ describe('training', () => {
 
   it('fits the neighbour models on a worker thread beside the factors, the same model as on one', async () => {
     const { ratings } = generateSynthetic({ users: 400, movies: 150, ratings: 24_000, seed: 6 });
-    const config = { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, factors: 8, epochs: 12 } };
+    const config = {
+      ...defaultTrainConfig,
+      factors: { ...defaultTrainConfig.factors, factors: 8, epochs: 12 },
+      // iALS too, whatever EASE covers
+      ials: { ...defaultIalsRankingParams, maxEaseCover: 2, ials: { ...defaultIalsRankingParams.ials, factors: 8 } },
+    };
     const threads: unknown[] = [];
     const onWorker = await trainRecommender(ratings, { ...config, neighborThreadMinPairs: 0 }, (event) => {
-      if (event.kind === 'stage' && event.stage === 'fit-neighbors') threads.push(event.detail?.thread);
+      if (event.kind === 'stage' && ['fit-neighbors', 'fit-ials'].includes(event.stage))
+        threads.push(event.detail?.thread);
     });
     const onMain = await trainRecommender(ratings, { ...config, neighborThreadMinPairs: Infinity });
-    expect(threads).toEqual(['worker']);
+    expect(threads).toEqual(['worker', 'worker']);
+    expect(onWorker.validation!.modelNdcgAt10!.ials).toBeGreaterThan(0);
     const same = (a: ArrayBufferView, b: ArrayBufferView) =>
       Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
     expect(same(onWorker.model.cooccurrence!.similarities, onMain.model.cooccurrence!.similarities)).toBe(true);
@@ -137,5 +147,63 @@ describe('training', () => {
     expect(Object.keys(kept.stageSeconds)).not.toContain('refit-factors');
     // either way the exclusion lists hold every training rating, and so do the popularity counts
     for (const result of [kept, refit]) expect(result.model.rated.items.length).toBe(ratings.length);
+  });
+
+  it('ranks with iALS when it beats co-occurrence on the validation slice, and serves it', async () => {
+    // a catalogue EASE is off for, where each person rated four movies of a planted two-dimensional taste
+    const ratings = plantedTaste(4000, 1500, 4, 4, 2);
+    const stages: string[] = [];
+    const result = await trainRecommender(
+      ratings,
+      {
+        ...defaultTrainConfig,
+        ease: null,
+        factors: { ...defaultTrainConfig.factors, factors: 8, epochs: 10 },
+        ials: { ...defaultIalsRankingParams, ials: { ...defaultIalsRankingParams.ials, factors: 8 } },
+      },
+      (event) => event.kind === 'stage' && stages.push(event.stage),
+    );
+    const { modelNdcgAt10, ranking } = result.validation!;
+    expect(stages).toContain('fit-ials');
+    expect(modelNdcgAt10!.ials).toBeGreaterThan(modelNdcgAt10!.cooccurrence! * 1.05);
+    expect(ranking.itemModel).toBe('ials');
+    expect(result.validation!.rankingNdcgAt10).toBe(modelNdcgAt10!.ials);
+    const { model } = result;
+    expect(model.ials).not.toBeNull();
+    // a known user's top 10 come from iALS's best movies among those they did not rate
+    for (const user of [5, 50, 500]) {
+      const prepared = prepareProfile(model, knownUserProfile(model, user));
+      const served = recommend(model, prepared, 10).items;
+      const { factors: k, itemFactors } = model.ials!;
+      const vector = ialsUserVector(model.ials!, prepared.profile.items);
+      const scores = Float64Array.from({ length: model.factors.items.size }, (_, i) => {
+        if (prepared.profile.items.includes(i)) return Number.NaN;
+        let dot = 0;
+        for (let x = 0; x < k; x++) dot += vector[x]! * itemFactors[i * k + x]!;
+        return dot;
+      });
+      const pool = new Set(topN(scores, IALS_CANDIDATES));
+      for (const item of served) expect(pool.has(item)).toBe(true);
+      if (ranking.ratingWeight === 0) expect(Array.from(served)).toEqual(Array.from(topN(scores, 10)));
+    }
+    // similar lists from the iALS factors for movies with the support
+    const counts = new Int32Array(model.factors.items.size);
+    for (const i of model.rated.items) counts[i]!++;
+    const movie = counts.findIndex((count) => count >= IALS_SIMILAR_SUPPORT.minSupport);
+    const list = model.similar!.items.subarray(model.similar!.offsets[movie]!, model.similar!.offsets[movie + 1]!);
+    expect(list.length).toBeGreaterThan(0);
+    for (const other of list) expect(counts[other]).toBeGreaterThanOrEqual(IALS_SIMILAR_SUPPORT.minSupport);
+  });
+
+  it('fits no iALS where EASE covers most of the catalogue', async () => {
+    const stages: string[] = [];
+    const result = await trainRecommender(
+      plantedTaste(1000, 400, 12, 4),
+      { ...defaultTrainConfig, factors: { ...defaultTrainConfig.factors, factors: 8, epochs: 5 } },
+      (event) => event.kind === 'stage' && stages.push(event.stage),
+    );
+    expect(stages).not.toContain('fit-ials');
+    expect(result.validation!.modelNdcgAt10!.ials).toBeUndefined();
+    expect(result.model.ials).toBeNull();
   });
 });

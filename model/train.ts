@@ -1,6 +1,13 @@
 import { fitBlend } from './blend.ts';
 import { defaultEaseParams, fitEase, type EaseModel, type EaseParams } from './ease.ts';
 import { clipRating } from './factor-model.ts';
+import {
+  defaultIalsRankingParams,
+  fitIalsRanking,
+  ialsWanted,
+  type IalsRanking,
+  type IalsRankingParams,
+} from './ials-ranking.ts';
 import { RankingAccumulator } from './metrics.ts';
 import { fitItemNeighborsOnThread, type PendingNeighborFit } from './neighbor-thread.ts';
 import {
@@ -22,12 +29,15 @@ import {
   candidateRatings,
   cooccurrenceCandidatesByPower,
   easeCandidates,
+  ialsCandidates,
+  IALS_CANDIDATES,
   rankCandidates,
+  type RankingModelName,
   type RankingParams,
   type RatingBlend,
   type Recommender,
 } from './recommender.ts';
-import { buildSimilarLists } from './similar.ts';
+import { buildSimilarLists, IALS_SIMILAR_SUPPORT } from './similar.ts';
 import { trainFactors, type EpochReport, type FactorParams, type FactorTraining } from './train-factors.ts';
 import { buildTrainingSet, sortedRatedItems, subsetTrainingSet, type TrainingSet } from './training-set.ts';
 import { getOrInsert } from '../common/get-or-insert.ts';
@@ -48,6 +58,8 @@ export interface TrainConfig {
   useNeighbors: boolean;
   /** EASE ranking models fitted beside the neighbours (null: none); the validation slice chooses. */
   ease: EaseParams | null;
+  /** iALS ranking fitted beside them when EASE covers too little of the catalogue (null: never); the slice chooses. */
+  ials: IalsRankingParams | null;
   /** Skip the neighbour models when they would cost more co-rated pairs than this. */
   maxNeighborPairs: number;
   /** Fit the neighbour models on a worker thread, beside the factors, from this many co-rated pairs. */
@@ -81,6 +93,7 @@ export const defaultTrainConfig: TrainConfig = {
   popularityMinRatings: 20,
   useNeighbors: true,
   ease: defaultEaseParams,
+  ials: defaultIalsRankingParams,
   maxNeighborPairs: 2e10,
   neighborThreadMinPairs: 2e7,
   rankingGrid: { ratingWeight: [0, 0.1, 0.2, 0.3, 0.5], ratingPower: [0, 1, 3] },
@@ -103,6 +116,8 @@ export interface ValidationSummary {
   rankingNdcgAt10?: number;
   /** The λ of the EASE model kept (the best on the slice, whatever ranks). */
   easeLambda?: number;
+  /** Each ranking model's best NDCG@10 on the slice (over its parameters), the chosen one's included. */
+  modelNdcgAt10?: Partial<Record<RankingModelName, number>>;
 }
 
 export interface TrainResult {
@@ -149,10 +164,12 @@ export async function trainRecommender(
   };
   const useNeighbors = config.useNeighbors && neighborFitCost(set) <= config.maxNeighborPairs;
   let easeParams = useNeighbors ? config.ease : null;
+  let ialsParams =
+    useNeighbors && config.ials && ialsWanted(set.itemCounts, config.ease, config.ials) ? config.ials : null;
   /** Factors on this thread, neighbours beside them: one stage event each, with its own duration. */
   const fitBoth = async (stagePrefix: string, neighborSet: TrainingSet, factors: () => FactorTraining) => {
     const pending = useNeighbors
-      ? startNeighborFit(neighborSet, config.neighbors, easeParams, config.neighborThreadMinPairs)
+      ? startNeighborFit(neighborSet, config.neighbors, easeParams, ialsParams, config.neighborThreadMinPairs)
       : null;
     let factorRun: FactorTraining;
     try {
@@ -161,12 +178,13 @@ export async function trainRecommender(
       pending?.cancel();
       throw error;
     }
-    if (!pending) return { factorRun, neighbors: null, ease: [] };
+    if (!pending) return { factorRun, neighbors: null, ease: [], ials: null };
     const waitStart = performance.now();
-    const { neighbors, ease, seconds, easeSeconds, thread } = await pending.result;
+    const { neighbors, ease, ials, seconds, easeSeconds, ialsSeconds, thread } = await pending.result;
     record(`${stagePrefix}-neighbors`, seconds, { thread, waitedSeconds: (performance.now() - waitStart) / 1000 });
     if (easeParams) record(`${stagePrefix}-ease`, easeSeconds, { thread, items: ease[0]?.items.length ?? 0 });
-    return { factorRun, neighbors, ease };
+    if (ialsParams) record(`${stagePrefix}-ials`, ialsSeconds, { thread, factors: ials?.factors });
+    return { factorRun, neighbors, ease, ials };
   };
 
   let chosenEpochs = config.factors.epochs;
@@ -174,12 +192,14 @@ export async function trainRecommender(
   let ranking = defaultRanking;
   let validation: ValidationSummary | undefined;
   /** The models fitted beside the validation slice: served as they are unless config.refit. */
-  let fitted: { factors: Recommender['factors']; neighbors: ItemNeighbors | null; ease: EaseModel[] } | undefined;
+  let fitted:
+    | { factors: Recommender['factors']; neighbors: ItemNeighbors | null; ease: EaseModel[]; ials: IalsRanking | null }
+    | undefined;
 
   if (config.validationFraction > 0) {
     const { fit, held } = splitRows(set.length, config.validationFraction, config.seed);
     const fitSet = subsetTrainingSet(set, fit);
-    const { factorRun, neighbors, ease } = await fitBoth('fit', fitSet, () =>
+    const { factorRun, neighbors, ease, ials } = await fitBoth('fit', fitSet, () =>
       trainFactors(set, config.factors, {
         seed: config.seed + 1,
         rows: fit,
@@ -190,11 +210,11 @@ export async function trainRecommender(
       }),
     );
     if (config.earlyStopping) chosenEpochs = factorRun.bestEpoch;
-    fitted = { factors: factorRun.model, neighbors, ease };
-    const fitModel = assemble(fitSet, factorRun.model, neighbors, null, config, noBlend, defaultRanking);
+    fitted = { factors: factorRun.model, neighbors, ease, ials };
+    const fitModel = assemble(fitSet, factorRun.model, neighbors, null, null, config, noBlend, defaultRanking);
     validation = stage(
       'validate',
-      () => chooseOnValidation(fitModel, ease, set, held, config),
+      () => chooseOnValidation(fitModel, ease, ials, set, held, config),
       (v) => ({ ...v }),
     );
     blend = validation.blend;
@@ -203,18 +223,26 @@ export async function trainRecommender(
   // without a validation slice to choose, the first λ
   const easeLambda = validation?.easeLambda ?? config.ease?.lambdas[0];
   const keptEase = (models: EaseModel[]): EaseModel | null => models.find((m) => m.lambda === easeLambda) ?? null;
+  // iALS is kept only where it ranks
+  const ialsRanks = ranking.itemModel === 'ials' && !ranking.popularityOnly;
 
   let model: Recommender;
   if (fitted && !config.refit) {
+    const ials = ialsRanks ? fitted.ials : null;
     model = withSimilarLists(
-      assemble(set, fitted.factors, fitted.neighbors, keptEase(fitted.ease), config, blend, ranking),
+      set,
+      assemble(set, fitted.factors, fitted.neighbors, keptEase(fitted.ease), ials, config, blend, ranking),
     );
   } else {
     easeParams = easeParams && easeLambda !== undefined ? { ...easeParams, lambdas: [easeLambda] } : null;
-    const { factorRun, neighbors, ease } = await fitBoth('refit', set, () =>
+    ialsParams = ialsRanks ? ialsParams : null;
+    const { factorRun, neighbors, ease, ials } = await fitBoth('refit', set, () =>
       trainFactors(set, config.factors, { seed: config.seed + 2, epochs: chosenEpochs, phase: 'refit', onEpoch }),
     );
-    model = withSimilarLists(assemble(set, factorRun.model, neighbors, keptEase(ease), config, blend, ranking));
+    model = withSimilarLists(
+      set,
+      assemble(set, factorRun.model, neighbors, keptEase(ease), ials, config, blend, ranking),
+    );
   }
   return {
     model,
@@ -232,17 +260,26 @@ function startNeighborFit(
   set: TrainingSet,
   params: NeighborParams,
   ease: EaseParams | null,
+  ials: IalsRankingParams | null,
   threadMinPairs: number,
 ): PendingNeighborFit {
-  if (neighborFitCost(set) >= threadMinPairs) return fitItemNeighborsOnThread(set, params, ease);
+  if (neighborFitCost(set) >= threadMinPairs) return fitItemNeighborsOnThread(set, params, ease, ials);
   const t0 = performance.now();
   const neighbors = fitItemNeighbors(set, params);
   const t1 = performance.now();
   const easeModels = ease ? fitEase(set, ease) : [];
-  const seconds = (t1 - t0) / 1000;
-  const easeSeconds = (performance.now() - t1) / 1000;
+  const t2 = performance.now();
+  const ialsModel = ials ? fitIalsRanking(set, ials) : null;
   return {
-    result: Promise.resolve({ neighbors, ease: easeModels, seconds, easeSeconds, thread: 'main' }),
+    result: Promise.resolve({
+      neighbors,
+      ease: easeModels,
+      ials: ialsModel,
+      seconds: (t1 - t0) / 1000,
+      easeSeconds: (t2 - t1) / 1000,
+      ialsSeconds: (performance.now() - t2) / 1000,
+      thread: 'main',
+    }),
     cancel: () => {},
   };
 }
@@ -260,6 +297,7 @@ function assemble(
   factors: Recommender['factors'],
   neighbors: ItemNeighbors | null,
   ease: EaseModel | null,
+  ials: IalsRanking | null,
   config: TrainConfig,
   blend: RatingBlend,
   ranking: RankingParams,
@@ -269,6 +307,7 @@ function assemble(
     neighbors: neighbors?.rating ?? null,
     cooccurrence: neighbors?.cooccurrence ?? null,
     ease,
+    ials,
     similar: null,
     blend: neighbors ? blend : noBlend,
     ranking,
@@ -278,8 +317,10 @@ function assemble(
 }
 
 /** The served model's similar lists, from its item-item models (the validation's model needs none). */
-function withSimilarLists(model: Recommender): Recommender {
-  return { ...model, similar: buildSimilarLists(model.factors.items.size, model.ease, model.cooccurrence) };
+function withSimilarLists(set: TrainingSet, model: Recommender): Recommender {
+  const { ease, cooccurrence } = model;
+  const ials = model.ials ? { ranking: model.ials, itemCounts: set.itemCounts, ...IALS_SIMILAR_SUPPORT } : null;
+  return { ...model, similar: buildSimilarLists(model.factors.items.size, { ease, cooccurrence, ials }) };
 }
 
 function popularityOf(set: TrainingSet, config: TrainConfig): Int32Array {
@@ -292,6 +333,7 @@ function popularityOf(set: TrainingSet, config: TrainConfig): Int32Array {
 function chooseOnValidation(
   model: Recommender,
   ease: EaseModel[],
+  ials: IalsRanking | null,
   set: TrainingSet,
   held: Int32Array,
   config: TrainConfig,
@@ -329,22 +371,24 @@ function chooseOnValidation(
     ranking: defaultRanking,
   };
   if (model.neighbors) summary.neighborRmse = rmseOf((k) => neighbor[k]!);
-  if (model.cooccurrence) Object.assign(summary, chooseRanking(model, ease, set, held, byUser, config));
+  if (model.cooccurrence) Object.assign(summary, chooseRanking(model, ease, ials, set, held, byUser, config));
   return summary;
 }
 
 /**
  * The ranking with the best NDCG@10 on a sample of the slice's users, among: the popularity ranking,
- * co-occurrence for each rating power and weight, and EASE for each λ and rating weight.
+ * co-occurrence for each rating power and weight, EASE for each λ and rating weight, and iALS (when
+ * fitted) for each rating weight.
  */
 function chooseRanking(
   model: Recommender,
   ease: EaseModel[],
+  ials: IalsRanking | null,
   set: TrainingSet,
   held: Int32Array,
   byUser: Map<number, number[]>,
   config: TrainConfig,
-): { ranking: RankingParams; rankingNdcgAt10: number; easeLambda?: number } {
+): Pick<ValidationSummary, 'ranking' | 'rankingNdcgAt10' | 'easeLambda' | 'modelNdcgAt10'> {
   const users: { user: number; relevant: Set<number> }[] = [];
   for (const [user, rows] of byUser) {
     const relevant = new Set<number>();
@@ -382,17 +426,32 @@ function chooseRanking(
       });
     });
   }
+  const ialsAccumulators = weights.map(() => new RankingAccumulator(10, set.items.size));
+  if (ials) {
+    for (const { user, relevant } of sample) {
+      const prepared = prepareProfile(model, knownUserProfile(model, user));
+      const candidates = ialsCandidates(model, ials, prepared, IALS_CANDIDATES, true);
+      weights.forEach((weight, w) => {
+        ialsAccumulators[w]!.add(rankCandidates(model, prepared.profile, candidates, weight, 10), relevant);
+      });
+    }
+  }
   const popular = new RankingAccumulator(10, set.items.size);
   for (const { user, relevant } of sample)
     popular.add(rankCandidates(model, knownUserProfile(model, user), null, 0, 10), relevant);
-  let best: { ranking: RankingParams; rankingNdcgAt10: number; easeLambda?: number } = {
+  const popularityNdcg = popular.result().ndcgAt10;
+  let best: Pick<ValidationSummary, 'ranking' | 'rankingNdcgAt10'> = {
     ranking: { ...defaultRanking, popularityOnly: true },
-    rankingNdcgAt10: popular.result().ndcgAt10,
+    rankingNdcgAt10: popularityNdcg,
+  };
+  const modelNdcgAt10: Partial<Record<RankingModelName, number>> = { popularity: popularityNdcg };
+  const consider = (name: RankingModelName, ranking: RankingParams, ndcg: number): void => {
+    modelNdcgAt10[name] = Math.max(modelNdcgAt10[name] ?? -1, ndcg);
+    if (ndcg > best.rankingNdcgAt10!) best = { ranking, rankingNdcgAt10: ndcg };
   };
   powers.forEach((ratingPower, p) => {
     weights.forEach((ratingWeight, w) => {
-      const ndcg = accumulators[p]![w]!.result().ndcgAt10;
-      if (ndcg > best.rankingNdcgAt10) best = { ranking: { ratingWeight, ratingPower }, rankingNdcgAt10: ndcg };
+      consider('cooccurrence', { ratingWeight, ratingPower }, accumulators[p]![w]!.result().ndcgAt10);
     });
   });
   let bestEase = { ndcg: -1, lambda: 0, ratingWeight: 0 };
@@ -402,13 +461,15 @@ function chooseRanking(
       if (ndcg > bestEase.ndcg) bestEase = { ndcg, lambda, ratingWeight };
     });
   });
-  if (ease.length === 0) return best;
-  const { ndcg, lambda, ratingWeight } = bestEase;
-  if (ndcg > best.rankingNdcgAt10) {
-    best = {
-      ranking: { ratingWeight, ratingPower: defaultRanking.ratingPower, itemModel: 'ease' },
-      rankingNdcgAt10: ndcg,
-    };
+  if (ease.length > 0) {
+    const { ndcg, ratingWeight } = bestEase;
+    consider('ease', { ratingWeight, ratingPower: defaultRanking.ratingPower, itemModel: 'ease' }, ndcg);
   }
-  return { ...best, easeLambda: lambda };
+  if (ials) {
+    weights.forEach((ratingWeight, w) => {
+      const ranking: RankingParams = { ratingWeight, ratingPower: defaultRanking.ratingPower, itemModel: 'ials' };
+      consider('ials', ranking, ialsAccumulators[w]!.result().ndcgAt10);
+    });
+  }
+  return { ...best, modelNdcgAt10, ...(ease.length > 0 ? { easeLambda: bestEase.lambda } : {}) };
 }

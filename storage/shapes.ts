@@ -53,7 +53,7 @@ export const trainingRun = z.object({
   metrics: runMetrics,
   artifact: runArtifact.nullable(),
   rankingModel: z.string().nullable().meta({
-    description: 'The model that ranks in the artifact (popularity, cooccurrence, ease), chosen by the trainer',
+    description: 'The model that ranks in the artifact (popularity, cooccurrence, ease, ials), chosen by the trainer',
   }),
   message: z.string().nullable(),
   startedAt: timestamp,

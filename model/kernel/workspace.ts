@@ -89,10 +89,31 @@ export interface EaseExports {
   invertInPlace(a: number, ld: number, block: number, r: number, d: number, saved: number): void;
 }
 
+/** The exports of kernel/ials.ts: one iALS half-epoch by conjugate gradient, and a row's dot products. */
+export interface IalsExports {
+  solveSide(
+    offsets: number,
+    columns: number,
+    rows: number,
+    own: number,
+    other: number,
+    g: number,
+    k: number,
+    alpha: number,
+    regularization: number,
+    exponent: number,
+    otherCount: number,
+    cgSteps: number,
+    scratch: number,
+  ): void;
+  dotRows(row: number, rows: number, count: number, k: number, out: number): void;
+}
+
 export interface KernelExports {
   sgd: SgdExports;
   cooccurrence: CooccurrenceExports;
   ease: EaseExports;
+  ials: IalsExports;
 }
 
 const compiled = new Map<keyof KernelExports, WebAssembly.Module>();

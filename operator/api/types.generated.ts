@@ -195,7 +195,7 @@ export type TrainingRunStatus = {
     /** Wall-clock seconds the training took. */
     trainSeconds?: number;
   };
-  /** The model that ranks in the artifact (popularity, cooccurrence, ease), chosen by the trainer. */
+  /** The model that ranks in the artifact (popularity, cooccurrence, ease, ials), chosen by the trainer. */
   rankingModel?: string;
   /** The model the run wrote to the object store. */
   artifact?: {

@@ -20,7 +20,7 @@ export const trainerResult = z.object({
       trainSeconds: z.number(),
     })
     .optional(),
-  /** The model that ranks in the artifact (popularity, cooccurrence, ease); absent from older trainers. */
+  /** The model that ranks in the artifact (popularity, cooccurrence, ease, ials); absent from older trainers. */
   rankingModel: z.string().max(32).optional(),
   artifact: z.object({ uri: z.string(), digest: z.string(), sizeBytes: count }).optional(),
   /** A search trial's outcome (trainer/run-trial.ts). */
