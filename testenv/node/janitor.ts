@@ -1,6 +1,8 @@
 /**
  * The node's janitor, run behind a leash (processes.ts) for as long as the node lives:
- *   node janitor.ts HOST-RECORD.json
+ *   node janitor.ts HOST-RECORD.json OWNER-PID
+ * It holds the machine lock from its start (taken over from the owner, machine-lock.ts) until the
+ * machine is put back.
  * On SIGTERM (the node stopped, or its owner died however it died) it waits for the node's
  * processes to end, kills what its pods left (by cgroup) and the containerd shims, then puts the
  * machine back as recorded (host-state.ts). Exit 1 if something could not be put back.
@@ -9,10 +11,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type HostRecord, processesInCgroups, restoreHostState } from './host-state.ts';
-import { unlockMachine } from './machine-lock.ts';
+import { takeOverMachineLock, unlockMachine } from './machine-lock.ts';
 
 const record: HostRecord = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8'));
 const { dir, cgroupRoot } = record.footprint;
+takeOverMachineLock(Number(process.argv[3]));
 
 /** Processes whose command line names the node's folder (kubelet, containerd, shims, their leashes), not this one. */
 function nodeProcesses(): number[] {

@@ -1,7 +1,8 @@
 /**
  * One node per machine: the bridge, the pod range, the iptables chains and the sysctls are the
  * machine's. A lock file holds the owner's pid; a second node waits for it, and takes over a lock
- * whose owner is gone. The node's janitor removes it once the machine is put back.
+ * whose owner is gone. The node's janitor takes the lock over from the owner as it starts (it
+ * outlives an owner that is killed) and removes it once the machine is put back.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -42,6 +43,25 @@ export async function lockMachine(timeoutMs: number): Promise<void> {
     }
     await sleep(500);
   }
+}
+
+function lockHolder(): number {
+  try {
+    return Number(readFileSync(machineLockFile(), 'utf8').trim());
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+}
+
+/** The janitor takes the lock from the node's owner: the machine is the owner's until it is put back. */
+export function takeOverMachineLock(owner: number): void {
+  if (lockHolder() === owner) writeFileSync(machineLockFile(), String(process.pid));
+}
+
+/** The owner waits for its janitor to hold the lock (or for the janitor to end). */
+export async function machineLockTakenOver(janitorRunning: () => boolean): Promise<void> {
+  while (lockHolder() === process.pid && janitorRunning()) await sleep(20);
 }
 
 export function unlockMachine(): void {

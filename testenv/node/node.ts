@@ -25,7 +25,7 @@ import { startContainerd } from './containerd.ts';
 import { cgroupHierarchies, recordHostState } from './host-state.ts';
 import { startKubelet } from './kubelet.ts';
 import { bridgeName, cniBinDir, createBridge, guardEgress, podCidr, writeCniConfig } from './network.ts';
-import { lockMachine, unlockMachine } from './machine-lock.ts';
+import { lockMachine, machineLockTakenOver, unlockMachine } from './machine-lock.ts';
 import { startKubeProxy, startKubeScheduler } from './node-services.ts';
 import { pauseImage } from './pause.ts';
 
@@ -99,11 +99,13 @@ export async function startNode(inputs: NodeInputs): Promise<TestNode> {
   try {
     writeFileSync(record, JSON.stringify(await recordHostState({ dir, bridge: bridgeName, cgroupRoot, nftTable })));
     // Started first and stopped last: it puts the machine back even if this process dies.
-    janitor = startManaged('node janitor', process.execPath, [janitorScript, record], {
+    janitor = startManaged('node janitor', process.execPath, [janitorScript, record, String(process.pid)], {
       logFile: join(dir, 'janitor.log'),
       graceMs: 60_000,
       passExitStatus: true,
     });
+    const started = janitor;
+    await machineLockTakenOver(() => started.isRunning());
   } catch (err) {
     unlockMachine();
     throw err;
