@@ -3,9 +3,10 @@
  * into a namespace under restricted Pod Security, with the chart's own MySQL (Debian's MariaDB)
  * and MinIO as containers. The dataset Job reads ml-latest-small from a volume (no internet), the
  * sample TrainingRun trains in its Job's container, the ModelRelease promotes it and two inference
- * pods serve it through the Service (kube-proxy) and its DNS name (CoreDNS). A rollout that cannot
- * pull its image says so in the release while the old pods serve. Then `helm upgrade` to
- * a new image tag under load, and `helm uninstall`.
+ * pods serve it through the Service (kube-proxy) and its DNS name (CoreDNS). Rollouts that cannot
+ * finish (an image that cannot be pulled, pods that crash at start, a quota that leaves no room
+ * past the release's progress deadline) say why in the release while the old pods serve. Then
+ * `helm upgrade` to a new image tag under load, and `helm uninstall`.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +18,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../common/log.ts';
 import { SHARED_DATASETS_DIR } from '../../data/download.ts';
 import { buildImage } from '../../image/build.ts';
-import { group, type ModelRelease, modelReleases, type TrainingRun, version } from '../../operator/api/resources.ts';
+import {
+  group,
+  type ModelRelease,
+  modelReleaseLabel,
+  modelReleases,
+  type TrainingRun,
+  version,
+} from '../../operator/api/resources.ts';
 import { getTrainingRun } from '../../operator/testing.ts';
 import { resolveGoTool } from '../../testenv/binaries.ts';
 import { mariadbImage, minioImage } from '../../testenv/node/dependency-images.ts';
@@ -57,6 +65,77 @@ const readRelease = async (name: string) =>
     plural: modelReleases.plural,
     name,
   })) as ModelRelease;
+
+const patchServing = (serving: Record<string, unknown>) =>
+  kubectl(
+    'patch',
+    '-n',
+    namespace,
+    'mrel',
+    'movielens',
+    '--type',
+    'merge',
+    '-p',
+    JSON.stringify({ spec: { serving } }),
+  );
+const quotaOf = (pods: string) => JSON.stringify({ spec: { hard: { pods } } });
+/** Time enough on a busy 2-core machine; the seconds taken are logged, the bar is read from the log. */
+const patiently = { timeoutMs: 120_000, intervalMs: 250 };
+
+/**
+ * The release's Ready condition once it is False for one of `reasons`, with a Warning event of that
+ * reason recorded since `changed`; logs the seconds from the change (issue bar: 30 s).
+ */
+async function toldWhy(reasons: readonly string[], changed: number) {
+  const told = await waitFor(
+    `the release to say ${reasons.join(' or ')}, with an event`,
+    async () => {
+      const ready = (await readRelease('movielens')).status?.conditions?.find((c) => c.type === 'Ready');
+      if (ready?.status !== 'False' || !reasons.includes(ready.reason ?? '')) return undefined;
+      const events = await core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.name=movielens' });
+      // Event times have whole seconds.
+      const since = (e: k8s.CoreV1Event) => new Date(e.lastTimestamp ?? e.eventTime ?? 0).getTime() >= changed - 1000;
+      const warned = events.items.some((e) => e.type === 'Warning' && e.reason === ready.reason && since(e));
+      return warned && ready;
+    },
+    patiently,
+  );
+  log.info('told why', { release: 'movielens', reason: told.reason, seconds: (Date.now() - changed) / 1000 });
+  return told;
+}
+
+/** Names of the release's inference pods that are Ready and not going away. */
+async function readyInferencePods(): Promise<string[]> {
+  const pods = await core.listNamespacedPod({ namespace, labelSelector: `${modelReleaseLabel}=movielens` });
+  return pods.items
+    .filter((pod) => !pod.metadata?.deletionTimestamp)
+    .filter((pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+    .map((pod) => pod.metadata!.name!)
+    .sort();
+}
+
+/** The pods that served before a change are all still Ready, and the Service answers through them. */
+async function expectStillServing(before: readonly string[]) {
+  expect(before).toHaveLength(2);
+  expect(await readyInferencePods()).toEqual(expect.arrayContaining([...before]));
+  const service = await core.readNamespacedService({ name: 'movielens-inference', namespace });
+  for (const userId of [2, 3, 4]) {
+    const response = await fetch(`http://${service.spec?.clusterIP}/v1/recommendations?userId=${userId}&n=10`, {
+      headers: { authorization: reader },
+    });
+    expect(response.status).toBe(200);
+  }
+}
+
+const readyAgain = () =>
+  waitFor(
+    'the release Ready again',
+    async () => {
+      const ready = (await readRelease('movielens')).status?.conditions?.find((c) => c.type === 'Ready');
+      return ready?.status === 'True';
+    },
+    patiently,
+  );
 
 beforeAll(async () => {
   cluster = await startClusterWithNode(dir, log);
@@ -169,37 +248,75 @@ describe('helm install, upgrade and uninstall on a real node', () => {
   }, 1_800_000);
 
   it("says why a rollout stalls (the pods' image pull) while the ready pods keep serving", async () => {
-    const setImage = (image: string | null) =>
-      kubectl(
-        'patch',
-        '-n',
-        namespace,
-        'mrel',
-        'movielens',
-        '--type',
-        'merge',
-        '-p',
-        JSON.stringify({ spec: { serving: { image } } }),
-      );
-    await setImage('registry.invalid/movie-reco:missing');
-    const stalled = await waitFor('the release to say why its rollout stalls', async () => {
-      const ready = (await readRelease('movielens')).status?.conditions?.find((c) => c.type === 'Ready');
-      if (ready?.status !== 'False' || !['ErrImagePull', 'ImagePullBackOff'].includes(ready.reason ?? '')) return;
-      const events = await core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.name=movielens' });
-      const warned = events.items.some((e) => e.type === 'Warning' && e.reason === ready.reason);
-      return warned && ready;
-    });
+    const serving = await readyInferencePods();
+    const changed = Date.now();
+    await patchServing({ image: 'registry.invalid/movie-reco:missing' });
+    const stalled = await toldWhy(['ErrImagePull', 'ImagePullBackOff'], changed);
     expect(stalled.message).toContain('the ready pods keep serving');
-    const service = await core.readNamespacedService({ name: 'movielens-inference', namespace });
-    const response = await fetch(`http://${service.spec?.clusterIP}/v1/recommendations?userId=2&n=10`, {
-      headers: { authorization: reader },
+    await expectStillServing(serving);
+    await patchServing({ image: null });
+    await readyAgain();
+  }, 600_000);
+
+  it('says why a rollout crashes (a malformed credential stops the server) while the ready pods serve', async () => {
+    const serving = await readyInferencePods();
+    const auth = (await readRelease('movielens')).spec.serving?.authSecretRef;
+    // A credential without its scheme (basic:USER:PASSWORD): the server's configuration check exits at start.
+    const typo = 'inference-auth-typo';
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: typo }, stringData: { MOVIE_RECO_AUTH_READ: 'demo:demo-password' } },
     });
-    expect(response.status).toBe(200);
-    await setImage(null);
-    await waitFor('the release Ready again', async () => {
-      const ready = (await readRelease('movielens')).status?.conditions?.find((c) => c.type === 'Ready');
-      return ready?.status === 'True';
+    const changed = Date.now();
+    await patchServing({ authSecretRef: { name: typo } });
+    const crashing = await toldWhy(['CrashLoopBackOff'], changed);
+    // Where the seconds went: the server's two starts before kubelet backs off.
+    const pods = await core.listNamespacedPod({ namespace, labelSelector: `${modelReleaseLabel}=movielens` });
+    const crashed = pods.items
+      .filter((pod) => !serving.includes(pod.metadata!.name!))
+      .map((pod) => ({ created: pod.metadata?.creationTimestamp, container: pod.status?.containerStatuses?.[0] }))
+      .map(({ created, container }) => ({ created, restarts: container?.restartCount, last: container?.lastState }));
+    log.info('crash loop', { changedAt: new Date(changed).toISOString(), pods: crashed });
+    expect(crashing.message).toMatch(/keeps crashing \(last exit code [1-9]/);
+    expect(crashing.message).toContain('MOVIE_RECO_AUTH_READ: each credential is basic:USER:PASSWORD or bearer:TOKEN');
+    expect(crashing.message).toContain('the ready pods keep serving');
+    await expectStillServing(serving);
+    await patchServing({ authSecretRef: auth ?? null });
+    await readyAgain();
+    await core.deleteNamespacedSecret({ name: typo, namespace });
+  }, 600_000);
+
+  it('says a rollout ran out of time (a quota refuses its new pod) while the ready pods serve', async () => {
+    const serving = await readyInferencePods();
+    // A quota of exactly the pods there are refuses the rollout's surge pod: no pod to tell why, only the deadline.
+    await core.createNamespacedResourceQuota({
+      namespace,
+      body: { metadata: { name: 'pods' }, spec: { hard: { pods: '100' } } },
     });
+    const used = await waitFor('the quota to count the pods', async () => {
+      const quota = await core.readNamespacedResourceQuota({ name: 'pods', namespace });
+      return quota.status?.used?.pods;
+    });
+    await kubectl('patch', '-n', namespace, 'resourcequota', 'pods', '--type', 'merge', '-p', quotaOf(used));
+    await waitFor('the quota to hold the new limit', async () => {
+      const quota = await core.readNamespacedResourceQuota({ name: 'pods', namespace });
+      return quota.status?.hard?.pods === used;
+    });
+    try {
+      const changed = Date.now();
+      // More memory for the pods: a new ReplicaSet, with a deadline short enough for a test.
+      const resources = { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1536Mi' } };
+      await patchServing({ progressDeadlineSeconds: 10, resources });
+      const stalled = await toldWhy(['ProgressDeadlineExceeded'], changed);
+      expect(stalled.message).toContain('exceeded quota');
+      expect(stalled.message).toContain('the ready pods keep serving');
+      await expectStillServing(serving);
+    } finally {
+      // The later cases need room for their pods.
+      await core.deleteNamespacedResourceQuota({ name: 'pods', namespace });
+    }
+    await patchServing({ progressDeadlineSeconds: null, resources: null });
+    await readyAgain();
   }, 600_000);
 
   it('rolls every movie-reco pod to a new image tag with 0 failed requests under load', async () => {
