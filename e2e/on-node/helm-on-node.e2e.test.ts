@@ -5,8 +5,9 @@
  * sample TrainingRun trains in its Job's container, the ModelRelease promotes it and two inference
  * pods serve it through the Service (kube-proxy) and its DNS name (CoreDNS). Rollouts that cannot
  * finish (an image that cannot be pulled, pods that crash at start, a quota that leaves no room
- * past the release's progress deadline) say why in the release while the old pods serve. Then
- * `helm upgrade` to a new image tag under load, and `helm uninstall`.
+ * past the release's progress deadline) say why in the release while the old pods serve. A
+ * 12-trial search trains as one Indexed Job while the operator pod is killed. Then `helm upgrade`
+ * to a new image tag under load, and `helm uninstall`.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,9 +25,12 @@ import {
   modelReleaseLabel,
   modelReleases,
   type TrainingRun,
+  trainingRuns,
   version,
 } from '../../operator/api/resources.ts';
 import { getTrainingRun } from '../../operator/testing.ts';
+import { listTrials } from '../../storage/search-trials.ts';
+import { getRun } from '../../storage/training-runs.ts';
 import { resolveGoTool } from '../../testenv/binaries.ts';
 import { mariadbImage, minioImage } from '../../testenv/node/dependency-images.ts';
 import { type ClusterWithNode, startClusterWithNode } from '../../testenv/node/own-control-plane.ts';
@@ -34,6 +38,7 @@ import { claimReadOnlyVolume, provideHostPathVolume } from '../../testenv/node/v
 import { waitFor } from '../../testenv/poll.ts';
 import { startLoad } from '../load-generator.ts';
 import { applyToServing, formatBreakdown } from './apply-to-serving.ts';
+import { backendFromHost } from './backend-from-host.ts';
 
 const run = promisify(execFile);
 const log = createLogger({ component: 'helm-on-node' });
@@ -48,6 +53,7 @@ let cluster: ClusterWithNode | undefined;
 let kubeConfig: k8s.KubeConfig;
 let core: k8s.CoreV1Api;
 let custom: k8s.CustomObjectsApi;
+let batch: k8s.BatchV1Api;
 let helmBin: string;
 let imageReference: string;
 
@@ -114,6 +120,17 @@ async function readyInferencePods(): Promise<string[]> {
     .sort();
 }
 
+/** The release's two inference pods once both are Ready (the install case ends at the first answer). */
+const servingPods = () =>
+  waitFor(
+    'two ready inference pods',
+    async () => {
+      const pods = await readyInferencePods();
+      return pods.length === 2 && pods;
+    },
+    patiently,
+  );
+
 /** The pods that served before a change are all still Ready, and the Service answers through them. */
 async function expectStillServing(before: readonly string[]) {
   expect(before).toHaveLength(2);
@@ -143,6 +160,7 @@ beforeAll(async () => {
   kubeConfig.loadFromFile(cluster.adminKubeconfig);
   core = kubeConfig.makeApiClient(k8s.CoreV1Api);
   custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+  batch = kubeConfig.makeApiClient(k8s.BatchV1Api);
   helmBin = (await resolveGoTool('helm', log)).path;
   const image = await buildImage(log, { outDir: join(dir, 'image') });
   imageReference = image.reference;
@@ -248,7 +266,7 @@ describe('helm install, upgrade and uninstall on a real node', () => {
   }, 1_800_000);
 
   it("says why a rollout stalls (the pods' image pull) while the ready pods keep serving", async () => {
-    const serving = await readyInferencePods();
+    const serving = await servingPods();
     const changed = Date.now();
     await patchServing({ image: 'registry.invalid/movie-reco:missing' });
     const stalled = await toldWhy(['ErrImagePull', 'ImagePullBackOff'], changed);
@@ -259,7 +277,7 @@ describe('helm install, upgrade and uninstall on a real node', () => {
   }, 600_000);
 
   it('says why a rollout crashes (a malformed credential stops the server) while the ready pods serve', async () => {
-    const serving = await readyInferencePods();
+    const serving = await servingPods();
     const auth = (await readRelease('movielens')).spec.serving?.authSecretRef;
     // A credential without its scheme (basic:USER:PASSWORD): the server's configuration check exits at start.
     const typo = 'inference-auth-typo';
@@ -287,7 +305,7 @@ describe('helm install, upgrade and uninstall on a real node', () => {
   }, 600_000);
 
   it('says a rollout ran out of time (a quota refuses its new pod) while the ready pods serve', async () => {
-    const serving = await readyInferencePods();
+    const serving = await servingPods();
     // A quota of exactly the pods there are refuses the rollout's surge pod: no pod to tell why, only the deadline.
     await core.createNamespacedResourceQuota({
       namespace,
@@ -318,6 +336,128 @@ describe('helm install, upgrade and uninstall on a real node', () => {
     await patchServing({ progressDeadlineSeconds: null, resources: null });
     await readyAgain();
   }, 600_000);
+
+  it('searches 12 trials 3 at a time; the operator killed midway; each trial once; beats the default', async () => {
+    const initial = await readRun('movielens-initial');
+    const backend = await backendFromHost(core, namespace, `${release}-movie-reco-backend`);
+    try {
+      // The default recipe's ranking on its validation slice; the trials train on the same ratings and seed.
+      const initialArtifact = initial.status!.artifact!;
+      const defaultValue = (
+        (await backend.manifestOf(initialArtifact.uri!, initialArtifact.digest!)).training.validation as {
+          rankingNdcgAt10: number;
+        }
+      ).rankingNdcgAt10;
+      expect(defaultValue, 'the default run measured NDCG@10 on its validation slice').toBeGreaterThan(0);
+      const name = 'movielens-search';
+      const created = Date.now();
+      await custom.createNamespacedCustomObject({
+        group,
+        version,
+        namespace,
+        plural: trainingRuns.plural,
+        body: {
+          apiVersion: `${group}/${version}`,
+          kind: 'TrainingRun',
+          metadata: { name },
+          spec: {
+            // A model of its own, so the sample release does not promote it under the later cases.
+            model: 'movielens-search',
+            dataset: { ratingsUpTo: initial.status!.dataset!.maxRatingId },
+            algorithm: initial.spec.algorithm,
+            backendSecretRef: initial.spec.backendSecretRef,
+            // Small requests: three trials, and a new operator pod, beside the chart's pods on two cores.
+            resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '2Gi' } },
+            search: {
+              objective: { metric: 'validationNdcgAt10', direction: 'maximize' },
+              method: 'random',
+              parameters: {
+                factors: { min: 16, max: 128, scale: 'log' },
+                learningRate: { min: 0.002, max: 0.05, scale: 'log' },
+                regularization: { min: 0.01, max: 0.2, scale: 'log' },
+              },
+              maxTrials: 12,
+              parallelism: 3,
+              earlyStopping: { minEpochs: 3, minTrials: 2 },
+            },
+          },
+        },
+      });
+
+      // The operator pod goes away once a first trial ended; its Deployment starts another.
+      const finishedAtKill = await waitFor(
+        'a first trial finished',
+        async () => (await readRun(name)).status?.search?.finished,
+        { timeoutMs: 600_000, intervalMs: 500 },
+      );
+      const operatorPods = { namespace, labelSelector: 'app.kubernetes.io/name=movie-reco-operator' };
+      const [killed] = (await core.listNamespacedPod(operatorPods)).items.map((pod) => pod.metadata!.name!);
+      await kubectl('delete', 'pod', '-n', namespace, killed!, '--wait=false');
+      const succeededAtKill = (await batch.readNamespacedJob({ name: `${name}-train`, namespace })).status?.succeeded;
+      await waitFor(
+        'another operator pod ready',
+        async () => {
+          const pods = (await core.listNamespacedPod(operatorPods)).items.filter((p) => p.metadata?.name !== killed);
+          if (pods.some((pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')))
+            return true;
+          // What the pods say, for the timeout's message.
+          throw new Error(JSON.stringify(pods.map((pod) => pod.status)));
+        },
+        patiently,
+      );
+      const run = await waitFor(
+        'the search Succeeded',
+        async () => {
+          const current = await readRun(name);
+          if (current.status?.phase === 'Failed') throw new Error(`search failed: ${current.status.message}`);
+          return current.status?.phase === 'Succeeded' && current;
+        },
+        { timeoutMs: 1_200_000, intervalMs: 1000 },
+      );
+      const seconds = (Date.now() - created) / 1000;
+
+      // One Indexed Job: every index completed, by exactly one pod each.
+      const job = await batch.readNamespacedJob({ name: `${name}-train`, namespace });
+      expect(job.spec).toMatchObject({ completionMode: 'Indexed', completions: 12, parallelism: 3 });
+      expect(job.status).toMatchObject({ completedIndexes: '0-11', succeeded: 12 });
+      const jobPods = await core.listNamespacedPod({
+        namespace,
+        labelSelector: `batch.kubernetes.io/job-name=${name}-train`,
+      });
+      const indexes = jobPods.items.map((pod) =>
+        Number(pod.metadata?.annotations?.['batch.kubernetes.io/job-completion-index']),
+      );
+      expect(indexes.sort((a, b) => a - b)).toEqual([...Array(12).keys()]);
+
+      // The trial records: each trained once, at least one stopped by the median rule.
+      const runId = `${namespace}/${name}`;
+      const trials = await listTrials(backend.db, runId);
+      expect(trials.map((t) => t.index)).toEqual([...Array(12).keys()]);
+      for (const trial of trials) expect((await getRun(backend.db, trial.runId))?.attempts).toBe(1);
+      const stopped = trials.filter((t) => t.state === 'Stopped');
+      const best = trials.reduce((a, b) => ((b.objectiveValue ?? -1) > (a.objectiveValue ?? -1) ? b : a));
+      log.info('search', {
+        seconds,
+        trialsFinishedWhenTheOperatorWasKilled: finishedAtKill,
+        jobSucceededWhenTheOperatorWasKilled: succeededAtKill ?? 0,
+        trials: trials.map((t) => ({ ...t.parameters, index: t.index, state: t.state, value: t.objectiveValue })),
+        stopped: stopped.map((t) => `${t.index}@${t.stoppedAtEpoch}`),
+        best: { index: best.index, validationNdcgAt10: best.objectiveValue },
+        defaultRecipe: { run: 'movielens-initial', validationNdcgAt10: defaultValue },
+      });
+      expect(finishedAtKill, 'the kill landed mid-search').toBeLessThan(12);
+      expect(stopped.length).toBeGreaterThanOrEqual(1);
+      expect(trials.every((t) => t.state !== 'Failed')).toBe(true);
+      expect(run.status?.search).toMatchObject({ total: 12, finished: 12, best: { index: best.index } });
+      expect(run.status?.search?.best?.value).toBeCloseTo(best.objectiveValue!, 9);
+      expect(best.objectiveValue).toBeGreaterThan(defaultValue);
+
+      // The later cases expect the sample runs only; the run's finalizer takes the trials' artifacts along.
+      await kubectl('delete', 'trun', '-n', namespace, name, '--timeout=120s');
+    } finally {
+      await backend.db.close();
+    }
+  }, 1_800_000);
 
   it('rolls every movie-reco pod to a new image tag with 0 failed requests under load', async () => {
     const [repository, tag] = splitReference(imageReference);
