@@ -306,6 +306,12 @@ describe('helm install, upgrade and uninstall on a real node', () => {
 
   it('says a rollout ran out of time (a quota refuses its new pod) while the ready pods serve', async () => {
     const serving = await servingPods();
+    // A pod still going away (the crash case's) counts in the quota; once gone it would leave room.
+    await waitFor(
+      'no pod going away',
+      async () => (await core.listNamespacedPod({ namespace })).items.every((pod) => !pod.metadata?.deletionTimestamp),
+      patiently,
+    );
     // A quota of exactly the pods there are refuses the rollout's surge pod: no pod to tell why, only the deadline.
     await core.createNamespacedResourceQuota({
       namespace,
