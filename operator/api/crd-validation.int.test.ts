@@ -250,6 +250,11 @@ describe('CRD validation by the API server', () => {
       release('m16', { serving: { replicas: -1 } }),
       /spec\.serving\.replicas.*greater than or equal to 0/,
     ],
+    [
+      'a progress deadline of zero',
+      release('m16d', { serving: { progressDeadlineSeconds: 0 } }),
+      /spec\.serving\.progressDeadlineSeconds.*greater than or equal to 1/,
+    ],
     // Bad enums
     [
       'unknown template algorithm',

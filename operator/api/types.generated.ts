@@ -478,6 +478,8 @@ export type ModelReleaseSpec = {
   serving?: {
     /** Inference pods when autoscaling is unset (default 1). */
     replicas?: number;
+    /** Seconds a rollout may go without progress before the inference Deployment, and so the release's Ready condition, say ProgressDeadlineExceeded; Kubernetes' default (600) when unset. */
+    progressDeadlineSeconds?: number;
     /** Inference image; the operator's default when unset. */
     image?: string;
     /** Requests and limits of each inference container. */

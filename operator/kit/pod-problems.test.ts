@@ -81,6 +81,17 @@ describe('podProblem', () => {
     expect(podProblem([pod('a', looping)], now)?.message).toBe(
       'a, container trainer keeps crashing (last exit code 1, Error); see kubectl logs a --previous',
     );
+    // With FallbackToLogsOnError the message is the log's tail: its last line says why.
+    const said = {
+      ...looping,
+      lastState: {
+        terminated: { exitCode: 1, reason: 'Error', message: '{"msg":"starting"}\nmovie-reco serve: bad setting\n\n' },
+      },
+    };
+    expect(podProblem([pod('a', said)], now)?.message).toBe(
+      'a, container trainer keeps crashing (last exit code 1, Error): movie-reco serve: bad setting; ' +
+        'see kubectl logs a --previous',
+    );
   });
 
   it("reads the newest pod first: a retry's problem, not an old attempt's", () => {

@@ -87,7 +87,22 @@ function containerProblem(
   if (reason === 'CrashLoopBackOff') {
     const last = container.lastState?.terminated;
     const exit = last ? ` (last exit code ${last.exitCode}${last.reason ? `, ${last.reason}` : ''})` : '';
-    return { reason, message: `${where} keeps crashing${exit}; see kubectl logs ${pod} --previous`, permanent: false };
+    const said = lastWords(last?.message);
+    return {
+      reason,
+      message: `${where} keeps crashing${exit}${said ? `: ${said}` : ''}; see kubectl logs ${pod} --previous`,
+      permanent: false,
+    };
   }
   return undefined;
+}
+
+/** The last line of a termination message (a log's tail under FallbackToLogsOnError): what the process said last. */
+function lastWords(message: string | undefined): string | undefined {
+  const line = message
+    ?.split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .at(-1);
+  return line && line.length > 300 ? `${line.slice(0, 299)}…` : line;
 }

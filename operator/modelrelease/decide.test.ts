@@ -348,6 +348,12 @@ describe('decideModelRelease', () => {
           ...rollingOut.status,
           conditions: [
             { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'timed out' },
+            {
+              type: 'ReplicaFailure',
+              status: 'True',
+              reason: 'FailedCreate',
+              message: 'pods "movielens-inference-b-1" is forbidden: exceeded quota: pods',
+            },
           ],
         },
       },
@@ -356,6 +362,9 @@ describe('decideModelRelease', () => {
     });
     expect(deadline.status.conditions).toContainEqual(
       expect.objectContaining({ type: 'Ready', status: 'False', reason: 'ProgressDeadlineExceeded' }),
+    );
+    expect(deadline.status.conditions?.find((c) => c.type === 'Ready')?.message).toMatch(
+      /timed out; pods "movielens-inference-b-1" is forbidden: exceeded quota: pods/,
     );
   });
 });

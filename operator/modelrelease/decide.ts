@@ -391,7 +391,10 @@ function readiness(
   if (problem) return notReady(problem.reason, `${problem.message}${serving}`, true);
   const progressing = s.conditions?.find((c) => c.type === 'Progressing');
   if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') {
-    const message = `${progress}: ${progressing.message ?? 'the rollout made no progress'}${serving}`;
+    // With no pod to read, the ReplicaSet's failure to create one (a quota, an admission refusal) is the why.
+    const failure = s.conditions?.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
+    const why = failure?.message ? `; ${failure.message}` : '';
+    const message = `${progress}: ${progressing.message ?? 'the rollout made no progress'}${why}${serving}`;
     return notReady('ProgressDeadlineExceeded', message, true);
   }
   return notReady('RollingOut', progress);

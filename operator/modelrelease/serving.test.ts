@@ -22,6 +22,14 @@ describe('inference Deployment of a release', () => {
     expect(anonymousWrites(release({ anonymousWrites: true }))).toBe('true');
   });
 
+  it("passes the release's progress deadline to the Deployment, and leaves Kubernetes' default when unset", () => {
+    const settings = { image: 'movie-reco:1' };
+    expect(desiredDeployment(release({ progressDeadlineSeconds: 30 }), champion, settings).spec).toMatchObject({
+      progressDeadlineSeconds: 30,
+    });
+    expect(desiredDeployment(release({}), champion, settings).spec).not.toHaveProperty('progressDeadlineSeconds');
+  });
+
   it('names the challenger to the pods in the environment the service reads, and only during a rollout', () => {
     const challenger = { run: 'r2', artifactUri: 's3://models/movielens/r2', digest: `sha256:${'1'.repeat(64)}` };
     const podEnv = (deployment: ReturnType<typeof desiredDeployment>) =>

@@ -78,6 +78,10 @@ export function desiredDeployment(
     spec: {
       // With autoscaling the HPA owns the count; leaving the field out keeps this apply from fighting it.
       ...(serving.autoscaling ? {} : { replicas: serving.replicas ?? 1 }),
+      // Unset leaves the field to Kubernetes' default (600 s) rather than owning it in the apply.
+      ...(serving.progressDeadlineSeconds !== undefined
+        ? { progressDeadlineSeconds: serving.progressDeadlineSeconds }
+        : {}),
       selector: { matchLabels: selectorOf(release) },
       // New champions roll out without ever going below the ready capacity; traffic moves only to ready pods.
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
@@ -119,6 +123,8 @@ export function desiredDeployment(
               readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, failureThreshold: 2 },
               livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10, failureThreshold: 3 },
               securityContext: restrictedContainerSecurity,
+              // A server that exits at start says why in its last log line: the release's Ready message quotes it.
+              terminationMessagePolicy: 'FallbackToLogsOnError',
               volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
             },
           ],
