@@ -20,7 +20,7 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A MOVIE_RECO_TEST_* coordinate; missing means the test runs outside the integration project. */
+/** A MOVIE_RECO_TEST_* coordinate; missing means the test runs outside the integration projects. */
 export function testEnv(name: string): string {
   const value = process.env[name];
   if (!value) {

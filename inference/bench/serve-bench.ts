@@ -371,12 +371,12 @@ async function main(): Promise<void> {
     r.endpoint,
     r.requestsPerSecond.toFixed(0),
     k % 2 === 1 ? `${((100 * r.requestsPerSecond) / rows[k - 1]!.requestsPerSecond).toFixed(0)}%` : '',
-    k % 2 === 1 && r.cpuMicros && rows[k - 1]!.cpuMicros ? cpuRatio(r.cpuMicros, rows[k - 1]!.cpuMicros!) : '',
     r.p50.toFixed(1),
     r.p99.toFixed(1),
     String(r.errors),
     String(r.requests),
     r.cpuMicros ? `${r.cpuMicros.user.toFixed(0)}+${r.cpuMicros.system.toFixed(0)}` : '',
+    k % 2 === 1 && r.cpuMicros && rows[k - 1]!.cpuMicros ? cpuRatio(r.cpuMicros, rows[k - 1]!.cpuMicros!) : '',
   ]);
   const widths = header.map((h, k) => Math.max(h.length, ...table.map((row) => row[k]!.length)));
   const line = (cells: string[]) =>
