@@ -12,6 +12,7 @@ import {
   finishTrainerPod,
   getTrainingRun,
   trainingRunManifest,
+  trainerMetrics,
 } from './testing.ts';
 import { waitFor } from '../testenv/poll.ts';
 
@@ -71,15 +72,7 @@ describe('the operator under deploy/rbac, as a ServiceAccount', () => {
       model: 'movielens',
       phase: 'Succeeded',
       dataset: { ratings: 1000, users: 10, movies: 50 },
-      metrics: {
-        rmse: 0.9,
-        mae: 0.7,
-        precisionAt10: 0.1,
-        recallAt10: 0.05,
-        ndcgAt10: 0.12,
-        coverage: 0.2,
-        trainSeconds: 1,
-      },
+      metrics: trainerMetrics(0.12),
       artifact: { uri: 's3://m/rbac-run', digest: 'sha256:rbac', sizeBytes: 10 },
     };
     await finishTrainerPod(kc, ns, 'rbac-run-train', { succeeded: true, message: JSON.stringify(result) });

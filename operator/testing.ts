@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
+import type { RunMetrics } from '../storage/training-runs.ts';
 import { kubeconfigPath } from '../testenv/fixtures.ts';
 import { group, version } from './api/resources.ts';
 
@@ -263,3 +264,14 @@ async function completeJob(
     k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
   );
 }
+
+/** The metrics a trainer reports for a run whose NDCG@10 (the promotion metric) is `ndcgAt10`. */
+export const trainerMetrics = (ndcgAt10: number): Required<RunMetrics> => ({
+  rmse: 0.9,
+  mae: 0.7,
+  precisionAt10: 0.1,
+  recallAt10: 0.05,
+  ndcgAt10,
+  coverage: 0.2,
+  trainSeconds: 1,
+});

@@ -33,6 +33,7 @@ import {
   finishTrainerPod,
   getTrainingRun,
   trainingRunManifest,
+  trainerMetrics,
 } from '../testing.ts';
 import { TenantBackends } from './tenant-backends.ts';
 import { tenantRecords } from './tenant-records.ts';
@@ -52,16 +53,6 @@ interface Tenant {
   /** Differs between the tenants, so that a record tells whose run it came from. */
   metrics: Required<RunMetrics>;
 }
-
-const metricsOf = (ndcgAt10: number): Required<RunMetrics> => ({
-  rmse: 0.9,
-  mae: 0.7,
-  precisionAt10: 0.1,
-  recallAt10: 0.05,
-  ndcgAt10,
-  coverage: 0.2,
-  trainSeconds: 1,
-});
 
 describe('two tenants, two backends', () => {
   const tenants: Tenant[] = [];
@@ -85,7 +76,7 @@ describe('two tenants, two backends', () => {
       const testDb = await createTestDatabase(prefix.replace('-', '_'));
       const db = await openDatabase(testDb.url);
       await migrateToLatest(db);
-      tenants.push({ namespace, testDb, db, metrics: metricsOf(ndcg) });
+      tenants.push({ namespace, testDb, db, metrics: trainerMetrics(ndcg) });
       await core.createNamespacedSecret({
         namespace: namespace.name,
         body: { metadata: { name: backendSecret }, stringData: { MOVIE_RECO_DATABASE_URL: testDb.url } },
@@ -222,7 +213,7 @@ describe('two tenants, two backends', () => {
     // A run whose termination message was lost is completed from its own namespace's database: a
     // record of the same run id in team B's database (as if B's trainer had written it) is not read.
     await startRun(b.db, { runId: `${a.namespace.name}/lost`, model: 'other', params: {} });
-    await finishRun(b.db, `${a.namespace.name}/lost`, { status: 'Succeeded', metrics: metricsOf(0.99) });
+    await finishRun(b.db, `${a.namespace.name}/lost`, { status: 'Succeeded', metrics: trainerMetrics(0.99) });
     await finishedRun(a, 'lost', 'other', () => '');
     expect((await getTrainingRun(kc, a.namespace.name, 'lost')).status?.metrics?.ndcgAt10).toBe(a.metrics.ndcgAt10);
 

@@ -34,6 +34,7 @@ import {
   getTrainingRun,
   releaseArtifactFinalizers,
   trainingRunManifest,
+  trainerMetrics,
 } from '../testing.ts';
 
 const kc = adminKubeConfig();
@@ -132,15 +133,7 @@ describe('artifacts of deleted and pruned runs', () => {
     model: 'movielens',
     phase: 'Succeeded',
     dataset: { ratings: 1000, users: 10, movies: 50 },
-    metrics: {
-      rmse: 0.9,
-      mae: 0.7,
-      precisionAt10: 0.1,
-      recallAt10: 0.05,
-      ndcgAt10: ndcg,
-      coverage: 0.2,
-      trainSeconds: 1,
-    },
+    metrics: trainerMetrics(ndcg),
     artifact: { uri: `s3://${bucket.name}/models/movielens/${runId}`, digest: `sha256:${ndcg}`, sizeBytes: 20 },
   });
 
