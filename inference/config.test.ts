@@ -65,9 +65,12 @@ describe('serveConfigFromEnv', () => {
         MOVIE_RECO_CHALLENGER_MODE: 'canary',
         MOVIE_RECO_CHALLENGER_SHARE: '25',
       }).challenger,
-    ).toEqual({ source: { uri: 'x/challenger', digest }, settings: { mode: 'canary', sharePercent: 25 } });
+    ).toEqual({ source: { uri: 'x/challenger', digest }, settings: { mode: 'canary', sharePercent: 25, delayMs: 0 } });
     const shadow = { ...base, MOVIE_RECO_CHALLENGER_URI: 'x/challenger', MOVIE_RECO_CHALLENGER_MODE: 'shadow' };
-    expect(serveConfigFromEnv(shadow).challenger?.settings).toEqual({ mode: 'shadow', sharePercent: 0 });
+    expect(serveConfigFromEnv(shadow).challenger?.settings).toEqual({ mode: 'shadow', sharePercent: 0, delayMs: 0 });
+    expect(serveConfigFromEnv({ ...shadow, MOVIE_RECO_CHALLENGER_DELAY_MS: '250' }).challenger?.settings.delayMs).toBe(
+      250,
+    );
     const refused: [Record<string, string>, RegExp][] = [
       [{ ...base, MOVIE_RECO_CHALLENGER_URI: 'x/c' }, /MOVIE_RECO_CHALLENGER_MODE: set MOVIE_RECO_CHALLENGER_URI and/],
       [{ ...shadow, MOVIE_RECO_CHALLENGER_MODE: 'canary' }, /MOVIE_RECO_CHALLENGER_SHARE: a canary needs/],
@@ -75,6 +78,7 @@ describe('serveConfigFromEnv', () => {
       [{ ...shadow, MOVIE_RECO_CHALLENGER_MODE: 'blue' }, /MOVIE_RECO_CHALLENGER_MODE: must be shadow or canary/],
       [{ ...shadow, MOVIE_RECO_CHALLENGER_DIGEST: 'md5:1' }, /MOVIE_RECO_CHALLENGER_DIGEST: must look like sha256/],
       [{ ...shadow, MOVIE_RECO_CHALLENGER_SHARE: '101' }, /MOVIE_RECO_CHALLENGER_SHARE/],
+      [{ ...shadow, MOVIE_RECO_CHALLENGER_DELAY_MS: '10001' }, /MOVIE_RECO_CHALLENGER_DELAY_MS/],
     ];
     for (const [env, message] of refused) expect(() => serveConfigFromEnv(env)).toThrow(message);
   });

@@ -59,6 +59,7 @@ const envSchema = z
     MOVIE_RECO_CHALLENGER_DIGEST: digest,
     MOVIE_RECO_CHALLENGER_MODE: z.enum(['shadow', 'canary'], { error: 'must be shadow or canary' }).optional(),
     MOVIE_RECO_CHALLENGER_SHARE: integer(0, 100, 0),
+    MOVIE_RECO_CHALLENGER_DELAY_MS: integer(0, 10_000, 0),
     MOVIE_RECO_DATABASE_URL: z.string().min(1).optional(),
     MOVIE_RECO_DATABASE_TIMEOUT_MS: integer(100, 120_000, 5000),
     MOVIE_RECO_DRAIN_SECONDS: integer(0, 600, 20),
@@ -126,7 +127,11 @@ export function serveConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ServeC
       e.MOVIE_RECO_CHALLENGER_URI && e.MOVIE_RECO_CHALLENGER_MODE
         ? {
             source: { uri: e.MOVIE_RECO_CHALLENGER_URI, digest: e.MOVIE_RECO_CHALLENGER_DIGEST },
-            settings: { mode: e.MOVIE_RECO_CHALLENGER_MODE, sharePercent: e.MOVIE_RECO_CHALLENGER_SHARE },
+            settings: {
+              mode: e.MOVIE_RECO_CHALLENGER_MODE,
+              sharePercent: e.MOVIE_RECO_CHALLENGER_SHARE,
+              delayMs: e.MOVIE_RECO_CHALLENGER_DELAY_MS,
+            },
           }
         : undefined,
     databaseUrl: e.MOVIE_RECO_DATABASE_URL,

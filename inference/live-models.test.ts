@@ -27,7 +27,7 @@ describe('champion and challenger in one service', () => {
 
   /** A fresh app (fresh models: their caches and served lists start empty) with a SQLite database. */
   const start = async (
-    settings: { mode: 'shadow' | 'canary'; sharePercent: number },
+    settings: { mode: 'shadow' | 'canary'; sharePercent: number; delayMs?: number },
     overlay = new RatingOverlay(),
   ) => {
     const db = await openDatabase('sqlite::memory:');
@@ -77,6 +77,26 @@ describe('champion and challenger in one service', () => {
     expect(metrics).toMatch(/movie_reco_model_answer_duration_seconds_count\{role="challenger",run="run-b"\} [1-9]/);
     expect(metrics).toMatch(/movie_reco_model_answer_duration_seconds_count\{role="champion",run="run-a"\} [1-9]/);
     expect(metrics).toMatch(/movie_reco_challenger_info\{model="test",run="run-b",digest="[^"]+",mode="shadow"\} 1/);
+  });
+
+  it("holds each challenger answer for a rehearsal's delay, and its answer times show it", async () => {
+    const { app, b } = await start({ mode: 'shadow', sharePercent: 0, delayMs: 120 });
+    const userId = users()[3]!;
+    const recs = await getJson<UserRecommendations>(app, `/v1/recommendations?userId=${userId}&n=10`);
+    expect(recs.model.run).toBe('run-a');
+    await waitFor('the shadow answer', () => b.lastServed.get(userId));
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    const bucket = (role: string, run: string, le: string) =>
+      Number(
+        metrics.match(
+          new RegExp(
+            `movie_reco_model_answer_duration_seconds_bucket\\{le="${le}",role="${role}",run="${run}"\\} (\\d+)`,
+          ),
+        )?.[1],
+      );
+    // No challenger answer took less than the delay.
+    expect(bucket('challenger', 'run-b', '0.1')).toBe(0);
+    expect(metrics).toMatch(/movie_reco_model_answer_duration_seconds_count\{role="challenger",run="run-b"\} [1-9]/);
   });
 
   it('labels each posted rating with every model prediction made before it, and counts hits', async () => {

@@ -16,12 +16,17 @@ export interface ChallengerSettings {
   mode: 'shadow' | 'canary';
   /** Percent of users the challenger serves (canary); 0 in shadow mode. */
   sharePercent: number;
+  /** A rehearsed fault: each challenger answer holds the event loop this long first, as a slow model would. */
+  delayMs?: number;
 }
 
 export interface LiveModel {
   role: ModelRole;
   model: ServingModel;
 }
+
+/** Waited on, never notified: Atomics.wait on it blocks this thread for its timeout. */
+const holdCell = new Int32Array(new SharedArrayBuffer(4));
 
 interface ModelSeries {
   duration: HistogramChild;
@@ -90,6 +95,8 @@ export class LiveModels {
   answer<T>(live: LiveModel, compute: () => T): T {
     const series = this.#seriesOf(live);
     const started = performance.now();
+    const delayMs = live.role === 'challenger' ? (this.settings?.delayMs ?? 0) : 0;
+    if (delayMs > 0) Atomics.wait(holdCell, 0, 0, delayMs);
     try {
       const result = compute();
       series.duration.observe((performance.now() - started) / 1000);

@@ -372,9 +372,9 @@ describe('CRD validation by the API server', () => {
       /spec\.rollout\.steps\[0\]\.share.*less than or equal to 100/,
     ],
     [
-      'a canary share of 0',
-      release('o7', { rollout: { strategy: 'Canary', steps: [{ share: 0, pause: { labels: 5 } }] } }),
-      /spec\.rollout\.steps\[0\]\.share.*greater than or equal to 1/,
+      'a negative canary share',
+      release('o7', { rollout: { strategy: 'Canary', steps: [{ share: -5, pause: { labels: 5 } }] } }),
+      /spec\.rollout\.steps\[0\]\.share.*greater than or equal to 0/,
     ],
     [
       'a pause in both labels and seconds',
@@ -395,6 +395,21 @@ describe('CRD validation by the API server', () => {
       'an error ratio above 1',
       release('o11', { rollout: { strategy: 'Shadow', analysis: { slo: { maxErrorRatio: 2 } } } }),
       /spec\.rollout\.analysis\.slo\.maxErrorRatio.*less than or equal to 1/,
+    ],
+    [
+      'fault injection with Replace',
+      release('o13', { rollout: { faultInjection: { challengerDelayMs: 200 } } }),
+      /spec\.rollout\.faultInjection: Invalid value.*faultInjection applies to strategies Shadow and Canary/,
+    ],
+    [
+      'a delay of 0 ms',
+      release('o14', { rollout: { strategy: 'Shadow', faultInjection: { challengerDelayMs: 0 } } }),
+      /spec\.rollout\.faultInjection\.challengerDelayMs.*greater than or equal to 1/,
+    ],
+    [
+      'an unknown selection',
+      release('o15', { promotion: { select: 'Oldest' } }),
+      /spec\.promotion\.select: Unsupported value: "Oldest"/,
     ],
     [
       'a negative RMSE margin',
@@ -532,11 +547,17 @@ describe('CRD validation by the API server', () => {
 
   it('accepts Shadow and Canary rollouts and fills in Replace and the analysis defaults', () => {
     const steps = [
+      { share: 0, pause: { labels: 50 } },
       { share: 5, pause: { labels: 100 } },
       { share: 50, pause: { seconds: 600 } },
       { share: 100, pause: { labels: 100 } },
     ];
-    expect(apply(release('rollout-canary', { rollout: { strategy: 'Canary', steps, analysis: {} } })).code).toBe(0);
+    const faultInjection = { challengerDelayMs: 150 };
+    const canary = release('rollout-canary', {
+      promotion: { select: 'Newest' },
+      rollout: { strategy: 'Canary', steps, analysis: {}, faultInjection },
+    });
+    expect(apply(canary).code).toBe(0);
     expect(
       apply(release('rollout-shadow', { rollout: { strategy: 'Shadow', analysis: { minLabels: 50 } } })).code,
     ).toBe(0);
@@ -558,9 +579,12 @@ describe('CRD validation by the API server', () => {
       strategy: 'Canary',
       steps,
       analysis: { minLabels: 200, maxRmseIncrease: 0, maxHitRateDecrease: 0, slo },
+      faultInjection,
     });
+    expect(stored[0].spec.promotion).toMatchObject({ select: 'Newest' });
     expect(stored[1].spec.rollout.analysis).toMatchObject({ minLabels: 50, slo });
     expect(stored[2].spec.rollout).toEqual({ strategy: 'Replace' });
+    expect(stored[2].spec.promotion).toMatchObject({ select: 'Best' });
   });
 
   it('accepts the schedules the operator understands', () => {

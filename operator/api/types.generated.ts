@@ -272,6 +272,8 @@ export type ModelReleaseSpec = {
   promotion?: {
     /** The metric a challenger must beat the champion on. Default ndcgAt10: users judge the service by its top 10. rmse and mae are better when lower. */
     metric?: "rmse" | "mae" | "ndcgAt10" | "precisionAt10";
+    /** Which passing run challenges the champion. Best (the default): the best run by the metric, when it beats the champion by minImprovement. Newest: the newest run finished since the champion was promoted, whatever its metric; meant for Shadow and Canary, where the ratings users post judge it. */
+    select?: "Best" | "Newest";
     /** Absolute margin by which a challenger must beat the champion on the metric. */
     minImprovement?: number;
     /** Absolute thresholds every candidate must pass, champion or not. */
@@ -447,7 +449,7 @@ export type ModelReleaseSpec = {
     strategy?: "Replace" | "Shadow" | "Canary";
     /** Canary steps in order: the share of users (split by a stable hash of the user id, so a user sees one model throughout) the challenger serves, and how long each step lasts. */
     steps?: Array<{
-      /** Percent of users the challenger serves during this step. */
+      /** Percent of users the challenger serves during this step; 0 shadows it (it answers every request beside the champion, unseen). */
       share: number;
       /** How long the step lasts before the next one: posted ratings or seconds. */
       pause: {
@@ -472,6 +474,11 @@ export type ModelReleaseSpec = {
         /** Largest 99th percentile of the challenger's answer time, in milliseconds. */
         maxP99LatencyMs?: number;
       };
+    };
+    /** Rehearsal of a rollback: faults the challenger's pods add on purpose, to watch the SLO roll it back before relying on it. Leave unset on real traffic. */
+    faultInjection?: {
+      /** Milliseconds each challenger answer holds its pod's event loop, as a model too slow for its pod would. */
+      challengerDelayMs?: number;
     };
   };
   /** The inference Deployment and Service that serve the champion. */
@@ -645,6 +652,8 @@ export type ModelReleaseStatus = {
       challengerP99Ms?: number;
     };
   };
+  /** Runs rolled back on their online figures, newest first (at most 20): never selected again. */
+  rolledBack?: Array<string>;
   /** When spec.retrain.schedule next starts a TrainingRun. */
   nextRetrainTime?: string;
   /** Ready (a champion is served by ready pods) and Promoted, with reasons and messages. */

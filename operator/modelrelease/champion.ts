@@ -5,6 +5,8 @@
  * - otherwise every candidate must pass the absolute gates; the best passing run is promoted when
  *   there is no champion, or when it beats the champion on the metric by at least minImprovement
  *   (absolute). Otherwise the champion is kept and the newest run is reported as rejected, with why.
+ * - select Newest: the newest passing run finished since the champion was promoted challenges it,
+ *   whatever its metric (Shadow and Canary judge it online).
  */
 import type { ModelReleaseSpec, RunMetrics, TrainingRun } from '../api/resources.ts';
 import { runIdFor } from '../trainingrun/job.ts';
@@ -155,6 +157,8 @@ export function selectChampion(
   }
 
   const championScore = `champion ${current.name} (${fmt(current.metrics[metric])})`;
+  const since = championSince && championSince > current.finishedAt ? championSince : current.finishedAt;
+  if (promotion?.select === 'Newest') return newestSince(promotion, candidates, current, since, metric);
   if (best && best.name !== current.name) {
     const gain = improvement(metric, best, current);
     if (gain > 0 && gain >= minImprovement) {
@@ -173,7 +177,6 @@ export function selectChampion(
   }
 
   const newest = newestOf(candidates.filter((c) => c.name !== current.name));
-  const since = championSince && championSince > current.finishedAt ? championSince : current.finishedAt;
   if (!newest || newest.finishedAt < since) return { champion: current, judged: undefined, changed: false };
   const gate = gateFailure(newest, promotion?.gates);
   const gain = improvement(metric, newest, current);
@@ -184,6 +187,30 @@ export function selectChampion(
       : `${metric} ${fmt(newest.metrics[metric])} beats champion ${current.name} by only ${fmt(gain)}, ` +
         `less than minImprovement ${minImprovement}`);
   return { champion: current, judged: { run: newest.name, outcome: 'Rejected', reason }, changed: false };
+}
+
+function newestSince(
+  promotion: Promotion,
+  candidates: readonly Candidate[],
+  current: Candidate,
+  since: string,
+  metric: PromotionMetric,
+): ChampionDecision {
+  const newest = newestOf(candidates.filter((c) => c.name !== current.name && c.finishedAt >= since));
+  if (!newest) return { champion: current, judged: undefined, changed: false };
+  const gate = gateFailure(newest, promotion.gates);
+  if (gate)
+    return { champion: current, judged: { run: newest.name, outcome: 'Rejected', reason: gate }, changed: false };
+  const delta = fmt(improvement(metric, newest, current));
+  return {
+    champion: newest,
+    judged: {
+      run: newest.name,
+      outcome: 'Promoted',
+      reason: `newest passing run (select Newest); ${metric} ${fmt(newest.metrics[metric])}, ${delta} against champion`,
+    },
+    changed: true,
+  };
 }
 
 function newestOf(candidates: readonly Candidate[]): Candidate | undefined {

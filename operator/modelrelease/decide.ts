@@ -78,6 +78,7 @@ export interface ModelReleaseDecision {
 }
 
 const historyLimit = 10;
+const rolledBackLimit = 20;
 
 export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDecision {
   const { release, runs, deployment, now, settings } = inputs;
@@ -85,11 +86,11 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
   const generation = release.metadata.generation;
   const metric = release.spec.promotion?.metric ?? 'ndcgAt10';
   // A run rolled back on its online figures is not selected again (unless pinned).
-  const rolledBack = previous.rollout?.phase === 'RolledBack' ? previous.rollout.run : undefined;
+  const rolledBack = rolledBackRuns(previous);
   const candidates = runs
     .map((run) => candidateOf(run, release.spec.model))
     .filter((c): c is Candidate => c !== undefined)
-    .filter((c) => c.name !== rolledBack || c.name === release.spec.promotion?.pinnedRun);
+    .filter((c) => !rolledBack.includes(c.name) || c.name === release.spec.promotion?.pinnedRun);
   const selected = selectChampion(
     release.spec.promotion,
     candidates,
@@ -260,6 +261,14 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
     ...(history.length ? { history } : {}),
     ...(lastDecision ? { lastDecision } : {}),
     ...(rolloutStatus ? { rollout: rolloutStatus } : {}),
+    ...(rollout.kind === 'rollBack'
+      ? {
+          rolledBack: [rollout.rollout.run!, ...rolledBack.filter((run) => run !== rollout.rollout.run)].slice(
+            0,
+            rolledBackLimit,
+          ),
+        }
+      : {}),
     ...(desired
       ? {
           serving: {
@@ -282,6 +291,13 @@ export function decideModelRelease(inputs: ModelReleaseInputs): ModelReleaseDeci
     promotion,
     gateDecision,
   };
+}
+
+/** Runs rolled back on their online figures, newest first; a status written before the list had the last one only. */
+function rolledBackRuns(status: ModelReleaseStatus): string[] {
+  const last = status.rollout?.phase === 'RolledBack' ? status.rollout.run : undefined;
+  const listed = status.rolledBack ?? [];
+  return last && !listed.includes(last) ? [last, ...listed] : listed;
 }
 
 /**

@@ -10,7 +10,7 @@ const t0 = new Date('2026-12-01T00:00:00Z');
 const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
 const settings = { image: 'movie-reco:test' };
 
-const candidate = (name: string, ndcgAt10: number): TrainingRun => ({
+const candidate = (name: string, ndcgAt10: number, completionTime = '2026-11-30T00:00:00.000Z'): TrainingRun => ({
   apiVersion: 'reco.mlops.dev/v1alpha1',
   kind: 'TrainingRun',
   metadata: { name, namespace: 'reco' },
@@ -18,7 +18,7 @@ const candidate = (name: string, ndcgAt10: number): TrainingRun => ({
   status: {
     phase: 'Succeeded',
     runId: `id-${name}`,
-    completionTime: '2026-11-30T00:00:00.000Z',
+    completionTime,
     metrics: { rmse: 0.9, mae: 0.7, ndcgAt10, precisionAt10: 0.1 },
     artifact: { uri: `s3://m/${name}`, digest: `sha256:${name}` },
   },
@@ -140,6 +140,75 @@ describe('Shadow and Canary rollouts of a ModelRelease', () => {
     expect(breach.status.champion?.run).toBe('a');
     expect(breach.status.lastDecision?.reason).toMatch(/^rolled back: challenger error ratio 0\.1 above the SLO/);
     expect(env(breach).MOVIE_RECO_CHALLENGER_URI).toBeUndefined();
+  });
+
+  it("shadows the challenger in a canary step of share 0, then serves it to the next step's users", () => {
+    const reconcile = story({
+      strategy: 'Canary',
+      steps: [
+        { share: 0, pause: { labels: 50 } },
+        { share: 20, pause: { labels: 50 } },
+      ],
+      analysis: { minLabels: 100 },
+      faultInjection: { challengerDelayMs: 250 },
+    });
+    reconcile([a], t0);
+    const shadow = reconcile([a, b], at(10));
+    expect(env(shadow)).toMatchObject({ MOVIE_RECO_CHALLENGER_MODE: 'shadow', MOVIE_RECO_CHALLENGER_DELAY_MS: '250' });
+    expect(env(shadow).MOVIE_RECO_CHALLENGER_SHARE).toBeUndefined();
+    expect(shadow.status.rollout).toMatchObject({ strategy: 'Canary', step: 0, share: 0 });
+    expect(shadow.events).toEqual([
+      expect.objectContaining({
+        reason: 'RolloutStarted',
+        message: expect.stringMatching(/^b answers in shadow of a/),
+      }),
+    ]);
+    const canary = reconcile([a, b], at(20), online(0.9, 0.9, 50));
+    expect(env(canary)).toMatchObject({ MOVIE_RECO_CHALLENGER_MODE: 'canary', MOVIE_RECO_CHALLENGER_SHARE: '20' });
+    expect(canary.events).toEqual([
+      expect.objectContaining({ reason: 'CanaryStep', message: expect.stringMatching(/^b serves 20% of users/) }),
+    ]);
+  });
+
+  it('never tries a rolled-back run again, also after later rollbacks', () => {
+    const reconcile = story({ strategy: 'Shadow', analysis: { minLabels: 100 } });
+    const c = candidate('c', 0.15);
+    reconcile([a], t0);
+    reconcile([a, b], at(10));
+    reconcile([a, b], at(20), online(0.9, 1.2));
+    expect(reconcile([a, b, c], at(30)).status.rollout).toMatchObject({ run: 'c', phase: 'Judging' });
+    const second = reconcile([a, b, c], at(40), online(0.9, 1.3));
+    expect(second.status.rolledBack).toEqual(['c', 'b']);
+    const after = reconcile([a, b, c], at(50));
+    expect(after.status.rollout).toMatchObject({ run: 'c', phase: 'RolledBack' });
+    expect(after.status.champion?.run).toBe('a');
+    expect(env(after).MOVIE_RECO_CHALLENGER_URI).toBeUndefined();
+  });
+
+  it('with select Newest, judges each new run online whatever its offline metric', () => {
+    let release: ModelRelease = {
+      apiVersion: 'reco.mlops.dev/v1alpha1',
+      kind: 'ModelRelease',
+      metadata: { name: 'movielens', namespace: 'reco', uid: 'u', generation: 1 },
+      spec: { model: 'movielens', promotion: { select: 'Newest' }, rollout: { strategy: 'Shadow' } },
+    };
+    const reconcile = (runs: TrainingRun[], now: Date, observed?: RolloutObservation) => {
+      const decision = decideModelRelease({ release, runs, deployment: undefined, now, settings, online: observed });
+      release = { ...release, status: decision.status };
+      return decision;
+    };
+    const champion = candidate('a', 0.3, t0.toISOString());
+    const worseOffline = candidate('b', 0.1, at(5).toISOString());
+    reconcile([champion], at(1));
+    const judging = reconcile([champion, worseOffline], at(10));
+    expect(judging.status.rollout).toMatchObject({ run: 'b', phase: 'Judging' });
+    expect(judging.status.rollout?.reason).toMatch(/^newest passing run \(select Newest\); ndcgAt10 0\.1, -0\.2/);
+    const promoted = reconcile([champion, worseOffline], at(20), online(0.9, 0.85, 200));
+    expect(promoted.status.champion?.run).toBe('b');
+    // Runs that finished before b's promotion are not new: a stays a former champion.
+    const later = reconcile([champion, worseOffline], at(30));
+    expect(later.status.champion?.run).toBe('b');
+    expect(later.status.rollout?.phase).toBe('Promoted');
   });
 
   it('serves the first champion at once, whatever the strategy', () => {

@@ -61,13 +61,13 @@ export function stepRollout(args: {
       stepStartedAt: now.toISOString(),
       reason: `${selection.judged?.reason ?? 'selected'}; judged online next`,
     };
-    return { kind: 'judging', rollout, challenger: challengerOf(rollout), change: 'started' };
+    return { kind: 'judging', rollout, challenger: challengerOf(rollout, spec), change: 'started' };
   }
   if (!observed)
     return {
       kind: 'judging',
       rollout: { ...previous, reason: 'no inference pod of this step has answered for its metrics yet' },
-      challenger: challengerOf(previous),
+      challenger: challengerOf(previous, spec),
       change: undefined,
     };
 
@@ -101,11 +101,11 @@ export function stepRollout(args: {
         reason: verdict.reason,
         online,
       };
-      return { kind: 'judging', rollout, challenger: challengerOf(rollout), change: 'nextStep' };
+      return { kind: 'judging', rollout, challenger: challengerOf(rollout, spec), change: 'nextStep' };
     }
     case 'Wait': {
       const rollout = { ...previous, reason: verdict.reason, online };
-      return { kind: 'judging', rollout, challenger: challengerOf(rollout), change: undefined };
+      return { kind: 'judging', rollout, challenger: challengerOf(rollout, spec), change: undefined };
     }
   }
 }
@@ -125,13 +125,17 @@ function closed(previous: RolloutStatus | undefined, selection: ChampionDecision
   };
 }
 
-function challengerOf(rollout: RolloutStatus): ServedChallenger {
+/** The challenger the pods serve at the rollout's step: a canary step of share 0 shadows it. */
+function challengerOf(rollout: RolloutStatus, spec?: ModelRelease['spec']['rollout']): ServedChallenger {
+  const share = rollout.strategy === 'Canary' ? (rollout.share ?? 0) : 0;
+  const delayMs = spec?.faultInjection?.challengerDelayMs;
   return {
     run: rollout.run!,
     artifactUri: rollout.artifact!,
     digest: rollout.digest!,
-    mode: rollout.strategy === 'Canary' ? 'canary' : 'shadow',
-    sharePercent: rollout.strategy === 'Canary' ? (rollout.share ?? 0) : 0,
+    mode: share > 0 ? 'canary' : 'shadow',
+    sharePercent: share,
+    ...(delayMs ? { delayMs } : {}),
   };
 }
 

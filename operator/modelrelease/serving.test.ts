@@ -55,7 +55,12 @@ describe('inference Deployment of a release', () => {
       ...challenger,
       mode: 'shadow',
       sharePercent: 0,
+      delayMs: 300,
     });
-    expect(serveConfigFromEnv(podEnv(shadow)).challenger?.settings).toEqual({ mode: 'shadow', sharePercent: 0 });
+    expect(serveConfigFromEnv(podEnv(shadow)).challenger?.settings).toEqual({
+      mode: 'shadow',
+      sharePercent: 0,
+      delayMs: 300,
+    });
   });
 });

@@ -29,6 +29,8 @@ export interface ServedChallenger extends Champion {
   mode: 'shadow' | 'canary';
   /** Percent of users the challenger serves (canary); 0 in shadow. */
   sharePercent: number;
+  /** A rehearsal's fault: milliseconds each challenger answer holds its pod (spec.rollout.faultInjection). */
+  delayMs?: number;
 }
 
 /** The pods' environment naming the challenger (inference/config.ts reads it). */
@@ -41,6 +43,7 @@ export function challengerEnv(challenger: ServedChallenger | undefined): { name:
     ...(challenger.mode === 'canary'
       ? [{ name: 'MOVIE_RECO_CHALLENGER_SHARE', value: String(challenger.sharePercent) }]
       : []),
+    ...(challenger.delayMs ? [{ name: 'MOVIE_RECO_CHALLENGER_DELAY_MS', value: String(challenger.delayMs) }] : []),
   ];
 }
 
