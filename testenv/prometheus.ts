@@ -1,14 +1,15 @@
 /**
  * Prometheus (Debian's build) on a free loopback port, scraping targets that the test rewrites as
- * pods come and go (file-based service discovery, the way a real Prometheus follows pod IPs).
+ * pods come and go: file-based discovery, since Debian builds Prometheus without the Kubernetes one.
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { podCidr } from './node/network.ts';
 import { freePort, loopback } from './ports.ts';
 import { startManaged, waitUntilReady, type ManagedProcess } from './processes.ts';
 
 export interface ScrapeTarget {
-  /** host:port, loopback only. */
+  /** host:port, on loopback or a pod of the test node (testenv/node): nothing off the machine. */
   readonly address: string;
   readonly labels?: Record<string, string>;
 }
@@ -37,6 +38,9 @@ export interface PrometheusOptions {
   readonly ruleFiles?: readonly string[];
 }
 
+/** The test node's pod network is a /24: its addresses share the first three octets. */
+const podNetworkPrefix = `${podCidr.split('.').slice(0, 3).join('.')}.`;
+
 export async function startPrometheus(options: PrometheusOptions): Promise<PrometheusServer> {
   const dir = join(options.dir, 'prometheus');
   const sdDir = join(dir, 'targets');
@@ -45,8 +49,8 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   const targetFile = (job: string) => join(sdDir, `${job}.json`);
   const setTargets = (job: string, targets: readonly ScrapeTarget[]) => {
     for (const target of targets) {
-      if (!/^127\.\d+\.\d+\.\d+:\d+$/.test(target.address))
-        throw new Error(`scrape target ${target.address} is not on loopback`);
+      if (!/^127\.\d+\.\d+\.\d+:\d+$/.test(target.address) && !target.address.startsWith(podNetworkPrefix))
+        throw new Error(`scrape target ${target.address} is neither on loopback nor a test node's pod`);
     }
     const groups = targets.map((target) => ({ targets: [target.address], labels: target.labels ?? {} }));
     // Written aside and renamed: Prometheus must never read half a file.

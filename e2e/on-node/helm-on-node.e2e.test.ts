@@ -6,8 +6,10 @@
  * pods serve it through the Service (kube-proxy) and its DNS name (CoreDNS). Rollouts that cannot
  * finish (an image that cannot be pulled, pods that crash at start, a quota that leaves no room
  * past the release's progress deadline) say why in the release while the old pods serve. A
- * 12-trial search trains as one Indexed Job while the operator pod is killed. Then `helm upgrade`
- * to a new image tag under load, and `helm uninstall`.
+ * 12-trial search trains as one Indexed Job while the operator pod is killed. Held-out ratings,
+ * replayed as live users, judge three challengers of a second release: one better (shadow, canary,
+ * promoted), one worse and one slow (both rolled back), with Prometheus scraping every pod. Then
+ * `helm upgrade` to a new image tag under load, and `helm uninstall`.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,17 +30,21 @@ import {
   trainingRuns,
   version,
 } from '../../operator/api/resources.ts';
+import { INFERENCE_PORT } from '../../operator/modelrelease/serving.ts';
 import { getTrainingRun } from '../../operator/testing.ts';
+import { countLabels, figuresFromCounts, type OnlineLabel } from '../../inference/online-figures.ts';
 import { listTrials } from '../../storage/search-trials.ts';
 import { getRun } from '../../storage/training-runs.ts';
-import { resolveGoTool } from '../../testenv/binaries.ts';
+import { resolveGoTool, resolvePrometheusTool } from '../../testenv/binaries.ts';
 import { mariadbImage, minioImage } from '../../testenv/node/dependency-images.ts';
 import { type ClusterWithNode, startClusterWithNode } from '../../testenv/node/own-control-plane.ts';
 import { claimReadOnlyVolume, provideHostPathVolume } from '../../testenv/node/volumes.ts';
 import { waitFor } from '../../testenv/poll.ts';
+import { type PrometheusServer, startPrometheus } from '../../testenv/prometheus.ts';
 import { startLoad } from '../load-generator.ts';
 import { applyToServing, formatBreakdown } from './apply-to-serving.ts';
 import { backendFromHost } from './backend-from-host.ts';
+import { followOnlineLabels, heldOutRatings, publishPodTargets, type Replay, startReplay } from './live-evaluation.ts';
 
 const run = promisify(execFile);
 const log = createLogger({ component: 'helm-on-node' });
@@ -72,18 +78,42 @@ const readRelease = async (name: string) =>
     name,
   })) as ModelRelease;
 
-const patchServing = (serving: Record<string, unknown>) =>
+const createRun = (name: string, spec: Record<string, unknown>) =>
+  custom.createNamespacedCustomObject({
+    group,
+    version,
+    namespace,
+    plural: trainingRuns.plural,
+    body: { apiVersion: `${group}/${version}`, kind: 'TrainingRun', metadata: { name }, spec },
+  });
+/** The run once Succeeded; a run that Failed ends the wait with its message. */
+const succeeded = (name: string, options: { timeoutMs: number; intervalMs: number }) =>
+  waitFor(
+    `${name} Succeeded`,
+    async () => {
+      const current = await readRun(name);
+      if (current.status?.phase === 'Failed') throw new Error(`${name} failed: ${current.status.message}`);
+      return current.status?.phase === 'Succeeded' && current;
+    },
+    options,
+  );
+/** Small requests: trainers beside the chart's pods on two cores. */
+const trainerResources = { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '2Gi' } };
+
+/** kubectl patch of a ModelRelease: a merge patch (an object) or a JSON patch (a list of operations). */
+const patchRelease = (name: string, patch: object) =>
   kubectl(
     'patch',
     '-n',
     namespace,
     'mrel',
-    'movielens',
+    name,
     '--type',
-    'merge',
+    Array.isArray(patch) ? 'json' : 'merge',
     '-p',
-    JSON.stringify({ spec: { serving } }),
+    JSON.stringify(patch),
   );
+const patchServing = (serving: Record<string, unknown>) => patchRelease('movielens', { spec: { serving } });
 const quotaOf = (pods: string) => JSON.stringify({ spec: { hard: { pods } } });
 /** Time enough on a busy 2-core machine; the seconds taken are logged, the bar is read from the log. */
 const patiently = { timeoutMs: 120_000, intervalMs: 250 };
@@ -357,36 +387,25 @@ describe('helm install, upgrade and uninstall on a real node', () => {
       expect(defaultValue, 'the default run measured NDCG@10 on its validation slice').toBeGreaterThan(0);
       const name = 'movielens-search';
       const created = Date.now();
-      await custom.createNamespacedCustomObject({
-        group,
-        version,
-        namespace,
-        plural: trainingRuns.plural,
-        body: {
-          apiVersion: `${group}/${version}`,
-          kind: 'TrainingRun',
-          metadata: { name },
-          spec: {
-            // A model of its own, so the sample release does not promote it under the later cases.
-            model: 'movielens-search',
-            dataset: { ratingsUpTo: initial.status!.dataset!.maxRatingId },
-            algorithm: initial.spec.algorithm,
-            backendSecretRef: initial.spec.backendSecretRef,
-            // Small requests: three trials, and a new operator pod, beside the chart's pods on two cores.
-            resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '2Gi' } },
-            search: {
-              objective: { metric: 'validationNdcgAt10', direction: 'maximize' },
-              method: 'random',
-              parameters: {
-                factors: { min: 16, max: 128, scale: 'log' },
-                learningRate: { min: 0.002, max: 0.05, scale: 'log' },
-                regularization: { min: 0.01, max: 0.2, scale: 'log' },
-              },
-              maxTrials: 12,
-              parallelism: 3,
-              earlyStopping: { minEpochs: 3, minTrials: 2 },
-            },
+      await createRun(name, {
+        // A model of its own, so the sample release does not promote it under the later cases.
+        model: 'movielens-search',
+        dataset: { ratingsUpTo: initial.status!.dataset!.maxRatingId },
+        algorithm: initial.spec.algorithm,
+        backendSecretRef: initial.spec.backendSecretRef,
+        // Three trials, and a new operator pod, beside the chart's pods.
+        resources: trainerResources,
+        search: {
+          objective: { metric: 'validationNdcgAt10', direction: 'maximize' },
+          method: 'random',
+          parameters: {
+            factors: { min: 16, max: 128, scale: 'log' },
+            learningRate: { min: 0.002, max: 0.05, scale: 'log' },
+            regularization: { min: 0.01, max: 0.2, scale: 'log' },
           },
+          maxTrials: 12,
+          parallelism: 3,
+          earlyStopping: { minEpochs: 3, minTrials: 2 },
         },
       });
 
@@ -411,15 +430,7 @@ describe('helm install, upgrade and uninstall on a real node', () => {
         },
         patiently,
       );
-      const run = await waitFor(
-        'the search Succeeded',
-        async () => {
-          const current = await readRun(name);
-          if (current.status?.phase === 'Failed') throw new Error(`search failed: ${current.status.message}`);
-          return current.status?.phase === 'Succeeded' && current;
-        },
-        { timeoutMs: 1_200_000, intervalMs: 1000 },
-      );
+      const run = await succeeded(name, { timeoutMs: 1_200_000, intervalMs: 1000 });
       const seconds = (Date.now() - created) / 1000;
 
       // One Indexed Job: every index completed, by exactly one pod each.
@@ -462,6 +473,205 @@ describe('helm install, upgrade and uninstall on a real node', () => {
       await kubectl('delete', 'trun', '-n', namespace, name, '--timeout=120s');
     } finally {
       await backend.db.close();
+    }
+  }, 1_800_000);
+
+  it('judges challengers on replayed ratings: one promoted through shadow and canary, two rolled back', async () => {
+    const initial = await readRun('movielens-initial');
+    const sample = (await readRelease('movielens')).spec.serving!;
+    const ratingsUpTo = initial.status!.dataset!.maxRatingId!;
+    // The chart loaded batch 1 of 5 (time order): the later batches are ratings no model has seen.
+    const heldOut = await heldOutRatings(join(datasets, 'ml-latest-small'), 5, 2);
+    const live = 'movielens-live';
+    const prometheus = await startPrometheus({
+      binary: (await resolvePrometheusTool('prometheus', log)).path,
+      dir,
+      jobs: ['live'],
+    });
+    const liveSelector = `${modelReleaseLabel}=${live}`;
+    const targets = publishPodTargets({
+      kc: kubeConfig,
+      namespace,
+      labelSelector: liveSelector,
+      prometheus,
+      job: 'live',
+      port: INFERENCE_PORT,
+    });
+    const labelLog = followOnlineLabels(kubeConfig, cluster!.adminKubeconfig, namespace, liveSelector);
+    const liveRelease = async () => (await readRelease(live)).status ?? {};
+    const train = async (name: string, algorithm: object, dataset: object = { ratingsUpTo }) => {
+      const backendSecretRef = initial.spec.backendSecretRef;
+      await createRun(name, { model: live, dataset, algorithm, backendSecretRef, resources: trainerResources });
+      await succeeded(name, patiently);
+    };
+    const rolloutOf = (run: string, phase: string) =>
+      waitFor(
+        `${run} ${phase}`,
+        async () => {
+          const status = await liveRelease();
+          return status.rollout?.run === run && status.rollout.phase === phase && status;
+        },
+        { timeoutMs: 600_000, intervalMs: 250 },
+      );
+    let replay: Replay | undefined;
+    try {
+      // The champion: a factor model stopped after one epoch.
+      await train('live-a', { name: 'svd', factors: 4, epochs: 1, seed: 42 });
+      await custom.createNamespacedCustomObject({
+        group,
+        version,
+        namespace,
+        plural: modelReleases.plural,
+        body: {
+          apiVersion: `${group}/${version}`,
+          kind: 'ModelRelease',
+          metadata: { name: live },
+          spec: {
+            model: live,
+            // Every new run is judged on the ratings users post, whatever its offline figures.
+            promotion: { select: 'Newest' },
+            rollout: {
+              strategy: 'Canary',
+              steps: [
+                { share: 0, pause: { labels: 100 } },
+                { share: 25, pause: { labels: 50 } },
+                { share: 50, pause: { labels: 50 } },
+              ],
+              analysis: { minLabels: 100, maxHitRateDecrease: 0.05, slo: { maxP99LatencyMs: 250 } },
+            },
+            serving: {
+              replicas: 1,
+              backendSecretRef: sample.backendSecretRef,
+              authSecretRef: sample.authSecretRef,
+              resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1536Mi' } },
+            },
+          },
+        },
+      });
+      const address = await waitFor(
+        'the live release answering through its Service',
+        async () => {
+          const service = await core.readNamespacedService({ name: `${live}-inference`, namespace }).catch(() => null);
+          const ip = service?.spec?.clusterIP;
+          const response = ip
+            ? await fetch(`http://${ip}/v1/recommendations?userId=1&n=10`, { headers: { authorization: reader } })
+            : undefined;
+          return response?.status === 200 && ip;
+        },
+        patiently,
+      );
+      replay = startReplay({ address, authorization: reader, ratings: heldOut, ratingsPerSecond: 25 });
+
+      // A better challenger, the default recipe: shadow, then 25% and 50% of users, then promoted.
+      const betterFrom = Date.now();
+      await train('live-b', initial.spec.algorithm ?? {});
+      const promoted = await waitFor(
+        'live-b promoted on its online figures',
+        async () => {
+          const status = await liveRelease();
+          if (status.rollout?.run === 'live-b' && status.rollout.phase === 'RolledBack')
+            throw new Error(`live-b rolled back: ${status.rollout.reason}`);
+          return status.champion?.run === 'live-b' && status;
+        },
+        { timeoutMs: 600_000, intervalMs: 250 },
+      );
+      expect(replay.failures().filter((failure) => failure.at >= betterFrom)).toEqual([]);
+      const steps = [
+        /^RolloutStarted: live-b answers in shadow of live-a/,
+        /^CanaryStep: live-b serves 25% of users/,
+        /^CanaryStep: live-b serves 50% of users/,
+        /^Promoted: live-b is the champion/,
+      ];
+      const told = await waitFor(
+        'an event for each step',
+        async () => {
+          const events = await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${live}` });
+          const messages = events.items
+            .filter((e) => new Date(e.lastTimestamp ?? e.eventTime ?? 0).getTime() >= betterFrom - 1000)
+            .map((e) => `${e.reason}: ${e.message}`);
+          return steps.every((step) => messages.some((m) => step.test(m))) && messages;
+        },
+        patiently,
+      );
+      log.info('events of the better challenger', { told });
+      expect(promoted.rollout).toMatchObject({ strategy: 'Canary', phase: 'Promoted', step: 2 });
+      log.info('better challenger promoted', { seconds: (Date.now() - betterFrom) / 1000, rollout: promoted.rollout });
+
+      // A worse challenger, trained on the first 2,000 ratings only: rolled back in shadow, never served.
+      const worseFrom = Date.now();
+      await train('live-c', initial.spec.algorithm ?? {}, { ratingsUpTo: 2000 });
+      const worse = await rolloutOf('live-c', 'RolledBack');
+      expect(worse.champion?.run).toBe('live-b');
+      expect(worse.rollout?.step).toBe(0);
+      expect(worse.rollout?.reason).toMatch(
+        /^online RMSE [\d.]+ vs champion [\d.]+.*: (worse by more than 0|hit rate lower)/,
+      );
+      log.info('worse challenger rolled back', { seconds: (Date.now() - worseFrom) / 1000, rollout: worse.rollout });
+
+      // A slow challenger: the default recipe with a rehearsed 300 ms delay per answer, against an SLO p99 of 250 ms.
+      await patchRelease(live, { spec: { rollout: { faultInjection: { challengerDelayMs: 300 } } } });
+      await train('live-d', { ...initial.spec.algorithm, seed: 7 });
+      const answering = await waitFor(
+        'a pod serving live-d Ready',
+        async () => {
+          const pods = await core.listNamespacedPod({ namespace, labelSelector: `${modelReleaseLabel}=${live}` });
+          return (
+            pods.items.some(
+              (pod) =>
+                pod.metadata?.annotations?.['reco.mlops.dev/challenger-run'] === 'live-d' &&
+                pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+            ) && Date.now()
+          );
+        },
+        patiently,
+      );
+      const slow = await rolloutOf('live-d', 'RolledBack');
+      // Issue bar: 30 s from the slow challenger's first answers to its rollback; read from the log.
+      log.info('slow challenger rolled back', { seconds: (Date.now() - answering) / 1000, rollout: slow.rollout });
+      expect(slow.rollout?.reason).toMatch(/^challenger p99 answer time [\d.]+ ms above the SLO's 250 ms/);
+      expect(slow.rolledBack).toEqual(['live-d', 'live-c']);
+      expect(slow.champion?.run).toBe('live-b');
+      await patchRelease(live, [{ op: 'remove', path: '/spec/rollout/faultInjection' }]);
+
+      const replayed = await replay.stop();
+      // What Prometheus scraped from every pod of the story, against the labels those pods logged.
+      const agreed = await waitFor(
+        'Prometheus to hold the figures of every logged label',
+        async () => {
+          const table = await onlineFiguresBoth(prometheus, labelLog.labels());
+          const apart = table.filter((row) => !row.agree);
+          if (apart.length > 0) throw new Error(`apart: ${JSON.stringify(apart)}`);
+          return table;
+        },
+        patiently,
+      );
+      log.info('online figures', { replayed, pods: labelLog.pods().length, figures: agreed });
+      expect(agreed.map((row) => `${row.role} ${row.run}`)).toEqual(
+        expect.arrayContaining(
+          ['champion live-a', 'challenger live-b', 'champion live-b', 'challenger live-c'].map((key) =>
+            key.replace(' ', ` ${namespace}/`),
+          ),
+        ),
+      );
+    } finally {
+      await replay?.stop();
+      labelLog.stop();
+      targets.stop();
+      await prometheus.stop();
+      // The later cases expect the sample release and run only; the runs' finalizers take their artifacts along.
+      await kubectl('delete', '-n', namespace, 'mrel', live, '--ignore-not-found', '--timeout=120s');
+      await kubectl(
+        'delete',
+        '-n',
+        namespace,
+        'trun',
+        'live-a',
+        'live-b',
+        'live-c',
+        'live-d',
+        '--ignore-not-found',
+        '--timeout=120s',
+      );
     }
   }, 1_800_000);
 
@@ -546,6 +756,45 @@ describe('helm install, upgrade and uninstall on a real node', () => {
     ]);
   }, 600_000);
 });
+
+/**
+ * Each model's online figures two ways: summed by Prometheus over the last scrape of every pod
+ * that served it, and recomputed from the `online label` records those pods logged.
+ */
+async function onlineFiguresBoth(prometheus: PrometheusServer, labels: readonly OnlineLabel[]) {
+  const sums = async (metric: string) =>
+    new Map(
+      (await prometheus.query(`sum by (role, run) (last_over_time(${metric}{job="live"}[1h]))`)).map((sample) => [
+        `${sample.metric.role} ${sample.metric.run}`,
+        sample.value,
+      ]),
+    );
+  const [squared, count, served, hits] = (await Promise.all(
+    [
+      'movie_reco_online_squared_error_sum',
+      'movie_reco_online_squared_error_count',
+      'movie_reco_online_served_ratings_total',
+      'movie_reco_online_hits_total',
+    ].map(sums),
+  )) as [Map<string, number>, Map<string, number>, Map<string, number>, Map<string, number>];
+  const keys = [...new Set(labels.map((label) => `${label.role} ${label.run}`))].sort();
+  return keys.map((key) => {
+    const [role, run] = key.split(' ') as [OnlineLabel['role'], string];
+    const logged = figuresFromCounts(countLabels(labels.filter((l) => l.role === role && l.run === run)));
+    const scraped = figuresFromCounts({
+      labels: count.get(key) ?? 0,
+      squaredErrorSum: squared.get(key) ?? 0,
+      servedRatings: served.get(key) ?? 0,
+      hits: hits.get(key) ?? 0,
+    });
+    const agree =
+      scraped.labels === logged.labels &&
+      scraped.servedRatings === logged.servedRatings &&
+      scraped.hits === logged.hits &&
+      Math.abs(scraped.squaredErrorSum - logged.squaredErrorSum) <= 1e-9 * Math.max(1, logged.squaredErrorSum);
+    return { role, run, agree, logged, scraped };
+  });
+}
 
 interface RecommendationsBody {
   readonly recommendations: readonly unknown[];

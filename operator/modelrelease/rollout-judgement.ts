@@ -97,13 +97,10 @@ export function judgeRollout(
       pause.labels !== undefined
         ? `${labelsInStep} of ${pause.labels} labels`
         : `${Math.floor(seconds)} of ${pause.seconds} s`;
-    if (!over) return { action: 'Wait', reason: `canary step ${position.step + 1} (${step.share}%): ${progress}` };
+    const name = `canary step ${position.step + 1} (${step.share > 0 ? `${step.share}%` : 'shadow'})`;
+    if (!over) return { action: 'Wait', reason: `${name}: ${progress}` };
     if (position.step + 1 < steps.length)
-      return {
-        action: 'NextStep',
-        step: position.step + 1,
-        reason: `canary step ${position.step + 1} (${step.share}%) passed after ${progress}`,
-      };
+      return { action: 'NextStep', step: position.step + 1, reason: `${name} passed after ${progress}` };
   }
   if (!comparison)
     return {
