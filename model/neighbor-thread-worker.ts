@@ -10,8 +10,9 @@ import {
   type WorkerMessage,
 } from './neighbor-thread.ts';
 import { fitItemNeighbors } from './neighbors.ts';
-import { cooccurrenceNdcg } from './ranking-choice.ts';
+import { cooccurrenceCandidateSets, cooccurrenceNdcg } from './ranking-choice.ts';
 import type { Recommender } from './recommender.ts';
+import { sortedRatedItems } from './training-set.ts';
 
 const port = parentPort!;
 
@@ -57,6 +58,11 @@ port.once('message', (job: NeighborThreadJob) => {
   );
   port.postMessage({ kind: 'fit', result } satisfies WorkerMessage, [...buffers]);
   if (!ranking) return;
+  // gathered while the main thread may still fit the factors; the same rated items as its validation model's
+  const gatherStarted = performance.now();
+  const rated = sortedRatedItems(rows);
+  const candidateSets = cooccurrenceCandidateSets(cooccurrence, rated, ranking.sample, ranking.grid.ratingPower);
+  const gatherSeconds = (performance.now() - gatherStarted) / 1000;
   port.once('message', (input: CooccurrenceScoringInput) => {
     const scoringStarted = performance.now();
     const model: Recommender = {
@@ -70,10 +76,10 @@ port.once('message', (job: NeighborThreadJob) => {
       blend: input.blend,
       ranking: input.ranking,
       popularity: input.popularity,
-      rated: input.rated,
+      rated,
     };
-    const ndcg = cooccurrenceNdcg(model, ranking.sample, ranking.grid);
+    const ndcg = cooccurrenceNdcg(model, ranking.sample, ranking.grid, candidateSets);
     const seconds = (performance.now() - scoringStarted) / 1000;
-    port.postMessage({ kind: 'cooccurrence', ndcg, seconds } satisfies WorkerMessage);
+    port.postMessage({ kind: 'cooccurrence', ndcg, seconds, gatherSeconds } satisfies WorkerMessage);
   });
 });

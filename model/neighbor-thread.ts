@@ -5,7 +5,7 @@ import type { IalsRanking, IalsRankingParams } from './ials-ranking.ts';
 import { IdIndex } from './id-index.ts';
 import type { ItemNeighbors, NeighborParams } from './neighbors.ts';
 import type { RankingGrid, RankingSample } from './ranking-choice.ts';
-import type { RatedItems, RatingBlend, RankingParams, Recommender } from './recommender.ts';
+import type { RatingBlend, RankingParams, Recommender } from './recommender.ts';
 import type { RatingRows } from './training-set.ts';
 
 /** What the worker receives: plain typed arrays, copied by the structured clone. */
@@ -31,10 +31,9 @@ export interface NeighborThreadResult {
   thread: 'worker' | 'main';
 }
 
-/** The validation model's parts the worker lacks to score the co-occurrence ranking (it has the lists). */
+/** The validation model's parts the worker lacks to score the co-occurrence ranking (it has the lists and ratings). */
 export interface CooccurrenceScoringInput {
   factors: PlainFactorModel;
-  rated: RatedItems;
   popularity: Int32Array;
   blend: RatingBlend;
   ranking: RankingParams;
@@ -42,7 +41,14 @@ export interface CooccurrenceScoringInput {
 
 export type WorkerMessage =
   | { kind: 'fit'; result: NeighborThreadResult }
-  | { kind: 'cooccurrence'; ndcg: number[][]; seconds: number };
+  | { kind: 'cooccurrence'; ndcg: number[][]; seconds: number; gatherSeconds: number };
+
+/** The co-occurrence grid [power][weight]; the seconds spent gathering candidates (ahead, on a worker) and scoring. */
+export interface CooccurrenceScores {
+  ndcg: number[][];
+  gatherSeconds: number;
+  seconds: number;
+}
 
 export interface PendingNeighborFit {
   readonly result: Promise<NeighborThreadResult>;
@@ -50,7 +56,7 @@ export interface PendingNeighborFit {
    * NDCG@10 of the co-occurrence ranking on the job's sample, [power][weight], with `model` (the
    * validation model, holding the fitted lists) and the seconds it took; only for a job with a sample.
    */
-  scoreCooccurrence(model: Recommender): Promise<{ ndcg: number[][]; seconds: number }>;
+  scoreCooccurrence(model: Recommender): Promise<CooccurrenceScores>;
   /** Stops the worker when its results are no longer wanted (it ends by itself once it has sent them). */
   cancel(): void;
 }
@@ -76,17 +82,11 @@ export class NeighborThread {
       result,
       scoreCooccurrence: async (model) => {
         if (!job.ranking) throw new Error('the neighbour job had no ranking sample to score');
-        const { factors, rated, popularity, blend, ranking } = model;
-        const input: CooccurrenceScoringInput = {
-          factors: plainFactorModel(factors),
-          rated,
-          popularity,
-          blend,
-          ranking,
-        };
+        const { factors, popularity, blend, ranking } = model;
+        const input: CooccurrenceScoringInput = { factors: plainFactorModel(factors), popularity, blend, ranking };
         this.#worker.postMessage(input);
-        const { ndcg, seconds } = expectMessage(await this.#next(), 'cooccurrence');
-        return { ndcg, seconds };
+        const { ndcg, seconds, gatherSeconds } = expectMessage(await this.#next(), 'cooccurrence');
+        return { ndcg, seconds, gatherSeconds };
       },
       cancel: () => this.cancel(),
     };

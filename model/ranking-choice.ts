@@ -2,6 +2,7 @@ import { getOrInsert } from '../common/get-or-insert.ts';
 import type { EaseModel } from './ease.ts';
 import type { IalsRanking } from './ials-ranking.ts';
 import { RankingAccumulator } from './metrics.ts';
+import type { CooccurrenceModel } from './neighbors.ts';
 import { Random } from './random.ts';
 import {
   candidateRatings,
@@ -12,6 +13,8 @@ import {
   knownUserProfile,
   prepareProfile,
   rankCandidates,
+  ratedProfile,
+  type RatedItems,
   type RankingModelName,
   type RankingParams,
   type Recommender,
@@ -80,15 +83,38 @@ function accumulatorGrid(rows: number, columns: number, catalogueSize: number): 
   );
 }
 
-/** NDCG@10 of the co-occurrence ranking for each rating power and weight, [p][w]. */
-export function cooccurrenceNdcg(model: Recommender, sample: RankingSample, grid: RankingGrid): number[][] {
-  const { ratingWeight: weights, ratingPower: powers } = grid;
-  const catalogueSize = model.factors.items.size;
-  const accumulators = accumulatorGrid(powers.length, weights.length, catalogueSize);
+/** Each sampled user's co-occurrence candidates with their score for every rating power. */
+export type CooccurrenceCandidateSets = ReturnType<typeof cooccurrenceCandidatesByPower>[];
+
+/** The co-occurrence half of the ranking's scores: it reads the lists and the rated items alone. */
+export function cooccurrenceCandidateSets(
+  lists: CooccurrenceModel,
+  rated: RatedItems,
+  sample: RankingSample,
+  powers: number[],
+): CooccurrenceCandidateSets {
+  const catalogueSize = lists.offsets.length - 1;
   const scratch = new Float64Array(catalogueSize * powers.length);
-  for (const { user, relevant } of sampledUsers(sample)) {
+  return Array.from(sample.users, (user) =>
+    cooccurrenceCandidatesByPower(lists, catalogueSize, ratedProfile(rated, user), powers, scratch),
+  );
+}
+
+/**
+ * NDCG@10 of the co-occurrence ranking for each rating power and weight, [p][w]; `candidateSets`
+ * from cooccurrenceCandidateSets when they were gathered ahead.
+ */
+export function cooccurrenceNdcg(
+  model: Recommender,
+  sample: RankingSample,
+  grid: RankingGrid,
+  candidateSets = cooccurrenceCandidateSets(model.cooccurrence!, model.rated, sample, grid.ratingPower),
+): number[][] {
+  const { ratingWeight: weights, ratingPower: powers } = grid;
+  const accumulators = accumulatorGrid(powers.length, weights.length, model.factors.items.size);
+  sampledUsers(sample).forEach(({ user, relevant }, s) => {
     const prepared = prepareProfile(model, knownUserProfile(model, user));
-    const { items, cooccurrence } = cooccurrenceCandidatesByPower(model, prepared.profile, powers, scratch);
+    const { items, cooccurrence } = candidateSets[s]!;
     // the candidate set is the same for every power: predict its ratings once per user
     const rating = candidateRatings(model, prepared, items);
     powers.forEach((_, p) => {
@@ -97,7 +123,7 @@ export function cooccurrenceNdcg(model: Recommender, sample: RankingSample, grid
         accumulators[p]![w]!.add(rankCandidates(model, prepared.profile, candidates, weight, 10), relevant);
       });
     });
-  }
+  });
   return accumulators.map((row) => row.map((accumulator) => accumulator.result().ndcgAt10));
 }
 

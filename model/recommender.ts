@@ -78,7 +78,12 @@ export interface PreparedProfile {
 export const noBlend: RatingBlend = { intercept: 0, factorWeight: 1, neighborWeight: 0 };
 
 export function knownUserProfile(model: Recommender, user: number): UserProfile {
-  const { offsets, items, ratings } = model.rated;
+  return ratedProfile(model.rated, user);
+}
+
+/** A known user's profile from the rated items alone (what knownUserProfile reads of the model). */
+export function ratedProfile(rated: RatedItems, user: number): UserProfile {
+  const { offsets, items, ratings } = rated;
   const start = offsets[user]!;
   const end = offsets[user + 1]!;
   return { user, items: items.subarray(start, end), ratings: ratings.subarray(start, end) };
@@ -207,7 +212,13 @@ export function cooccurrenceCandidates(
   ratingPower: number,
   scratch: Float64Array = new Float64Array(model.factors.items.size),
 ): Pick<RankingCandidates, 'items' | 'cooccurrence'> {
-  const { items, cooccurrence } = cooccurrenceCandidatesByPower(model, profile, [ratingPower], scratch);
+  const { items, cooccurrence } = cooccurrenceCandidatesByPower(
+    model.cooccurrence!,
+    model.factors.items.size,
+    profile,
+    [ratingPower],
+    scratch,
+  );
   return { items, cooccurrence: cooccurrence[0]! };
 }
 
@@ -215,16 +226,18 @@ export function cooccurrenceCandidates(
  * cooccurrenceCandidates for several rating powers in the same pass (the training's choice of
  * parameters scores them all): `cooccurrence[p]` goes with `ratingPowers[p]` and is what
  * cooccurrenceCandidates returns for that power, bit for bit. `scratch` holds catalogue size x
- * powers sums, interleaved (item i, power p at i * powers + p), all zero and left all zero.
+ * powers sums, interleaved (item i, power p at i * powers + p), all zero and left all zero. It
+ * reads the co-occurrence lists alone (the training's worker gathers them before the factors exist).
  */
 export function cooccurrenceCandidatesByPower(
-  model: Recommender,
+  lists: CooccurrenceModel,
+  catalogueSize: number,
   profile: UserProfile,
   ratingPowers: readonly number[],
   scratch: Float64Array,
 ): { items: Int32Array; cooccurrence: Float64Array[] } {
-  const itemCount = model.factors.items.size;
-  const { offsets, neighborItems, similarities } = model.cooccurrence!;
+  const itemCount = catalogueSize;
+  const { offsets, neighborItems, similarities } = lists;
   const powers = ratingPowers.length;
   const weights = new Float64Array(powers);
   // each item is touched once at most

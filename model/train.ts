@@ -311,7 +311,7 @@ function startNeighborFit(
       if (!sample) throw new Error('the neighbour job had no ranking sample to score');
       const scoringStart = performance.now();
       const ndcg = cooccurrenceNdcg(model, sample, grid);
-      return { ndcg, seconds: (performance.now() - scoringStart) / 1000 };
+      return { ndcg, gatherSeconds: 0, seconds: (performance.now() - scoringStart) / 1000 };
     },
     cancel: () => {},
   };
@@ -321,8 +321,19 @@ function splitRows(count: number, fraction: number, seed: number): { fit: Int32A
   const rows = new Int32Array(count);
   for (let k = 0; k < count; k++) rows[k] = k;
   new Random(seed).shuffle(rows);
-  const heldCount = Math.max(1, Math.round(count * fraction));
-  return { held: rows.slice(0, heldCount).sort(), fit: rows.slice(heldCount).sort() };
+  const heldCount = Math.min(count, Math.max(1, Math.round(count * fraction)));
+  // the shuffle's first heldCount rows are held out; both lists ascending, by marking (a sort took 45 ms at ml-1m)
+  const isHeld = new Uint8Array(count);
+  for (let k = 0; k < heldCount; k++) isHeld[rows[k]!] = 1;
+  const held = new Int32Array(heldCount);
+  const fit = new Int32Array(count - heldCount);
+  let h = 0;
+  let f = 0;
+  for (let row = 0; row < count; row++) {
+    if (isHeld[row]) held[h++] = row;
+    else fit[f++] = row;
+  }
+  return { held, fit };
 }
 
 function assemble(
@@ -421,8 +432,9 @@ async function chooseOnValidation(
       ials: ials ? ialsNdcg(model, ials, sample, weights) : null,
     };
     const waitStart = performance.now();
-    const { ndcg, seconds } = await cooccurrence;
-    record('validate-cooccurrence', seconds, { waitedSeconds: (performance.now() - waitStart) / 1000 });
+    const { ndcg, seconds, gatherSeconds } = await cooccurrence;
+    const waitedSeconds = (performance.now() - waitStart) / 1000;
+    record('validate-cooccurrence', gatherSeconds + seconds, { gatherSeconds, waitedSeconds });
     const choice: RankingChoice = chooseRanking({ ...scores, cooccurrence: ndcg }, config.rankingGrid, defaultRanking);
     Object.assign(summary, choice);
   }

@@ -122,9 +122,11 @@ export function subsetTrainingSet(set: TrainingSet, rows: Int32Array): TrainingS
 }
 
 /** Each user's rated items sorted by item index, with their ratings: two counting-sort passes, O(n). */
-export function sortedRatedItems(set: TrainingSet): { offsets: Int32Array; items: Int32Array; ratings: Float32Array } {
+export function sortedRatedItems(set: RatingRows): { offsets: Int32Array; items: Int32Array; ratings: Float32Array } {
   const byItem = groupByRow(set.itemIndex, set.userIndex, set.values, set.items.size);
-  const offsets = set.userOffsets.slice();
+  const offsets = new Int32Array(set.users.size + 1);
+  for (let k = 0; k < set.length; k++) offsets[set.userIndex[k]! + 1]!++;
+  for (let u = 0; u < set.users.size; u++) offsets[u + 1]! += offsets[u]!;
   const cursor = offsets.slice(0, set.users.size);
   const items = new Int32Array(set.length);
   const ratings = new Float32Array(set.length);
