@@ -219,25 +219,58 @@ export function baselineUserBias(model: NeighborModel, profile: UserProfile): nu
 
 /** Unclipped neighbour prediction of `item` (dense index, -1 unknown) for a profile. */
 export function neighborScore(model: NeighborModel, profile: UserProfile, userBias: number, item: number): number {
-  const { mean, itemBias } = model.baseline;
-  let score = mean + userBias;
-  if (item < 0) return score;
-  score += itemBias[item]!;
-  const start = model.offsets[item]!;
-  const end = model.offsets[item + 1]!;
-  const rated = profile.items;
+  if (item < 0) return model.baseline.mean + userBias;
   // Each neighbour is looked up among the rated items (about 190 neighbours scanned for 11 found,
   // with 144 ratings). A binary search per neighbour mispredicts a branch at nearly every step; a
   // table over the catalogue holding each rated item's position (+1) answers with one read.
   // Filling and clearing it costs two passes over the ratings: for a profile more than about 8
   // times longer than the neighbour list, the searches alone are cheaper (measured).
+  const listLength = model.offsets[item + 1]! - model.offsets[item]!;
+  const rated = profile.items;
+  const positions = rated.length <= MARKING_RATIO * listLength ? markPositions(rated, model.offsets.length - 1) : null;
+  const score = scoreFromList(model, profile, userBias, item, positions);
+  if (positions) clearPositions(positions, rated);
+  return score;
+}
+
+/**
+ * neighborScore of each of `items` for one profile, into `scores`: the position table is filled
+ * once for all of them (the training's validation scores a person's held-out rows together).
+ */
+export function neighborScores(
+  model: NeighborModel,
+  profile: UserProfile,
+  userBias: number,
+  items: ArrayLike<number>,
+  scores: Float64Array,
+): void {
+  const positions = markPositions(profile.items, model.offsets.length - 1);
+  for (let x = 0; x < items.length; x++) {
+    const item = items[x]!;
+    scores[x] = item < 0 ? model.baseline.mean + userBias : scoreFromList(model, profile, userBias, item, positions);
+  }
+  clearPositions(positions, profile.items);
+}
+
+/** neighborScore of a known item, looking rated items up in `positions` (from markPositions) or by search. */
+function scoreFromList(
+  model: NeighborModel,
+  profile: UserProfile,
+  userBias: number,
+  item: number,
+  positions: Int32Array | null,
+): number {
+  const { mean, itemBias } = model.baseline;
+  let score = mean + userBias;
+  score += itemBias[item]!;
+  const start = model.offsets[item]!;
+  const end = model.offsets[item + 1]!;
+  const rated = profile.items;
   const { neighborItems, similarities, k } = model;
   const ratings = profile.ratings;
   let weights = 0;
   let weighted = 0;
   let used = 0;
-  const positions =
-    rated.length <= MARKING_RATIO * (end - start) ? markPositions(rated, model.offsets.length - 1) : null;
   for (let a = start; a < end && used < k; a++) {
     const j = neighborItems[a]!;
     const at = positions ? positions[j]! - 1 : indexOfSorted(rated, j);
@@ -246,7 +279,6 @@ export function neighborScore(model: NeighborModel, profile: UserProfile, userBi
     weighted += similarities[a]! * (ratings[at]! - mean - userBias - itemBias[j]!);
     used++;
   }
-  if (positions) clearPositions(positions, rated);
   return weights > 0 ? score + weighted / weights : score;
 }
 

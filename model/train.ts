@@ -15,7 +15,7 @@ import {
   defaultNeighborParams,
   type ItemNeighbors,
   type NeighborParams,
-  neighborScore,
+  neighborScores,
 } from './neighbors.ts';
 import { popularityRanking } from './popularity.ts';
 import { Random } from './random.ts';
@@ -399,15 +399,16 @@ async function chooseOnValidation(
     const user = set.userIndex[held[k]!]!;
     getOrInsert(byUser, user, () => []).push(k);
   }
+  const scores = new Float64Array(n);
   for (const [user, rows] of byUser) {
     const prepared = prepareProfile(model, knownUserProfile(model, user));
-    for (const k of rows) {
-      const row = held[k]!;
-      const item = set.itemIndex[row]!;
-      actual[k] = set.values[row]!;
-      factor[k] = factorScore(model, prepared, item);
-      if (model.neighbors) neighbor[k] = neighborScore(model.neighbors, prepared.profile, prepared.neighborBias, item);
-    }
+    const items = rows.map((k) => set.itemIndex[held[k]!]!);
+    if (model.neighbors) neighborScores(model.neighbors, prepared.profile, prepared.neighborBias, items, scores);
+    rows.forEach((k, x) => {
+      actual[k] = set.values[held[k]!]!;
+      factor[k] = factorScore(model, prepared, items[x]!);
+      if (model.neighbors) neighbor[k] = scores[x]!;
+    });
   }
   const rmseOf = (predict: (k: number) => number): number => {
     let sse = 0;
