@@ -12,31 +12,35 @@ import {
 import { fitItemNeighbors } from './neighbors.ts';
 import { cooccurrenceCandidateSets, cooccurrenceNdcg } from './ranking-choice.ts';
 import type { Recommender } from './recommender.ts';
-import { sortedRatedItems } from './training-set.ts';
+import { ratingTables, subsetRows, type RatingTables } from './training-set.ts';
 
 const port = parentPort!;
 
 port.once('message', (job: NeighborThreadJob) => {
-  const { rows, params, ease: easeParams, ials: ialsParams, ranking } = job;
+  const { rows, fit, params, ease: easeParams, ials: ialsParams, ranking, popularityMinRatings } = job;
+  const fitRows = fit ? subsetRows(rows, fit) : rows;
   const started = performance.now();
-  const neighbors = fitItemNeighbors(rows, params);
+  const neighbors = fitItemNeighbors(fitRows, params);
   const easeStarted = performance.now();
-  const ease = easeParams ? fitEase(rows, easeParams) : [];
+  const ease = easeParams ? fitEase(fitRows, easeParams) : [];
   const ialsStarted = performance.now();
-  const ials = ialsParams ? fitIalsRanking(rows, ialsParams) : null;
+  const ials = ialsParams ? fitIalsRanking(fitRows, ialsParams) : null;
+  const ialsSeconds = (performance.now() - ialsStarted) / 1000;
+  const tables = ratingTables(fitRows, popularityMinRatings);
   const result: NeighborThreadResult = {
     neighbors,
     ease,
     ials,
+    tables,
     seconds: (easeStarted - started) / 1000,
     easeSeconds: (ialsStarted - easeStarted) / 1000,
-    ialsSeconds: (performance.now() - ialsStarted) / 1000,
+    ialsSeconds,
     thread: 'worker',
   };
   const { rating, cooccurrence } = neighbors;
-  // the co-occurrence lists are copied, not transferred, when this thread scores their ranking next
+  // what this thread scores the co-occurrence ranking with next is copied, not transferred
   const kept: ArrayBufferView[] = ranking
-    ? [cooccurrence.offsets, cooccurrence.neighborItems, cooccurrence.similarities]
+    ? [cooccurrence.offsets, cooccurrence.neighborItems, cooccurrence.similarities, ...tableArrays(tables)]
     : [];
   const buffers = new Set<ArrayBuffer>(
     (
@@ -51,6 +55,7 @@ port.once('message', (job: NeighborThreadJob) => {
         cooccurrence.similarities,
         ...ease.flatMap((model) => [model.items, model.weights, model.positions]),
         ...(ials ? [ials.itemFactors, ials.gramian] : []),
+        ...tableArrays(tables),
       ] as ArrayBufferView[]
     )
       .filter((array) => !kept.includes(array))
@@ -58,10 +63,9 @@ port.once('message', (job: NeighborThreadJob) => {
   );
   port.postMessage({ kind: 'fit', result } satisfies WorkerMessage, [...buffers]);
   if (!ranking) return;
-  // gathered while the main thread may still fit the factors; the same rated items as its validation model's
+  // gathered while the main thread may still fit the factors
   const gatherStarted = performance.now();
-  const rated = sortedRatedItems(rows);
-  const candidateSets = cooccurrenceCandidateSets(cooccurrence, rated, ranking.sample, ranking.grid.ratingPower);
+  const candidateSets = cooccurrenceCandidateSets(cooccurrence, tables.rated, ranking.sample, ranking.grid.ratingPower);
   const gatherSeconds = (performance.now() - gatherStarted) / 1000;
   port.once('message', (input: CooccurrenceScoringInput) => {
     const scoringStarted = performance.now();
@@ -75,11 +79,18 @@ port.once('message', (job: NeighborThreadJob) => {
       similar: null,
       blend: input.blend,
       ranking: input.ranking,
-      popularity: input.popularity,
-      rated,
+      ...tables,
     };
     const ndcg = cooccurrenceNdcg(model, ranking.sample, ranking.grid, candidateSets);
     const seconds = (performance.now() - scoringStarted) / 1000;
     port.postMessage({ kind: 'cooccurrence', ndcg, seconds, gatherSeconds } satisfies WorkerMessage);
+    // the served model's tables are of all the rows: drawn while the main thread chooses
+    const all = fit ? ratingTables(rows, popularityMinRatings) : tables;
+    const transfer = fit ? tableArrays(all).map((array) => array.buffer as ArrayBuffer) : [];
+    port.postMessage({ kind: 'tables', tables: all } satisfies WorkerMessage, transfer);
   });
 });
+
+function tableArrays({ rated, popularity }: RatingTables): ArrayBufferView[] {
+  return [rated.offsets, rated.items, rated.ratings, popularity];
+}

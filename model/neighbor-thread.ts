@@ -6,11 +6,13 @@ import { IdIndex } from './id-index.ts';
 import type { ItemNeighbors, NeighborParams } from './neighbors.ts';
 import type { RankingGrid, RankingSample } from './ranking-choice.ts';
 import type { RatingBlend, RankingParams, Recommender } from './recommender.ts';
-import type { RatingRows } from './training-set.ts';
+import type { RatingRows, RatingTables } from './training-set.ts';
 
 /** What the worker receives: plain typed arrays, copied by the structured clone. */
 export interface NeighborThreadJob {
   rows: RatingRows;
+  /** The rows to fit on (null: all); the worker takes the subset itself. */
+  fit: Int32Array | null;
   params: NeighborParams;
   /** Fit EASE models too, after the neighbours (null: none). */
   ease: EaseParams | null;
@@ -18,12 +20,15 @@ export interface NeighborThreadJob {
   ials: IalsRankingParams | null;
   /** Score the co-occurrence ranking on this sample once the factor model arrives (null: the fit only). */
   ranking: { sample: RankingSample; grid: RankingGrid } | null;
+  popularityMinRatings: number;
 }
 
 export interface NeighborThreadResult {
   neighbors: ItemNeighbors;
   ease: EaseModel[];
   ials: IalsRanking | null;
+  /** Of the rows fitted on. */
+  tables: RatingTables;
   /** The neighbour fit's own duration, without thread start-up. */
   seconds: number;
   easeSeconds: number;
@@ -34,14 +39,14 @@ export interface NeighborThreadResult {
 /** The validation model's parts the worker lacks to score the co-occurrence ranking (it has the lists and ratings). */
 export interface CooccurrenceScoringInput {
   factors: PlainFactorModel;
-  popularity: Int32Array;
   blend: RatingBlend;
   ranking: RankingParams;
 }
 
 export type WorkerMessage =
   | { kind: 'fit'; result: NeighborThreadResult }
-  | { kind: 'cooccurrence'; ndcg: number[][]; seconds: number; gatherSeconds: number };
+  | ({ kind: 'cooccurrence' } & CooccurrenceScores)
+  | { kind: 'tables'; tables: RatingTables };
 
 /** The co-occurrence grid [power][weight]; the seconds spent gathering candidates (ahead, on a worker) and scoring. */
 export interface CooccurrenceScores {
@@ -57,6 +62,8 @@ export interface PendingNeighborFit {
    * validation model, holding the fitted lists) and the seconds it took; only for a job with a sample.
    */
   scoreCooccurrence(model: Recommender): Promise<CooccurrenceScores>;
+  /** The rating tables of all the job's rows (the served model's), drawn after the scoring; only after it. */
+  allTables(): Promise<RatingTables>;
   /** Stops the worker when its results are no longer wanted (it ends by itself once it has sent them). */
   cancel(): void;
 }
@@ -65,9 +72,10 @@ export interface PendingNeighborFit {
  * A worker thread for the neighbour, EASE and iALS fits, so that they train while the main thread runs
  * the factor model's SGD: the fits share nothing but the ratings. Started before its job is ready, so
  * that it boots while the main thread indexes and splits the ratings. The ratings are copied to the
- * worker (12 bytes a rating); the models come back transferred, not copied, but for the co-occurrence
- * lists when the worker goes on to score their ranking on the validation slice, beside the main thread
- * scoring the others.
+ * worker (12 bytes a rating), which takes the subset to fit on itself and draws the rating tables (rated
+ * items, popularity) of both; the models come back transferred, not copied, but for what the worker
+ * keeps to score the co-occurrence ranking on the validation slice, beside the main thread scoring the
+ * others.
  */
 export class NeighborThread {
   readonly #worker = new Worker(new URL('./neighbor-thread-worker.ts', import.meta.url));
@@ -82,12 +90,13 @@ export class NeighborThread {
       result,
       scoreCooccurrence: async (model) => {
         if (!job.ranking) throw new Error('the neighbour job had no ranking sample to score');
-        const { factors, popularity, blend, ranking } = model;
-        const input: CooccurrenceScoringInput = { factors: plainFactorModel(factors), popularity, blend, ranking };
+        const { factors, blend, ranking } = model;
+        const input: CooccurrenceScoringInput = { factors: plainFactorModel(factors), blend, ranking };
         this.#worker.postMessage(input);
-        const { ndcg, seconds, gatherSeconds } = expectMessage(await this.#next(), 'cooccurrence');
-        return { ndcg, seconds, gatherSeconds };
+        const { kind: _, ...scores } = expectMessage(await this.#next(), 'cooccurrence');
+        return scores;
       },
+      allTables: async () => expectMessage(await this.#next(), 'tables').tables,
       cancel: () => this.cancel(),
     };
   }

@@ -8,7 +8,7 @@ import {
   type IalsRanking,
   type IalsRankingParams,
 } from './ials-ranking.ts';
-import { NeighborThread, type PendingNeighborFit } from './neighbor-thread.ts';
+import { NeighborThread, type CooccurrenceScores, type PendingNeighborFit } from './neighbor-thread.ts';
 import {
   neighborFitCost,
   fitItemNeighbors,
@@ -17,7 +17,6 @@ import {
   type NeighborParams,
   neighborScores,
 } from './neighbors.ts';
-import { popularityRanking } from './popularity.ts';
 import { Random } from './random.ts';
 import {
   chooseRanking,
@@ -42,7 +41,7 @@ import {
 } from './recommender.ts';
 import { buildSimilarLists, IALS_SIMILAR_SUPPORT } from './similar.ts';
 import { trainFactors, type EpochReport, type FactorParams, type FactorTraining } from './train-factors.ts';
-import { buildTrainingSet, sortedRatedItems, subsetTrainingSet, type TrainingSet } from './training-set.ts';
+import { buildTrainingSet, ratingTables, subsetRows, type RatingTables, type TrainingSet } from './training-set.ts';
 import { getOrInsert } from '../common/get-or-insert.ts';
 
 export interface TrainConfig {
@@ -169,35 +168,40 @@ export async function trainRecommender(
   let easeParams = useNeighbors ? config.ease : null;
   let ialsParams =
     useNeighbors && config.ials && ialsWanted(set.itemCounts, config.ease, config.ials) ? config.ials : null;
+  const threadWanted = useNeighbors && neighborFitCost(set) >= config.neighborThreadMinPairs;
   // started now, the first fit's thread boots while this one splits the ratings
-  let earlyThread = useNeighbors && neighborFitCost(set) >= config.neighborThreadMinPairs ? new NeighborThread() : null;
+  let earlyThread = threadWanted ? new NeighborThread() : null;
   const pendingFits: PendingNeighborFit[] = [];
-  /** Factors on this thread, neighbours beside them: one stage event each, with its own duration. */
+  /** Factors on this thread, neighbours beside them (on the rows `fit`, null: all): one stage event each. */
   const fitBoth = async (
     stagePrefix: string,
-    neighborSet: TrainingSet,
+    fit: Int32Array | null,
     factors: () => FactorTraining,
     sample: RankingSample | null,
   ) => {
-    const thread =
-      earlyThread ?? (neighborFitCost(neighborSet) >= config.neighborThreadMinPairs ? new NeighborThread() : null);
+    const thread = earlyThread ?? (threadWanted ? new NeighborThread() : null);
     earlyThread = null;
-    const pending = useNeighbors ? startNeighborFit(neighborSet, config, easeParams, ialsParams, sample, thread) : null;
+    const pending = useNeighbors ? startNeighborFit(set, fit, config, easeParams, ialsParams, sample, thread) : null;
     if (pending) pendingFits.push(pending);
     const factorRun = stage(`${stagePrefix}-factors`, factors);
-    if (!pending) return { factorRun, neighbors: null, ease: [], ials: null, pending };
+    if (!pending) {
+      const tables = ratingTables(fit ? subsetRows(set, fit) : set, config.popularityMinRatings);
+      return { factorRun, neighbors: null, ease: [], ials: null, tables, pending };
+    }
     const waitStart = performance.now();
-    const { neighbors, ease, ials, seconds, easeSeconds, ialsSeconds, thread: on } = await pending.result;
+    const { neighbors, ease, ials, tables, seconds, easeSeconds, ialsSeconds, thread: on } = await pending.result;
     record(`${stagePrefix}-neighbors`, seconds, { thread: on, waitedSeconds: (performance.now() - waitStart) / 1000 });
     if (easeParams) record(`${stagePrefix}-ease`, easeSeconds, { thread: on, items: ease[0]?.items.length ?? 0 });
     if (ialsParams) record(`${stagePrefix}-ials`, ialsSeconds, { thread: on, factors: ials?.factors });
-    return { factorRun, neighbors, ease, ials, pending };
+    return { factorRun, neighbors, ease, ials, tables, pending };
   };
 
   let chosenEpochs = config.factors.epochs;
   let blend: RatingBlend = noBlend;
   let ranking = defaultRanking;
   let validation: ValidationSummary | undefined;
+  /** The served model's rating tables, when the neighbour thread drew them (beside the validation). */
+  let servedTables: RatingTables | undefined;
   /** The models fitted beside the validation slice: served as they are unless config.refit. */
   let fitted:
     | { factors: Recommender['factors']; neighbors: ItemNeighbors | null; ease: EaseModel[]; ials: IalsRanking | null }
@@ -206,11 +210,10 @@ export async function trainRecommender(
   try {
     if (config.validationFraction > 0) {
       const { fit, held } = splitRows(set.length, config.validationFraction, config.seed);
-      const fitSet = subsetTrainingSet(set, fit);
       const sample = useNeighbors ? rankingSample(set, held, config.rankingValidationUsers, config.seed + 3) : null;
-      const { factorRun, neighbors, ease, ials, pending } = await fitBoth(
+      const { factorRun, neighbors, ease, ials, tables, pending } = await fitBoth(
         'fit',
-        fitSet,
+        fit,
         () =>
           trainFactors(set, config.factors, {
             seed: config.seed + 1,
@@ -224,11 +227,14 @@ export async function trainRecommender(
       );
       if (config.earlyStopping) chosenEpochs = factorRun.bestEpoch;
       fitted = { factors: factorRun.model, neighbors, ease, ials };
-      const fitModel = assemble(fitSet, factorRun.model, neighbors, null, null, config, noBlend, defaultRanking);
+      const fitModel = assemble(tables, factorRun.model, neighbors, null, null, noBlend, defaultRanking);
       const validateStart = performance.now();
-      const scoring = pending && sample ? { pending, sample } : null;
+      const cooccurrence = pending && sample && neighbors ? pending.scoreCooccurrence(fitModel) : null;
+      cooccurrence?.catch(() => {});
+      const scoring = cooccurrence && sample ? { cooccurrence, sample } : null;
       validation = await chooseOnValidation(fitModel, ease, ials, set, held, config, scoring, record);
       record('validate', (performance.now() - validateStart) / 1000, { ...validation });
+      if (scoring && pending) servedTables = await pending.allTables();
       blend = validation.blend;
       ranking = validation.ranking;
     }
@@ -241,24 +247,22 @@ export async function trainRecommender(
     let model: Recommender;
     if (fitted && !config.refit) {
       const ials = ialsRanks ? fitted.ials : null;
+      const tables = servedTables ?? ratingTables(set, config.popularityMinRatings);
       model = withSimilarLists(
         set,
-        assemble(set, fitted.factors, fitted.neighbors, keptEase(fitted.ease), ials, config, blend, ranking),
+        assemble(tables, fitted.factors, fitted.neighbors, keptEase(fitted.ease), ials, blend, ranking),
       );
     } else {
       easeParams = easeParams && easeLambda !== undefined ? { ...easeParams, lambdas: [easeLambda] } : null;
       ialsParams = ialsRanks ? ialsParams : null;
-      const { factorRun, neighbors, ease, ials } = await fitBoth(
+      const { factorRun, neighbors, ease, ials, tables } = await fitBoth(
         'refit',
-        set,
+        null,
         () =>
           trainFactors(set, config.factors, { seed: config.seed + 2, epochs: chosenEpochs, phase: 'refit', onEpoch }),
         null,
       );
-      model = withSimilarLists(
-        set,
-        assemble(set, factorRun.model, neighbors, keptEase(ease), ials, config, blend, ranking),
-      );
+      model = withSimilarLists(set, assemble(tables, factorRun.model, neighbors, keptEase(ease), ials, blend, ranking));
     }
     return {
       model,
@@ -277,11 +281,12 @@ export async function trainRecommender(
 }
 
 /**
- * The neighbour, EASE and iALS fits, on `thread` when there is one; with a ranking sample, the
- * co-occurrence ranking is scored where the lists were fitted.
+ * The neighbour, EASE and iALS fits on the rows `fit` of the set (null: all), on `thread` when there
+ * is one; with a ranking sample, the co-occurrence ranking is scored where the lists were fitted.
  */
 function startNeighborFit(
   set: TrainingSet,
+  fit: Int32Array | null,
   config: TrainConfig,
   ease: EaseParams | null,
   ials: IalsRankingParams | null,
@@ -289,22 +294,27 @@ function startNeighborFit(
   thread: NeighborThread | null,
 ): PendingNeighborFit {
   const grid = config.rankingGrid;
-  const job = { rows: set, params: config.neighbors, ease, ials, ranking: sample ? { sample, grid } : null };
-  if (thread) return thread.fit(job);
+  const { popularityMinRatings } = config;
+  const ranking = sample ? { sample, grid } : null;
+  if (thread)
+    return thread.fit({ rows: set, fit, params: config.neighbors, ease, ials, ranking, popularityMinRatings });
+  const rows = fit ? subsetRows(set, fit) : set;
   const t0 = performance.now();
-  const neighbors = fitItemNeighbors(set, config.neighbors);
+  const neighbors = fitItemNeighbors(rows, config.neighbors);
   const t1 = performance.now();
-  const easeModels = ease ? fitEase(set, ease) : [];
+  const easeModels = ease ? fitEase(rows, ease) : [];
   const t2 = performance.now();
-  const ialsModel = ials ? fitIalsRanking(set, ials) : null;
+  const ialsModel = ials ? fitIalsRanking(rows, ials) : null;
+  const ialsSeconds = (performance.now() - t2) / 1000;
   return {
     result: Promise.resolve({
       neighbors,
       ease: easeModels,
       ials: ialsModel,
+      tables: ratingTables(rows, popularityMinRatings),
       seconds: (t1 - t0) / 1000,
       easeSeconds: (t2 - t1) / 1000,
-      ialsSeconds: (performance.now() - t2) / 1000,
+      ialsSeconds,
       thread: 'main',
     }),
     scoreCooccurrence: async (model) => {
@@ -313,6 +323,7 @@ function startNeighborFit(
       const ndcg = cooccurrenceNdcg(model, sample, grid);
       return { ndcg, gatherSeconds: 0, seconds: (performance.now() - scoringStart) / 1000 };
     },
+    allTables: async () => ratingTables(set, popularityMinRatings),
     cancel: () => {},
   };
 }
@@ -337,12 +348,11 @@ function splitRows(count: number, fraction: number, seed: number): { fit: Int32A
 }
 
 function assemble(
-  set: TrainingSet,
+  tables: RatingTables,
   factors: Recommender['factors'],
   neighbors: ItemNeighbors | null,
   ease: EaseModel | null,
   ials: IalsRanking | null,
-  config: TrainConfig,
   blend: RatingBlend,
   ranking: RankingParams,
 ): Recommender {
@@ -355,8 +365,7 @@ function assemble(
     similar: null,
     blend: neighbors ? blend : noBlend,
     ranking,
-    popularity: popularityOf(set, config),
-    rated: sortedRatedItems(set),
+    ...tables,
   };
 }
 
@@ -367,16 +376,10 @@ function withSimilarLists(set: TrainingSet, model: Recommender): Recommender {
   return { ...model, similar: buildSimilarLists(model.factors.items.size, { ease, cooccurrence, ials }) };
 }
 
-function popularityOf(set: TrainingSet, config: TrainConfig): Int32Array {
-  const itemSums = new Float64Array(set.items.size);
-  for (let k = 0; k < set.length; k++) itemSums[set.itemIndex[k]!]! += set.values[k]!;
-  return popularityRanking(set.itemCounts, itemSums, set.mean, config.popularityMinRatings);
-}
-
 /**
  * Blend weights by least squares and ranking parameters by NDCG@10, both on the held-out rows. With
- * `scoring`, the co-occurrence ranking is scored where its lists were fitted (on the worker, beside
- * this thread's share), then every model's scores go to chooseRanking.
+ * `scoring`, the co-occurrence ranking is being scored where its lists were fitted (on the worker,
+ * beside this thread's share), then every model's scores go to chooseRanking.
  */
 async function chooseOnValidation(
   model: Recommender,
@@ -385,11 +388,9 @@ async function chooseOnValidation(
   set: TrainingSet,
   held: Int32Array,
   config: TrainConfig,
-  scoring: { pending: PendingNeighborFit; sample: RankingSample } | null,
+  scoring: { cooccurrence: Promise<CooccurrenceScores>; sample: RankingSample } | null,
   record: (name: string, seconds: number, detail?: Record<string, unknown>) => void,
 ): Promise<ValidationSummary> {
-  const cooccurrence = model.cooccurrence && scoring ? scoring.pending.scoreCooccurrence(model) : null;
-  cooccurrence?.catch(() => {});
   const n = held.length;
   const actual = new Float64Array(n);
   const factor = new Float64Array(n);
@@ -424,8 +425,8 @@ async function chooseOnValidation(
     ranking: defaultRanking,
   };
   if (model.neighbors) summary.neighborRmse = rmseOf((k) => neighbor[k]!);
-  if (cooccurrence && scoring) {
-    const { sample } = scoring;
+  if (scoring) {
+    const { sample, cooccurrence } = scoring;
     const weights = config.rankingGrid.ratingWeight;
     const scores = {
       popularity: popularityNdcg(model, sample),

@@ -1,4 +1,5 @@
 import { IdIndex } from './id-index.ts';
+import { popularityRanking } from './popularity.ts';
 import type { Ratings } from './ratings.ts';
 
 /**
@@ -91,6 +92,25 @@ export function groupByRow(
 
 /** The rows `rows` of a training set, keeping its user and item indices. */
 export function subsetTrainingSet(set: TrainingSet, rows: Int32Array): TrainingSet {
+  const subset = subsetRows(set, rows);
+  const { offsets, columns, columnValues } = groupByRow(
+    subset.userIndex,
+    subset.itemIndex,
+    subset.values,
+    set.users.size,
+  );
+  return {
+    ...subset,
+    users: set.users,
+    items: set.items,
+    userOffsets: offsets,
+    byUserItems: columns,
+    byUserValues: columnValues,
+  };
+}
+
+/** subsetTrainingSet without the by-user copy (what the neighbour thread fits on). */
+export function subsetRows(set: RatingRows, rows: Int32Array): RatingRows {
   const n = rows.length;
   const userIndex = new Int32Array(n);
   const itemIndex = new Int32Array(n);
@@ -105,19 +125,30 @@ export function subsetTrainingSet(set: TrainingSet, rows: Int32Array): TrainingS
     itemCounts[itemIndex[k]!]!++;
     sum += values[k]!;
   }
-  const { offsets, columns, columnValues } = groupByRow(userIndex, itemIndex, values, set.users.size);
   return {
-    users: set.users,
-    items: set.items,
+    users: { size: set.users.size },
+    items: { size: set.items.size },
     length: n,
     userIndex,
     itemIndex,
     values,
     mean: n ? sum / n : set.mean,
-    userOffsets: offsets,
-    byUserItems: columns,
-    byUserValues: columnValues,
     itemCounts,
+  };
+}
+
+/** What a model keeps of its ratings: each user's rated items (exclusions, profiles) and the cold-start ranking. */
+export interface RatingTables {
+  rated: { offsets: Int32Array; items: Int32Array; ratings: Float32Array };
+  popularity: Int32Array;
+}
+
+export function ratingTables(set: RatingRows, popularityMinRatings: number): RatingTables {
+  const itemSums = new Float64Array(set.items.size);
+  for (let k = 0; k < set.length; k++) itemSums[set.itemIndex[k]!]! += set.values[k]!;
+  return {
+    rated: sortedRatedItems(set),
+    popularity: popularityRanking(set.itemCounts, itemSums, set.mean, popularityMinRatings),
   };
 }
 
