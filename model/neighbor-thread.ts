@@ -71,7 +71,7 @@ export interface PendingNeighborFit {
 /**
  * A worker thread for the neighbour, EASE and iALS fits, so that they train while the main thread runs
  * the factor model's SGD: the fits share nothing but the ratings. Started before its job is ready, so
- * that it boots while the main thread indexes and splits the ratings. The ratings are copied to the
+ * that it boots (50-150 ms) while the main thread splits the ratings. The ratings are copied to the
  * worker (12 bytes a rating), which takes the subset to fit on itself and draws the rating tables (rated
  * items, popularity) of both; the models come back transferred, not copied, but for what the worker
  * keeps to score the co-occurrence ranking on the validation slice, beside the main thread scoring the
@@ -80,8 +80,12 @@ export interface PendingNeighborFit {
 export class NeighborThread {
   readonly #worker = new Worker(new URL('./neighbor-thread-worker.ts', import.meta.url));
   readonly #next = messageQueue(this.#worker);
+  #started = false;
 
+  /** Posts the thread's one job. */
   fit(job: NeighborThreadJob): PendingNeighborFit {
+    if (this.#started) throw new Error('a neighbour thread takes one job');
+    this.#started = true;
     this.#worker.postMessage({ ...job, rows: plainRows(job.rows) });
     const result = this.#next().then((message) => expectMessage(message, 'fit').result);
     // a cancelled fit rejects with nobody waiting for it
