@@ -8,7 +8,7 @@ import type { RankingGrid, RankingSample } from './ranking-choice.ts';
 import type { RatingBlend, RankingParams, Recommender } from './recommender.ts';
 import type { RatingRows, RatingTables } from './training-set.ts';
 
-/** What the worker receives: plain typed arrays, copied by the structured clone. */
+/** What the worker receives: plain typed arrays, the ratings' shared (see buildTrainingSet), the rest copied. */
 export interface NeighborThreadJob {
   rows: RatingRows;
   /** The rows to fit on (null: all); the worker takes the subset itself. */
@@ -71,11 +71,10 @@ export interface PendingNeighborFit {
 /**
  * A worker thread for the neighbour, EASE and iALS fits, so that they train while the main thread runs
  * the factor model's SGD: the fits share nothing but the ratings. Started before its job is ready, so
- * that it boots (50-150 ms) while the main thread splits the ratings. The ratings are copied to the
- * worker (12 bytes a rating), which takes the subset to fit on itself and draws the rating tables (rated
- * items, popularity) of both; the models come back transferred, not copied, but for what the worker
- * keeps to score the co-occurrence ranking on the validation slice, beside the main thread scoring the
- * others.
+ * that it boots (50-150 ms) while the main thread splits the ratings. The ratings are shared with the
+ * worker, which takes the subset to fit on itself and draws the rating tables (rated items,
+ * popularity) of both; the models come back transferred, not copied, but for what the worker keeps
+ * to score the co-occurrence ranking on the validation slice, beside the main thread scoring the others.
  */
 export class NeighborThread {
   readonly #worker = new Worker(new URL('./neighbor-thread-worker.ts', import.meta.url));

@@ -337,7 +337,8 @@ function splitRows(count: number, fraction: number, seed: number): { fit: Int32A
   const isHeld = new Uint8Array(count);
   for (let k = 0; k < heldCount; k++) isHeld[rows[k]!] = 1;
   const held = new Int32Array(heldCount);
-  const fit = new Int32Array(count - heldCount);
+  // shared with the neighbour thread, not copied to it
+  const fit = new Int32Array(new SharedArrayBuffer(4 * (count - heldCount)));
   let h = 0;
   let f = 0;
   for (let row = 0; row < count; row++) {

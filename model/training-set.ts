@@ -37,22 +37,28 @@ export interface RatingRows {
   readonly itemCounts: Int32Array;
 }
 
+/**
+ * The rating-order arrays (what the neighbour thread reads) are in shared memory, so that posting them
+ * to the thread shares them instead of copying them (at ml-20m size a copy took 0.1-0.25 s of this
+ * thread and 0.25-0.45 s before the worker had them, and 190 MB).
+ */
 export function buildTrainingSet(ratings: Ratings): TrainingSet {
   const n = ratings.length;
   if (n === 0) throw new Error('cannot train on an empty ratings table');
   const users = new IdIndex();
   const items = new IdIndex();
-  const userIndex = new Int32Array(n);
-  const itemIndex = new Int32Array(n);
+  const userIndex = new Int32Array(new SharedArrayBuffer(4 * n));
+  const itemIndex = new Int32Array(new SharedArrayBuffer(4 * n));
   let sum = 0;
   for (let k = 0; k < n; k++) {
     userIndex[k] = users.add(ratings.userIds[k]!);
     itemIndex[k] = items.add(ratings.movieIds[k]!);
     sum += ratings.values[k]!;
   }
-  const values = Float32Array.from(ratings.values);
+  const values = new Float32Array(new SharedArrayBuffer(4 * n));
+  values.set(ratings.values);
   const { offsets, columns, columnValues } = groupByRow(userIndex, itemIndex, values, users.size);
-  const itemCounts = new Int32Array(items.size);
+  const itemCounts = new Int32Array(new SharedArrayBuffer(4 * items.size));
   for (let k = 0; k < n; k++) itemCounts[itemIndex[k]!]!++;
   return {
     users,
