@@ -95,21 +95,43 @@ function weightsFromInverse(inverse: Float32Array, n: number, ld: number): Float
 
 /**
  * A profile's EASE scores: sum of B's rows over the rated items the model covers, into `scores`
- * (length n, overwritten). Returns false when none of the rated items is covered.
+ * (length n, overwritten). Returns false when none of the rated items is covered. Four rows a pass
+ * (each score still sums the rows in the profile's order, so the bits do not depend on it).
  */
 export function easeScores(model: EaseModel, rated: Int32Array, scores: Float64Array): boolean {
   const n = model.items.length;
+  const { positions, weights } = model;
   scores.fill(0);
-  let any = false;
+  if (coveredRows.length < rated.length) coveredRows = new Int32Array(rated.length);
+  let covered = 0;
   for (let k = 0; k < rated.length; k++) {
-    const p = rated[k]! < model.positions.length ? model.positions[rated[k]!]! : -1;
-    if (p < 0) continue;
-    any = true;
-    const row = model.weights.subarray(p * n, (p + 1) * n);
-    for (let q = 0; q < n; q++) scores[q]! += row[q]!;
+    const p = rated[k]! < positions.length ? positions[rated[k]!]! : -1;
+    if (p >= 0) coveredRows[covered++] = p * n;
   }
-  return any;
+  let r = 0;
+  for (; r + 4 <= covered; r += 4) {
+    const a = coveredRows[r]!;
+    const b = coveredRows[r + 1]!;
+    const c = coveredRows[r + 2]!;
+    const d = coveredRows[r + 3]!;
+    for (let q = 0; q < n; q++) {
+      let sum = scores[q]!;
+      sum += weights[a + q]!;
+      sum += weights[b + q]!;
+      sum += weights[c + q]!;
+      sum += weights[d + q]!;
+      scores[q] = sum;
+    }
+  }
+  for (; r < covered; r++) {
+    const a = coveredRows[r]!;
+    for (let q = 0; q < n; q++) scores[q]! += weights[a + q]!;
+  }
+  return covered > 0;
 }
+
+/** easeScores' row offsets of the covered rated items, reused between calls. */
+let coveredRows = new Int32Array(0);
 
 /** Per catalogue item, its position in the EASE model, -1 when the model does not cover it. */
 export function easePositions(items: Int32Array, catalogueSize: number): Int32Array {

@@ -74,7 +74,13 @@ describe('cooccurrenceCandidatesByPower', () => {
     let candidates = 0;
     for (const user of [0, 7, 150, 299]) {
       const profile = knownUserProfile(model, user);
-      const together = cooccurrenceCandidatesByPower(model, profile, powers, scratch);
+      const together = cooccurrenceCandidatesByPower(
+        model.cooccurrence!,
+        model.factors.items.size,
+        profile,
+        powers,
+        scratch,
+      );
       powers.forEach((power, p) => {
         const alone = cooccurrenceCandidates(model, profile, power);
         expect(Array.from(together.items)).toEqual(Array.from(alone.items));

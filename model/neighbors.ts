@@ -63,53 +63,29 @@ export interface ItemNeighbors {
   cooccurrence: CooccurrenceModel;
 }
 
-/**
- * A neighbour's sort key: the order (similarity descending, item ascending) as one number, so that
- * selection and sorting compare plain doubles. A positive float32's bit pattern orders like its
- * value; 31 bits of it above 22 bits of reversed item index fit a double's 53-bit integer range.
- */
-const ITEM_SPAN = 2 ** 22;
-const keyBits = new Uint32Array(1);
-const keyFloat = new Float32Array(keyBits.buffer);
-
-function neighborKey(item: number, similarity: number): number {
-  keyFloat[0] = similarity;
-  return keyBits[0]! * ITEM_SPAN + (ITEM_SPAN - 1 - item);
-}
+/** The kernel's sort keys hold an item index in 22 bits (kernel/cooccurrence.ts keepBest). */
+const MAX_ITEMS = 2 ** 22;
 
 /** Top-`keep` lists per item, appended row by row into one CSR table. */
 class NeighborTableBuilder {
   readonly offsets: Int32Array;
   #items: Int32Array;
   #sims: Float32Array;
-  #keys: Float64Array;
   #row = 0;
 
   constructor(rows: number, expected: number) {
-    if (rows > ITEM_SPAN) throw new RangeError(`at most ${ITEM_SPAN} items, got ${rows}`);
     this.offsets = new Int32Array(rows + 1);
     this.#items = new Int32Array(Math.max(16, expected));
     this.#sims = new Float32Array(Math.max(16, expected));
-    this.#keys = new Float64Array(rows);
   }
 
-  /** Appends the best `keep` of the candidates (positive similarities only), best first, ties by item. */
-  appendRow(candidates: Int32Array, sims: Float32Array, count: number, keep: number): void {
+  /** Appends the row's list, best first (the kernel's keepBest left it at the front of the arrays). */
+  appendRow(items: Int32Array, sims: Float32Array, count: number): void {
     const start = this.offsets[this.#row]!;
-    const kept = Math.min(keep, count);
-    const keys = this.#keys;
-    for (let c = 0; c < count; c++) keys[c] = neighborKey(candidates[c]!, sims[c]!);
-    moveLargestFirst(keys, count, kept);
-    const best = keys.subarray(0, kept).sort();
-    this.#ensure(start + kept);
-    for (let c = 0; c < kept; c++) {
-      const key = best[kept - 1 - c]!;
-      const low = key % ITEM_SPAN;
-      this.#items[start + c] = ITEM_SPAN - 1 - low;
-      keyBits[0] = (key - low) / ITEM_SPAN;
-      this.#sims[start + c] = keyFloat[0]!;
-    }
-    this.offsets[++this.#row] = start + kept;
+    this.#ensure(start + count);
+    this.#items.set(items.subarray(0, count), start);
+    this.#sims.set(sims.subarray(0, count), start);
+    this.offsets[++this.#row] = start + count;
   }
 
   build(): { offsets: Int32Array; neighborItems: Int32Array; similarities: Float32Array } {
@@ -133,29 +109,6 @@ class NeighborTableBuilder {
   }
 }
 
-/** Quickselect: leaves the `kept` largest of values[0, count) in values[0, kept), in no order. */
-function moveLargestFirst(values: Float64Array, count: number, kept: number): void {
-  let lo = 0;
-  let hi = count - 1;
-  while (kept < count && lo < hi) {
-    const pivot = values[(lo + hi) >> 1]!;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (values[i]! > pivot) i++;
-      while (values[j]! < pivot) j--;
-      if (i <= j) {
-        const tmp = values[i]!;
-        values[i++] = values[j]!;
-        values[j--] = tmp;
-      }
-    }
-    if (kept - 1 <= j) hi = j;
-    else if (kept - 1 >= i) lo = i;
-    else break;
-  }
-}
-
 /**
  * Baseline residuals grouped by item and by user, copied into the kernel's memory. A function of
  * its own so that the JavaScript copies can be collected before the long pass starts.
@@ -173,8 +126,8 @@ function coRatingWorkspace(set: RatingRows, baseline: Baseline) {
       itemUsers: ['i32', set.length],
       itemResiduals: ['f32', set.length],
       userOffsets: ['i32', set.users.size + 1],
-      userItems: ['i32', set.length],
-      userResiduals: ['f32', set.length],
+      // (item, residual) per rating, by user: i32 and f32 interleaved
+      userPairs: ['i32', 2 * set.length],
       stats: ['f64', itemCount * 4],
       touched: ['i32', itemCount],
       itemCounts: ['i32', itemCount],
@@ -182,6 +135,8 @@ function coRatingWorkspace(set: RatingRows, baseline: Baseline) {
       pearsonSims: ['f32', itemCount],
       cosineItems: ['i32', itemCount],
       cosineSims: ['f32', itemCount],
+      // u64 sort keys of keepBest
+      keys: ['f64', itemCount],
     },
     'cooccurrence',
   );
@@ -192,8 +147,11 @@ function coRatingWorkspace(set: RatingRows, baseline: Baseline) {
   v.itemResiduals.set(byItem.columnValues);
   const byUser = groupByRow(set.userIndex, set.itemIndex, residuals, set.users.size);
   v.userOffsets.set(byUser.offsets);
-  v.userItems.set(byUser.columns);
-  v.userResiduals.set(byUser.columnValues);
+  const pairResiduals = new Float32Array(v.userPairs.buffer, v.userPairs.byteOffset, v.userPairs.length);
+  for (let k = 0; k < set.length; k++) {
+    v.userPairs[2 * k] = byUser.columns[k]!;
+    pairResiduals[2 * k + 1] = byUser.columnValues[k]!;
+  }
   v.itemCounts.set(set.itemCounts);
   return ws;
 }
@@ -206,6 +164,7 @@ function coRatingWorkspace(set: RatingRows, baseline: Baseline) {
 export function fitItemNeighbors(set: RatingRows, params: NeighborParams = defaultNeighborParams): ItemNeighbors {
   const baseline = fitBaseline(set, params.baseline);
   const itemCount = set.items.size;
+  if (itemCount > MAX_ITEMS) throw new RangeError(`at most ${MAX_ITEMS} items, got ${itemCount}`);
   const ws = coRatingWorkspace(set, baseline);
   const v = ws.views;
   const o = ws.offsets;
@@ -219,8 +178,7 @@ export function fitItemNeighbors(set: RatingRows, params: NeighborParams = defau
       o.itemUsers,
       o.itemResiduals,
       o.userOffsets,
-      o.userItems,
-      o.userResiduals,
+      o.userPairs,
       o.stats,
       o.touched,
     );
@@ -239,8 +197,10 @@ export function fitItemNeighbors(set: RatingRows, params: NeighborParams = defau
     );
     // every item i that has ratings co-occurs with itself; the cosine row leaves i out
     const cosineCount = touchedCount > 0 ? touchedCount - 1 : 0;
-    pearson.appendRow(v.pearsonItems, v.pearsonSims, pearsonCount, params.keep);
-    cosine.appendRow(v.cosineItems, v.cosineSims, cosineCount, params.keep);
+    const pearsonKept = ws.exports.keepBest(o.pearsonItems, o.pearsonSims, pearsonCount, params.keep, o.keys);
+    const cosineKept = ws.exports.keepBest(o.cosineItems, o.cosineSims, cosineCount, params.keep, o.keys);
+    pearson.appendRow(v.pearsonItems, v.pearsonSims, pearsonKept);
+    cosine.appendRow(v.cosineItems, v.cosineSims, cosineKept);
   }
   return { rating: { baseline, k: params.k, ...pearson.build() }, cooccurrence: cosine.build() };
 }
@@ -259,25 +219,58 @@ export function baselineUserBias(model: NeighborModel, profile: UserProfile): nu
 
 /** Unclipped neighbour prediction of `item` (dense index, -1 unknown) for a profile. */
 export function neighborScore(model: NeighborModel, profile: UserProfile, userBias: number, item: number): number {
-  const { mean, itemBias } = model.baseline;
-  let score = mean + userBias;
-  if (item < 0) return score;
-  score += itemBias[item]!;
-  const start = model.offsets[item]!;
-  const end = model.offsets[item + 1]!;
-  const rated = profile.items;
+  if (item < 0) return model.baseline.mean + userBias;
   // Each neighbour is looked up among the rated items (about 190 neighbours scanned for 11 found,
   // with 144 ratings). A binary search per neighbour mispredicts a branch at nearly every step; a
   // table over the catalogue holding each rated item's position (+1) answers with one read.
   // Filling and clearing it costs two passes over the ratings: for a profile more than about 8
   // times longer than the neighbour list, the searches alone are cheaper (measured).
+  const listLength = model.offsets[item + 1]! - model.offsets[item]!;
+  const rated = profile.items;
+  const positions = rated.length <= MARKING_RATIO * listLength ? markPositions(rated, model.offsets.length - 1) : null;
+  const score = scoreFromList(model, profile, userBias, item, positions);
+  if (positions) clearPositions(positions, rated);
+  return score;
+}
+
+/**
+ * neighborScore of each of `items` for one profile, into `scores`: the position table is filled
+ * once for all of them (the training's validation scores a person's held-out rows together).
+ */
+export function neighborScores(
+  model: NeighborModel,
+  profile: UserProfile,
+  userBias: number,
+  items: ArrayLike<number>,
+  scores: Float64Array,
+): void {
+  const positions = markPositions(profile.items, model.offsets.length - 1);
+  for (let x = 0; x < items.length; x++) {
+    const item = items[x]!;
+    scores[x] = item < 0 ? model.baseline.mean + userBias : scoreFromList(model, profile, userBias, item, positions);
+  }
+  clearPositions(positions, profile.items);
+}
+
+/** neighborScore of a known item, looking rated items up in `positions` (from markPositions) or by search. */
+function scoreFromList(
+  model: NeighborModel,
+  profile: UserProfile,
+  userBias: number,
+  item: number,
+  positions: Int32Array | null,
+): number {
+  const { mean, itemBias } = model.baseline;
+  let score = mean + userBias;
+  score += itemBias[item]!;
+  const start = model.offsets[item]!;
+  const end = model.offsets[item + 1]!;
+  const rated = profile.items;
   const { neighborItems, similarities, k } = model;
   const ratings = profile.ratings;
   let weights = 0;
   let weighted = 0;
   let used = 0;
-  const positions =
-    rated.length <= MARKING_RATIO * (end - start) ? markPositions(rated, model.offsets.length - 1) : null;
   for (let a = start; a < end && used < k; a++) {
     const j = neighborItems[a]!;
     const at = positions ? positions[j]! - 1 : indexOfSorted(rated, j);
@@ -286,7 +279,6 @@ export function neighborScore(model: NeighborModel, profile: UserProfile, userBi
     weighted += similarities[a]! * (ratings[at]! - mean - userBias - itemBias[j]!);
     used++;
   }
-  if (positions) clearPositions(positions, rated);
   return weights > 0 ? score + weighted / weights : score;
 }
 

@@ -8,30 +8,32 @@ import {
   type IalsRanking,
   type IalsRankingParams,
 } from './ials-ranking.ts';
-import { RankingAccumulator } from './metrics.ts';
-import { fitItemNeighborsOnThread, type PendingNeighborFit } from './neighbor-thread.ts';
+import { NeighborThread, type CooccurrenceScores, type PendingNeighborFit } from './neighbor-thread.ts';
 import {
   neighborFitCost,
   fitItemNeighbors,
   defaultNeighborParams,
   type ItemNeighbors,
   type NeighborParams,
-  neighborScore,
+  neighborScores,
 } from './neighbors.ts';
-import { popularityRanking } from './popularity.ts';
 import { Random } from './random.ts';
+import {
+  chooseRanking,
+  cooccurrenceNdcg,
+  easeNdcg,
+  ialsNdcg,
+  popularityNdcg,
+  rankingSample,
+  type RankingChoice,
+  type RankingSample,
+} from './ranking-choice.ts';
 import type { Ratings } from './ratings.ts';
 import {
   factorScore,
   knownUserProfile,
   noBlend,
   prepareProfile,
-  candidateRatings,
-  cooccurrenceCandidatesByPower,
-  easeCandidates,
-  ialsCandidates,
-  IALS_CANDIDATES,
-  rankCandidates,
   type RankingModelName,
   type RankingParams,
   type RatingBlend,
@@ -39,7 +41,7 @@ import {
 } from './recommender.ts';
 import { buildSimilarLists, IALS_SIMILAR_SUPPORT } from './similar.ts';
 import { trainFactors, type EpochReport, type FactorParams, type FactorTraining } from './train-factors.ts';
-import { buildTrainingSet, sortedRatedItems, subsetTrainingSet, type TrainingSet } from './training-set.ts';
+import { buildTrainingSet, ratingTables, subsetRows, type RatingTables, type TrainingSet } from './training-set.ts';
 import { getOrInsert } from '../common/get-or-insert.ts';
 
 export interface TrainConfig {
@@ -166,120 +168,162 @@ export async function trainRecommender(
   let easeParams = useNeighbors ? config.ease : null;
   let ialsParams =
     useNeighbors && config.ials && ialsWanted(set.itemCounts, config.ease, config.ials) ? config.ials : null;
-  /** Factors on this thread, neighbours beside them: one stage event each, with its own duration. */
-  const fitBoth = async (stagePrefix: string, neighborSet: TrainingSet, factors: () => FactorTraining) => {
-    const pending = useNeighbors
-      ? startNeighborFit(neighborSet, config.neighbors, easeParams, ialsParams, config.neighborThreadMinPairs)
-      : null;
-    let factorRun: FactorTraining;
-    try {
-      factorRun = stage(`${stagePrefix}-factors`, factors);
-    } catch (error) {
-      pending?.cancel();
-      throw error;
+  const threadWanted = useNeighbors && neighborFitCost(set) >= config.neighborThreadMinPairs;
+  // started now, the first fit's thread boots while this one splits the ratings
+  let earlyThread = threadWanted ? new NeighborThread() : null;
+  const pendingFits: PendingNeighborFit[] = [];
+  /** Factors on this thread, neighbours beside them (on the rows `fit`, null: all): one stage event each. */
+  const fitBoth = async (
+    stagePrefix: string,
+    fit: Int32Array | null,
+    factors: () => FactorTraining,
+    sample: RankingSample | null,
+  ) => {
+    const thread = earlyThread ?? (threadWanted ? new NeighborThread() : null);
+    earlyThread = null;
+    const pending = useNeighbors ? startNeighborFit(set, fit, config, easeParams, ialsParams, sample, thread) : null;
+    if (pending) pendingFits.push(pending);
+    const factorRun = stage(`${stagePrefix}-factors`, factors);
+    if (!pending) {
+      const tables = ratingTables(fit ? subsetRows(set, fit) : set, config.popularityMinRatings);
+      return { factorRun, neighbors: null, ease: [], ials: null, tables, pending };
     }
-    if (!pending) return { factorRun, neighbors: null, ease: [], ials: null };
     const waitStart = performance.now();
-    const { neighbors, ease, ials, seconds, easeSeconds, ialsSeconds, thread } = await pending.result;
-    record(`${stagePrefix}-neighbors`, seconds, { thread, waitedSeconds: (performance.now() - waitStart) / 1000 });
-    if (easeParams) record(`${stagePrefix}-ease`, easeSeconds, { thread, items: ease[0]?.items.length ?? 0 });
-    if (ialsParams) record(`${stagePrefix}-ials`, ialsSeconds, { thread, factors: ials?.factors });
-    return { factorRun, neighbors, ease, ials };
+    const { neighbors, ease, ials, tables, seconds, easeSeconds, ialsSeconds, thread: on } = await pending.result;
+    record(`${stagePrefix}-neighbors`, seconds, { thread: on, waitedSeconds: (performance.now() - waitStart) / 1000 });
+    if (easeParams) record(`${stagePrefix}-ease`, easeSeconds, { thread: on, items: ease[0]?.items.length ?? 0 });
+    if (ialsParams) record(`${stagePrefix}-ials`, ialsSeconds, { thread: on, factors: ials?.factors });
+    return { factorRun, neighbors, ease, ials, tables, pending };
   };
 
   let chosenEpochs = config.factors.epochs;
   let blend: RatingBlend = noBlend;
   let ranking = defaultRanking;
   let validation: ValidationSummary | undefined;
+  /** The served model's rating tables, when the neighbour thread drew them (beside the validation). */
+  let servedTables: RatingTables | undefined;
   /** The models fitted beside the validation slice: served as they are unless config.refit. */
   let fitted:
     | { factors: Recommender['factors']; neighbors: ItemNeighbors | null; ease: EaseModel[]; ials: IalsRanking | null }
     | undefined;
 
-  if (config.validationFraction > 0) {
-    const { fit, held } = splitRows(set.length, config.validationFraction, config.seed);
-    const fitSet = subsetTrainingSet(set, fit);
-    const { factorRun, neighbors, ease, ials } = await fitBoth('fit', fitSet, () =>
-      trainFactors(set, config.factors, {
-        seed: config.seed + 1,
-        rows: fit,
-        validation: held,
-        earlyStopping: config.earlyStopping,
-        onEpoch,
-        ...(stopFit ? { stopAfter: stopFit } : {}),
-      }),
-    );
-    if (config.earlyStopping) chosenEpochs = factorRun.bestEpoch;
-    fitted = { factors: factorRun.model, neighbors, ease, ials };
-    const fitModel = assemble(fitSet, factorRun.model, neighbors, null, null, config, noBlend, defaultRanking);
-    validation = stage(
-      'validate',
-      () => chooseOnValidation(fitModel, ease, ials, set, held, config),
-      (v) => ({ ...v }),
-    );
-    blend = validation.blend;
-    ranking = validation.ranking;
-  }
-  // without a validation slice to choose, the first λ
-  const easeLambda = validation?.easeLambda ?? config.ease?.lambdas[0];
-  const keptEase = (models: EaseModel[]): EaseModel | null => models.find((m) => m.lambda === easeLambda) ?? null;
-  // iALS is kept only where it ranks
-  const ialsRanks = ranking.itemModel === 'ials' && !ranking.popularityOnly;
+  try {
+    if (config.validationFraction > 0) {
+      const { fit, held } = splitRows(set.length, config.validationFraction, config.seed);
+      const sample = useNeighbors ? rankingSample(set, held, config.rankingValidationUsers, config.seed + 3) : null;
+      const { factorRun, neighbors, ease, ials, tables, pending } = await fitBoth(
+        'fit',
+        fit,
+        () =>
+          trainFactors(set, config.factors, {
+            seed: config.seed + 1,
+            rows: fit,
+            validation: held,
+            earlyStopping: config.earlyStopping,
+            onEpoch,
+            ...(stopFit ? { stopAfter: stopFit } : {}),
+          }),
+        sample,
+      );
+      if (config.earlyStopping) chosenEpochs = factorRun.bestEpoch;
+      fitted = { factors: factorRun.model, neighbors, ease, ials };
+      const fitModel = assemble(tables, factorRun.model, neighbors, null, null, noBlend, defaultRanking);
+      const validateStart = performance.now();
+      const cooccurrence = pending && sample && neighbors ? pending.scoreCooccurrence(fitModel) : null;
+      cooccurrence?.catch(() => {});
+      const scoring = cooccurrence && sample ? { cooccurrence, sample } : null;
+      validation = await chooseOnValidation(fitModel, ease, ials, set, held, config, scoring, record);
+      record('validate', (performance.now() - validateStart) / 1000, { ...validation });
+      if (scoring && pending) servedTables = await pending.allTables();
+      blend = validation.blend;
+      ranking = validation.ranking;
+    }
+    // without a validation slice to choose, the first λ
+    const easeLambda = validation?.easeLambda ?? config.ease?.lambdas[0];
+    const keptEase = (models: EaseModel[]): EaseModel | null => models.find((m) => m.lambda === easeLambda) ?? null;
+    // iALS is kept only where it ranks
+    const ialsRanks = ranking.itemModel === 'ials' && !ranking.popularityOnly;
 
-  let model: Recommender;
-  if (fitted && !config.refit) {
-    const ials = ialsRanks ? fitted.ials : null;
-    model = withSimilarLists(
-      set,
-      assemble(set, fitted.factors, fitted.neighbors, keptEase(fitted.ease), ials, config, blend, ranking),
-    );
-  } else {
-    easeParams = easeParams && easeLambda !== undefined ? { ...easeParams, lambdas: [easeLambda] } : null;
-    ialsParams = ialsRanks ? ialsParams : null;
-    const { factorRun, neighbors, ease, ials } = await fitBoth('refit', set, () =>
-      trainFactors(set, config.factors, { seed: config.seed + 2, epochs: chosenEpochs, phase: 'refit', onEpoch }),
-    );
-    model = withSimilarLists(
-      set,
-      assemble(set, factorRun.model, neighbors, keptEase(ease), ials, config, blend, ranking),
-    );
+    let model: Recommender;
+    if (fitted && !config.refit) {
+      const ials = ialsRanks ? fitted.ials : null;
+      const tables = servedTables ?? ratingTables(set, config.popularityMinRatings);
+      model = withSimilarLists(
+        set,
+        assemble(tables, fitted.factors, fitted.neighbors, keptEase(fitted.ease), ials, blend, ranking),
+      );
+    } else {
+      easeParams = easeParams && easeLambda !== undefined ? { ...easeParams, lambdas: [easeLambda] } : null;
+      ialsParams = ialsRanks ? ialsParams : null;
+      const { factorRun, neighbors, ease, ials, tables } = await fitBoth(
+        'refit',
+        null,
+        () =>
+          trainFactors(set, config.factors, { seed: config.seed + 2, epochs: chosenEpochs, phase: 'refit', onEpoch }),
+        null,
+      );
+      model = withSimilarLists(set, assemble(tables, factorRun.model, neighbors, keptEase(ease), ials, blend, ranking));
+    }
+    return {
+      model,
+      epochs,
+      chosenEpochs,
+      ...(validation ? { validation } : {}),
+      counts: { ratings: set.length, users: set.users.size, movies: set.items.size },
+      stageSeconds,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    // a thread whose results went unused (a failed fit, no slice to score) is stopped; one that is done has ended
+    earlyThread?.cancel();
+    for (const pending of pendingFits) pending.cancel();
   }
-  return {
-    model,
-    epochs,
-    chosenEpochs,
-    ...(validation ? { validation } : {}),
-    counts: { ratings: set.length, users: set.users.size, movies: set.items.size },
-    stageSeconds,
-    seconds: (performance.now() - started) / 1000,
-  };
 }
 
-/** The neighbour and EASE fits, on a worker thread when they are big enough to be worth one. */
+/**
+ * The neighbour, EASE and iALS fits on the rows `fit` of the set (null: all), on `thread` when there
+ * is one; with a ranking sample, the co-occurrence ranking is scored where the lists were fitted.
+ */
 function startNeighborFit(
   set: TrainingSet,
-  params: NeighborParams,
+  fit: Int32Array | null,
+  config: TrainConfig,
   ease: EaseParams | null,
   ials: IalsRankingParams | null,
-  threadMinPairs: number,
+  sample: RankingSample | null,
+  thread: NeighborThread | null,
 ): PendingNeighborFit {
-  if (neighborFitCost(set) >= threadMinPairs) return fitItemNeighborsOnThread(set, params, ease, ials);
+  const grid = config.rankingGrid;
+  const { popularityMinRatings } = config;
+  const ranking = sample ? { sample, grid } : null;
+  if (thread)
+    return thread.fit({ rows: set, fit, params: config.neighbors, ease, ials, ranking, popularityMinRatings });
+  const rows = fit ? subsetRows(set, fit) : set;
   const t0 = performance.now();
-  const neighbors = fitItemNeighbors(set, params);
+  const neighbors = fitItemNeighbors(rows, config.neighbors);
   const t1 = performance.now();
-  const easeModels = ease ? fitEase(set, ease) : [];
+  const easeModels = ease ? fitEase(rows, ease) : [];
   const t2 = performance.now();
-  const ialsModel = ials ? fitIalsRanking(set, ials) : null;
+  const ialsModel = ials ? fitIalsRanking(rows, ials) : null;
+  const ialsSeconds = (performance.now() - t2) / 1000;
   return {
     result: Promise.resolve({
       neighbors,
       ease: easeModels,
       ials: ialsModel,
+      tables: ratingTables(rows, popularityMinRatings),
       seconds: (t1 - t0) / 1000,
       easeSeconds: (t2 - t1) / 1000,
-      ialsSeconds: (performance.now() - t2) / 1000,
+      ialsSeconds,
       thread: 'main',
     }),
+    scoreCooccurrence: async (model) => {
+      if (!sample) throw new Error('the neighbour job had no ranking sample to score');
+      const scoringStart = performance.now();
+      const ndcg = cooccurrenceNdcg(model, sample, grid);
+      return { ndcg, gatherSeconds: 0, seconds: (performance.now() - scoringStart) / 1000 };
+    },
+    allTables: async () => ratingTables(set, popularityMinRatings),
     cancel: () => {},
   };
 }
@@ -288,17 +332,28 @@ function splitRows(count: number, fraction: number, seed: number): { fit: Int32A
   const rows = new Int32Array(count);
   for (let k = 0; k < count; k++) rows[k] = k;
   new Random(seed).shuffle(rows);
-  const heldCount = Math.max(1, Math.round(count * fraction));
-  return { held: rows.slice(0, heldCount).sort(), fit: rows.slice(heldCount).sort() };
+  const heldCount = Math.min(count, Math.max(1, Math.round(count * fraction)));
+  // the shuffle's first heldCount rows are held out; both lists ascending, by marking (a sort took 45 ms at ml-1m)
+  const isHeld = new Uint8Array(count);
+  for (let k = 0; k < heldCount; k++) isHeld[rows[k]!] = 1;
+  const held = new Int32Array(heldCount);
+  // shared with the neighbour thread, not copied to it
+  const fit = new Int32Array(new SharedArrayBuffer(4 * (count - heldCount)));
+  let h = 0;
+  let f = 0;
+  for (let row = 0; row < count; row++) {
+    if (isHeld[row]) held[h++] = row;
+    else fit[f++] = row;
+  }
+  return { held, fit };
 }
 
 function assemble(
-  set: TrainingSet,
+  tables: RatingTables,
   factors: Recommender['factors'],
   neighbors: ItemNeighbors | null,
   ease: EaseModel | null,
   ials: IalsRanking | null,
-  config: TrainConfig,
   blend: RatingBlend,
   ranking: RankingParams,
 ): Recommender {
@@ -311,8 +366,7 @@ function assemble(
     similar: null,
     blend: neighbors ? blend : noBlend,
     ranking,
-    popularity: popularityOf(set, config),
-    rated: sortedRatedItems(set),
+    ...tables,
   };
 }
 
@@ -323,21 +377,21 @@ function withSimilarLists(set: TrainingSet, model: Recommender): Recommender {
   return { ...model, similar: buildSimilarLists(model.factors.items.size, { ease, cooccurrence, ials }) };
 }
 
-function popularityOf(set: TrainingSet, config: TrainConfig): Int32Array {
-  const itemSums = new Float64Array(set.items.size);
-  for (let k = 0; k < set.length; k++) itemSums[set.itemIndex[k]!]! += set.values[k]!;
-  return popularityRanking(set.itemCounts, itemSums, set.mean, config.popularityMinRatings);
-}
-
-/** Blend weights by least squares and ranking parameters by NDCG@10, both on the held-out rows. */
-function chooseOnValidation(
+/**
+ * Blend weights by least squares and ranking parameters by NDCG@10, both on the held-out rows. With
+ * `scoring`, the co-occurrence ranking is being scored where its lists were fitted (on the worker,
+ * beside this thread's share), then every model's scores go to chooseRanking.
+ */
+async function chooseOnValidation(
   model: Recommender,
   ease: EaseModel[],
   ials: IalsRanking | null,
   set: TrainingSet,
   held: Int32Array,
   config: TrainConfig,
-): ValidationSummary {
+  scoring: { cooccurrence: Promise<CooccurrenceScores>; sample: RankingSample } | null,
+  record: (name: string, seconds: number, detail?: Record<string, unknown>) => void,
+): Promise<ValidationSummary> {
   const n = held.length;
   const actual = new Float64Array(n);
   const factor = new Float64Array(n);
@@ -347,15 +401,16 @@ function chooseOnValidation(
     const user = set.userIndex[held[k]!]!;
     getOrInsert(byUser, user, () => []).push(k);
   }
+  const scores = new Float64Array(n);
   for (const [user, rows] of byUser) {
     const prepared = prepareProfile(model, knownUserProfile(model, user));
-    for (const k of rows) {
-      const row = held[k]!;
-      const item = set.itemIndex[row]!;
-      actual[k] = set.values[row]!;
-      factor[k] = factorScore(model, prepared, item);
-      if (model.neighbors) neighbor[k] = neighborScore(model.neighbors, prepared.profile, prepared.neighborBias, item);
-    }
+    const items = rows.map((k) => set.itemIndex[held[k]!]!);
+    if (model.neighbors) neighborScores(model.neighbors, prepared.profile, prepared.neighborBias, items, scores);
+    rows.forEach((k, x) => {
+      actual[k] = set.values[held[k]!]!;
+      factor[k] = factorScore(model, prepared, items[x]!);
+      if (model.neighbors) neighbor[k] = scores[x]!;
+    });
   }
   const rmseOf = (predict: (k: number) => number): number => {
     let sse = 0;
@@ -371,105 +426,20 @@ function chooseOnValidation(
     ranking: defaultRanking,
   };
   if (model.neighbors) summary.neighborRmse = rmseOf((k) => neighbor[k]!);
-  if (model.cooccurrence) Object.assign(summary, chooseRanking(model, ease, ials, set, held, byUser, config));
+  if (scoring) {
+    const { sample, cooccurrence } = scoring;
+    const weights = config.rankingGrid.ratingWeight;
+    const scores = {
+      popularity: popularityNdcg(model, sample),
+      ease: easeNdcg(model, ease, sample, weights),
+      ials: ials ? ialsNdcg(model, ials, sample, weights) : null,
+    };
+    const waitStart = performance.now();
+    const { ndcg, seconds, gatherSeconds } = await cooccurrence;
+    const waitedSeconds = (performance.now() - waitStart) / 1000;
+    record('validate-cooccurrence', gatherSeconds + seconds, { gatherSeconds, waitedSeconds });
+    const choice: RankingChoice = chooseRanking({ ...scores, cooccurrence: ndcg }, config.rankingGrid, defaultRanking);
+    Object.assign(summary, choice);
+  }
   return summary;
-}
-
-/**
- * The ranking with the best NDCG@10 on a sample of the slice's users, among: the popularity ranking,
- * co-occurrence for each rating power and weight, EASE for each λ and rating weight, and iALS (when
- * fitted) for each rating weight.
- */
-function chooseRanking(
-  model: Recommender,
-  ease: EaseModel[],
-  ials: IalsRanking | null,
-  set: TrainingSet,
-  held: Int32Array,
-  byUser: Map<number, number[]>,
-  config: TrainConfig,
-): Pick<ValidationSummary, 'ranking' | 'rankingNdcgAt10' | 'easeLambda' | 'modelNdcgAt10'> {
-  const users: { user: number; relevant: Set<number> }[] = [];
-  for (const [user, rows] of byUser) {
-    const relevant = new Set<number>();
-    for (const k of rows) if (set.values[held[k]!]! >= 4) relevant.add(set.itemIndex[held[k]!]!);
-    if (relevant.size > 0) users.push({ user, relevant });
-  }
-  const random = new Random(config.seed + 3);
-  const order = Int32Array.from({ length: users.length }, (_, k) => k);
-  random.shuffle(order);
-  const sample = Array.from(order.subarray(0, config.rankingValidationUsers), (k) => users[k]!);
-  const { ratingWeight: weights, ratingPower: powers } = config.rankingGrid;
-  const accumulators = powers.map(() => weights.map(() => new RankingAccumulator(10, set.items.size)));
-  const scratch = new Float64Array(set.items.size * powers.length);
-  for (const { user, relevant } of sample) {
-    const prepared = prepareProfile(model, knownUserProfile(model, user));
-    const { items, cooccurrence } = cooccurrenceCandidatesByPower(model, prepared.profile, powers, scratch);
-    // the candidate set is the same for every power: predict its ratings once per user
-    const rating = candidateRatings(model, prepared, items);
-    powers.forEach((_, p) => {
-      const candidates = { items, cooccurrence: cooccurrence[p]!, rating };
-      weights.forEach((weight, w) => {
-        accumulators[p]![w]!.add(rankCandidates(model, prepared.profile, candidates, weight, 10), relevant);
-      });
-    });
-  }
-  const easeAccumulators = ease.map(() => weights.map(() => new RankingAccumulator(10, set.items.size)));
-  for (const { user, relevant } of sample) {
-    const prepared = prepareProfile(model, knownUserProfile(model, user));
-    // every λ covers the same items: predict their ratings once per user
-    const ratings = ease.length > 0 ? candidateRatings(model, prepared, ease[0]!.items) : null;
-    ease.forEach((easeModel, e) => {
-      const candidates = easeCandidates(easeModel, prepared, ratings);
-      weights.forEach((weight, w) => {
-        easeAccumulators[e]![w]!.add(rankCandidates(model, prepared.profile, candidates, weight, 10), relevant);
-      });
-    });
-  }
-  const ialsAccumulators = weights.map(() => new RankingAccumulator(10, set.items.size));
-  if (ials) {
-    for (const { user, relevant } of sample) {
-      const prepared = prepareProfile(model, knownUserProfile(model, user));
-      const candidates = ialsCandidates(model, ials, prepared, IALS_CANDIDATES, true);
-      weights.forEach((weight, w) => {
-        ialsAccumulators[w]!.add(rankCandidates(model, prepared.profile, candidates, weight, 10), relevant);
-      });
-    }
-  }
-  const popular = new RankingAccumulator(10, set.items.size);
-  for (const { user, relevant } of sample)
-    popular.add(rankCandidates(model, knownUserProfile(model, user), null, 0, 10), relevant);
-  const popularityNdcg = popular.result().ndcgAt10;
-  let best: Pick<ValidationSummary, 'ranking' | 'rankingNdcgAt10'> = {
-    ranking: { ...defaultRanking, popularityOnly: true },
-    rankingNdcgAt10: popularityNdcg,
-  };
-  const modelNdcgAt10: Partial<Record<RankingModelName, number>> = { popularity: popularityNdcg };
-  const consider = (name: RankingModelName, ranking: RankingParams, ndcg: number): void => {
-    modelNdcgAt10[name] = Math.max(modelNdcgAt10[name] ?? -1, ndcg);
-    if (ndcg > best.rankingNdcgAt10!) best = { ranking, rankingNdcgAt10: ndcg };
-  };
-  powers.forEach((ratingPower, p) => {
-    weights.forEach((ratingWeight, w) => {
-      consider('cooccurrence', { ratingWeight, ratingPower }, accumulators[p]![w]!.result().ndcgAt10);
-    });
-  });
-  let bestEase = { ndcg: -1, lambda: 0, ratingWeight: 0 };
-  ease.forEach(({ lambda }, e) => {
-    weights.forEach((ratingWeight, w) => {
-      const ndcg = easeAccumulators[e]![w]!.result().ndcgAt10;
-      if (ndcg > bestEase.ndcg) bestEase = { ndcg, lambda, ratingWeight };
-    });
-  });
-  if (ease.length > 0) {
-    const { ndcg, ratingWeight } = bestEase;
-    consider('ease', { ratingWeight, ratingPower: defaultRanking.ratingPower, itemModel: 'ease' }, ndcg);
-  }
-  if (ials) {
-    weights.forEach((ratingWeight, w) => {
-      const ranking: RankingParams = { ratingWeight, ratingPower: defaultRanking.ratingPower, itemModel: 'ials' };
-      consider('ials', ranking, ialsAccumulators[w]!.result().ndcgAt10);
-    });
-  }
-  return { ...best, modelNdcgAt10, ...(ease.length > 0 ? { easeLambda: bestEase.lambda } : {}) };
 }

@@ -63,8 +63,7 @@ export interface CooccurrenceExports {
     itemUsers: number,
     itemResiduals: number,
     userOffsets: number,
-    userItems: number,
-    userResiduals: number,
+    userPairs: number,
     stats: number,
     touched: number,
   ): number;
@@ -81,6 +80,7 @@ export interface CooccurrenceExports {
     cosineItems: number,
     cosineSims: number,
   ): number;
+  keepBest(items: number, sims: number, count: number, keep: number, keys: number): number;
 }
 
 /** The exports of kernel/ease.ts: the Gram matrix and the in-place inverse of the EASE fit. */
