@@ -537,7 +537,14 @@ describe('helm install, upgrade and uninstall on a real node', () => {
                 { share: 25, pause: { labels: 50 } },
                 { share: 50, pause: { labels: 50 } },
               ],
-              analysis: { minLabels: 100, maxHitRateDecrease: 0.05, slo: { maxP99LatencyMs: 250 } },
+              // Margins for 100 labels' noise: in four runs the better challenger led by 0.007-0.03 RMSE,
+              // the worse one trailed by 0.07-0.15.
+              analysis: {
+                minLabels: 100,
+                maxRmseIncrease: 0.02,
+                maxHitRateDecrease: 0.05,
+                slo: { maxP99LatencyMs: 250 },
+              },
             },
             serving: {
               replicas: 1,
@@ -604,7 +611,7 @@ describe('helm install, upgrade and uninstall on a real node', () => {
       expect(worse.champion?.run).toBe('live-b');
       expect(worse.rollout?.step).toBe(0);
       expect(worse.rollout?.reason).toMatch(
-        /^online RMSE [\d.]+ vs champion [\d.]+.*: (worse by more than 0|hit rate lower)/,
+        /^online RMSE [\d.]+ vs champion [\d.]+.*: (worse by more than 0\.02|hit rate lower)/,
       );
       log.info('worse challenger rolled back', { seconds: (Date.now() - worseFrom) / 1000, rollout: worse.rollout });
 

@@ -110,6 +110,34 @@ export async function recordHostState(footprint: NodeFootprint): Promise<HostRec
   };
 }
 
+/** Chains only a node of this project makes: any found while no node runs were left behind. */
+const projectChain = /^MOVIE-RECO-/;
+
+/**
+ * Removes what a node that was not put back left (its janitor failed or was killed): its bridge and
+ * the project's own iptables chains, which the next node's network would collide with. Call it with
+ * the machine lock held, when no node runs; returns what it removed.
+ */
+export async function removeLeftovers(bridge: string): Promise<string[]> {
+  const removed: string[] = [];
+  if (existsSync(`/sys/class/net/${bridge}`)) {
+    await run('ip', ['link', 'delete', bridge]);
+    removed.push(`bridge ${bridge}`);
+  }
+  for (const command of ['iptables', 'ip6tables']) {
+    for (const table of iptablesTables) {
+      const saved = await iptablesSave(command, table);
+      const left = new Set([...chainsOf(saved)].filter((chain) => projectChain.test(chain)));
+      if (left.size === 0) continue;
+      const restore = run(`${command}-restore`, ['--noflush']);
+      restore.child.stdin?.end(removalScript(table, saved, left));
+      await restore;
+      removed.push(...[...left].map((chain) => `${command} ${table} ${chain}`));
+    }
+  }
+  return removed;
+}
+
 /** Puts back what the node changed (its processes are gone by then); reports every failure together. */
 export async function restoreHostState(record: HostRecord): Promise<void> {
   const { footprint } = record;

@@ -22,7 +22,7 @@ import { logTail, type ManagedProcess, startManaged } from '../processes.ts';
 import { type ApiServerRelay, startApiServerRelay } from './api-relay.ts';
 import { clusterDnsAddress, clusterDomain, startClusterDns } from './cluster-dns.ts';
 import { startContainerd } from './containerd.ts';
-import { cgroupHierarchies, recordHostState } from './host-state.ts';
+import { cgroupHierarchies, recordHostState, removeLeftovers } from './host-state.ts';
 import { startKubelet } from './kubelet.ts';
 import { bridgeName, cniBinDir, createBridge, guardEgress, podCidr, writeCniConfig } from './network.ts';
 import { lockMachine, machineLockTakenOver, unlockMachine } from './machine-lock.ts';
@@ -97,6 +97,8 @@ export async function startNode(inputs: NodeInputs): Promise<TestNode> {
   const record = join(dir, 'host-record.json');
   let janitor: ManagedProcess;
   try {
+    const leftovers = await removeLeftovers(bridgeName);
+    if (leftovers.length > 0) log.warn("removed an earlier node's leftovers", { leftovers });
     writeFileSync(record, JSON.stringify(await recordHostState({ dir, bridge: bridgeName, cgroupRoot, nftTable })));
     // Started first and stopped last: it puts the machine back even if this process dies.
     janitor = startManaged('node janitor', process.execPath, [janitorScript, record, String(process.pid)], {
