@@ -86,17 +86,19 @@ const createRun = (name: string, spec: Record<string, unknown>) =>
     plural: trainingRuns.plural,
     body: { apiVersion: `${group}/${version}`, kind: 'TrainingRun', metadata: { name }, spec },
   });
-/** The run once Succeeded; a run that Failed ends the wait with its message. */
-const succeeded = (name: string, options: { timeoutMs: number; intervalMs: number }) =>
-  waitFor(
-    `${name} Succeeded`,
+/** The run once Succeeded; a run that Failed fails at once with its message. */
+async function succeeded(name: string, options: { timeoutMs: number; intervalMs: number }) {
+  const finished = await waitFor(
+    `${name} to finish`,
     async () => {
       const current = await readRun(name);
-      if (current.status?.phase === 'Failed') throw new Error(`${name} failed: ${current.status.message}`);
-      return current.status?.phase === 'Succeeded' && current;
+      return (current.status?.phase === 'Succeeded' || current.status?.phase === 'Failed') && current;
     },
     options,
   );
+  if (finished.status?.phase === 'Failed') throw new Error(`${name} failed: ${finished.status.message}`);
+  return finished;
+}
 /** Small requests: trainers beside the chart's pods on two cores. */
 const trainerResources = { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '2Gi' } };
 
@@ -537,11 +539,11 @@ describe('helm install, upgrade and uninstall on a real node', () => {
                 { share: 25, pause: { labels: 50 } },
                 { share: 50, pause: { labels: 50 } },
               ],
-              // Margins for 100 labels' noise: in four runs the better challenger led by 0.007-0.03 RMSE,
-              // the worse one trailed by 0.07-0.15.
+              // Margins for the noise of 100 labels: at the decision the better challenger's RMSE led by -0.011
+              // to 0.03 in five runs, the worse one's trailed by 0.07-0.16.
               analysis: {
                 minLabels: 100,
-                maxRmseIncrease: 0.02,
+                maxRmseIncrease: 0.03,
                 maxHitRateDecrease: 0.05,
                 slo: { maxP99LatencyMs: 250 },
               },
@@ -573,15 +575,15 @@ describe('helm install, upgrade and uninstall on a real node', () => {
       const betterFrom = Date.now();
       await train('live-b', initial.spec.algorithm ?? {});
       const promoted = await waitFor(
-        'live-b promoted on its online figures',
+        'live-b promoted or rolled back',
         async () => {
           const status = await liveRelease();
-          if (status.rollout?.run === 'live-b' && status.rollout.phase === 'RolledBack')
-            throw new Error(`live-b rolled back: ${status.rollout.reason}`);
-          return status.champion?.run === 'live-b' && status;
+          const rolledBack = status.rollout?.run === 'live-b' && status.rollout.phase === 'RolledBack';
+          return (status.champion?.run === 'live-b' || rolledBack) && status;
         },
         { timeoutMs: 600_000, intervalMs: 250 },
       );
+      expect(promoted.champion?.run, `live-b: ${promoted.rollout?.reason}`).toBe('live-b');
       expect(replay.failures().filter((failure) => failure.at >= betterFrom)).toEqual([]);
       const steps = [
         /^RolloutStarted: live-b answers in shadow of live-a/,
@@ -611,7 +613,7 @@ describe('helm install, upgrade and uninstall on a real node', () => {
       expect(worse.champion?.run).toBe('live-b');
       expect(worse.rollout?.step).toBe(0);
       expect(worse.rollout?.reason).toMatch(
-        /^online RMSE [\d.]+ vs champion [\d.]+.*: (worse by more than 0\.02|hit rate lower)/,
+        /^online RMSE [\d.]+ vs champion [\d.]+.*: (worse by more than 0\.03|hit rate lower)/,
       );
       log.info('worse challenger rolled back', { seconds: (Date.now() - worseFrom) / 1000, rollout: worse.rollout });
 
