@@ -540,7 +540,7 @@ describe('helm install, upgrade and uninstall on a real node', () => {
                 { share: 50, pause: { labels: 50 } },
               ],
               // Margins for the noise of 100 labels: at the decision the better challenger's RMSE led by -0.011
-              // to 0.03 in five runs, the worse one's trailed by 0.07-0.16.
+              // to 0.048 in eight runs, the worse one's trailed by 0.07-0.16.
               analysis: {
                 minLabels: 100,
                 maxRmseIncrease: 0.03,
