@@ -35,8 +35,6 @@ export async function heldOutRatings(dir: string, batches: number, from: number)
 }
 
 export interface Replay {
-  /** Ratings acknowledged so far. */
-  posted(): number;
   /** Every request that did not get its expected answer, with when it was sent. */
   failures(): readonly { at: number; what: string }[];
   /** Stops after the rating in flight. */
@@ -91,7 +89,6 @@ export function startReplay(options: {
     }
   })();
   return {
-    posted: () => posted,
     failures: () => failures,
     async stop() {
       running = false;

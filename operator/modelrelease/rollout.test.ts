@@ -33,12 +33,12 @@ const online = (champion: number, challenger: number, labels = 100, health = { a
   ({ champion: counts(labels, champion), challenger: counts(labels, challenger), health }) as RolloutObservation;
 
 /** Reconciles of one release, each fed the status the one before it wrote. */
-function story(rollout: NonNullable<ModelRelease['spec']['rollout']>) {
+function story(rollout: NonNullable<ModelRelease['spec']['rollout']>, promotion?: ModelRelease['spec']['promotion']) {
   let release: ModelRelease = {
     apiVersion: 'reco.mlops.dev/v1alpha1',
     kind: 'ModelRelease',
     metadata: { name: 'movielens', namespace: 'reco', uid: 'u', generation: 1 },
-    spec: { model: 'movielens', rollout },
+    spec: { model: 'movielens', rollout, ...(promotion ? { promotion } : {}) },
   };
   return (runs: TrainingRun[], now: Date, observed?: RolloutObservation): ModelReleaseDecision => {
     const decision = decideModelRelease({ release, runs, deployment: undefined, now, settings, online: observed });
@@ -189,17 +189,7 @@ describe('Shadow and Canary rollouts of a ModelRelease', () => {
   });
 
   it('with select Newest, judges each new run online whatever its offline metric', () => {
-    let release: ModelRelease = {
-      apiVersion: 'reco.mlops.dev/v1alpha1',
-      kind: 'ModelRelease',
-      metadata: { name: 'movielens', namespace: 'reco', uid: 'u', generation: 1 },
-      spec: { model: 'movielens', promotion: { select: 'Newest' }, rollout: { strategy: 'Shadow' } },
-    };
-    const reconcile = (runs: TrainingRun[], now: Date, observed?: RolloutObservation) => {
-      const decision = decideModelRelease({ release, runs, deployment: undefined, now, settings, online: observed });
-      release = { ...release, status: decision.status };
-      return decision;
-    };
+    const reconcile = story({ strategy: 'Shadow' }, { select: 'Newest' });
     const champion = candidate('a', 0.3, t0.toISOString());
     const worseOffline = candidate('b', 0.1, at(5).toISOString());
     reconcile([champion], at(1));
